@@ -1,0 +1,90 @@
+# plumb: top-level Makefile. `make help` lists the targets.
+#
+# The module itself is described by Kbuild (kernel build rules); this file
+# drives it, builds the launcher and the tests, and runs them.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+# Newest Debian amd64 headers installed; never `uname -r` (see README).
+KDIR ?= $(shell scripts/kernels.sh kdir)
+
+CC ?= gcc
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wformat-truncation=2 \
+	-Wformat-overflow=2 -Wstrict-prototypes -Wmissing-prototypes \
+	-Wold-style-definition -Wmissing-declarations -Wredundant-decls \
+	-Wnested-externs -Wundef -Wpointer-arith -Wcast-align -Wcast-qual \
+	-Wwrite-strings -Wvla -Wnull-dereference -Wimplicit-fallthrough \
+	-Wlogical-op -Wduplicated-cond -Wduplicated-branches -Wdouble-promotion \
+	-Wsign-compare -Wmissing-include-dirs -Wunused -Wuninitialized \
+	-Wstrict-overflow=2 -Wswitch-default -Walloca
+USER_CFLAGS := -std=gnu11 -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
+	$(WARN) -Iinclude/uapi $(EXTRA_CFLAGS)
+
+UAPI := include/uapi/linux/plumb.h
+
+USER_SRCS := $(wildcard user/*.c)
+INTEG_SRCS := $(wildcard tests/integration/*.c)
+INTEG_BINS := $(INTEG_SRCS:.c=)
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BINS := $(UNIT_SRCS:.c=)
+
+.PHONY: all module user tests-bin deps check check-unit check-build \
+	check-svm check-vmx check-harness install clean help
+
+all: module user tests-bin
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+user: user/plumb
+
+user/plumb: $(USER_SRCS) $(wildcard user/*.h) $(UAPI)
+	$(CC) $(USER_CFLAGS) -o $@ $(USER_SRCS)
+
+tests-bin: $(INTEG_BINS) $(UNIT_BINS)
+
+tests/integration/%: tests/integration/%.c tests/integration/testlib.h $(UAPI)
+	$(CC) $(USER_CFLAGS) -o $@ $<
+
+tests/unit/%: tests/unit/%.c $(UAPI)
+	$(CC) $(USER_CFLAGS) $$(pkg-config --cflags check) -o $@ $< \
+		$$(pkg-config --libs check)
+
+deps:
+	scripts/deps.sh
+
+# Each prints a final "N passed, N failed" line; results under build/results.
+check: user tests-bin
+	tests/run.sh all
+check-unit: tests-bin
+	tests/run.sh unit
+check-build:
+	tests/run.sh build
+check-svm: user tests-bin
+	tests/run.sh svm
+check-vmx: user tests-bin
+	tests/run.sh vmx
+check-harness: user tests-bin
+	tests/run.sh harness
+
+install: user
+	install -D -m 0755 user/plumb $(DESTDIR)/usr/local/bin/plumb
+	install -D -m 0644 packaging/60-plumb.rules \
+		$(DESTDIR)/etc/udev/rules.d/60-plumb.rules
+	install -D -m 0644 docs/plumb.1 $(DESTDIR)/usr/local/share/man/man1/plumb.1
+
+clean:
+	-[ -d "$(KDIR)" ] && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -f user/plumb $(INTEG_BINS) $(UNIT_BINS)
+	rm -rf build/kmod build/results build/initramfs build/hosts
+
+help:
+	@echo "make deps         install every Debian package needed (root)"
+	@echo "make              build plumb.ko (KDIR=$(KDIR)), user/plumb and the tests"
+	@echo "make check        unit + build + every emulated host; ends 'N passed, N failed'"
+	@echo "make check-unit   ABI pins (Check)"
+	@echo "make check-build  W=1 and sparse builds on 6.1 and 6.12, DKMS on both"
+	@echo "make check-svm    QEMU SVM hosts (6.1, 6.12), Bochs zambezi, no-VT hosts"
+	@echo "make check-vmx    Bochs corei7_haswell_4770 host"
+	@echo "make check-harness  proves the harness fails a broken module"

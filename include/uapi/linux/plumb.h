@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * plumb: the user/kernel ABI of /dev/plumb.
+ *
+ * This header is the contract between plumb.ko and every program that drives
+ * it. It follows the rules KVM learned the hard way:
+ *
+ *  - only __u8..__u64, naturally aligned, with named padding; pointers travel
+ *    as __u64;
+ *  - every struct has a flags word and reserved room; unknown flags and
+ *    nonzero reserved/padding bytes are rejected with -EINVAL, so they can be
+ *    given a meaning later without breaking old binaries;
+ *  - PLUMB_API_VERSION never changes; new behaviour is discovered with
+ *    PLUMB_CHECK_CAPABILITY;
+ *  - ioctl numbers come in blocks per object, with gaps:
+ *        0x00-0x3f  system ioctls on /dev/plumb
+ *        0x40-0x7f  VM ioctls on a VM fd
+ *        0x80-0xbf  vCPU ioctls on a vCPU fd
+ *        0xc0-0xff  reserved
+ *  - the exit ring (shared memory) starts with a magic, a revision and its
+ *    own sizes, checked on both sides.
+ *
+ * The sizes and offsets of everything here are pinned by _Static_assert below
+ * and by the unit tests in tests/unit/test_abi.c: an ABI change is always
+ * deliberate. docs/abi.md explains each call.
+ */
+#ifndef _UAPI_LINUX_PLUMB_H
+#define _UAPI_LINUX_PLUMB_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+/*
+ * The first shipped ABI ("v0" in the planning documents) answers version 1,
+ * so that a zero return from a stray ioctl is never mistaken for a version.
+ */
+#define PLUMB_API_VERSION	1
+
+#define PLUMBIO			0xB9
+
+/* ------------------------------------------------------------------ */
+/* System ioctls (/dev/plumb): 0x00-0x3f                              */
+/* ------------------------------------------------------------------ */
+
+/* Returns PLUMB_API_VERSION. The argument must be 0. */
+#define PLUMB_GET_API_VERSION		_IO(PLUMBIO, 0x00)
+/* Argument: a PLUMB_CAP_* number. Returns 0 (absent) or a positive value. */
+#define PLUMB_CHECK_CAPABILITY		_IO(PLUMBIO, 0x01)
+/* Fills a struct plumb_cpuid with what a guest may be shown. */
+#define PLUMB_GET_SUPPORTED_CPUID	_IOWR(PLUMBIO, 0x02, struct plumb_cpuid)
+/* Argument: VM type, must be 0. Returns a new VM fd. */
+#define PLUMB_CREATE_VM			_IO(PLUMBIO, 0x03)
+/* Argument must be 0. Returns the size of a vCPU fd's mmap (header + ring). */
+#define PLUMB_GET_VCPU_MMAP_SIZE	_IO(PLUMBIO, 0x04)
+
+/* ------------------------------------------------------------------ */
+/* VM ioctls (VM fd): 0x40-0x7f                                       */
+/* ------------------------------------------------------------------ */
+
+/* Create, replace or (memory_size == 0 on a used slot) delete a slot. */
+#define PLUMB_SET_MEMORY_REGION		_IOW(PLUMBIO, 0x40, struct plumb_memory_region)
+/* Argument: vCPU id (0..PLUMB_CAP_MAX_VCPUS-1). Returns a new vCPU fd. */
+#define PLUMB_CREATE_VCPU		_IO(PLUMBIO, 0x41)
+/* Register or remove a posted (write-only, non-exiting) port/MMIO range. */
+#define PLUMB_SET_POSTED_RANGE		_IOW(PLUMBIO, 0x42, struct plumb_posted_range)
+
+/* ------------------------------------------------------------------ */
+/* vCPU ioctls (vCPU fd): 0x80-0xbf                                   */
+/* ------------------------------------------------------------------ */
+
+/* Argument must be 0. Runs until a ring record needs userspace. */
+#define PLUMB_RUN			_IO(PLUMBIO, 0x80)
+#define PLUMB_GET_REGS			_IOR(PLUMBIO, 0x81, struct plumb_regs)
+#define PLUMB_SET_REGS			_IOW(PLUMBIO, 0x82, struct plumb_regs)
+#define PLUMB_GET_SREGS			_IOR(PLUMBIO, 0x83, struct plumb_sregs)
+#define PLUMB_SET_SREGS			_IOW(PLUMBIO, 0x84, struct plumb_sregs)
+/* Both return the number of entries processed, like KVM's. */
+#define PLUMB_GET_MSRS			_IOWR(PLUMBIO, 0x85, struct plumb_msrs)
+#define PLUMB_SET_MSRS			_IOW(PLUMBIO, 0x86, struct plumb_msrs)
+#define PLUMB_SET_CPUID			_IOW(PLUMBIO, 0x87, struct plumb_cpuid)
+
+/* ------------------------------------------------------------------ */
+/* Capabilities (PLUMB_CHECK_CAPABILITY)                              */
+/* ------------------------------------------------------------------ */
+
+#define PLUMB_CAP_BACKEND		0	/* PLUMB_BACKEND_* in use */
+#define PLUMB_CAP_MAX_VCPUS		1	/* vCPUs per VM */
+#define PLUMB_CAP_NR_MEMSLOTS		2	/* memory slots per VM */
+#define PLUMB_CAP_RING_ENTRIES		3	/* records in a vCPU's exit ring */
+#define PLUMB_CAP_READONLY_MEM		4	/* PLUMB_MEM_READONLY works */
+#define PLUMB_CAP_POSTED_RANGES		5	/* posted ranges per VM */
+#define PLUMB_CAP_MAX_CPUID_ENTRIES	6	/* entries in struct plumb_cpuid */
+#define PLUMB_CAP_MAX_MSR_ENTRIES	7	/* entries in struct plumb_msrs */
+#define PLUMB_CAP_VM_RUNS		8	/* 1 when guests can run (backend done) */
+
+#define PLUMB_BACKEND_VMX		1
+#define PLUMB_BACKEND_SVM		2
+
+/* ------------------------------------------------------------------ */
+/* CPUID                                                              */
+/* ------------------------------------------------------------------ */
+
+/* The entry's value depends on ECX (the sub-leaf in 'index'). */
+#define PLUMB_CPUID_FLAG_SIGNIFICANT_INDEX	(1U << 0)
+
+struct plumb_cpuid_entry {
+	__u32 function;
+	__u32 index;
+	__u32 flags;
+	__u32 eax;
+	__u32 ebx;
+	__u32 ecx;
+	__u32 edx;
+	__u32 reserved[3];
+};
+
+/*
+ * The ioctl's size covers the 8-byte header only; 'nent' entries follow it.
+ * GET_SUPPORTED_CPUID: nent in = room, out = entries written (-E2BIG and the
+ * needed count in nent when the room is too small).
+ */
+struct plumb_cpuid {
+	__u32 nent;
+	__u32 flags;		/* must be 0 */
+	struct plumb_cpuid_entry entries[];
+};
+
+/* ------------------------------------------------------------------ */
+/* Memory                                                             */
+/* ------------------------------------------------------------------ */
+
+#define PLUMB_MEM_READONLY		(1U << 0)	/* guest writes exit as MMIO */
+#define PLUMB_MEM_LOG_DIRTY		(1U << 1)	/* reserved: -EINVAL for now */
+
+struct plumb_memory_region {
+	__u32 slot;
+	__u32 flags;
+	__u64 guest_phys_addr;	/* page aligned */
+	__u64 memory_size;	/* page aligned; 0 deletes the slot */
+	__u64 userspace_addr;	/* page aligned, in the VM owner's mm */
+	__u64 reserved[4];
+};
+
+#define PLUMB_POSTED_PIO		(1U << 0)	/* port range, else MMIO */
+#define PLUMB_POSTED_DELETE		(1U << 1)	/* remove the range */
+
+struct plumb_posted_range {
+	__u64 addr;		/* first port or guest-physical address */
+	__u64 len;		/* bytes (ports) covered */
+	__u32 flags;
+	__u32 padding;
+	__u64 reserved[2];
+};
+
+/* ------------------------------------------------------------------ */
+/* Registers                                                          */
+/* ------------------------------------------------------------------ */
+
+struct plumb_regs {
+	__u64 rax, rbx, rcx, rdx;
+	__u64 rsi, rdi, rsp, rbp;
+	__u64 r8, r9, r10, r11;
+	__u64 r12, r13, r14, r15;
+	__u64 rip, rflags;
+	__u64 flags;		/* must be 0 */
+	__u64 reserved[5];
+};
+
+struct plumb_segment {
+	__u64 base;
+	__u32 limit;
+	__u16 selector;
+	__u8  type;
+	__u8  present, dpl, db, s, l, g, avl;
+	__u8  unusable;
+	__u8  padding;
+};
+
+struct plumb_dtable {
+	__u64 base;
+	__u16 limit;
+	__u16 padding[3];
+};
+
+struct plumb_sregs {
+	struct plumb_segment cs, ds, es, fs, gs, ss;
+	struct plumb_segment tr, ldt;
+	struct plumb_dtable gdt, idt;
+	__u64 cr0, cr2, cr3, cr4, cr8;
+	__u64 efer;
+	__u64 apic_base;
+	__u64 flags;		/* must be 0 */
+	__u64 reserved[8];
+};
+
+struct plumb_msr_entry {
+	__u32 index;
+	__u32 reserved;
+	__u64 data;
+};
+
+/* The ioctl's size covers the 8-byte header only; 'nmsrs' entries follow. */
+struct plumb_msrs {
+	__u32 nmsrs;
+	__u32 flags;		/* must be 0 */
+	struct plumb_msr_entry entries[];
+};
+
+/* ------------------------------------------------------------------ */
+/* The exit ring: mmap of a vCPU fd at offset 0                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Layout: one header page, then 'entry_count' records of 'entry_size' bytes
+ * starting at 'ring_offset'. The kernel produces records and advances
+ * 'producer'; userspace consumes them in order and advances 'consumer'.
+ * Indices run freely and wrap at 2^32; slot = index % entry_count.
+ *
+ * The kernel keeps its own copy of every index and of what it waits for, and
+ * validates what it reads back: a scribbled header only hurts its writer.
+ */
+#define PLUMB_RING_MAGIC	0x474e5250U	/* "PRNG" in memory order */
+#define PLUMB_RING_REVISION	1
+#define PLUMB_RING_HEADER_SIZE	4096
+
+struct plumb_ring_header {
+	/* written once by the kernel, read-only for userspace */
+	__u32 magic;
+	__u16 revision;
+	__u16 header_size;
+	__u32 entry_size;
+	__u32 entry_count;
+	__u32 ring_offset;
+	__u32 flags;
+	__u64 reserved0[5];
+
+	/* written by the kernel (own cache line) */
+	__u32 producer;
+	__u32 kernel_flags;
+	__u64 reserved1[7];
+
+	/* written by userspace (own cache line) */
+	__u32 consumer;
+	__u8  immediate_exit;	/* RUN returns -EINTR at once while set */
+	__u8  padding[3];
+	__u64 reserved2[7];
+};
+
+/* plumb_exit.reason */
+#define PLUMB_EXIT_NONE			0
+#define PLUMB_EXIT_IO			1
+#define PLUMB_EXIT_MMIO			2
+#define PLUMB_EXIT_HLT			3
+#define PLUMB_EXIT_SHUTDOWN		4	/* triple fault */
+#define PLUMB_EXIT_HYPERCALL		5	/* VMCALL / VMMCALL */
+#define PLUMB_EXIT_FAIL_ENTRY		6
+#define PLUMB_EXIT_INTERNAL_ERROR	7
+
+/* plumb_exit.flags */
+#define PLUMB_EXIT_F_REPLY	(1U << 0)	/* RUN waits for the reply in data */
+#define PLUMB_EXIT_F_POSTED	(1U << 1)	/* a posted write; guest went on */
+
+#define PLUMB_IO_IN		0
+#define PLUMB_IO_OUT		1
+
+/* Internal-error sub-reasons */
+#define PLUMB_INTERNAL_EMULATION	1	/* instruction not decoded */
+#define PLUMB_INTERNAL_UNHANDLED_EXIT	2	/* hardware exit without handler */
+#define PLUMB_INTERNAL_RING		3	/* ring state unusable */
+
+struct plumb_exit_io {
+	__u16 port;
+	__u8  size;		/* 1, 2 or 4 */
+	__u8  direction;	/* PLUMB_IO_* */
+	__u32 count;		/* elements in data (string I/O) */
+	__u8  data[32];		/* count * size bytes */
+	__u64 reserved;
+};
+
+struct plumb_exit_mmio {
+	__u64 phys_addr;
+	__u8  size;		/* 1, 2, 4 or 8 */
+	__u8  is_write;
+	__u8  padding[6];
+	__u64 data;		/* little-endian value */
+	__u64 reserved[3];
+};
+
+struct plumb_exit_fail_entry {
+	__u64 hardware_reason;	/* VM-instruction error / VMEXIT_INVALID */
+	__u32 cpu;
+	__u32 padding;
+	__u64 reserved[4];
+};
+
+struct plumb_exit_internal {
+	__u32 suberror;
+	__u32 ndata;
+	__u64 data[5];
+};
+
+struct plumb_exit_hypercall {
+	__u64 nr;		/* RAX */
+	__u64 args[4];		/* RBX, RCX, RDX, RSI */
+	__u64 ret;		/* reply: becomes RAX */
+};
+
+struct plumb_exit {
+	__u32 reason;
+	__u32 flags;
+	__u64 seq;		/* producer index of this record */
+	union {
+		struct plumb_exit_io io;
+		struct plumb_exit_mmio mmio;
+		struct plumb_exit_fail_entry fail_entry;
+		struct plumb_exit_internal internal;
+		struct plumb_exit_hypercall hypercall;
+		__u8 raw[48];
+	};
+};
+
+/* ------------------------------------------------------------------ */
+/* Size pins: a change here is an ABI break, never an accident.       */
+/* ------------------------------------------------------------------ */
+
+#ifndef __cplusplus
+
+_Static_assert(sizeof(struct plumb_cpuid_entry) == 40, "plumb_cpuid_entry");
+_Static_assert(sizeof(struct plumb_cpuid) == 8, "plumb_cpuid");
+_Static_assert(sizeof(struct plumb_memory_region) == 64, "plumb_memory_region");
+_Static_assert(sizeof(struct plumb_posted_range) == 40, "plumb_posted_range");
+_Static_assert(sizeof(struct plumb_regs) == 192, "plumb_regs");
+_Static_assert(sizeof(struct plumb_segment) == 24, "plumb_segment");
+_Static_assert(sizeof(struct plumb_dtable) == 16, "plumb_dtable");
+_Static_assert(sizeof(struct plumb_sregs) == 352, "plumb_sregs");
+_Static_assert(sizeof(struct plumb_msr_entry) == 16, "plumb_msr_entry");
+_Static_assert(sizeof(struct plumb_msrs) == 8, "plumb_msrs");
+_Static_assert(sizeof(struct plumb_ring_header) == 192, "plumb_ring_header");
+_Static_assert(sizeof(struct plumb_exit) == 64, "plumb_exit");
+#endif
+
+#endif /* _UAPI_LINUX_PLUMB_H */

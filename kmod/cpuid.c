@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The supported-CPUID table: what a guest may be shown.
+ *
+ * Built once at load from the boot CPU's CPUID, then filtered: the hypervisor
+ * bit is set, VMX/SVM and their feature leaves are never shown (we do not
+ * offer nested virtualization), and leaf 0x40000000 carries our signature.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/processor.h>
+
+#include "plumb.h"
+
+/* Leaf 1 ECX / leaf 0x80000001 ECX bits (SDM Vol. 2A CPUID; APM Vol. 3 E.4) */
+#define CPUID_1_ECX_VMX		BIT(5)
+#define CPUID_1_ECX_SMX		BIT(6)
+#define CPUID_1_ECX_HYPERVISOR	BIT(31)
+#define CPUID_81_ECX_SVM	BIT(2)
+
+#define PLUMB_CPUID_SIGNATURE	"PlumbHVPlumb"	/* 12 bytes: EBX, ECX, EDX */
+
+/* Highest leaves copied; later ones describe hardware a guest cannot use. */
+#define PLUMB_CPUID_MAX_BASIC	0x1fU
+#define PLUMB_CPUID_MAX_EXT	0x80000021U
+#define PLUMB_CPUID_MAX_SUBLEAF	64U
+
+static struct plumb_cpuid_entry *supported;
+static u32 nr_supported;
+
+static struct plumb_cpuid_entry *add_entry(u32 function, u32 index, u32 flags)
+{
+	struct plumb_cpuid_entry *e;
+
+	if (nr_supported >= PLUMB_MAX_CPUID_ENTRIES)
+		return NULL;
+	e = &supported[nr_supported++];
+	memset(e, 0, sizeof(*e));	/* the slot may hold a dropped sub-leaf */
+	e->function = function;
+	e->index = index;
+	e->flags = flags;
+	cpuid_count(function, index, &e->eax, &e->ebx, &e->ecx, &e->edx);
+	return e;
+}
+
+/* How many sub-leaves a leaf has, or 0 if ECX does not select one. */
+static u32 nr_subleaves(u32 function)
+{
+	u32 eax, ebx, ecx, edx, i;
+
+	switch (function) {
+	case 0x4:
+	case 0x8000001d:
+		/* Cache descriptors: the list ends with type 0 (EAX[4:0]). */
+		for (i = 0; i < PLUMB_CPUID_MAX_SUBLEAF; i++) {
+			cpuid_count(function, i, &eax, &ebx, &ecx, &edx);
+			if (!(eax & 0x1f))
+				break;
+		}
+		return i + 1;	/* keep the terminating entry */
+	case 0x7:
+	case 0x14:
+	case 0x17:
+	case 0x18:
+	case 0x1d:
+		/* EAX of sub-leaf 0 is the highest sub-leaf. */
+		cpuid_count(function, 0, &eax, &ebx, &ecx, &edx);
+		return min(eax, PLUMB_CPUID_MAX_SUBLEAF - 1) + 1;
+	case 0xb:
+	case 0x1f:
+		/* Topology levels end with level type 0 (ECX[15:8]). */
+		for (i = 0; i < PLUMB_CPUID_MAX_SUBLEAF; i++) {
+			cpuid_count(function, i, &eax, &ebx, &ecx, &edx);
+			if (!(ecx & 0xff00))
+				break;
+		}
+		return i + 1;
+	case 0xd:
+	case 0xf:
+	case 0x10:
+	case 0x12:
+		return PLUMB_CPUID_MAX_SUBLEAF;
+	default:
+		return 0;
+	}
+}
+
+static void add_leaf(u32 function)
+{
+	u32 n = nr_subleaves(function), i;
+	struct plumb_cpuid_entry *e;
+
+	if (!n) {
+		add_entry(function, 0, 0);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		e = add_entry(function, i, PLUMB_CPUID_FLAG_SIGNIFICANT_INDEX);
+		/* Sparse leaves (0xd...): drop empty sub-leaves past 1. */
+		if (e && i > 1 && !(e->eax | e->ebx | e->ecx | e->edx))
+			nr_supported--;
+	}
+}
+
+static void filter_entry(struct plumb_cpuid_entry *e)
+{
+	switch (e->function) {
+	case 0x1:
+		e->ecx &= ~(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX);
+		e->ecx |= CPUID_1_ECX_HYPERVISOR;
+		break;
+	case 0x80000001:
+		e->ecx &= ~CPUID_81_ECX_SVM;
+		break;
+	case 0x8000000a:
+		/* SVM revision and features: nothing nested to offer. */
+		e->eax = e->ebx = e->ecx = e->edx = 0;
+		break;
+	}
+}
+
+int plumb_cpuid_init(void)
+{
+	u32 max_basic, max_ext, f, i;
+	struct plumb_cpuid_entry *e;
+
+	supported = kcalloc(PLUMB_MAX_CPUID_ENTRIES, sizeof(*supported),
+			    GFP_KERNEL);
+	if (!supported)
+		return -ENOMEM;
+
+	max_basic = min(cpuid_eax(0), PLUMB_CPUID_MAX_BASIC);
+	for (f = 0; f <= max_basic; f++)
+		add_leaf(f);
+
+	if (nr_supported < PLUMB_MAX_CPUID_ENTRIES) {
+		e = &supported[nr_supported++];
+		memset(e, 0, sizeof(*e));
+		e->function = 0x40000000;
+		e->eax = 0x40000000;	/* highest hypervisor leaf */
+		memcpy(&e->ebx, PLUMB_CPUID_SIGNATURE, 4);
+		memcpy(&e->ecx, PLUMB_CPUID_SIGNATURE + 4, 4);
+		memcpy(&e->edx, PLUMB_CPUID_SIGNATURE + 8, 4);
+	}
+
+	max_ext = cpuid_eax(0x80000000);
+	if (max_ext >= 0x80000000) {
+		max_ext = min(max_ext, PLUMB_CPUID_MAX_EXT);
+		for (f = 0x80000000; f <= max_ext; f++)
+			add_leaf(f);
+	}
+
+	for (i = 0; i < nr_supported; i++)
+		filter_entry(&supported[i]);
+	return 0;
+}
+
+void plumb_cpuid_exit(void)
+{
+	kfree(supported);
+	supported = NULL;
+	nr_supported = 0;
+}
+
+long plumb_get_supported_cpuid(struct plumb_cpuid __user *uc)
+{
+	struct plumb_cpuid hdr;
+
+	if (copy_from_user(&hdr, uc, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.flags)
+		return -EINVAL;
+	if (hdr.nent < nr_supported) {
+		hdr.nent = nr_supported;
+		if (put_user(hdr.nent, &uc->nent))
+			return -EFAULT;
+		return -E2BIG;
+	}
+	if (copy_to_user(uc->entries, supported,
+			 nr_supported * sizeof(*supported)))
+		return -EFAULT;
+	if (put_user(nr_supported, &uc->nent))
+		return -EFAULT;
+	return 0;
+}

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/plumb and its system ioctls.
+ *
+ * The node is a misc device with mode 0660; its group comes from the udev
+ * rule in packaging/60-plumb.rules. An open fd holds a reference on the
+ * module (fops.owner), so rmmod is refused while one exists.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+
+#include "plumb.h"
+
+static long plumb_check_capability(unsigned long cap)
+{
+	switch (cap) {
+	case PLUMB_CAP_BACKEND:
+		return plumb_ops->id;
+	case PLUMB_CAP_MAX_VCPUS:
+		return PLUMB_MAX_VCPUS;
+	case PLUMB_CAP_NR_MEMSLOTS:
+		return PLUMB_MAX_MEMSLOTS;
+	case PLUMB_CAP_RING_ENTRIES:
+		return PLUMB_RING_ENTRIES;
+	case PLUMB_CAP_POSTED_RANGES:
+		return PLUMB_MAX_POSTED_RANGES;
+	case PLUMB_CAP_MAX_CPUID_ENTRIES:
+		return PLUMB_MAX_CPUID_ENTRIES;
+	case PLUMB_CAP_MAX_MSR_ENTRIES:
+		return PLUMB_MAX_MSR_ENTRIES;
+	default:
+		/* Unknown capabilities are absent, never an error (as KVM). */
+		return plumb_ops->check_capability ?
+		       plumb_ops->check_capability(cap) : 0;
+	}
+}
+
+static long plumb_vcpu_mmap_size(void)
+{
+	return PLUMB_RING_HEADER_SIZE +
+	       PLUMB_RING_ENTRIES * sizeof(struct plumb_exit);
+}
+
+static long plumb_create_vm(unsigned long type)
+{
+	struct plumb_vm *vm;
+	int ret;
+
+	if (type)
+		return -EINVAL;
+
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		return -ENOMEM;
+
+	/* Until the backends can run guests this answers -EOPNOTSUPP. */
+	ret = plumb_ops->vm_init(vm);
+	if (ret)
+		goto err_free;
+
+	/* The VM fd (anon inode) arrives with the run loop. */
+	plumb_ops->vm_destroy(vm);
+	ret = -EOPNOTSUPP;
+err_free:
+	kfree(vm);
+	return ret;
+}
+
+static long plumb_dev_ioctl(struct file *filp, unsigned int cmd,
+			    unsigned long arg)
+{
+	switch (cmd) {
+	case PLUMB_GET_API_VERSION:
+		return arg ? -EINVAL : PLUMB_API_VERSION;
+	case PLUMB_CHECK_CAPABILITY:
+		return plumb_check_capability(arg);
+	case PLUMB_GET_SUPPORTED_CPUID:
+		return plumb_get_supported_cpuid((void __user *)arg);
+	case PLUMB_CREATE_VM:
+		return plumb_create_vm(arg);
+	case PLUMB_GET_VCPU_MMAP_SIZE:
+		return arg ? -EINVAL : plumb_vcpu_mmap_size();
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations plumb_dev_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= plumb_dev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= plumb_no_llseek,
+};
+
+static struct miscdevice plumb_miscdev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "plumb",
+	.fops	= &plumb_dev_fops,
+	.mode	= 0660,
+};
+
+int plumb_dev_init(void)
+{
+	int ret;
+
+	ret = misc_register(&plumb_miscdev);
+	if (ret)
+		pr_err("cannot register /dev/plumb: %d\n", ret);
+	return ret;
+}
+
+void plumb_dev_exit(void)
+{
+	misc_deregister(&plumb_miscdev);
+}

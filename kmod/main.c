@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * plumb.ko: module load and unload, backend selection.
+ *
+ * The backend is chosen once, here, from the CPU vendor and CPUID; a machine
+ * where neither VMX nor SVM is usable refuses the load with one log line that
+ * names the reason. Nothing is switched on at load: VMX root / EFER.SVME are
+ * entered when the first VM is created (see the backends).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <asm/processor.h>
+
+#include "plumb.h"
+
+const struct plumb_backend_ops *plumb_ops;
+
+void plumb_feature_add(struct plumb_features *feat, const char *name,
+		       bool present, bool required)
+{
+	if (WARN_ON_ONCE(feat->nr >= PLUMB_MAX_FEATURES))
+		return;
+	feat->f[feat->nr].name = name;
+	feat->f[feat->nr].present = present;
+	feat->f[feat->nr].required = required;
+	feat->nr++;
+}
+
+/* STYLE.md habit 1: a table that lacks a required op is refused. */
+static bool plumb_backend_valid(const struct plumb_backend_ops *ops)
+{
+	return ops->name && ops->id && ops->probe && ops->hardware_enable &&
+	       ops->hardware_disable && ops->vm_init && ops->vm_destroy;
+}
+
+static const struct plumb_backend_ops *plumb_pick_backend(void)
+{
+	switch (boot_cpu_data.x86_vendor) {
+	case X86_VENDOR_INTEL:
+	case X86_VENDOR_CENTAUR:
+	case X86_VENDOR_ZHAOXIN:
+		return &plumb_vmx_ops;
+	case X86_VENDOR_AMD:
+	case X86_VENDOR_HYGON:
+		return &plumb_svm_ops;
+	default:
+		return NULL;
+	}
+}
+
+/* One line: the backend and every feature it looked for. */
+static void plumb_log_features(const struct plumb_backend_ops *ops,
+			       const struct plumb_features *feat)
+{
+	char buf[256];
+	int len = 0;
+	unsigned int i;
+
+	for (i = 0; i < feat->nr; i++)
+		len += scnprintf(buf + len, sizeof(buf) - len, " %s%s",
+				 feat->f[i].present ? "+" : "-",
+				 feat->f[i].name);
+	pr_info("%s backend on %s CPU, features:%s\n", ops->name,
+		boot_cpu_data.x86_vendor_id, buf);
+}
+
+static int __init plumb_init(void)
+{
+	const struct plumb_backend_ops *ops;
+	struct plumb_features feat = {};
+	int ret;
+
+	ops = plumb_pick_backend();
+	if (!ops) {
+		pr_err("refusing to load: CPU vendor '%s' has neither VMX nor SVM support in plumb\n",
+		       boot_cpu_data.x86_vendor_id);
+		return -ENODEV;
+	}
+	if (!plumb_backend_valid(ops)) {
+		pr_err("refusing to load: %s backend ops table is incomplete\n",
+		       ops->name);
+		return -EINVAL;
+	}
+
+	ret = ops->probe(&feat);
+	if (ret)
+		return ret;	/* the backend said why */
+	plumb_ops = ops;
+
+	ret = plumb_cpuid_init();
+	if (ret)
+		goto err_ops;
+
+	/* Last: from here on userspace can reach us. */
+	ret = plumb_dev_init();
+	if (ret)
+		goto err_cpuid;
+
+	plumb_log_features(ops, &feat);
+	return 0;
+
+err_cpuid:
+	plumb_cpuid_exit();
+err_ops:
+	plumb_ops = NULL;
+	return ret;
+}
+
+static void __exit plumb_exit(void)
+{
+	plumb_dev_exit();
+	plumb_cpuid_exit();
+	plumb_ops = NULL;
+	pr_info("unloaded\n");
+}
+
+module_init(plumb_init);
+module_exit(plumb_exit);
+
+MODULE_DESCRIPTION("plumb: a hosted hypervisor for VMX and SVM");
+MODULE_LICENSE("GPL");
+MODULE_VERSION("0.1.0");

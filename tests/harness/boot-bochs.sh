@@ -1,0 +1,270 @@
+#!/usr/bin/env bash
+# boot-bochs.sh - boot a Linux kernel + initramfs inside Bochs, headless,
+# and capture the guest's serial console (COM1) into a file.
+#
+# Usage:
+#   boot-bochs.sh --cpu MODEL --kernel VMLINUZ --initrd INITRD \
+#                 --append "CMDLINE" --serial OUTFILE --timeout SECONDS \
+#                 --workdir DIR [--megs N] [--cpus N]
+#
+# Why it looks like this (see docs/ and DESIGN.md "Tests: the emulated host"):
+#  - Bochs is the only emulator here that offers VT-x (corei7_haswell_4770:
+#    EPT, VPID, unrestricted guest) and SVM with NRIP-save/flush-by-ASID
+#    (zambezi).  It has no -kernel option, so we build a tiny isolinux ISO
+#    (kernel, initrd, isolinux.cfg) with xorriso and boot it from an ATAPI
+#    CD-ROM.
+#  - Debian's bochs-bin has no 'nogui' display library (it panics with
+#    "display library 'nogui' not available"); the only headless-capable one
+#    is 'term' (curses), which needs a terminal.  So bochs runs under
+#    script(1), which supplies a pty, even when we have no stdin and no tty.
+#  - bochs-bin is built with its debugger, so it would stop at a debugger
+#    prompt; "-rc CMDS" feeds it "c" (continue) then "quit".
+#  - The guest powers off through ACPI (PIIX4 PM of Bochs' i440FX, S5 with
+#    SLP_TYP 0).  Bochs reports that as a fatal "ACPI control: soft power off"
+#    panic and exits 1; we recognise it in bochs' log and exit 0.
+#  - A hung Bochs ignores SIGTERM, and script(1) puts bochs in its own
+#    session, so killing script's process group does not reach it.  The
+#    watchdog below walks the process tree and SIGKILLs every process, and
+#    bochs additionally runs under "timeout --foreground -s KILL" as a
+#    backstop in case this script itself is SIGKILLed.
+#  - If the guest reboots (e.g. a kernel panic with panic=-1), Bochs would
+#    boot the ISO again forever; we notice the second hardware reset in the
+#    log, stop bochs and fail fast instead of waiting for the timeout.
+#
+# Exit status (and one line on stderr saying which):
+#   0    the guest powered off (ACPI S5)
+#   124  --timeout expired; bochs was killed
+#   1    bochs stopped without a guest power-off (panic, triple fault,
+#        guest reboot, failure to start); read DIR/bochs.log
+#   2    bad usage
+#   3    missing tool or file, or the ISO could not be built
+set -euo pipefail
+
+PROG=boot-bochs
+ISOLINUX_BIN=/usr/lib/ISOLINUX/isolinux.bin
+LDLINUX_C32=/usr/lib/syslinux/modules/bios/ldlinux.c32
+BIOS=/usr/share/bochs/BIOS-bochs-latest
+VGABIOS=/usr/share/bochs/VGABIOS-lgpl-latest
+# Emulated instructions per second.  With "clock: sync=none" the guest's
+# notion of time is instructions/ips, so this is what guest timers, delays
+# and the serial baud rate are measured against.  Measured: see docs.
+IPS=${BOCHS_IPS:-100000000}
+# Instructions a CPU runs before Bochs switches to the next one (SMP only).
+QUANTUM=${BOCHS_QUANTUM:-16}
+# Extra seconds the inner backstop timeout waits beyond --timeout.
+BACKSTOP_SLACK=30
+
+usage() {
+	cat >&2 <<EOF
+usage: $0 --cpu MODEL --kernel VMLINUZ --initrd INITRD --append "CMDLINE"
+          --serial OUTFILE --timeout SECONDS --workdir DIR [--megs N] [--cpus N]
+EOF
+	exit 2
+}
+
+die() { # die STATUS MESSAGE: the one status line, then exit
+	echo "$PROG: $2" >&2
+	exit "$1"
+}
+
+cpu="" kernel="" initrd="" append="" serial="" timeout_s="" workdir=""
+megs=512 cpus=1
+append_set=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--cpu | --kernel | --initrd | --append | --serial | --timeout | --workdir | --megs | --cpus)
+		[ $# -ge 2 ] || usage
+		case "$1" in
+		--cpu) cpu=$2 ;;
+		--kernel) kernel=$2 ;;
+		--initrd) initrd=$2 ;;
+		--append) append=$2 append_set=1 ;;
+		--serial) serial=$2 ;;
+		--timeout) timeout_s=$2 ;;
+		--workdir) workdir=$2 ;;
+		--megs) megs=$2 ;;
+		--cpus) cpus=$2 ;;
+		esac
+		shift 2
+		;;
+	-h | --help) usage ;;
+	*)
+		echo "$PROG: unknown argument: $1" >&2
+		usage
+		;;
+	esac
+done
+
+if [ -z "$cpu" ] || [ -z "$kernel" ] || [ -z "$initrd" ] || [ "$append_set" != 1 ] ||
+	[ -z "$serial" ] || [ -z "$timeout_s" ] || [ -z "$workdir" ]; then
+	usage
+fi
+for n in "$timeout_s" "$megs" "$cpus"; do
+	case "$n" in '' | *[!0-9]* | 0*) die 2 "not a positive integer: '$n'" ;; esac
+done
+case "$cpu" in *[!A-Za-z0-9_]*) die 2 "bad cpu model: $cpu" ;; esac
+case "$append" in *$'\n'* | *$'\r'*) die 2 "--append must be one line" ;; esac
+
+for tool in bochs-bin script xorriso timeout; do
+	command -v "$tool" >/dev/null 2>&1 || die 3 "missing tool: $tool"
+done
+for f in "$ISOLINUX_BIN" "$LDLINUX_C32" "$BIOS" "$VGABIOS" "$kernel" "$initrd"; do
+	[ -r "$f" ] || die 3 "cannot read $f"
+done
+
+mkdir -p "$workdir" "$(dirname "$serial")"
+workdir=$(realpath "$workdir")
+serial=$(realpath -m "$serial")
+# bochsrc values are comma/space separated and not reliably quotable.
+for p in "$workdir" "$serial"; do
+	case "$p" in *[,\ \"\'=]* | *$'\t'*) die 2 "path unusable in a bochsrc (comma, blank, quote or '='): $p" ;; esac
+done
+
+iso="$workdir/boot.iso"
+rc="$workdir/bochsrc"
+cmds="$workdir/bochs.cmds"
+log="$workdir/bochs.log"
+term_out="$workdir/term.out"
+pidfile="$workdir/bochs.pid"
+rm -f "$iso" "$log" "$term_out" "$pidfile" "$serial"
+
+# --- the ISO: isolinux + kernel + initrd + config --------------------------
+stage="$workdir/iso"
+rm -rf "$stage"
+mkdir -p "$stage/isolinux" "$stage/boot"
+cp "$ISOLINUX_BIN" "$LDLINUX_C32" "$stage/isolinux/"
+cp "$kernel" "$stage/boot/vmlinuz"
+cp "$initrd" "$stage/boot/initrd"
+# PROMPT 0 + TIMEOUT 0: boot the default label at once, no menu.
+cat >"$stage/isolinux/isolinux.cfg" <<EOF
+DEFAULT linux
+PROMPT 0
+TIMEOUT 0
+NOESCAPE 1
+LABEL linux
+  KERNEL /boot/vmlinuz
+  INITRD /boot/initrd
+  APPEND $append
+EOF
+if ! xorriso -as mkisofs -quiet -o "$iso" -R -J \
+	-b isolinux/isolinux.bin -c isolinux/boot.cat \
+	-no-emul-boot -boot-load-size 4 -boot-info-table \
+	"$stage" >"$workdir/xorriso.log" 2>&1; then
+	die 3 "xorriso failed, see $workdir/xorriso.log"
+fi
+rm -rf "$stage"
+
+# --- bochs configuration ------------------------------------------------------
+# quantum= is only accepted by an SMP build; Debian's is one.
+cpu_line="cpu: model=$cpu, count=$cpus, ips=$IPS, reset_on_triple_fault=0, ignore_bad_msrs=1"
+if [ "$cpus" -gt 1 ]; then
+	cpu_line="$cpu_line, quantum=$QUANTUM"
+fi
+cat >"$rc" <<EOF
+# generated by $PROG.sh
+config_interface: textconfig
+display_library: term
+romimage: file=$BIOS
+vgaromimage: file=$VGABIOS
+megs: $megs
+$cpu_line
+# i440FX: Bochs' variant includes the PIIX4 ACPI PM (needed for poweroff) and HPET.
+pci: enabled=1, chipset=i440fx
+# No host time sync: guest time = instructions / ips (deterministic, fastest).
+clock: sync=none, time0=local
+ata0: enabled=1, ioaddr1=0x1f0, ioaddr2=0x3f0, irq=14
+ata0-master: type=cdrom, path=$iso, status=inserted
+boot: cdrom
+floppy_bootsig_check: disabled=1
+com1: enabled=1, mode=file, dev=$serial
+mouse: enabled=0
+log: $log
+panic: action=fatal
+error: action=report
+info: action=report
+debug: action=ignore
+EOF
+printf 'c\nquit\n' >"$cmds"
+
+# --- run ----------------------------------------------------------------------
+# The command script(1) runs in its pty.  The shell records its pid and
+# execs timeout(1), which forks bochs: both stay in the session and process
+# group script created for that pid, so "kill -- -PID" reaches them.
+backstop=$((timeout_s + BACKSTOP_SLACK))
+inner="echo \$\$ >$pidfile; exec timeout --foreground -s KILL $backstop bochs-bin -q -f $rc -rc $cmds"
+
+# All descendants of a pid, deepest first (pgrep -P per level).
+descendants() {
+	local child
+	for child in $(pgrep -P "$1" 2>/dev/null || true); do
+		descendants "$child"
+		echo "$child"
+	done
+}
+
+script_pid=""
+kill_all() {
+	[ -n "$script_pid" ] || return 0
+	local pids p
+	pids="$(descendants "$script_pid") $script_pid"
+	if [ -s "$pidfile" ]; then
+		# the pty session script created: pid = pgid = sid of the inner shell
+		kill -KILL -- "-$(cat "$pidfile")" 2>/dev/null || true
+	fi
+	for p in $pids; do
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	wait "$script_pid" 2>/dev/null || true
+	script_pid=""
+}
+trap 'kill_all' EXIT
+trap 'kill_all; exit 130' INT
+trap 'kill_all; exit 143' TERM HUP
+
+start=$(date +%s)
+# TERM/SHELL are fixed: CI may have neither, and curses needs a real terminfo.
+TERM=xterm SHELL=/bin/sh script -q -e -c "$inner" /dev/null </dev/null >"$term_out" 2>&1 &
+script_pid=$!
+
+deadline=$((start + timeout_s))
+verdict=""
+while kill -0 "$script_pid" 2>/dev/null; do
+	now=$(date +%s)
+	if [ "$now" -ge "$deadline" ]; then
+		verdict=timeout
+		break
+	fi
+	# Bochs logs one hardware reset at power-on; a second one is a guest reboot.
+	if [ -f "$log" ] && [ "$(grep -c 'Reset(HARDWARE)' "$log" || true)" -ge 2 ]; then
+		verdict=reboot
+		break
+	fi
+	sleep 1
+done
+
+status=0
+if [ -n "$verdict" ]; then
+	kill_all
+else
+	wait "$script_pid" || status=$?
+	script_pid=""
+fi
+trap - EXIT INT TERM HUP
+elapsed=$(($(date +%s) - start))
+
+if [ "$verdict" = timeout ]; then
+	die 124 "timeout after ${elapsed}s, bochs killed (serial: $serial, log: $log)"
+fi
+if [ "$verdict" = reboot ]; then
+	die 1 "guest rebooted (kernel panic with panic=-1?) after ${elapsed}s, bochs killed (serial: $serial, log: $log)"
+fi
+if [ -f "$log" ] && grep -q 'ACPI control: soft power off' "$log"; then
+	echo "$PROG: guest powered off after ${elapsed}s (bochs status $status)" >&2
+	exit 0
+fi
+why=""
+if [ -f "$log" ]; then
+	why=$(grep -E '>>PANIC<<|\[CPU[0-9]* *\].*(triple|shutdown)' "$log" | tail -n 1 || true)
+fi
+[ "$status" -ne 0 ] || status=1
+die 1 "bochs stopped without a guest power-off after ${elapsed}s (status $status)${why:+: $why} (log: $log, terminal: $term_out)"

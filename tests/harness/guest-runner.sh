@@ -1,0 +1,83 @@
+# Runs inside the emulated host (busybox sh): every test of tests.cfg that
+# matches this host's backend, framed by markers that run-host.sh parses:
+#
+#   @@PLUMB-TEST-BEGIN name
+#   ...output...
+#   @@PLUMB-TEST-DMESG name        kernel log lines the test produced
+#   @@PLUMB-TEST-END name rc=N
+#   ...
+#   @@PLUMB-DMESG-BEGIN / @@PLUMB-DMESG-END   the whole kernel log
+#   @@PLUMB-RUN-DONE
+#
+# The host name and backend come from the kernel command line
+# (ptest_host=, ptest_backend=, ptest_slow=, ptest_only=).
+
+arg() { tr " " "\n" < /proc/cmdline | sed -n "s/^$1=//p"; }
+PLUMB_HOST=$(arg ptest_host)
+PLUMB_BACKEND=$(arg ptest_backend)
+SLOW=$(arg ptest_slow)
+ONLY=$(arg ptest_only)
+export PLUMB_HOST PLUMB_BACKEND
+
+# What udev would do with packaging/60-plumb.rules when /dev/plumb appears.
+apply_udev_rule() {
+	rule=/etc/udev/rules.d/60-plumb.rules
+	g=$(sed -n 's/.*GROUP="\([^"]*\)".*/\1/p' $rule)
+	m=$(sed -n 's/.*MODE="\([^"]*\)".*/\1/p' $rule)
+	[ -e /dev/plumb ] || return 0
+	[ -n "$g" ] && chgrp "$g" /dev/plumb
+	[ -n "$m" ] && chmod "$m" /dev/plumb
+	return 0
+}
+
+# Let the test programs see module loads as udev-managed nodes.
+insmod_plumb() {
+	insmod /plumb/plumb.ko && apply_udev_rule
+}
+
+echo "@@PLUMB-HOST $PLUMB_HOST backend=$PLUMB_BACKEND kernel=$(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)"
+cd /tests || exit 1
+grep -v '^#' tests.cfg | grep -v '^[[:space:]]*$' |
+while read -r name hosts vcpus timeout needs command; do
+	case ",$hosts," in *",$PLUMB_BACKEND,"*) ;; *) continue ;; esac
+	if [ -n "$ONLY" ]; then
+		case ",$ONLY," in *",$name,"*) ;; *) continue ;; esac
+	fi
+	[ -n "$SLOW" ] && timeout=$((timeout * SLOW))
+	export PLUMB_TEST_VCPUS=$vcpus
+	PLUMB_DMESG_MARK=$(dmesg | wc -l)
+	export PLUMB_DMESG_MARK
+	echo "@@PLUMB-TEST-BEGIN $name"
+	rc=0
+	if [ "$needs" = module ]; then
+		if ! insmod_plumb; then
+			echo "FAIL: runner: insmod plumb.ko failed"
+			rc=90
+		fi
+	fi
+	if [ $rc -eq 0 ]; then
+		# shellcheck disable=SC2086
+		timeout -s KILL "$timeout" sh -c "$command" < /dev/null 2>&1
+		rc=$?
+		[ $rc -eq 137 ] && echo "FAIL: runner: killed after ${timeout}s"
+	fi
+	if [ "$needs" = module ] && grep -q '^plumb ' /proc/modules; then
+		if ! rmmod plumb; then
+			echo "FAIL: runner: rmmod plumb failed after the test"
+			[ $rc -eq 0 ] && rc=91
+		fi
+	fi
+	# A test must leave the module unloaded (leaks keep it pinned).
+	if grep -q '^plumb ' /proc/modules; then
+		echo "FAIL: runner: plumb still loaded after the test"
+		rmmod plumb 2>/dev/null
+		[ $rc -eq 0 ] && rc=92
+	fi
+	echo "@@PLUMB-TEST-DMESG $name"
+	dmesg | tail -n +"$((PLUMB_DMESG_MARK + 1))"
+	echo "@@PLUMB-TEST-END $name rc=$rc"
+done
+echo "@@PLUMB-DMESG-BEGIN"
+dmesg
+echo "@@PLUMB-DMESG-END"
+echo "@@PLUMB-RUN-DONE"

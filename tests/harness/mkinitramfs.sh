@@ -1,0 +1,57 @@
+#!/bin/bash
+# mkinitramfs.sh KVER OUT.cpio.gz
+# The emulated host's whole userspace: busybox, plumb.ko built for KVER, the
+# launcher, the test programs and scripts, and the shared libraries they use.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+kver=$1
+out=$2
+ko=build/kmod/$kver/plumb.ko
+[ -f "$ko" ] || { echo "mkinitramfs: $ko missing (tests/run.sh builds it)" >&2; exit 1; }
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+chmod 0755 "$root"	# mktemp's 0700 would lock non-root users out of /
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,etc/udev/rules.d,proc,sys,dev,tmp,root,plumb,tests,harness}
+
+cp /bin/busybox "$root/bin/busybox"
+install -m 0755 tests/harness/init "$root/init"
+cp tests/harness/guest-runner.sh "$root/harness/"
+cp "$ko" "$root/plumb/plumb.ko"
+cp packaging/60-plumb.rules "$root/etc/udev/rules.d/"
+cp user/plumb "$root/usr/local/bin/plumb"
+cp tests/integration/tests.cfg tests/integration/*.sh "$root/tests/"
+bins=(user/plumb)
+for src in tests/integration/*.c; do
+	b=${src%.c}
+	cp "$b" "$root/tests/"
+	bins+=("$b")
+done
+
+# Shared libraries of every binary, at the same paths as here.
+for b in "${bins[@]}"; do
+	ldd "$b" | awk '/=> \//{print $3} /^\t\/lib/{print $1}'
+done | sort -u | while read -r lib; do
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
+# The loader is found through /lib64 on Debian.
+if [ ! -e "$root/lib64/ld-linux-x86-64.so.2" ]; then
+	mkdir -p "$root/lib64"
+	cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
+fi
+
+cat > "$root/etc/passwd" <<PW
+root:x:0:0:root:/root:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+PW
+cat > "$root/etc/group" <<GR
+root:x:0:
+plumb:x:990:
+nogroup:x:65534:
+GR
+
+mkdir -p "$(dirname "$out")"
+(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out.tmp"
+mv "$out.tmp" "$out"

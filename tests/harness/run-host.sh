@@ -1,0 +1,122 @@
+#!/bin/bash
+# run-host.sh NAME [TEST,TEST...]
+# Boots the emulated host NAME (tests/harness/hosts.cfg) with the initramfs
+# of its kernel, runs the integration tests for its backend inside, and
+# judges the result from the serial log:
+#   - each test: its exit status, and its own kernel log lines;
+#   - the host's kernel log as a whole (<host>/kernel-log);
+#   - a test that never reported (hang, panic, timeout) fails.
+# Prints "PASS|FAIL <host>/<test>" lines; results in build/results/<host>/.
+# Expects build/initramfs/<kver>.cpio.gz (tests/run.sh builds it).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+name=$1
+only=${2:-}
+line=$(grep -v '^#' tests/harness/hosts.cfg | awk -v n="$name" '$1 == n')
+[ -n "$line" ] || { echo "run-host: unknown host '$name'" >&2; exit 2; }
+read -r _ emulator cpu series backend smp _ <<<"$line"
+kver=$(scripts/kernels.sh kver "$series") || exit 1
+kernel=build/kernels/$kver/boot/vmlinuz-$kver
+initrd=build/initramfs/$kver.cpio.gz
+out=build/results/$name
+rm -rf "$out"
+mkdir -p "$out"
+for f in "$kernel" "$initrd"; do
+	[ -f "$f" ] || { echo "run-host: $f missing (make deps; tests/run.sh builds initramfs)" >&2; exit 1; }
+done
+
+append="console=ttyS0 panic=-1 quiet loglevel=4 mitigations=off ptest_host=$name ptest_backend=$backend"
+[ -n "$only" ] && append="$append ptest_only=$only"
+serial=$out/serial.log
+start=$(date +%s)
+case "$emulator" in
+qemu)
+	# TCG only: this machine's /dev/kvm cannot run these hosts (DESIGN.md).
+	timeout -s KILL 600 qemu-system-x86_64 -accel tcg -cpu "$cpu" -smp "$smp" \
+		-m 1G -kernel "$kernel" -initrd "$initrd" -append "$append" \
+		-display none -nodefaults -no-reboot -serial "file:$serial" \
+		> "$out/emulator.log" 2>&1
+	erc=$?
+	;;
+bochs)
+	# Bochs is ~20x slower than QEMU here: the guest's timeouts double.
+	tests/harness/boot-bochs.sh --cpu "$cpu" --cpus "$smp" --kernel "$kernel" \
+		--initrd "$initrd" --append "$append ptest_slow=2" \
+		--serial "$serial" --timeout 1500 --workdir "$out/bochs" \
+		> "$out/emulator.log" 2>&1
+	erc=$?
+	;;
+*)
+	echo "run-host: unknown emulator $emulator" >&2
+	exit 2
+	;;
+esac
+secs=$(( $(date +%s) - start ))
+echo "$name: $emulator -cpu $cpu, kernel $kver, ${secs}s, emulator exit $erc" > "$out/host.txt"
+
+# Split the serial log into per-test output, per-test kernel log, verdicts.
+tr -d '\r' < "$serial" 2>/dev/null | awk -v dir="$out" '
+/^@@PLUMB-TEST-BEGIN /	{ t = $2; st = "out"; next }
+/^@@PLUMB-TEST-DMESG /	{ st = "dmesg"; next }
+/^@@PLUMB-TEST-END /	{ sub("rc=", "", $3); print t, $3 > (dir "/verdicts"); st = ""; next }
+/^@@PLUMB-DMESG-BEGIN/	{ st = "k"; next }
+/^@@PLUMB-DMESG-END/	{ st = ""; next }
+/^@@PLUMB-RUN-DONE/	{ print "done" > (dir "/done"); next }
+st == "out"		{ print > (dir "/" t ".log") }
+st == "dmesg"		{ print > (dir "/" t ".dmesg") }
+st == "k"		{ print > (dir "/dmesg.log") }
+'
+
+# What a kernel log must never show, whatever the tests said.
+BAD='\bBUG\b|Oops|WARNING:|general protection|soft lockup|hung task|blocked for more than|RCU stall|rcu_.*detected stall|refcount_t:|use-after-free|Kernel panic|Call Trace:|double fault|stack-protector|list_(add|del) corruption|kernel BUG'
+
+pass=0
+failn=0
+verdict() { # verdict PASS|FAIL test why
+	echo "$1 $name/$2${3:+ ($3)}"
+	echo "$1 $2${3:+ ($3)}" >> "$out/summary"
+	if [ "$1" = PASS ]; then pass=$((pass + 1)); else failn=$((failn + 1)); fi
+}
+
+grep -v '^#' tests/integration/tests.cfg | grep -v '^[[:space:]]*$' |
+	awk -v b="$backend" '{ n = split($2, h, ","); for (i = 1; i <= n; i++) if (h[i] == b) print $1 }' |
+	{ if [ -n "$only" ]; then grep -x -F -f <(tr , '\n' <<<"$only"); else cat; fi; } \
+	> "$out/expected"
+
+while read -r t; do
+	rc=$(awk -v t="$t" '$1 == t { print $2 }' "$out/verdicts" 2>/dev/null)
+	if [ -z "$rc" ]; then
+		verdict FAIL "$t" "never reported: host hung or crashed, see $serial"
+	elif [ -f "$out/$t.dmesg" ] && grep -qE "$BAD" "$out/$t.dmesg"; then
+		verdict FAIL "$t" "kernel log: $(grep -m1 -E "$BAD" "$out/$t.dmesg")"
+	elif [ "$rc" != 0 ]; then
+		verdict FAIL "$t" "exit $rc: $(grep -m1 FAIL "$out/$t.log" 2>/dev/null)"
+	else
+		verdict PASS "$t"
+	fi
+done < "$out/expected"
+
+if [ ! -f "$out/done" ]; then
+	verdict FAIL kernel-log "run did not finish (emulator exit $erc after ${secs}s); serial log: $serial"
+elif grep -qE "$BAD" "$serial" "$out/dmesg.log"; then
+	verdict FAIL kernel-log "$(grep -h -m1 -E "$BAD" "$serial" "$out/dmesg.log" | head -n 1)"
+else
+	verdict PASS kernel-log
+fi
+
+# Failures carry their evidence into the output (CI keeps nothing else).
+if [ "$failn" -ne 0 ]; then
+	for t in $(awk '$1 == "FAIL" { print $2 }' "$out/summary"); do
+		if [ -f "$out/$t.log" ]; then
+			echo "----- $name/$t output -----"
+			tail -n 60 "$out/$t.log"
+			[ -s "$out/$t.dmesg" ] && { echo "----- $name/$t kernel log -----"; tail -n 60 "$out/$t.dmesg"; }
+		fi
+	done
+	echo "----- $name serial log (last 100 lines of $serial) -----"
+	tr -d '\r' < "$serial" 2>/dev/null | tail -n 100
+	echo "----- end of $name -----"
+fi
+echo "$name: $pass passed, $failn failed in ${secs}s (results: $out)"
+[ "$failn" -eq 0 ]

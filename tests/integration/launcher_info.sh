@@ -1,0 +1,20 @@
+# The launcher: a clear message without the module, the module's view with it.
+. ./lib.sh
+
+out=$(plumb info 2>&1); rc=$?
+check "plumb info fails without the module (rc $rc)" test "$rc" -ne 0
+case "$out" in
+*"is the module loaded?"*) ok "message says what to do: $out" ;;
+*) fail "unclear message: $out" ;;
+esac
+
+check "insmod" insmod /plumb/plumb.ko
+out=$(plumb info 2>&1); rc=$?
+echo "$out"
+check "plumb info works (rc $rc)" test "$rc" -eq 0
+check "api-version 1" sh -c "echo '$out' | grep -qx 'api-version: 1'"
+check "backend $PLUMB_BACKEND" sh -c "echo '$out' | grep -qx 'backend: $PLUMB_BACKEND'"
+n=$(plumb cpuid | wc -l)
+check "plumb cpuid lists leaves ($n lines)" test "$n" -gt 5
+check "rmmod" rmmod plumb
+done_

@@ -1,0 +1,15 @@
+# Shell helpers for the integration tests (sourced; busybox sh).
+fails=0
+ok() { echo "ok: $*"; }
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+check() { # check "what" command...
+	what=$1; shift
+	if "$@"; then ok "$what"; else fail "$what"; fi
+}
+done_() {
+	if [ "$fails" -eq 0 ]; then echo "PASSED: 0 failure(s)"; exit 0; fi
+	echo "FAILED: $fails failure(s)"; exit 1
+}
+# Kernel log lines since the test started (the runner sets PLUMB_DMESG_MARK).
+new_dmesg() { dmesg | tail -n +"$((${PLUMB_DMESG_MARK:-0} + 1))"; }
+module_loaded() { grep -q '^plumb ' /proc/modules; }

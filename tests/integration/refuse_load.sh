@@ -1,0 +1,15 @@
+# On a CPU without VMX/SVM the module refuses to load with one clear line.
+. ./lib.sh
+
+out=$(insmod /plumb/plumb.ko 2>&1); rc=$?
+check "insmod fails (rc $rc: $out)" test "$rc" -ne 0
+check "module not listed" sh -c '! grep -q "^plumb " /proc/modules'
+check "no /dev/plumb" test ! -e /dev/plumb
+msg=$(new_dmesg | grep 'plumb: refusing to load')
+echo "kernel said: $msg"
+check "one refusal line" test "$(echo "$msg" | grep -c .)" -eq 1
+case "$msg" in
+*"does not report SVM"*|*"does not report VMX"*|*"neither VMX nor SVM"*) ok "it names the reason" ;;
+*) fail "the reason is not named" ;;
+esac
+done_

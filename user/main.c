@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * plumb: the launcher's command line.
+ *
+ * Today it inspects the module (`plumb info`, `plumb cpuid`); `plumb run`
+ * arrives with the launcher issue.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/plumb.h>
+
+#include "plumb.h"
+
+static const struct {
+	unsigned long cap;
+	const char *name;
+} caps[] = {
+	{ PLUMB_CAP_MAX_VCPUS, "max-vcpus" },
+	{ PLUMB_CAP_NR_MEMSLOTS, "memslots" },
+	{ PLUMB_CAP_RING_ENTRIES, "ring-entries" },
+	{ PLUMB_CAP_READONLY_MEM, "readonly-mem" },
+	{ PLUMB_CAP_POSTED_RANGES, "posted-ranges" },
+	{ PLUMB_CAP_MAX_CPUID_ENTRIES, "max-cpuid-entries" },
+	{ PLUMB_CAP_MAX_MSR_ENTRIES, "max-msr-entries" },
+	{ PLUMB_CAP_VM_RUNS, "vm-runs" },
+};
+
+static const char *backend_name(int id)
+{
+	switch (id) {
+	case PLUMB_BACKEND_VMX:
+		return "vmx";
+	case PLUMB_BACKEND_SVM:
+		return "svm";
+	default:
+		return "unknown";
+	}
+}
+
+static int cmd_info(int fd)
+{
+	int version, backend;
+	size_t i;
+
+	version = ioctl(fd, PLUMB_GET_API_VERSION, 0);
+	if (version < 0)
+		return plumb_err("PLUMB_GET_API_VERSION: %s", strerror(errno));
+	backend = ioctl(fd, PLUMB_CHECK_CAPABILITY, PLUMB_CAP_BACKEND);
+	printf("api-version: %d\n", version);
+	printf("backend: %s\n", backend_name(backend));
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		printf("%s: %d\n", caps[i].name,
+		       ioctl(fd, PLUMB_CHECK_CAPABILITY, caps[i].cap));
+	if (version != PLUMB_API_VERSION)
+		return plumb_err("module speaks API version %d, this launcher %d",
+				 version, PLUMB_API_VERSION);
+	return 0;
+}
+
+static int cmd_cpuid(int fd)
+{
+	struct plumb_cpuid *cpuid;
+	uint32_t i;
+
+	cpuid = plumb_get_supported_cpuid(fd);
+	if (!cpuid)
+		return 1;
+	printf("function   index    eax      ebx      ecx      edx\n");
+	for (i = 0; i < cpuid->nent; i++) {
+		const struct plumb_cpuid_entry *e = &cpuid->entries[i];
+
+		printf("%08x %c%-6x %08x %08x %08x %08x\n", e->function,
+		       e->flags & PLUMB_CPUID_FLAG_SIGNIFICANT_INDEX ? '.' : ' ',
+		       e->index, e->eax, e->ebx, e->ecx, e->edx);
+	}
+	free(cpuid);
+	return 0;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: plumb [--device PATH] COMMAND\n"
+		"\n"
+		"Commands:\n"
+		"  info     show the module's API version, backend and limits\n"
+		"  cpuid    show the CPUID leaves a guest may be given\n"
+		"\n"
+		"Options:\n"
+		"  -d, --device PATH   the plumb device (default %s)\n"
+		"  -h, --help          this help\n"
+		"  -V, --version       the launcher's version\n",
+		PLUMB_DEVICE);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *device = PLUMB_DEVICE;
+	const char *cmd;
+	int c, fd, ret;
+
+	while ((c = getopt_long(argc, argv, "+d:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			device = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("plumb %s (API version %d)\n", PLUMB_VERSION,
+			       PLUMB_API_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return PLUMB_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return PLUMB_EXIT_USAGE;
+	}
+	cmd = argv[optind];
+	if (strcmp(cmd, "info") && strcmp(cmd, "cpuid")) {
+		plumb_err("unknown command '%s' (try plumb --help)", cmd);
+		return PLUMB_EXIT_USAGE;
+	}
+
+	fd = plumb_open_device(device);
+	if (fd < 0)
+		return 1;
+	ret = strcmp(cmd, "info") ? cmd_cpuid(fd) : cmd_info(fd);
+	close(fd);
+	return ret;
+}
