@@ -12,6 +12,11 @@
 # The host name and backend come from the kernel command line
 # (ptest_host=, ptest_backend=, ptest_slow=, ptest_only=).
 
+# kmod's tools, as users have them: busybox's insmod retries a failed load
+# through a second syscall (doubling every refusal), and busybox's shell
+# runs its own applets before anything on PATH; functions win over both.
+insmod() { /usr/local/sbin/insmod "$@"; }
+rmmod() { /usr/local/sbin/rmmod "$@"; }
 arg() { tr " " "\n" < /proc/cmdline | sed -n "s/^$1=//p"; }
 PLUMB_HOST=$(arg ptest_host)
 PLUMB_BACKEND=$(arg ptest_backend)

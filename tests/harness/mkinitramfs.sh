@@ -22,7 +22,13 @@ cp "$ko" "$root/plumb/plumb.ko"
 cp packaging/60-plumb.rules "$root/etc/udev/rules.d/"
 cp user/plumb "$root/usr/local/bin/plumb"
 cp tests/integration/tests.cfg tests/integration/*.sh "$root/tests/"
-bins=(user/plumb)
+# kmod's insmod/rmmod, as users have them (see guest-runner.sh).
+mkdir -p "$root/usr/local/sbin"
+cp "$(command -v kmod)" "$root/usr/local/sbin/kmod"
+for t in insmod rmmod lsmod modinfo modprobe; do
+	ln -s kmod "$root/usr/local/sbin/$t"
+done
+bins=(user/plumb "$(command -v kmod)")
 for src in tests/integration/*.c; do
 	b=${src%.c}
 	cp "$b" "$root/tests/"

@@ -1,4 +1,9 @@
 # Shell helpers for the integration tests (sourced; busybox sh).
+# kmod's tools, as users have them: busybox's insmod retries a failed load
+# through a second syscall (doubling every refusal), and busybox's shell
+# runs its own applets before anything on PATH; functions win over both.
+insmod() { /usr/local/sbin/insmod "$@"; }
+rmmod() { /usr/local/sbin/rmmod "$@"; }
 fails=0
 ok() { echo "ok: $*"; }
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
@@ -12,4 +17,5 @@ done_() {
 }
 # Kernel log lines since the test started (the runner sets PLUMB_DMESG_MARK).
 new_dmesg() { dmesg | tail -n +"$((${PLUMB_DMESG_MARK:-0} + 1))"; }
+not() { ! "$@"; }
 module_loaded() { grep -q '^plumb ' /proc/modules; }
