@@ -51,6 +51,9 @@ VGABIOS=/usr/share/bochs/VGABIOS-lgpl-latest
 IPS=${BOCHS_IPS:-100000000}
 # Instructions a CPU runs before Bochs switches to the next one (SMP only).
 QUANTUM=${BOCHS_QUANTUM:-16}
+# Bochs' clock sync: none = guest time is instructions/ips, fastest and
+# deterministic; realtime/slowdown tie the guest clock to the host's.
+CLOCK_SYNC=${BOCHS_CLOCK_SYNC:-none}
 # Extra seconds the inner backstop timeout waits beyond --timeout.
 BACKSTOP_SLACK=30
 
@@ -170,8 +173,8 @@ megs: $megs
 $cpu_line
 # i440FX: Bochs' variant includes the PIIX4 ACPI PM (needed for poweroff) and HPET.
 pci: enabled=1, chipset=i440fx
-# No host time sync: guest time = instructions / ips (deterministic, fastest).
-clock: sync=none, time0=local
+# sync=none: guest time = instructions / ips (deterministic, fastest).
+clock: sync=$CLOCK_SYNC, time0=local
 ata0: enabled=1, ioaddr1=0x1f0, ioaddr2=0x3f0, irq=14
 ata0-master: type=cdrom, path=$iso, status=inserted
 boot: cdrom

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 
 kver=$1
 out=$2
-ko=build/kmod/$kver/plumb.ko
+ko=${PLUMB_KO:-build/kmod/$kver/plumb.ko}	# selftest.sh swaps in broken ones
 [ -f "$ko" ] || { echo "mkinitramfs: $ko missing (tests/run.sh builds it)" >&2; exit 1; }
 
 root=$(mktemp -d)

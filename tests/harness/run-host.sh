@@ -18,8 +18,8 @@ line=$(grep -v '^#' tests/harness/hosts.cfg | awk -v n="$name" '$1 == n')
 read -r _ emulator cpu series backend smp _ <<<"$line"
 kver=$(scripts/kernels.sh kver "$series") || exit 1
 kernel=build/kernels/$kver/boot/vmlinuz-$kver
-initrd=build/initramfs/$kver.cpio.gz
-out=build/results/$name
+initrd=${PLUMB_INITRD:-build/initramfs/$kver.cpio.gz}
+out=${PLUMB_RESULTS:-build/results}/$name
 rm -rf "$out"
 mkdir -p "$out"
 for f in "$kernel" "$initrd"; do
