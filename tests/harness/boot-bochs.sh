@@ -181,6 +181,8 @@ boot: cdrom
 floppy_bootsig_check: disabled=1
 com1: enabled=1, mode=file, dev=$serial
 mouse: enabled=0
+# no PC speaker: it would open ALSA on the host
+speaker: enabled=0
 log: $log
 panic: action=fatal
 error: action=report
@@ -206,17 +208,30 @@ descendants() {
 }
 
 script_pid=""
+# Stop bochs and everything around it.  First SIGKILL only the leaves of the
+# tree (bochs itself), so that its parent reaps it and script(1) exits on its
+# own; after a grace period SIGKILL whatever is left, including the session
+# script made for the inner command (pid in $pidfile).
 kill_all() {
 	[ -n "$script_pid" ] || return 0
-	local pids p
-	pids="$(descendants "$script_pid") $script_pid"
-	if [ -s "$pidfile" ]; then
-		# the pty session script created: pid = pgid = sid of the inner shell
-		kill -KILL -- "-$(cat "$pidfile")" 2>/dev/null || true
-	fi
-	for p in $pids; do
-		kill -KILL "$p" 2>/dev/null || true
+	local p
+	for p in $(descendants "$script_pid"); do
+		if [ -z "$(pgrep -P "$p" 2>/dev/null || true)" ]; then
+			kill -KILL "$p" 2>/dev/null || true
+		fi
 	done
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		kill -0 "$script_pid" 2>/dev/null || break
+		sleep 0.5
+	done
+	if kill -0 "$script_pid" 2>/dev/null; then
+		if [ -s "$pidfile" ]; then
+			kill -KILL -- "-$(cat "$pidfile")" 2>/dev/null || true
+		fi
+		for p in $(descendants "$script_pid") "$script_pid"; do
+			kill -KILL "$p" 2>/dev/null || true
+		done
+	fi
 	wait "$script_pid" 2>/dev/null || true
 	script_pid=""
 }

@@ -26,7 +26,7 @@ for f in "$kernel" "$initrd"; do
 	[ -f "$f" ] || { echo "run-host: $f missing (make deps; tests/run.sh builds initramfs)" >&2; exit 1; }
 done
 
-append="console=ttyS0 panic=-1 quiet loglevel=4 mitigations=off ptest_host=$name ptest_backend=$backend"
+append="console=ttyS0,115200 panic=-1 quiet loglevel=4 mitigations=off ptest_host=$name ptest_backend=$backend"
 [ -n "$only" ] && append="$append ptest_only=$only"
 serial=$out/serial.log
 start=$(date +%s)
