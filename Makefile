@@ -24,7 +24,7 @@ USER_CFLAGS := -std=gnu11 -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
 UAPI := include/uapi/linux/plumb.h
 
 USER_SRCS := $(wildcard user/*.c)
-INTEG_SRCS := $(wildcard tests/integration/*.c)
+INTEG_SRCS := $(wildcard tests/integration/t_*.c)
 INTEG_BINS := $(INTEG_SRCS:.c=)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
@@ -42,14 +42,32 @@ user: user/plumb
 user/plumb: $(USER_SRCS) $(wildcard user/*.h) $(UAPI)
 	$(CC) $(USER_CFLAGS) -o $@ $(USER_SRCS)
 
-tests-bin: $(INTEG_BINS) $(UNIT_BINS)
+# Test guests: NAME-MODE.bin from tests/guests/NAME.S, loaded at 0x1000.
+GUEST_BINS := $(addprefix tests/guests/,hello-16.bin hello-32.bin \
+	hello-64.bin cpuid-32.bin msr-64.bin triple-32.bin loop-64.bin \
+	memsum-64.bin)
 
-tests/integration/%: tests/integration/%.c tests/integration/testlib.h $(UAPI)
-	$(CC) $(USER_CFLAGS) -o $@ $<
+tests-bin: $(INTEG_BINS) $(UNIT_BINS) $(GUEST_BINS)
+
+tests/integration/t_%: tests/integration/t_%.c tests/integration/testlib.h \
+		tests/integration/vmlib.c tests/integration/vmlib.h $(UAPI)
+	$(CC) $(USER_CFLAGS) -o $@ $< tests/integration/vmlib.c
+
+tests/guests/%.bin: tests/guests/guest.h $(wildcard tests/guests/*.S)
+	$(CC) -c -x assembler-with-cpp -DMODE=$(word 2,$(subst -, ,$*)) \
+		-o tests/guests/$*.o tests/guests/$(word 1,$(subst -, ,$*)).S
+	ld -m elf_x86_64 -Ttext=0x1000 -e _start -o tests/guests/$*.elf \
+		tests/guests/$*.o
+	objcopy -O binary -j .text tests/guests/$*.elf $@
 
 tests/unit/%: tests/unit/%.c $(UAPI)
 	$(CC) $(USER_CFLAGS) $$(pkg-config --cflags check) -o $@ $< \
 		$$(pkg-config --libs check)
+
+# The decoder is kernel code built for userspace too (kmod/decode.h).
+tests/unit/test_decode: tests/unit/test_decode.c kmod/decode.c kmod/decode.h
+	$(CC) $(USER_CFLAGS) -Ikmod $$(pkg-config --cflags check) -o $@ $< \
+		kmod/decode.c $$(pkg-config --libs check)
 
 deps:
 	scripts/deps.sh
@@ -76,7 +94,8 @@ install: user
 
 clean:
 	-[ -d "$(KDIR)" ] && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -f user/plumb $(INTEG_BINS) $(UNIT_BINS)
+	rm -f user/plumb $(INTEG_BINS) $(UNIT_BINS) tests/guests/*.bin \
+		tests/guests/*.o tests/guests/*.elf
 	rm -rf build/kmod build/results build/initramfs build/hosts
 
 help:

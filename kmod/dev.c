@@ -45,31 +45,6 @@ static long plumb_vcpu_mmap_size(void)
 	       PLUMB_RING_ENTRIES * sizeof(struct plumb_exit);
 }
 
-static long plumb_create_vm(unsigned long type)
-{
-	struct plumb_vm *vm;
-	int ret;
-
-	if (type)
-		return -EINVAL;
-
-	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
-	if (!vm)
-		return -ENOMEM;
-
-	/* Until the backends can run guests this answers -EOPNOTSUPP. */
-	ret = plumb_ops->vm_init(vm);
-	if (ret)
-		goto err_free;
-
-	/* The VM fd (anon inode) arrives with the run loop. */
-	plumb_ops->vm_destroy(vm);
-	ret = -EOPNOTSUPP;
-err_free:
-	kfree(vm);
-	return ret;
-}
-
 static long plumb_dev_ioctl(struct file *filp, unsigned int cmd,
 			    unsigned long arg)
 {

@@ -32,7 +32,12 @@ void plumb_feature_add(struct plumb_features *feat, const char *name,
 static bool plumb_backend_valid(const struct plumb_backend_ops *ops)
 {
 	return ops->name && ops->id && ops->probe && ops->hardware_enable &&
-	       ops->hardware_disable && ops->vm_init && ops->vm_destroy;
+	       ops->hardware_disable && ops->vm_init && ops->vm_destroy &&
+	       ops->vcpu_create && ops->vcpu_free && ops->vcpu_run &&
+	       ops->vcpu_complete && ops->get_regs && ops->set_regs &&
+	       ops->get_sregs && ops->set_sregs && ops->get_msr &&
+	       ops->set_msr && ops->npt_table && ops->npt_leaf &&
+	       ops->npt_levels;
 }
 
 static const struct plumb_backend_ops *plumb_pick_backend(void)

@@ -8,6 +8,9 @@
 #define PLUMB_H
 
 #include <linux/types.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/srcu.h>
 #include <linux/plumb.h>
 
 #include "compat.h"
@@ -34,9 +37,103 @@ struct plumb_features {
 	struct plumb_feature f[PLUMB_MAX_FEATURES];
 };
 
-/* A VM; grows with the VM machinery. */
+struct plumb_vm;
+struct plumb_vcpu;
+
+/* A guest memory slot. Pages are pinned on first guest access. */
+struct plumb_memslot {
+	u32 id;
+	u32 flags;		/* PLUMB_MEM_* */
+	u64 base_gfn;
+	u64 npages;
+	unsigned long uaddr;
+	struct page **pages;	/* pinned pages, NULL until faulted in */
+};
+
+/* The VM's slots, replaced as a whole under vm->slots_lock, read under SRCU. */
+struct plumb_memslots {
+	unsigned int nr;
+	struct plumb_memslot *slot[PLUMB_MAX_MEMSLOTS];
+};
+
+/* The nested page table (NPT or EPT): common walker, backend's PTE format. */
+struct plumb_mmu {
+	struct mutex lock;
+	u64 *root;
+	phys_addr_t root_pa;
+	unsigned long nr_tables;
+	int levels;
+};
+
 struct plumb_vm {
-	void *backend;		/* the backend's per-VM state */
+	struct mm_struct *mm;		/* owner: other processes get -EIO */
+	refcount_t refs;		/* VM fd + one per vCPU */
+	struct mutex lock;		/* vCPU creation, posted ranges */
+	struct mutex slots_lock;	/* memslot updates */
+	struct plumb_memslots __rcu *slots;
+	struct srcu_struct srcu;
+	struct plumb_mmu mmu;
+	atomic_t tlb_gen;		/* bumped when mappings are removed */
+	struct plumb_vcpu *vcpus[PLUMB_MAX_VCPUS];
+	unsigned int nr_vcpus;
+	struct plumb_posted_range posted[PLUMB_MAX_POSTED_RANGES];
+	unsigned int nr_posted;
+	void *backend;			/* the backend's per-VM state */
+};
+
+enum plumb_vcpu_mode {
+	PLUMB_OUTSIDE_GUEST,
+	PLUMB_IN_GUEST,
+};
+
+/* What the vCPU waits for from userspace (the kernel's own copy). */
+struct plumb_pending {
+	u32 reason;			/* PLUMB_EXIT_* needing a reply, or 0 */
+	u32 slot;			/* ring slot of that record */
+	u8 size;
+	u8 count;
+};
+
+struct plumb_vcpu {
+	struct plumb_vm *vm;
+	u32 id;
+	struct mutex mutex;		/* one vCPU ioctl at a time */
+	int mode;			/* enum plumb_vcpu_mode */
+	int cpu;			/* where it runs, -1 when not loaded */
+	int tlb_gen;			/* vm->tlb_gen last flushed for */
+
+	/* the exit ring, shared with userspace */
+	void *ring_area;
+	struct plumb_ring_header *hdr;
+	struct plumb_exit *ring;
+	u32 prod;			/* the kernel's producer index */
+	struct plumb_pending pending;
+	bool dead;			/* shut down (triple fault) */
+
+	struct plumb_cpuid_entry *cpuid;
+	u32 nr_cpuid;
+
+	u64 regs[16];			/* guest GPRs but RSP (the backend's) */
+
+	/* MSRs that are plain storage on both vendors (msr.c) */
+	u64 apic_base;
+	u64 tsc_aux;
+	u64 misc_enable;
+	u64 mtrr_def_type;
+	u64 mtrr_var[16];		/* base/mask pairs 0x200..0x20f */
+	u64 mtrr_fixed[11];
+	u64 perf[16];			/* AMD PERF_CTL/CTR, zero-filled */
+	void *backend;
+	u64 nr_exits;
+	u64 nr_runs;
+};
+
+/* Indices into plumb_vcpu.regs, in x86 encoding order. */
+enum {
+	PLUMB_RAX, PLUMB_RCX, PLUMB_RDX, PLUMB_RBX,
+	PLUMB_RSP, PLUMB_RBP, PLUMB_RSI, PLUMB_RDI,
+	PLUMB_R8, PLUMB_R9, PLUMB_R10, PLUMB_R11,
+	PLUMB_R12, PLUMB_R13, PLUMB_R14, PLUMB_R15,
 };
 
 /*
@@ -63,6 +160,37 @@ struct plumb_backend_ops {
 	int (*vm_init)(struct plumb_vm *vm);
 	void (*vm_destroy)(struct plumb_vm *vm);
 
+	/* Required. vCPU lifetime, in the architectural reset state. */
+	int (*vcpu_create)(struct plumb_vcpu *vcpu);
+	void (*vcpu_free)(struct plumb_vcpu *vcpu);
+
+	/*
+	 * Required. Enter the guest once and handle the exit. Returns 1 to
+	 * go on, 0 when a ring record needs userspace, or -errno.
+	 */
+	int (*vcpu_run)(struct plumb_vcpu *vcpu);
+	/* Required. Finish the instruction behind a replied record. */
+	int (*vcpu_complete)(struct plumb_vcpu *vcpu,
+			     const struct plumb_exit *reply);
+
+	/* Required. Register state. */
+	void (*get_regs)(struct plumb_vcpu *vcpu, struct plumb_regs *regs);
+	int (*set_regs)(struct plumb_vcpu *vcpu, const struct plumb_regs *regs);
+	void (*get_sregs)(struct plumb_vcpu *vcpu, struct plumb_sregs *sregs);
+	int (*set_sregs)(struct plumb_vcpu *vcpu,
+			 const struct plumb_sregs *sregs);
+	int (*get_msr)(struct plumb_vcpu *vcpu, u32 index, u64 *data);
+	int (*set_msr)(struct plumb_vcpu *vcpu, u32 index, u64 data);
+
+	/*
+	 * Required. Nested page table entries: a table pointer, and a leaf
+	 * for a 4 KiB page. Zero always means "not present".
+	 */
+	u64 (*npt_table)(phys_addr_t pa);
+	u64 (*npt_leaf)(phys_addr_t pa, bool writable);
+	/* Required. Levels of the nested page table: 4 or 5. */
+	int (*npt_levels)(void);
+
 	/* Optional: extra capabilities; returns 0 for "absent". */
 	long (*check_capability)(long cap);
 };
@@ -75,6 +203,45 @@ extern const struct plumb_backend_ops *plumb_ops;
 
 void plumb_feature_add(struct plumb_features *feat, const char *name,
 		       bool present, bool required);
+
+/* vm.c */
+extern atomic_t plumb_nr_vms;
+long plumb_create_vm(unsigned long type);
+void plumb_vm_put(struct plumb_vm *vm);
+bool plumb_vm_owner_ok(struct plumb_vm *vm);
+struct plumb_memslot *plumb_find_slot(struct plumb_vm *vm, u64 gfn);
+void plumb_vm_flush_tlbs(struct plumb_vm *vm);
+
+/* vcpu.c */
+int plumb_create_vcpu(struct plumb_vm *vm, unsigned long id);
+void plumb_vcpu_destroy(struct plumb_vcpu *vcpu);
+struct plumb_exit *plumb_ring_next(struct plumb_vcpu *vcpu, u32 reason);
+void plumb_ring_commit(struct plumb_vcpu *vcpu, struct plumb_exit *e,
+		       bool reply);
+int plumb_exit_internal(struct plumb_vcpu *vcpu, u32 suberror, u32 ndata,
+			const u64 *data);
+u32 plumb_ring_free(struct plumb_vcpu *vcpu);
+bool plumb_posted(struct plumb_vm *vm, bool pio, u64 addr, u32 len);
+void plumb_cpuid_lookup(struct plumb_vcpu *vcpu, u32 fn, u32 idx, u32 *eax,
+			u32 *ebx, u32 *ecx, u32 *edx);
+
+/* msr.c: 0 handled, 1 not ours (the caller injects #GP) */
+int plumb_msr_get(struct plumb_vcpu *vcpu, u32 index, u64 *data);
+int plumb_msr_set(struct plumb_vcpu *vcpu, u32 index, u64 data);
+void plumb_msr_reset(struct plumb_vcpu *vcpu);
+
+/* mmu.c */
+int plumb_mmu_init(struct plumb_mmu *mmu);
+void plumb_mmu_destroy(struct plumb_mmu *mmu);
+/* Resolve a nested fault: 1 mapped, 0 MMIO (no RAM/RO write), -errno. */
+int plumb_mmu_fault(struct plumb_vcpu *vcpu, u64 gpa, bool write);
+void plumb_mmu_zap(struct plumb_vm *vm, u64 gfn, u64 npages);
+int plumb_read_guest(struct plumb_vm *vm, u64 gpa, void *buf, size_t len);
+
+/* hw.c: VMX/SVM on every online CPU while a VM exists */
+int plumb_hw_get(void);
+void plumb_hw_put(void);
+bool plumb_hw_enabled_here(void);
 
 /* dev.c */
 int plumb_dev_init(void);

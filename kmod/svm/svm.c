@@ -1,31 +1,42 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * AMD-V (SVM) backend.
- *
- * This file detects what the CPU offers and fills plumb_svm_ops. Setting
- * EFER.SVME and running guests arrive with the SVM backend work; until then
- * those ops answer -EOPNOTSUPP.
+ * AMD-V (SVM) backend: detection, per-CPU enable, VM and vCPU setup,
+ * register state and the run path. Exit handlers live in exit.c, the world
+ * switch in vmenter.S.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/io.h>
 #include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <asm/debugreg.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
+#include <asm/special_insns.h>
 
 #include "../plumb.h"
 #include "svm.h"
 
-struct svm_caps {
-	u32 features;		/* CPUID Fn8000_000A_EDX */
-	u32 nr_asids;		/* CPUID Fn8000_000A_EBX */
+struct svm_caps svm_caps;
+
+/* Per-CPU SVM state, valid while plumb_hw_enabled_here(). */
+struct svm_cpu {
+	struct page *hsave;		/* VM_HSAVE_PA: VMRUN's host area */
+	struct page *host_save;		/* our VMSAVE of the host's state */
+	u32 next_asid;
+	u64 asid_gen;
 };
+static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
 
-static struct svm_caps svm_caps;
-
-static bool svm_has(u32 feature)
-{
-	return svm_caps.features & feature;
-}
+static u64 host_xcr0;
+u64 guest_xcr0_mask;
+static unsigned int fpu_size;
 
 static int svm_probe(struct plumb_features *feat)
 {
@@ -69,25 +80,594 @@ static int svm_probe(struct plumb_features *feat)
 		       svm_caps.nr_asids);
 		return -ENODEV;
 	}
+	if (!boot_cpu_has(X86_FEATURE_XSAVE)) {
+		pr_err("refusing to load: the CPU lacks XSAVE, which plumb uses to switch FPU state\n");
+		return -ENODEV;
+	}
+	/*
+	 * The guest gets the host's user states but PKRU (it would apply to
+	 * the host's own user accesses until the FPU state is reloaded) and
+	 * AMX tiles (XFD-managed). All XSAVE/XRSTOR use this mask.
+	 */
+	host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	guest_xcr0_mask = host_xcr0 & ~(u64)(XFEATURE_MASK_PKRU |
+					      XFEATURE_MASK_XTILE);
+	fpu_size = max(cpuid_ecx(0xd), 576U);	/* max XSAVE area size */
 	return 0;
 }
 
+/* Runs on each CPU (CPU hotplug callback) when the first VM appears. */
 static int svm_hardware_enable(void)
 {
-	return -EOPNOTSUPP;
+	struct svm_cpu *sd = this_cpu_ptr(&svm_cpu);
+	u64 efer;
+
+	rdmsrl(MSR_EFER, efer);
+	if (efer & EFER_SVME) {
+		pr_err("SVM is already in use on CPU %d by another hypervisor (likely kvm_amd or VirtualBox): stop its VMs and unload it (rmmod kvm_amd), or boot with kvm.enable_virt_at_load=0 on Linux 6.12+\n",
+		       smp_processor_id());
+		return -EBUSY;
+	}
+	sd->hsave = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	sd->host_save = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!sd->hsave || !sd->host_save) {
+		__free_page(sd->hsave);
+		__free_page(sd->host_save);
+		sd->hsave = sd->host_save = NULL;
+		return -ENOMEM;
+	}
+	wrmsrl(MSR_EFER, efer | EFER_SVME);
+	wrmsrl(MSR_VM_HSAVE_PA, page_to_phys(sd->hsave));
+	/* New ASID generation: nothing cached for guests on this CPU counts. */
+	sd->asid_gen++;
+	sd->next_asid = svm_caps.nr_asids;
+	return 0;
 }
 
 static void svm_hardware_disable(void)
 {
+	struct svm_cpu *sd = this_cpu_ptr(&svm_cpu);
+	u64 efer;
+
+	wrmsrl(MSR_VM_HSAVE_PA, 0);
+	rdmsrl(MSR_EFER, efer);
+	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
+	__free_page(sd->hsave);
+	__free_page(sd->host_save);
+	sd->hsave = sd->host_save = NULL;
 }
 
 static int svm_vm_init(struct plumb_vm *vm)
 {
-	return -EOPNOTSUPP;
+	struct svm_vm *s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+
+	if (!s)
+		return -ENOMEM;
+	/* Intercept every port and every MSR (all bits set). */
+	s->iopm = alloc_pages_exact(IOPM_SIZE, GFP_KERNEL_ACCOUNT);
+	s->msrpm = alloc_pages_exact(MSRPM_SIZE, GFP_KERNEL_ACCOUNT);
+	if (!s->iopm || !s->msrpm) {
+		if (s->iopm)
+			free_pages_exact(s->iopm, IOPM_SIZE);
+		if (s->msrpm)
+			free_pages_exact(s->msrpm, MSRPM_SIZE);
+		kfree(s);
+		return -ENOMEM;
+	}
+	memset(s->iopm, 0xff, IOPM_SIZE);
+	memset(s->msrpm, 0xff, MSRPM_SIZE);
+	vm->backend = s;
+	return 0;
 }
 
 static void svm_vm_destroy(struct plumb_vm *vm)
 {
+	struct svm_vm *s = vm->backend;
+
+	free_pages_exact(s->iopm, IOPM_SIZE);
+	free_pages_exact(s->msrpm, MSRPM_SIZE);
+	kfree(s);
+	vm->backend = NULL;
+}
+
+/* APM Vol. 2 B, segment attributes: type:4 s:1 dpl:2 p:1 avl:1 l:1 db:1 g:1 */
+static void seg_to_vmcb(struct vmcb_seg *v, const struct plumb_segment *s)
+{
+	v->selector = s->selector;
+	v->base = s->base;
+	v->limit = s->limit;
+	v->attrib = s->unusable ? 0 :
+		    (s->type & 0xf) | (s->s & 1) << 4 | (s->dpl & 3) << 5 |
+		    (s->present & 1) << 7 | (s->avl & 1) << 8 |
+		    (s->l & 1) << 9 | (s->db & 1) << 10 | (s->g & 1) << 11;
+}
+
+static void seg_from_vmcb(struct plumb_segment *s, const struct vmcb_seg *v)
+{
+	s->selector = v->selector;
+	s->base = v->base;
+	s->limit = v->limit;
+	s->type = v->attrib & 0xf;
+	s->s = (v->attrib >> 4) & 1;
+	s->dpl = (v->attrib >> 5) & 3;
+	s->present = (v->attrib >> 7) & 1;
+	s->avl = (v->attrib >> 8) & 1;
+	s->l = (v->attrib >> 9) & 1;
+	s->db = (v->attrib >> 10) & 1;
+	s->g = (v->attrib >> 11) & 1;
+	s->unusable = !s->present;
+}
+
+static void vmcb_seg_set(struct vmcb_seg *v, u16 sel, u64 base, u32 limit,
+			 u16 attrib)
+{
+	v->selector = sel;
+	v->base = base;
+	v->limit = limit;
+	v->attrib = attrib;
+}
+
+/*
+ * CR0.CD and CR0.NW are kept clear in the hardware CR0, as KVM does by
+ * default: guests run cached (they read CR0 directly and see them clear).
+ */
+#define SVM_CR0_HIDDEN	(X86_CR0_CD | X86_CR0_NW)
+
+/* The architectural reset state (APM Vol. 2 14.1.3; SDM Vol. 3A 10.1.1). */
+static void svm_reset(struct plumb_vcpu *vcpu)
+{
+	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
+
+	vmcb_seg_set(&save->cs, 0xf000, 0xffff0000, 0xffff, 0x9b);
+	vmcb_seg_set(&save->ds, 0, 0, 0xffff, 0x93);
+	save->es = save->ss = save->fs = save->gs = save->ds;
+	vmcb_seg_set(&save->gdtr, 0, 0, 0xffff, 0);
+	save->idtr = save->gdtr;
+	vmcb_seg_set(&save->ldtr, 0, 0, 0xffff, 0x82);
+	vmcb_seg_set(&save->tr, 0, 0, 0xffff, 0x8b);
+	save->cr0 = (X86_CR0_ET | X86_CR0_CD | X86_CR0_NW) & ~SVM_CR0_HIDDEN;
+	save->cr3 = 0;
+	save->cr4 = 0;
+	save->efer = EFER_SVME;		/* required by VMRUN, hidden from the guest */
+	save->rflags = X86_EFLAGS_FIXED;
+	save->rip = 0xfff0;
+	save->rsp = 0;
+	save->rax = 0;
+	save->dr6 = DR6_RESERVED;
+	save->dr7 = 0x400;		/* reset value, bit 10 reads as 1 */
+	save->g_pat = 0x0007040600070406ULL;
+	save->cpl = 0;
+	memset(vcpu->regs, 0, sizeof(vcpu->regs));
+	/* RDX holds the processor signature at reset. */
+	vcpu->regs[PLUMB_RDX] = cpuid_eax(1);
+}
+
+static int svm_vcpu_create(struct plumb_vcpu *vcpu)
+{
+	struct svm_vm *svm_vm = vcpu->vm->backend;
+	struct vmcb_control *c;
+	struct svm_vcpu *svm;
+	struct page *page;
+	struct xregs_state *x;
+
+	svm = kzalloc(sizeof(*svm), GFP_KERNEL_ACCOUNT);
+	if (!svm)
+		return -ENOMEM;
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!page)
+		goto err_svm;
+	svm->vmcb = page_address(page);
+	/* XSAVE needs 64-byte alignment: kmalloc of >= 64 gives it. */
+	svm->fpu = kzalloc(ALIGN(fpu_size, 64), GFP_KERNEL_ACCOUNT);
+	if (!svm->fpu)
+		goto err_vmcb;
+	x = svm->fpu;
+	x->i387.cwd = 0x37f;		/* FNINIT state */
+	x->i387.mxcsr = 0x1f80;		/* reset MXCSR */
+	svm->xcr0 = XFEATURE_MASK_FP;
+	svm->asid_cpu = -1;
+	vcpu->backend = svm;
+
+	c = &svm->vmcb->control;
+	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI |
+			     INTERCEPT_INIT | INTERCEPT_CPUID | INTERCEPT_INVD |
+			     INTERCEPT_HLT | INTERCEPT_INVLPGA |
+			     INTERCEPT_IOIO_PROT | INTERCEPT_MSR_PROT |
+			     INTERCEPT_SHUTDOWN;
+	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL |
+			     INTERCEPT_VMLOAD | INTERCEPT_VMSAVE |
+			     INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT |
+			     INTERCEPT_MONITOR | INTERCEPT_MWAIT |
+			     INTERCEPT_XSETBV;
+	c->iopm_base_pa = virt_to_phys(svm_vm->iopm);
+	c->msrpm_base_pa = virt_to_phys(svm_vm->msrpm);
+	c->int_ctl = V_INTR_MASKING;
+	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+	c->nested_cr3 = vcpu->vm->mmu.root_pa;
+	svm_reset(vcpu);
+	plumb_msr_reset(vcpu);
+	return 0;
+
+err_vmcb:
+	__free_page(page);
+err_svm:
+	kfree(svm);
+	return -ENOMEM;
+}
+
+static void svm_vcpu_free(struct plumb_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	if (!svm)
+		return;
+	kfree(svm->fpu);
+	free_page((unsigned long)svm->vmcb);
+	kfree(svm);
+	vcpu->backend = NULL;
+}
+
+static void svm_get_regs(struct plumb_vcpu *vcpu, struct plumb_regs *r)
+{
+	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
+	const u64 *g = vcpu->regs;
+
+	r->rax = save->rax;
+	r->rbx = g[PLUMB_RBX];
+	r->rcx = g[PLUMB_RCX];
+	r->rdx = g[PLUMB_RDX];
+	r->rsi = g[PLUMB_RSI];
+	r->rdi = g[PLUMB_RDI];
+	r->rsp = save->rsp;
+	r->rbp = g[PLUMB_RBP];
+	r->r8 = g[PLUMB_R8];
+	r->r9 = g[PLUMB_R9];
+	r->r10 = g[PLUMB_R10];
+	r->r11 = g[PLUMB_R11];
+	r->r12 = g[PLUMB_R12];
+	r->r13 = g[PLUMB_R13];
+	r->r14 = g[PLUMB_R14];
+	r->r15 = g[PLUMB_R15];
+	r->rip = save->rip;
+	r->rflags = save->rflags;
+}
+
+static int svm_set_regs(struct plumb_vcpu *vcpu, const struct plumb_regs *r)
+{
+	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
+	u64 *g = vcpu->regs;
+
+	save->rax = r->rax;
+	g[PLUMB_RBX] = r->rbx;
+	g[PLUMB_RCX] = r->rcx;
+	g[PLUMB_RDX] = r->rdx;
+	g[PLUMB_RSI] = r->rsi;
+	g[PLUMB_RDI] = r->rdi;
+	save->rsp = r->rsp;
+	g[PLUMB_RBP] = r->rbp;
+	g[PLUMB_R8] = r->r8;
+	g[PLUMB_R9] = r->r9;
+	g[PLUMB_R10] = r->r10;
+	g[PLUMB_R11] = r->r11;
+	g[PLUMB_R12] = r->r12;
+	g[PLUMB_R13] = r->r13;
+	g[PLUMB_R14] = r->r14;
+	g[PLUMB_R15] = r->r15;
+	save->rip = r->rip;
+	/* Bit 1 always set; reserved bits clear (SDM Vol. 1 3.4.3). */
+	save->rflags = (r->rflags & 0x3f7fd7) | X86_EFLAGS_FIXED;
+	return 0;
+}
+
+static void svm_get_sregs(struct plumb_vcpu *vcpu, struct plumb_sregs *s)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	struct vmcb_save *save = &vmcb->save;
+
+	seg_from_vmcb(&s->cs, &save->cs);
+	seg_from_vmcb(&s->ds, &save->ds);
+	seg_from_vmcb(&s->es, &save->es);
+	seg_from_vmcb(&s->fs, &save->fs);
+	seg_from_vmcb(&s->gs, &save->gs);
+	seg_from_vmcb(&s->ss, &save->ss);
+	seg_from_vmcb(&s->tr, &save->tr);
+	seg_from_vmcb(&s->ldt, &save->ldtr);
+	s->gdt.base = save->gdtr.base;
+	s->gdt.limit = save->gdtr.limit;
+	s->idt.base = save->idtr.base;
+	s->idt.limit = save->idtr.limit;
+	s->cr0 = save->cr0;
+	s->cr2 = save->cr2;
+	s->cr3 = save->cr3;
+	s->cr4 = save->cr4;
+	s->cr8 = vmcb->control.int_ctl & 0xf;	/* V_TPR */
+	s->efer = save->efer & ~EFER_SVME;
+	s->apic_base = vcpu->apic_base;
+}
+
+static int svm_set_sregs(struct plumb_vcpu *vcpu, const struct plumb_sregs *s)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	struct vmcb_save *save = &vmcb->save;
+
+	/* What VMRUN would refuse anyway (APM Vol. 2 15.5.1), said early. */
+	if ((s->cr0 >> 32) || (s->cr4 >> 32) || s->cr8 > 15 ||
+	    (s->efer & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX |
+			      EFER_FFXSR)) ||
+	    ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG) &&
+	     !(s->cr4 & X86_CR4_PAE)) ||
+	    (s->gdt.padding[0] | s->gdt.padding[1] | s->gdt.padding[2] |
+	     s->idt.padding[0] | s->idt.padding[1] | s->idt.padding[2]))
+		return -EINVAL;
+	if (plumb_msr_set(vcpu, MSR_IA32_APICBASE, s->apic_base))
+		return -EINVAL;
+
+	seg_to_vmcb(&save->cs, &s->cs);
+	seg_to_vmcb(&save->ds, &s->ds);
+	seg_to_vmcb(&save->es, &s->es);
+	seg_to_vmcb(&save->fs, &s->fs);
+	seg_to_vmcb(&save->gs, &s->gs);
+	seg_to_vmcb(&save->ss, &s->ss);
+	seg_to_vmcb(&save->tr, &s->tr);
+	seg_to_vmcb(&save->ldtr, &s->ldt);
+	save->gdtr.base = s->gdt.base;
+	save->gdtr.limit = s->gdt.limit;
+	save->idtr.base = s->idt.base;
+	save->idtr.limit = s->idt.limit;
+	save->cr0 = s->cr0 & ~SVM_CR0_HIDDEN;
+	save->cr2 = s->cr2;
+	save->cr3 = s->cr3;
+	save->cr4 = s->cr4;
+	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~0xfU) | s->cr8;
+	save->efer = s->efer | EFER_SVME;
+	/* CPL is SS.DPL in protected mode, 0 in real mode (APM 15.5.1). */
+	save->cpl = (s->cr0 & X86_CR0_PE) ? s->ss.dpl & 3 : 0;
+	return 0;
+}
+
+int svm_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data)
+{
+	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
+
+	switch (index) {
+	case MSR_EFER:
+		*data = save->efer & ~EFER_SVME;
+		return 0;
+	case MSR_STAR:
+		*data = save->star;
+		return 0;
+	case MSR_LSTAR:
+		*data = save->lstar;
+		return 0;
+	case MSR_CSTAR:
+		*data = save->cstar;
+		return 0;
+	case MSR_SYSCALL_MASK:
+		*data = save->sfmask;
+		return 0;
+	case MSR_FS_BASE:
+		*data = save->fs.base;
+		return 0;
+	case MSR_GS_BASE:
+		*data = save->gs.base;
+		return 0;
+	case MSR_KERNEL_GS_BASE:
+		*data = save->kernel_gs_base;
+		return 0;
+	case MSR_IA32_SYSENTER_CS:
+		*data = save->sysenter_cs;
+		return 0;
+	case MSR_IA32_SYSENTER_ESP:
+		*data = save->sysenter_esp;
+		return 0;
+	case MSR_IA32_SYSENTER_EIP:
+		*data = save->sysenter_eip;
+		return 0;
+	case MSR_IA32_CR_PAT:
+		*data = save->g_pat;
+		return 0;
+	case MSR_IA32_TSC:
+		*data = rdtsc() + to_svm(vcpu)->vmcb->control.tsc_offset;
+		return 0;
+	default:
+		return plumb_msr_get(vcpu, index, data);
+	}
+}
+
+static bool is_canonical(u64 v)
+{
+	return ((s64)v << 16 >> 16) == (s64)v;
+}
+
+int svm_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
+{
+	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
+
+	switch (index) {
+	case MSR_EFER:
+		if (data & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX |
+				  EFER_FFXSR))
+			return 1;
+		/* LMA is the CPU's to set when paging turns on. */
+		save->efer = (data & ~EFER_LMA) | (save->efer & EFER_LMA) |
+			     EFER_SVME;
+		return 0;
+	case MSR_STAR:
+		save->star = data;
+		return 0;
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+		if (!is_canonical(data))
+			return 1;
+		if (index == MSR_LSTAR)
+			save->lstar = data;
+		else if (index == MSR_CSTAR)
+			save->cstar = data;
+		else if (index == MSR_FS_BASE)
+			save->fs.base = data;
+		else if (index == MSR_GS_BASE)
+			save->gs.base = data;
+		else if (index == MSR_KERNEL_GS_BASE)
+			save->kernel_gs_base = data;
+		else if (index == MSR_IA32_SYSENTER_ESP)
+			save->sysenter_esp = data;
+		else
+			save->sysenter_eip = data;
+		return 0;
+	case MSR_SYSCALL_MASK:
+		save->sfmask = data & 0xffffffff;
+		return 0;
+	case MSR_IA32_SYSENTER_CS:
+		save->sysenter_cs = data & 0xffff;
+		return 0;
+	case MSR_IA32_CR_PAT: {
+		int i;
+
+		/* Each byte a valid memory type: 0, 1, 4, 5, 6, 7. */
+		for (i = 0; i < 8; i++) {
+			u8 t = data >> (8 * i);
+
+			if (t > 7 || t == 2 || t == 3)
+				return 1;
+		}
+		save->g_pat = data;
+		return 0;
+	}
+	case MSR_IA32_TSC:
+		to_svm(vcpu)->vmcb->control.tsc_offset = data - rdtsc();
+		return 0;
+	default:
+		return plumb_msr_set(vcpu, index, data);
+	}
+}
+
+static int svm_get_msr_op(struct plumb_vcpu *vcpu, u32 index, u64 *data)
+{
+	return svm_get_msr(vcpu, index, data) ? -EINVAL : 0;
+}
+
+static int svm_set_msr_op(struct plumb_vcpu *vcpu, u32 index, u64 data)
+{
+	return svm_set_msr(vcpu, index, data) ? -EINVAL : 0;
+}
+
+/*
+ * ASIDs: each CPU hands out its own, in generations (as KVM does). A vCPU
+ * that moved to another CPU, or whose mappings were zapped, takes a fresh
+ * one, which cannot have stale TLB entries; when a CPU runs out it starts a
+ * new generation with a full flush. Flush-by-ASID is not needed for this.
+ */
+static void svm_new_asid(struct svm_vcpu *svm, struct svm_cpu *sd)
+{
+	if (sd->next_asid >= svm_caps.nr_asids) {
+		sd->asid_gen++;
+		sd->next_asid = 1;
+		svm->vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+	}
+	svm->vmcb->control.asid = sd->next_asid++;
+	svm->asid_gen = sd->asid_gen;
+	svm->asid_cpu = smp_processor_id();
+}
+
+static void fpu_xsave(void *area, u64 mask)
+{
+	asm volatile("xsave64 %0"
+		     : "+m" (*(u8 (*)[4096])area)
+		     : "a" ((u32)mask), "d" ((u32)(mask >> 32))
+		     : "memory");
+}
+
+static void fpu_xrstor(void *area, u64 mask)
+{
+	asm volatile("xrstor64 %0"
+		     :
+		     : "m" (*(u8 (*)[4096])area), "a" ((u32)mask),
+		       "d" ((u32)(mask >> 32))
+		     : "memory");
+}
+
+static int svm_vcpu_run(struct plumb_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
+	struct svm_cpu *sd;
+	int gen;
+
+	/* Guest FPU state goes in the registers; the host's is saved. */
+	kernel_fpu_begin();
+	local_irq_disable();
+	if (!plumb_hw_enabled_here()) {
+		/* This CPU is going offline: let the scheduler move us. */
+		local_irq_enable();
+		kernel_fpu_end();
+		schedule_timeout_uninterruptible(1);
+		return 1;
+	}
+	sd = this_cpu_ptr(&svm_cpu);
+	vmcb->control.tlb_control = TLB_CONTROL_DO_NOTHING;
+	if (svm->asid_cpu != smp_processor_id() || svm->asid_gen != sd->asid_gen)
+		svm_new_asid(svm, sd);
+
+	/* Pairs with plumb_vm_flush_tlbs(): flush or be interrupted. */
+	WRITE_ONCE(vcpu->cpu, smp_processor_id());
+	smp_store_mb(vcpu->mode, PLUMB_IN_GUEST);
+	gen = atomic_read(&vcpu->vm->tlb_gen);
+	if (gen != vcpu->tlb_gen) {
+		vcpu->tlb_gen = gen;
+		svm_new_asid(svm, sd);
+	}
+
+	fpu_xrstor(svm->fpu, guest_xcr0_mask);
+	if (svm->xcr0 != host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, svm->xcr0);
+
+	/* GIF=0 holds host interrupts until VMRUN, where they exit. */
+	asm volatile("clgi" ::: "memory");
+	local_irq_enable();
+	plumb_svm_enter(virt_to_phys(vmcb), vcpu->regs,
+			page_to_phys(sd->host_save));
+	local_irq_disable();
+	asm volatile("stgi" ::: "memory");
+
+	if (svm->xcr0 != host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
+	fpu_xsave(svm->fpu, guest_xcr0_mask);
+	WRITE_ONCE(vcpu->mode, PLUMB_OUTSIDE_GUEST);
+
+	/* #VMEXIT leaves DR7 at its reset value: host breakpoints back. */
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+	local_irq_enable();
+	kernel_fpu_end();
+
+	vcpu->nr_exits++;
+	return svm_handle_exit(vcpu);
+}
+
+static u64 svm_npt_table(phys_addr_t pa)
+{
+	return pa | _PAGE_PRESENT | _PAGE_RW | _PAGE_USER;
+}
+
+static u64 svm_npt_leaf(phys_addr_t pa, bool writable)
+{
+	return pa | _PAGE_PRESENT | _PAGE_USER | (writable ? _PAGE_RW : 0);
+}
+
+static long svm_check_capability(long cap)
+{
+	return cap == PLUMB_CAP_VM_RUNS ? 1 : 0;
+}
+
+/* APM Vol. 2 15.25.3: nested paging uses the host's paging mode. */
+static int svm_npt_levels(void)
+{
+	return (native_read_cr4() & X86_CR4_LA57) ? 5 : 4;
 }
 
 const struct plumb_backend_ops plumb_svm_ops = {
@@ -98,4 +678,18 @@ const struct plumb_backend_ops plumb_svm_ops = {
 	.hardware_disable	= svm_hardware_disable,
 	.vm_init		= svm_vm_init,
 	.vm_destroy		= svm_vm_destroy,
+	.vcpu_create		= svm_vcpu_create,
+	.vcpu_free		= svm_vcpu_free,
+	.vcpu_run		= svm_vcpu_run,
+	.vcpu_complete		= svm_complete,
+	.get_regs		= svm_get_regs,
+	.set_regs		= svm_set_regs,
+	.get_sregs		= svm_get_sregs,
+	.set_sregs		= svm_set_sregs,
+	.get_msr		= svm_get_msr_op,
+	.set_msr		= svm_set_msr_op,
+	.npt_table		= svm_npt_table,
+	.npt_leaf		= svm_npt_leaf,
+	.npt_levels		= svm_npt_levels,
+	.check_capability	= svm_check_capability,
 };

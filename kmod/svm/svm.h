@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * SVM architectural constants used by kmod/svm/ (APM Vol. 2 15; APM Vol. 3
+ * AMD-V (SVM) backend internals (APM Vol. 2 chapter 15; APM Vol. 3
  * Appendix E, CPUID Fn8000_000A).
  */
 #ifndef PLUMB_SVM_H
 #define PLUMB_SVM_H
 
 #include <linux/bits.h>
+#include <linux/types.h>
+
+#include "vmcb.h"
 
 #define SVM_CPUID_81_ECX_SVM		BIT(2)
 
@@ -22,5 +25,54 @@
 /* VM_CR MSR (APM Vol. 2 15.30.1) */
 #define SVM_VM_CR_LOCK			BIT_ULL(3)
 #define SVM_VM_CR_SVMDIS		BIT_ULL(4)
+
+#define IOPM_SIZE	(3 * PAGE_SIZE)		/* 64K ports + 3 bits */
+#define MSRPM_SIZE	(2 * PAGE_SIZE)
+
+struct plumb_vcpu;
+
+struct svm_caps {
+	u32 features;		/* CPUID Fn8000_000A_EDX */
+	u32 nr_asids;		/* CPUID Fn8000_000A_EBX */
+};
+extern struct svm_caps svm_caps;
+extern u64 guest_xcr0_mask;	/* XCR0 bits a guest may enable */
+
+static inline bool svm_has(u32 feature)
+{
+	return svm_caps.features & feature;
+}
+
+struct svm_vm {
+	void *iopm;
+	void *msrpm;
+};
+
+struct svm_vcpu {
+	struct vmcb *vmcb;
+	int asid_cpu;		/* CPU whose ASID space @vmcb.asid is from */
+	u64 asid_gen;
+	u64 xcr0;		/* guest XCR0 */
+	void *fpu;		/* guest XSAVE area */
+	/* the vCPU's view of an I/O exit in progress */
+	u8 io_size;
+};
+
+void plumb_svm_enter(u64 vmcb_pa, u64 *regs, u64 host_save_pa);
+
+/* exit.c */
+int svm_handle_exit(struct plumb_vcpu *vcpu);
+int svm_complete(struct plumb_vcpu *vcpu, const struct plumb_exit *reply);
+void svm_inject_exception(struct plumb_vcpu *vcpu, u8 vector, bool has_err,
+			  u32 err);
+
+/* svm.c */
+int svm_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data);
+int svm_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data);
+
+static inline struct svm_vcpu *to_svm(struct plumb_vcpu *vcpu)
+{
+	return vcpu->backend;
+}
 
 #endif /* PLUMB_SVM_H */

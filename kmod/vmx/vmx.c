@@ -3,8 +3,8 @@
  * Intel VT-x backend.
  *
  * This file detects what the CPU offers and fills plumb_vmx_ops. Entering VMX
- * root and running guests arrive with the VMX backend work; until then those
- * ops answer -EOPNOTSUPP.
+ * root and running guests arrive with the VMX backend work; until then
+ * vm_init answers -EOPNOTSUPP, so PLUMB_CREATE_VM fails cleanly on VMX.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -112,9 +112,10 @@ static int vmx_probe(struct plumb_features *feat)
 	return 0;
 }
 
+/* VMXON arrives with the VMX backend; nothing to switch on until then. */
 static int vmx_hardware_enable(void)
 {
-	return -EOPNOTSUPP;
+	return 0;
 }
 
 static void vmx_hardware_disable(void)
@@ -130,6 +131,75 @@ static void vmx_vm_destroy(struct plumb_vm *vm)
 {
 }
 
+/*
+ * Until the VMX backend runs guests, vm_init refuses, so none of the vCPU
+ * ops below can be reached; they exist so the table is complete.
+ */
+static int vmx_vcpu_create(struct plumb_vcpu *vcpu)
+{
+	return -EOPNOTSUPP;
+}
+
+static void vmx_vcpu_free(struct plumb_vcpu *vcpu)
+{
+}
+
+static int vmx_vcpu_run(struct plumb_vcpu *vcpu)
+{
+	return -EOPNOTSUPP;
+}
+
+static int vmx_vcpu_complete(struct plumb_vcpu *vcpu,
+			     const struct plumb_exit *reply)
+{
+	return -EOPNOTSUPP;
+}
+
+static void vmx_get_regs(struct plumb_vcpu *vcpu, struct plumb_regs *regs)
+{
+}
+
+static int vmx_set_regs(struct plumb_vcpu *vcpu, const struct plumb_regs *regs)
+{
+	return -EOPNOTSUPP;
+}
+
+static void vmx_get_sregs(struct plumb_vcpu *vcpu, struct plumb_sregs *sregs)
+{
+}
+
+static int vmx_set_sregs(struct plumb_vcpu *vcpu,
+			 const struct plumb_sregs *sregs)
+{
+	return -EOPNOTSUPP;
+}
+
+static int vmx_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data)
+{
+	return -EOPNOTSUPP;
+}
+
+static int vmx_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
+{
+	return -EOPNOTSUPP;
+}
+
+/* EPT entries (SDM Vol. 3C 29.3.2): read/write/execute, WB leaves. */
+static u64 vmx_ept_table(phys_addr_t pa)
+{
+	return pa | 0x7;
+}
+
+static u64 vmx_ept_leaf(phys_addr_t pa, bool writable)
+{
+	return pa | 0x5 | (writable ? 0x2 : 0) | (6 << 3);
+}
+
+static int vmx_ept_levels(void)
+{
+	return 4;
+}
+
 const struct plumb_backend_ops plumb_vmx_ops = {
 	.name			= "VMX",
 	.id			= PLUMB_BACKEND_VMX,
@@ -138,4 +208,17 @@ const struct plumb_backend_ops plumb_vmx_ops = {
 	.hardware_disable	= vmx_hardware_disable,
 	.vm_init		= vmx_vm_init,
 	.vm_destroy		= vmx_vm_destroy,
+	.vcpu_create		= vmx_vcpu_create,
+	.vcpu_free		= vmx_vcpu_free,
+	.vcpu_run		= vmx_vcpu_run,
+	.vcpu_complete		= vmx_vcpu_complete,
+	.get_regs		= vmx_get_regs,
+	.set_regs		= vmx_set_regs,
+	.get_sregs		= vmx_get_sregs,
+	.set_sregs		= vmx_set_sregs,
+	.get_msr		= vmx_get_msr,
+	.set_msr		= vmx_set_msr,
+	.npt_table		= vmx_ept_table,
+	.npt_leaf		= vmx_ept_leaf,
+	.npt_levels		= vmx_ept_levels,
 };

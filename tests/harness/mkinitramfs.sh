@@ -28,8 +28,10 @@ cp "$(command -v kmod)" "$root/usr/local/sbin/kmod"
 for t in insmod rmmod lsmod modinfo modprobe; do
 	ln -s kmod "$root/usr/local/sbin/$t"
 done
+mkdir -p "$root/tests/guests"
+cp tests/guests/*.bin "$root/tests/guests/"
 bins=(user/plumb "$(command -v kmod)")
-for src in tests/integration/*.c; do
+for src in tests/integration/t_*.c; do
 	b=${src%.c}
 	cp "$b" "$root/tests/"
 	bins+=("$b")

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The nested page table: guest-physical -> host-physical, 4 or 5 levels of
+ * 512 entries (the backend says which: NPT follows the host's paging mode,
+ * so a host with 5-level paging walks 5 levels), 4 KiB leaves. The walk is common; the entry format is the
+ * backend's (NPT entries are ordinary x86-64 PTEs, EPT entries are not).
+ *
+ * Filled on demand from the memory slots on nested page faults. A page is
+ * pinned (FOLL_LONGTERM) when first mapped and stays pinned until its slot
+ * is deleted or the VM dies: we pin rather than follow MMU notifiers, so the
+ * guest can never reach a page the host has freed or reused, even if the
+ * launcher unmaps its memory under a running guest.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/highmem.h>
+#include <linux/io.h>
+#include <linux/slab.h>
+
+#include "plumb.h"
+
+#define PT_ENTRIES	512
+
+static u64 *entry_table(u64 e)
+{
+	/* Both formats keep the address in bits 51:12. */
+	return phys_to_virt(e & GENMASK_ULL(51, 12));
+}
+
+int plumb_mmu_init(struct plumb_mmu *mmu)
+{
+	mutex_init(&mmu->lock);
+	mmu->root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!mmu->root)
+		return -ENOMEM;
+	mmu->root_pa = virt_to_phys(mmu->root);
+	mmu->nr_tables = 1;
+	mmu->levels = plumb_ops->npt_levels();
+	return 0;
+}
+
+static void free_table(u64 *table, int level)
+{
+	int i;
+
+	if (level > 1)
+		for (i = 0; i < PT_ENTRIES; i++)
+			if (table[i])
+				free_table(entry_table(table[i]), level - 1);
+	free_page((unsigned long)table);
+}
+
+void plumb_mmu_destroy(struct plumb_mmu *mmu)
+{
+	if (mmu->root)
+		free_table(mmu->root, mmu->levels);
+	mmu->root = NULL;
+}
+
+static unsigned int pt_index(u64 gfn, int level)
+{
+	return (gfn >> (9 * (level - 1))) & (PT_ENTRIES - 1);
+}
+
+/* The leaf entry for @gfn, allocating tables on the way; NULL: no memory. */
+static u64 *walk_alloc(struct plumb_mmu *mmu, u64 gfn)
+{
+	u64 *table = mmu->root;
+	int level;
+
+	lockdep_assert_held(&mmu->lock);
+	for (level = mmu->levels; level > 1; level--) {
+		u64 *e = &table[pt_index(gfn, level)];
+
+		if (!*e) {
+			u64 *next = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+
+			if (!next)
+				return NULL;
+			mmu->nr_tables++;
+			WRITE_ONCE(*e, plumb_ops->npt_table(virt_to_phys(next)));
+		}
+		table = entry_table(*e);
+	}
+	return &table[pt_index(gfn, 1)];
+}
+
+/* Pin the page behind @gfn of @slot (once), with write access if allowed. */
+static struct page *slot_page(struct plumb_memslot *slot, u64 gfn)
+{
+	u64 i = gfn - slot->base_gfn;
+	unsigned int flags = FOLL_LONGTERM;
+	struct page *page, *old;
+	long n;
+
+	page = READ_ONCE(slot->pages[i]);
+	if (page)
+		return page;
+	if (!(slot->flags & PLUMB_MEM_READONLY))
+		flags |= FOLL_WRITE;
+	/* The _fast variant takes FOLL_LONGTERM on 6.1 as well. */
+	n = pin_user_pages_fast(slot->uaddr + (i << PAGE_SHIFT), 1, flags,
+				&page);
+	if (n != 1)
+		return ERR_PTR(n < 0 ? n : -EFAULT);
+	old = cmpxchg(&slot->pages[i], NULL, page);
+	if (old) {		/* another vCPU won the race */
+		unpin_user_page(page);
+		page = old;
+	}
+	return page;
+}
+
+int plumb_mmu_fault(struct plumb_vcpu *vcpu, u64 gpa, bool write)
+{
+	struct plumb_vm *vm = vcpu->vm;
+	struct plumb_memslot *slot;
+	u64 gfn = gpa >> PAGE_SHIFT;
+	struct page *page;
+	bool writable;
+	u64 *leaf;
+	int idx, ret;
+
+	idx = srcu_read_lock(&vm->srcu);
+	slot = plumb_find_slot(vm, gfn);
+	writable = slot && !(slot->flags & PLUMB_MEM_READONLY);
+	if (!slot || (write && !writable)) {
+		ret = 0;	/* MMIO */
+		goto out;
+	}
+	page = slot_page(slot, gfn);
+	if (IS_ERR(page)) {
+		ret = PTR_ERR(page);
+		goto out;
+	}
+	mutex_lock(&vm->mmu.lock);
+	leaf = walk_alloc(&vm->mmu, gfn);
+	if (leaf) {
+		WRITE_ONCE(*leaf, plumb_ops->npt_leaf(page_to_phys(page),
+						      writable));
+		ret = 1;
+	} else {
+		ret = -ENOMEM;
+	}
+	mutex_unlock(&vm->mmu.lock);
+out:
+	srcu_read_unlock(&vm->srcu, idx);
+	return ret;
+}
+
+/* Remove the leaves of [gfn, gfn + npages); the caller flushes the TLBs. */
+void plumb_mmu_zap(struct plumb_vm *vm, u64 gfn, u64 npages)
+{
+	struct plumb_mmu *mmu = &vm->mmu;
+	u64 end = gfn + npages;
+
+	mutex_lock(&mmu->lock);
+	while (gfn < end) {
+		u64 *table = mmu->root;
+		int level;
+
+		for (level = mmu->levels; level > 1; level--) {
+			u64 e = table[pt_index(gfn, level)];
+
+			if (!e)
+				break;
+			table = entry_table(e);
+		}
+		if (level > 1) {
+			/* Nothing mapped below this entry: skip its span. */
+			u64 span = 1ULL << (9 * (level - 1));
+
+			gfn = (gfn & ~(span - 1)) + span;
+			continue;
+		}
+		WRITE_ONCE(table[pt_index(gfn, 1)], 0);
+		gfn++;
+	}
+	mutex_unlock(&mmu->lock);
+}
+
+/* Copy guest-physical memory from RAM slots (no MMIO); -EFAULT if absent. */
+int plumb_read_guest(struct plumb_vm *vm, u64 gpa, void *buf, size_t len)
+{
+	int idx, ret = 0;
+
+	idx = srcu_read_lock(&vm->srcu);
+	while (len) {
+		size_t off = offset_in_page(gpa);
+		size_t n = min_t(size_t, len, PAGE_SIZE - off);
+		struct plumb_memslot *slot = plumb_find_slot(vm, gpa >> PAGE_SHIFT);
+		struct page *page;
+		void *va;
+
+		if (!slot) {
+			ret = -EFAULT;
+			break;
+		}
+		page = slot_page(slot, gpa >> PAGE_SHIFT);
+		if (IS_ERR(page)) {
+			ret = PTR_ERR(page);
+			break;
+		}
+		va = kmap_local_page(page);
+		memcpy(buf, va + off, n);
+		kunmap_local(va);
+		buf += n;
+		gpa += n;
+		len -= n;
+	}
+	srcu_read_unlock(&vm->srcu, idx);
+	return ret;
+}

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MSRs that are plain per-vCPU storage on both vendors: the backends handle
+ * the ones that live in the VMCB/VMCS (EFER, syscall MSRs, segment bases,
+ * PAT, TSC) and fall back to these. Anything in neither list raises #GP in
+ * the guest, as on hardware without the MSR.
+ */
+#include <asm/apicdef.h>
+#include <asm/msr-index.h>
+#include <asm/mtrr.h>
+
+#include "plumb.h"
+
+#define PLUMB_MTRR_CAP_VCNT		8
+#define PLUMB_MTRR_CAP_FIX		BIT_ULL(8)
+#define PLUMB_MTRR_CAP_WC		BIT_ULL(10)
+
+/* AMD core performance counters: legacy 0xc0010000-7, extended 0xc0010200-b. */
+static u64 *perf_reg(struct plumb_vcpu *vcpu, u32 index)
+{
+	if (index >= MSR_K7_EVNTSEL0 && index <= MSR_K7_PERFCTR3)
+		return &vcpu->perf[index - MSR_K7_EVNTSEL0];
+	if (index >= MSR_F15H_PERF_CTL && index < MSR_F15H_PERF_CTL + 12)
+		return &vcpu->perf[4 + (index - MSR_F15H_PERF_CTL) % 12];
+	return NULL;
+}
+
+static u64 *mtrr_reg(struct plumb_vcpu *vcpu, u32 index)
+{
+	if (index >= MTRRphysBase_MSR(0) && index <= MTRRphysMask_MSR(7))
+		return &vcpu->mtrr_var[index - MTRRphysBase_MSR(0)];
+	switch (index) {
+	case MSR_MTRRfix64K_00000:
+		return &vcpu->mtrr_fixed[0];
+	case MSR_MTRRfix16K_80000:
+	case MSR_MTRRfix16K_A0000:
+		return &vcpu->mtrr_fixed[1 + index - MSR_MTRRfix16K_80000];
+	case MSR_MTRRfix4K_C0000 ... MSR_MTRRfix4K_F8000:
+		return &vcpu->mtrr_fixed[3 + index - MSR_MTRRfix4K_C0000];
+	case MSR_MTRRdefType:
+		return &vcpu->mtrr_def_type;
+	default:
+		return NULL;
+	}
+}
+
+void plumb_msr_reset(struct plumb_vcpu *vcpu)
+{
+	/* SDM Vol. 3A 11.4.1: BSP flag (bit 8) on vCPU 0, xAPIC enabled. */
+	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
+			  (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+}
+
+int plumb_msr_get(struct plumb_vcpu *vcpu, u32 index, u64 *data)
+{
+	u64 *reg;
+
+	switch (index) {
+	case MSR_IA32_APICBASE:
+		*data = vcpu->apic_base;
+		return 0;
+	case MSR_TSC_AUX:
+		*data = vcpu->tsc_aux;
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		*data = vcpu->misc_enable;
+		return 0;
+	case MSR_MTRRcap:
+		*data = PLUMB_MTRR_CAP_VCNT | PLUMB_MTRR_CAP_FIX | PLUMB_MTRR_CAP_WC;
+		return 0;
+	case MSR_IA32_UCODE_REV:
+	case MSR_IA32_MCG_CAP:
+	case MSR_IA32_MCG_STATUS:
+	case MSR_K7_HWCR:
+		*data = 0;
+		return 0;
+	}
+	reg = mtrr_reg(vcpu, index);
+	if (!reg)
+		reg = perf_reg(vcpu, index);
+	if (!reg)
+		return 1;
+	*data = *reg;
+	return 0;
+}
+
+int plumb_msr_set(struct plumb_vcpu *vcpu, u32 index, u64 data)
+{
+	u64 *reg;
+
+	switch (index) {
+	case MSR_IA32_APICBASE:
+		/* Bits 7:0 and 63:52 reserved (x2APIC: the APIC issue). */
+		if (data & (GENMASK_ULL(7, 0) | GENMASK_ULL(63, 52) |
+			    X2APIC_ENABLE))
+			return 1;
+		vcpu->apic_base = data;
+		return 0;
+	case MSR_TSC_AUX:
+		if (data >> 32)
+			return 1;
+		vcpu->tsc_aux = data;
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		vcpu->misc_enable = data;
+		return 0;
+	case MSR_IA32_UCODE_REV:
+	case MSR_IA32_MCG_STATUS:
+	case MSR_K7_HWCR:
+		return 0;	/* writes ignored, as KVM does */
+	}
+	reg = mtrr_reg(vcpu, index);
+	if (!reg)
+		reg = perf_reg(vcpu, index);
+	if (!reg)
+		return 1;
+	*reg = data;
+	return 0;
+}

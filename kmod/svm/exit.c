@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SVM exit handlers, in a table indexed by the exit code (APM Vol. 2
+ * Appendix C). An exit without a handler reaches userspace as an internal
+ * error; nothing a guest does can crash the host.
+ *
+ * Without NRIP-save the CPU does not tell us where the next instruction
+ * starts; for the fixed-length instructions we intercept we skip their
+ * architectural length (a redundant prefix would defeat that; KVM uses its
+ * emulator there). I/O exits carry the next RIP in EXITINFO2 always.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <asm/fpu/xcr.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+
+#include "../plumb.h"
+#include "svm.h"
+
+#define UD_VECTOR	6
+#define GP_VECTOR	13
+
+typedef int (*svm_exit_fn)(struct plumb_vcpu *vcpu);
+
+void svm_inject_exception(struct plumb_vcpu *vcpu, u8 vector, bool has_err,
+			  u32 err)
+{
+	struct vmcb_control *c = &to_svm(vcpu)->vmcb->control;
+
+	c->event_inj = vector | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID |
+		       (has_err ? SVM_EVTINJ_VALID_ERR : 0);
+	c->event_inj_err = err;
+}
+
+/* Step over the intercepted instruction of architectural length @len. */
+static void skip_insn(struct plumb_vcpu *vcpu, unsigned int len)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	if (svm_has(SVM_FEAT_NRIPS) && vmcb->control.next_rip)
+		vmcb->save.rip = vmcb->control.next_rip;
+	else
+		vmcb->save.rip += len;
+}
+
+static int handle_nothing(struct plumb_vcpu *vcpu)
+{
+	return 1;	/* a host interrupt: taken once GIF was set again */
+}
+
+static int handle_ud(struct plumb_vcpu *vcpu)
+{
+	svm_inject_exception(vcpu, UD_VECTOR, false, 0);
+	return 1;
+}
+
+static int handle_cpuid(struct plumb_vcpu *vcpu)
+{
+	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
+	u32 a, b, c, d;
+
+	plumb_cpuid_lookup(vcpu, save->rax, vcpu->regs[PLUMB_RCX], &a, &b, &c,
+			   &d);
+	save->rax = a;
+	vcpu->regs[PLUMB_RBX] = b;
+	vcpu->regs[PLUMB_RCX] = c;
+	vcpu->regs[PLUMB_RDX] = d;
+	skip_insn(vcpu, 2);
+	return 1;
+}
+
+static int handle_invd(struct plumb_vcpu *vcpu)
+{
+	skip_insn(vcpu, 2);	/* nothing cached to drop: guest memory is WB */
+	return 1;
+}
+
+static int handle_hlt(struct plumb_vcpu *vcpu)
+{
+	struct plumb_exit *e = plumb_ring_next(vcpu, PLUMB_EXIT_HLT);
+
+	skip_insn(vcpu, 1);
+	plumb_ring_commit(vcpu, e, false);
+	return 0;
+}
+
+static int handle_shutdown(struct plumb_vcpu *vcpu)
+{
+	struct plumb_exit *e = plumb_ring_next(vcpu, PLUMB_EXIT_SHUTDOWN);
+
+	/* The VMCB is undefined after a shutdown intercept (APM 15.11). */
+	vcpu->dead = true;
+	plumb_ring_commit(vcpu, e, false);
+	return 0;
+}
+
+static int handle_vmmcall(struct plumb_vcpu *vcpu)
+{
+	struct plumb_exit *e = plumb_ring_next(vcpu, PLUMB_EXIT_HYPERCALL);
+	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
+
+	e->hypercall.nr = save->rax;
+	e->hypercall.args[0] = vcpu->regs[PLUMB_RBX];
+	e->hypercall.args[1] = vcpu->regs[PLUMB_RCX];
+	e->hypercall.args[2] = vcpu->regs[PLUMB_RDX];
+	e->hypercall.args[3] = vcpu->regs[PLUMB_RSI];
+	skip_insn(vcpu, 3);
+	plumb_ring_commit(vcpu, e, true);
+	return 0;
+}
+
+static int handle_msr(struct plumb_vcpu *vcpu)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	u32 index = vcpu->regs[PLUMB_RCX];
+	u64 data;
+
+	if (vmcb->control.exit_info_1) {	/* WRMSR */
+		data = (vmcb->save.rax & 0xffffffff) |
+		       (vcpu->regs[PLUMB_RDX] << 32);
+		if (svm_set_msr(vcpu, index, data)) {
+			svm_inject_exception(vcpu, GP_VECTOR, true, 0);
+			return 1;
+		}
+	} else {
+		if (svm_get_msr(vcpu, index, &data)) {
+			svm_inject_exception(vcpu, GP_VECTOR, true, 0);
+			return 1;
+		}
+		vmcb->save.rax = (u32)data;
+		vcpu->regs[PLUMB_RDX] = data >> 32;
+	}
+	skip_insn(vcpu, 2);
+	return 1;
+}
+
+static int handle_xsetbv(struct plumb_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	u64 v = (svm->vmcb->save.rax & 0xffffffff) |
+		(vcpu->regs[PLUMB_RDX] << 32);
+
+	/* SDM Vol. 2C XSETBV: only XCR0; x87 always; AVX needs SSE. */
+	if (vcpu->regs[PLUMB_RCX] & 0xffffffff || !(v & XFEATURE_MASK_FP) ||
+	    (v & ~guest_xcr0_mask) ||
+	    ((v & XFEATURE_MASK_YMM) && !(v & XFEATURE_MASK_SSE))) {
+		svm_inject_exception(vcpu, GP_VECTOR, true, 0);
+		return 1;
+	}
+	svm->xcr0 = v;
+	skip_insn(vcpu, 3);
+	return 1;
+}
+
+static int handle_ioio(struct plumb_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
+	u64 info = vmcb->control.exit_info_1;
+	unsigned int size = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
+	bool in = info & SVM_IOIO_TYPE_IN;
+	u16 port = info >> SVM_IOIO_PORT_SHIFT;
+	struct plumb_exit *e;
+
+	/* SZ8/SZ16/SZ32 are one-hot: 1, 2, 4 bytes. */
+	if (size != 1 && size != 2 && size != 4) {
+		u64 data[2] = { SVM_EXIT_IOIO, info };
+
+		return plumb_exit_internal(vcpu, PLUMB_INTERNAL_UNHANDLED_EXIT,
+					   2, data);
+	}
+	if (info & SVM_IOIO_STR) {
+		u64 data[3] = { SVM_EXIT_IOIO, info, vmcb->save.rip };
+
+		/* String I/O arrives with the guest page-table walker. */
+		return plumb_exit_internal(vcpu, PLUMB_INTERNAL_EMULATION, 3,
+					   data);
+	}
+
+	e = plumb_ring_next(vcpu, PLUMB_EXIT_IO);
+	e->io.port = port;
+	e->io.size = size;
+	e->io.count = 1;
+	e->io.direction = in ? PLUMB_IO_IN : PLUMB_IO_OUT;
+	if (!in)
+		memcpy(e->io.data, &vmcb->save.rax, size);
+	/* EXITINFO2 is the next RIP, with or without NRIP-save (APM 15.10.2). */
+	vmcb->save.rip = vmcb->control.exit_info_2;
+	svm->io_size = size;
+
+	if (!in && plumb_posted(vcpu->vm, true, port, size) &&
+	    plumb_ring_free(vcpu) > 1) {
+		/* A posted write: queue it and keep the guest running. */
+		e->flags |= PLUMB_EXIT_F_POSTED;
+		plumb_ring_commit(vcpu, e, false);
+		return 1;
+	}
+	plumb_ring_commit(vcpu, e, in);
+	return 0;
+}
+
+static int handle_npf(struct plumb_vcpu *vcpu)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	u64 gpa = vmcb->control.exit_info_2;
+	u64 err = vmcb->control.exit_info_1;
+	int ret;
+
+	ret = plumb_mmu_fault(vcpu, gpa, err & SVM_NPF_WRITE);
+	if (ret < 0)
+		return ret;	/* e.g. the launcher unmapped guest memory */
+	if (ret == 1)
+		return 1;
+	{
+		u64 data[3] = { SVM_EXIT_NPF, gpa, vmcb->save.rip };
+
+		/* MMIO: decoded in the kernel once the decoder lands. */
+		return plumb_exit_internal(vcpu, PLUMB_INTERNAL_EMULATION, 3,
+					   data);
+	}
+}
+
+static const svm_exit_fn svm_exit_handlers[SVM_EXIT_MAX] = {
+	[SVM_EXIT_INTR]		= handle_nothing,
+	[SVM_EXIT_NMI]		= handle_nothing,
+	[SVM_EXIT_SMI]		= handle_nothing,
+	[SVM_EXIT_INIT]		= handle_nothing,
+	[SVM_EXIT_CPUID]	= handle_cpuid,
+	[SVM_EXIT_INVD]		= handle_invd,
+	[SVM_EXIT_HLT]		= handle_hlt,
+	[SVM_EXIT_INVLPGA]	= handle_ud,
+	[SVM_EXIT_IOIO]		= handle_ioio,
+	[SVM_EXIT_MSR]		= handle_msr,
+	[SVM_EXIT_SHUTDOWN]	= handle_shutdown,
+	[SVM_EXIT_VMRUN]	= handle_ud,
+	[SVM_EXIT_VMMCALL]	= handle_vmmcall,
+	[SVM_EXIT_VMLOAD]	= handle_ud,
+	[SVM_EXIT_VMSAVE]	= handle_ud,
+	[SVM_EXIT_STGI]		= handle_ud,
+	[SVM_EXIT_CLGI]		= handle_ud,
+	[SVM_EXIT_SKINIT]	= handle_ud,
+	[SVM_EXIT_MONITOR]	= handle_ud,
+	[SVM_EXIT_MWAIT]	= handle_ud,
+	[SVM_EXIT_XSETBV]	= handle_xsetbv,
+	[SVM_EXIT_NPF]		= handle_npf,
+};
+
+int svm_handle_exit(struct plumb_vcpu *vcpu)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	u64 code = vmcb->control.exit_code;
+
+	/* An event we injected is consumed by this entry. */
+	vmcb->control.event_inj = 0;
+
+	if (code == SVM_EXIT_INVALID) {
+		struct plumb_exit *e = plumb_ring_next(vcpu,
+						       PLUMB_EXIT_FAIL_ENTRY);
+
+		e->fail_entry.hardware_reason = code;
+		e->fail_entry.cpu = READ_ONCE(vcpu->cpu);
+		plumb_ring_commit(vcpu, e, false);
+		return 0;
+	}
+	if (code < SVM_EXIT_MAX && svm_exit_handlers[code])
+		return svm_exit_handlers[code](vcpu);
+
+	{
+		u64 data[4] = { code, vmcb->control.exit_info_1,
+				vmcb->control.exit_info_2, vmcb->save.rip };
+
+		pr_warn_ratelimited("vCPU %u: unhandled SVM exit %#llx (info %#llx %#llx, rip %#llx)\n",
+				    vcpu->id, data[0], data[1], data[2],
+				    data[3]);
+		return plumb_exit_internal(vcpu, PLUMB_INTERNAL_UNHANDLED_EXIT,
+					   4, data);
+	}
+}
+
+/* Userspace replied to the record we wait for: finish the instruction. */
+int svm_complete(struct plumb_vcpu *vcpu, const struct plumb_exit *reply)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_save *save = &svm->vmcb->save;
+	u64 val = 0;
+
+	switch (reply->reason) {	/* the kernel's copy, see vcpu_run() */
+	case PLUMB_EXIT_IO:
+		/* Our own size, not the record's: it may have been scribbled. */
+		memcpy(&val, reply->io.data, svm->io_size);
+		if (svm->io_size == 4)
+			save->rax = val;	/* 32-bit results zero-extend */
+		else if (svm->io_size == 2)
+			save->rax = (save->rax & ~0xffffULL) | val;
+		else
+			save->rax = (save->rax & ~0xffULL) | val;
+		return 0;
+	case PLUMB_EXIT_HYPERCALL:
+		save->rax = reply->hypercall.ret;
+		return 0;
+	default:
+		return 0;
+	}
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The SVM world switch (APM Vol. 2 15.5, 15.6).
+ *
+ * void plumb_svm_enter(u64 vmcb_pa, u64 *regs, u64 host_save_pa)
+ *
+ * regs[] holds the guest GPRs in x86 encoding order (RAX and RSP live in the
+ * VMCB and are not touched here). Called with GIF clear and host IF set, so
+ * a host interrupt arriving now is held until VMRUN and then exits the guest
+ * (INTR intercept). VMRUN saves and restores the host's RSP, RAX, RIP,
+ * RFLAGS, segments' selectors, CRs and EFER; the other host GPRs are ours to
+ * save. VMLOAD/VMSAVE move the state VMRUN does not (FS/GS/TR/LDTR, the
+ * syscall MSRs, KERNEL_GS_BASE): the host's is saved to host_save_pa first
+ * and reloaded from it before anything can use GS-relative (per-CPU) data.
+ */
+#include <linux/linkage.h>
+#include <asm/asm.h>
+
+#define GUEST(n)	((n) * 8)
+
+.section .text
+SYM_FUNC_START(plumb_svm_enter)
+	push	%rbp
+	mov	%rsp, %rbp
+	push	%r15
+	push	%r14
+	push	%r13
+	push	%r12
+	push	%rbx
+	push	%rdx			/* host save area */
+	push	%rsi			/* guest regs */
+	push	%rdi			/* VMCB */
+
+	/* The host's FS/GS/TR/LDTR and syscall MSRs, for the VMLOAD below. */
+	mov	%rdx, %rax
+	vmsave	%rax
+
+	mov	%rsi, %rax
+	mov	GUEST(1)(%rax), %rcx
+	mov	GUEST(2)(%rax), %rdx
+	mov	GUEST(3)(%rax), %rbx
+	mov	GUEST(5)(%rax), %rbp
+	mov	GUEST(6)(%rax), %rsi
+	mov	GUEST(7)(%rax), %rdi
+	mov	GUEST(8)(%rax), %r8
+	mov	GUEST(9)(%rax), %r9
+	mov	GUEST(10)(%rax), %r10
+	mov	GUEST(11)(%rax), %r11
+	mov	GUEST(12)(%rax), %r12
+	mov	GUEST(13)(%rax), %r13
+	mov	GUEST(14)(%rax), %r14
+	mov	GUEST(15)(%rax), %r15
+
+	pop	%rax			/* VMCB */
+	vmload	%rax
+	vmrun	%rax
+	vmsave	%rax
+
+	pop	%rax			/* guest regs */
+	mov	%rcx, GUEST(1)(%rax)
+	mov	%rdx, GUEST(2)(%rax)
+	mov	%rbx, GUEST(3)(%rax)
+	mov	%rbp, GUEST(5)(%rax)
+	mov	%rsi, GUEST(6)(%rax)
+	mov	%rdi, GUEST(7)(%rax)
+	mov	%r8, GUEST(8)(%rax)
+	mov	%r9, GUEST(9)(%rax)
+	mov	%r10, GUEST(10)(%rax)
+	mov	%r11, GUEST(11)(%rax)
+	mov	%r12, GUEST(12)(%rax)
+	mov	%r13, GUEST(13)(%rax)
+	mov	%r14, GUEST(14)(%rax)
+	mov	%r15, GUEST(15)(%rax)
+
+	pop	%rax			/* host save area */
+	vmload	%rax
+
+	/* Leave no guest value in a register the host may speculate on. */
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	xor	%esi, %esi
+	xor	%edi, %edi
+	xor	%r8d, %r8d
+	xor	%r9d, %r9d
+	xor	%r10d, %r10d
+	xor	%r11d, %r11d
+
+	pop	%rbx
+	pop	%r12
+	pop	%r13
+	pop	%r14
+	pop	%r15
+	pop	%rbp
+	RET
+SYM_FUNC_END(plumb_svm_enter)

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vCPU objects: the vCPU fd, its exit ring, the run loop and the register
+ * ioctls.
+ *
+ * The exit ring (include/uapi/linux/plumb.h) is shared with userspace,
+ * which may scribble on it at any time. The kernel keeps its own producer
+ * index and its own record of what it waits for (vcpu->pending), reads the
+ * consumer index once per RUN and only ever takes the reply data of the one
+ * record it is waiting for, copied out of the shared page before use.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "plumb.h"
+
+static size_t ring_area_size(void)
+{
+	return PLUMB_RING_HEADER_SIZE +
+	       PLUMB_RING_ENTRIES * sizeof(struct plumb_exit);
+}
+
+/* Free records in the ring, as far as the kernel is concerned. */
+u32 plumb_ring_free(struct plumb_vcpu *vcpu)
+{
+	u32 cons = READ_ONCE(vcpu->hdr->consumer);
+	u32 used = vcpu->prod - cons;
+
+	/* A scribbled consumer reads as "full": RUN then reports it. */
+	if (used > PLUMB_RING_ENTRIES)
+		return 0;
+	return PLUMB_RING_ENTRIES - used;
+}
+
+/* The next record to fill; the caller checked there is room. */
+struct plumb_exit *plumb_ring_next(struct plumb_vcpu *vcpu, u32 reason)
+{
+	struct plumb_exit *e = &vcpu->ring[vcpu->prod % PLUMB_RING_ENTRIES];
+
+	memset(e, 0, sizeof(*e));
+	e->reason = reason;
+	e->seq = vcpu->prod;
+	return e;
+}
+
+void plumb_ring_commit(struct plumb_vcpu *vcpu, struct plumb_exit *e,
+		       bool reply)
+{
+	if (reply) {
+		e->flags |= PLUMB_EXIT_F_REPLY;
+		vcpu->pending.reason = e->reason;
+		vcpu->pending.slot = vcpu->prod % PLUMB_RING_ENTRIES;
+	}
+	vcpu->prod++;
+	/* The record is complete before userspace can see the index move. */
+	smp_store_release(&vcpu->hdr->producer, vcpu->prod);
+}
+
+int plumb_exit_internal(struct plumb_vcpu *vcpu, u32 suberror, u32 ndata,
+			const u64 *data)
+{
+	struct plumb_exit *e = plumb_ring_next(vcpu, PLUMB_EXIT_INTERNAL_ERROR);
+
+	e->internal.suberror = suberror;
+	e->internal.ndata = min_t(u32, ndata, ARRAY_SIZE(e->internal.data));
+	memcpy(e->internal.data, data, e->internal.ndata * sizeof(u64));
+	plumb_ring_commit(vcpu, e, false);
+	return 0;
+}
+
+void plumb_cpuid_lookup(struct plumb_vcpu *vcpu, u32 fn, u32 idx, u32 *eax,
+			u32 *ebx, u32 *ecx, u32 *edx)
+{
+	u32 i;
+
+	for (i = 0; i < vcpu->nr_cpuid; i++) {
+		const struct plumb_cpuid_entry *e = &vcpu->cpuid[i];
+
+		if (e->function != fn)
+			continue;
+		if ((e->flags & PLUMB_CPUID_FLAG_SIGNIFICANT_INDEX) &&
+		    e->index != idx)
+			continue;
+		*eax = e->eax;
+		*ebx = e->ebx;
+		*ecx = e->ecx;
+		*edx = e->edx;
+		return;
+	}
+	/* Not in the table: zeros (userspace decides what a guest sees). */
+	*eax = *ebx = *ecx = *edx = 0;
+}
+
+static int vcpu_run(struct plumb_vcpu *vcpu)
+{
+	struct plumb_ring_header *hdr = vcpu->hdr;
+	int ret;
+
+	/* Everything produced so far must have been consumed, in order. */
+	if (READ_ONCE(hdr->consumer) != vcpu->prod)
+		return -EBUSY;
+
+	if (vcpu->pending.reason) {
+		struct plumb_exit reply;
+
+		memcpy(&reply, &vcpu->ring[vcpu->pending.slot], sizeof(reply));
+		/* Only what we wait for counts, not what the record claims. */
+		reply.reason = vcpu->pending.reason;
+		vcpu->pending.reason = 0;
+		ret = plumb_ops->vcpu_complete(vcpu, &reply);
+		if (ret)
+			return ret;
+	}
+	if (vcpu->dead) {
+		struct plumb_exit *e = plumb_ring_next(vcpu, PLUMB_EXIT_SHUTDOWN);
+
+		plumb_ring_commit(vcpu, e, false);
+		return 0;
+	}
+
+	vcpu->nr_runs++;
+	for (;;) {
+		if (READ_ONCE(hdr->immediate_exit) || signal_pending(current))
+			return -EINTR;
+		cond_resched();
+		ret = plumb_ops->vcpu_run(vcpu);
+		if (ret <= 0)
+			return ret;
+	}
+}
+
+static long vcpu_get_msrs(struct plumb_vcpu *vcpu, struct plumb_msrs __user *u,
+			  bool set)
+{
+	struct plumb_msrs hdr;
+	struct plumb_msr_entry *e;
+	u32 i;
+	long ret;
+
+	if (copy_from_user(&hdr, u, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.flags || hdr.nmsrs > PLUMB_MAX_MSR_ENTRIES)
+		return -EINVAL;
+	e = memdup_user(u->entries, hdr.nmsrs * sizeof(*e));
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	for (i = 0; i < hdr.nmsrs; i++) {
+		if (e[i].reserved) {
+			ret = -EINVAL;
+			goto out;
+		}
+		if (set ? plumb_ops->set_msr(vcpu, e[i].index, e[i].data) :
+			  plumb_ops->get_msr(vcpu, e[i].index, &e[i].data))
+			break;
+	}
+	ret = i;
+	if (!set && copy_to_user(u->entries, e, i * sizeof(*e)))
+		ret = -EFAULT;
+out:
+	kfree(e);
+	return ret;
+}
+
+static long vcpu_set_cpuid(struct plumb_vcpu *vcpu, struct plumb_cpuid __user *u)
+{
+	struct plumb_cpuid_entry *e;
+	struct plumb_cpuid hdr;
+	u32 i;
+
+	if (copy_from_user(&hdr, u, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.flags || hdr.nent > PLUMB_MAX_CPUID_ENTRIES)
+		return -EINVAL;
+	e = memdup_user(u->entries, hdr.nent * sizeof(*e));
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	for (i = 0; i < hdr.nent; i++) {
+		if ((e[i].flags & ~PLUMB_CPUID_FLAG_SIGNIFICANT_INDEX) ||
+		    memchr_inv(e[i].reserved, 0, sizeof(e[i].reserved))) {
+			kfree(e);
+			return -EINVAL;
+		}
+	}
+	kfree(vcpu->cpuid);
+	vcpu->cpuid = e;
+	vcpu->nr_cpuid = hdr.nent;
+	return 0;
+}
+
+static long plumb_vcpu_ioctl(struct file *filp, unsigned int cmd,
+			     unsigned long arg)
+{
+	struct plumb_vcpu *vcpu = filp->private_data;
+	void __user *argp = (void __user *)arg;
+	long ret;
+
+	if (!plumb_vm_owner_ok(vcpu->vm))
+		return -EIO;
+
+	mutex_lock(&vcpu->mutex);
+	switch (cmd) {
+	case PLUMB_RUN:
+		ret = arg ? -EINVAL : vcpu_run(vcpu);
+		break;
+	case PLUMB_GET_REGS: {
+		struct plumb_regs r = {};
+
+		plumb_ops->get_regs(vcpu, &r);
+		ret = copy_to_user(argp, &r, sizeof(r)) ? -EFAULT : 0;
+		break;
+	}
+	case PLUMB_SET_REGS: {
+		struct plumb_regs r;
+
+		ret = -EFAULT;
+		if (copy_from_user(&r, argp, sizeof(r)))
+			break;
+		ret = -EINVAL;
+		if (r.flags || memchr_inv(r.reserved, 0, sizeof(r.reserved)))
+			break;
+		ret = plumb_ops->set_regs(vcpu, &r);
+		break;
+	}
+	case PLUMB_GET_SREGS: {
+		struct plumb_sregs s = {};
+
+		plumb_ops->get_sregs(vcpu, &s);
+		ret = copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
+		break;
+	}
+	case PLUMB_SET_SREGS: {
+		struct plumb_sregs s;
+
+		ret = -EFAULT;
+		if (copy_from_user(&s, argp, sizeof(s)))
+			break;
+		ret = -EINVAL;
+		if (s.flags || memchr_inv(s.reserved, 0, sizeof(s.reserved)))
+			break;
+		ret = plumb_ops->set_sregs(vcpu, &s);
+		break;
+	}
+	case PLUMB_GET_MSRS:
+		ret = vcpu_get_msrs(vcpu, argp, false);
+		break;
+	case PLUMB_SET_MSRS:
+		ret = vcpu_get_msrs(vcpu, argp, true);
+		break;
+	case PLUMB_SET_CPUID:
+		ret = vcpu_set_cpuid(vcpu, argp);
+		break;
+	default:
+		ret = -ENOTTY;
+		break;
+	}
+	mutex_unlock(&vcpu->mutex);
+	return ret;
+}
+
+/* The whole area, from offset 0, shared: anything else is -EINVAL. */
+static int plumb_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	struct plumb_vcpu *vcpu = filp->private_data;
+
+	if (!plumb_vm_owner_ok(vcpu->vm))
+		return -EIO;
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != ring_area_size() ||
+	    !(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	return remap_vmalloc_range(vma, vcpu->ring_area, 0);
+}
+
+static int plumb_vcpu_release(struct inode *inode, struct file *filp)
+{
+	struct plumb_vcpu *vcpu = filp->private_data;
+
+	/* vCPUs are freed with their VM; this drops the fd's VM reference. */
+	plumb_vm_put(vcpu->vm);
+	return 0;
+}
+
+static const struct file_operations plumb_vcpu_fops = {
+	.owner		= THIS_MODULE,
+	.release	= plumb_vcpu_release,
+	.unlocked_ioctl	= plumb_vcpu_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= plumb_vcpu_mmap,
+	.llseek		= plumb_no_llseek,
+};
+
+void plumb_vcpu_destroy(struct plumb_vcpu *vcpu)
+{
+	plumb_ops->vcpu_free(vcpu);
+	kfree(vcpu->cpuid);
+	vfree(vcpu->ring_area);
+	kfree(vcpu);
+}
+
+int plumb_create_vcpu(struct plumb_vm *vm, unsigned long id)
+{
+	struct plumb_ring_header *hdr;
+	struct plumb_vcpu *vcpu;
+	unsigned int i;
+	int ret;
+
+	if (id >= PLUMB_MAX_VCPUS)
+		return -EINVAL;
+
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		return -ENOMEM;
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->cpu = -1;
+	mutex_init(&vcpu->mutex);
+
+	ret = -ENOMEM;
+	vcpu->ring_area = vmalloc_user(ring_area_size());
+	if (!vcpu->ring_area)
+		goto err_free;
+	hdr = vcpu->ring_area;
+	hdr->magic = PLUMB_RING_MAGIC;
+	hdr->revision = PLUMB_RING_REVISION;
+	hdr->header_size = PLUMB_RING_HEADER_SIZE;
+	hdr->entry_size = sizeof(struct plumb_exit);
+	hdr->entry_count = PLUMB_RING_ENTRIES;
+	hdr->ring_offset = PLUMB_RING_HEADER_SIZE;
+	vcpu->hdr = hdr;
+	vcpu->ring = vcpu->ring_area + PLUMB_RING_HEADER_SIZE;
+
+	ret = plumb_ops->vcpu_create(vcpu);
+	if (ret)
+		goto err_ring;
+
+	mutex_lock(&vm->lock);
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		if (vm->vcpus[i]->id == id) {
+			ret = -EEXIST;
+			goto err_unlock;
+		}
+	}
+	refcount_inc(&vm->refs);
+	ret = anon_inode_getfd("plumb-vcpu", &plumb_vcpu_fops, vcpu,
+			       O_RDWR | O_CLOEXEC);
+	if (ret < 0) {
+		refcount_dec(&vm->refs);
+		goto err_unlock;
+	}
+	/* Published only once the fd exists; freed only with the VM. */
+	vm->vcpus[vm->nr_vcpus++] = vcpu;
+	mutex_unlock(&vm->lock);
+	return ret;
+
+err_unlock:
+	mutex_unlock(&vm->lock);
+	plumb_ops->vcpu_free(vcpu);
+err_ring:
+	vfree(vcpu->ring_area);
+err_free:
+	kfree(vcpu);
+	return ret;
+}

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VM objects: the VM fd, its memory slots and posted ranges.
+ *
+ * A VM belongs to the process (mm) that created it; every ioctl from
+ * another mm gets -EIO, as with KVM. The VM lives while its fd or any vCPU
+ * fd is open. Guest pages are pinned when the guest first touches them and
+ * unpinned when their slot goes away, after every vCPU has stopped using
+ * the old mappings: the host never frees a page the guest can still reach.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "plumb.h"
+
+atomic_t plumb_nr_vms = ATOMIC_INIT(0);
+
+bool plumb_vm_owner_ok(struct plumb_vm *vm)
+{
+	return current->mm == vm->mm;
+}
+
+static struct plumb_memslots *vm_slots(struct plumb_vm *vm)
+{
+	return srcu_dereference_check(vm->slots, &vm->srcu,
+				      lockdep_is_held(&vm->slots_lock));
+}
+
+/* Caller holds vm->srcu (read) or vm->slots_lock. */
+struct plumb_memslot *plumb_find_slot(struct plumb_vm *vm, u64 gfn)
+{
+	struct plumb_memslots *slots = vm_slots(vm);
+	unsigned int i;
+
+	for (i = 0; i < slots->nr; i++) {
+		struct plumb_memslot *s = slots->slot[i];
+
+		if (gfn >= s->base_gfn && gfn - s->base_gfn < s->npages)
+			return s;
+	}
+	return NULL;
+}
+
+static void slot_free(struct plumb_memslot *s)
+{
+	u64 i;
+
+	if (!s)
+		return;
+	if (s->pages) {
+		for (i = 0; i < s->npages; i++)
+			if (s->pages[i])
+				unpin_user_page(s->pages[i]);
+		kvfree(s->pages);
+	}
+	kfree(s);
+}
+
+/*
+ * Make every vCPU drop translations of removed mappings before we unpin:
+ * bump the generation each vCPU compares before entry, then interrupt the
+ * CPUs running a vCPU in guest mode and wait for them (the IPI is taken only
+ * after the guest exited, since entry keeps interrupts pending with GIF/IF).
+ */
+static void plumb_ack_flush(void *unused)
+{
+}
+
+void plumb_vm_flush_tlbs(struct plumb_vm *vm)
+{
+	cpumask_var_t cpus;
+	unsigned int i;
+	int cpu;
+
+	atomic_inc(&vm->tlb_gen);
+	smp_mb__after_atomic();
+	if (!zalloc_cpumask_var(&cpus, GFP_KERNEL)) {
+		/* No mask: interrupt every CPU instead. */
+		on_each_cpu(plumb_ack_flush, NULL, 1);
+		return;
+	}
+	mutex_lock(&vm->lock);
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		struct plumb_vcpu *v = vm->vcpus[i];
+
+		cpu = READ_ONCE(v->cpu);
+		if (READ_ONCE(v->mode) == PLUMB_IN_GUEST && cpu >= 0)
+			cpumask_set_cpu(cpu, cpus);
+	}
+	mutex_unlock(&vm->lock);
+	preempt_disable();
+	cpumask_clear_cpu(smp_processor_id(), cpus);
+	smp_call_function_many(cpus, plumb_ack_flush, NULL, 1);
+	preempt_enable();
+	free_cpumask_var(cpus);
+}
+
+static bool ranges_overlap(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+static int vm_set_memory_region(struct plumb_vm *vm,
+				const struct plumb_memory_region *r)
+{
+	struct plumb_memslots *old, *new;
+	struct plumb_memslot *s = NULL, *gone = NULL;
+	unsigned int i, at = UINT_MAX;
+	u64 npages;
+	int ret;
+
+	if (r->flags & ~PLUMB_MEM_READONLY)
+		return -EINVAL;	/* LOG_DIRTY is reserved */
+	if (memchr_inv(r->reserved, 0, sizeof(r->reserved)))
+		return -EINVAL;
+	if (r->slot >= PLUMB_MAX_MEMSLOTS)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(r->guest_phys_addr) ||
+	    !PAGE_ALIGNED(r->memory_size) || !PAGE_ALIGNED(r->userspace_addr))
+		return -EINVAL;
+	npages = r->memory_size >> PAGE_SHIFT;
+	if (r->memory_size) {
+		/* 52-bit guest physical space, no wrap; a real user range. */
+		if (r->guest_phys_addr + r->memory_size < r->guest_phys_addr ||
+		    r->guest_phys_addr + r->memory_size > (1ULL << 52))
+			return -EINVAL;
+		if (r->userspace_addr + r->memory_size < r->userspace_addr ||
+		    !access_ok((void __user *)(unsigned long)r->userspace_addr,
+			       r->memory_size))
+			return -EFAULT;
+		if (npages > (1ULL << 31))	/* 8 TiB per slot */
+			return -EINVAL;
+	}
+
+	mutex_lock(&vm->slots_lock);
+	old = vm_slots(vm);
+	for (i = 0; i < old->nr; i++) {
+		struct plumb_memslot *o = old->slot[i];
+
+		if (o->id == r->slot) {
+			at = i;
+			continue;
+		}
+		if (r->memory_size &&
+		    ranges_overlap(o->base_gfn, o->npages,
+				   r->guest_phys_addr >> PAGE_SHIFT, npages)) {
+			ret = -EEXIST;
+			goto out;
+		}
+	}
+	if (!r->memory_size && at == UINT_MAX) {
+		ret = -EINVAL;	/* zero-sized region on an empty slot */
+		goto out;
+	}
+
+	if (r->memory_size) {
+		ret = -ENOMEM;
+		s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+		if (!s)
+			goto out;
+		s->pages = kvcalloc(npages, sizeof(*s->pages),
+				    GFP_KERNEL_ACCOUNT);
+		if (!s->pages)
+			goto out_free;
+		s->id = r->slot;
+		s->flags = r->flags;
+		s->base_gfn = r->guest_phys_addr >> PAGE_SHIFT;
+		s->npages = npages;
+		s->uaddr = r->userspace_addr;
+	}
+
+	ret = -ENOMEM;
+	new = kmemdup(old, sizeof(*old), GFP_KERNEL_ACCOUNT);
+	if (!new)
+		goto out_free;
+	if (at != UINT_MAX) {
+		gone = old->slot[at];
+		new->slot[at] = new->slot[--new->nr];
+	}
+	if (s)
+		new->slot[new->nr++] = s;
+	rcu_assign_pointer(vm->slots, new);
+	synchronize_srcu(&vm->srcu);	/* no fault uses the old array now */
+	kfree(old);
+
+	if (gone) {
+		plumb_mmu_zap(vm, gone->base_gfn, gone->npages);
+		plumb_vm_flush_tlbs(vm);
+		slot_free(gone);
+	}
+	ret = 0;
+	goto out;
+
+out_free:
+	slot_free(s);
+out:
+	mutex_unlock(&vm->slots_lock);
+	return ret;
+}
+
+/* Is [addr, addr+len) inside a posted range of this kind? Any context. */
+bool plumb_posted(struct plumb_vm *vm, bool pio, u64 addr, u32 len)
+{
+	unsigned int i, n = READ_ONCE(vm->nr_posted);
+
+	for (i = 0; i < n && i < PLUMB_MAX_POSTED_RANGES; i++) {
+		const struct plumb_posted_range *p = &vm->posted[i];
+
+		if (!!(p->flags & PLUMB_POSTED_PIO) == pio && addr >= p->addr &&
+		    addr + len <= p->addr + p->len)
+			return true;
+	}
+	return false;
+}
+
+static int vm_set_posted_range(struct plumb_vm *vm,
+			       const struct plumb_posted_range *p)
+{
+	unsigned int i;
+	int ret = 0;
+
+	if (p->flags & ~(PLUMB_POSTED_PIO | PLUMB_POSTED_DELETE) ||
+	    p->padding || memchr_inv(p->reserved, 0, sizeof(p->reserved)))
+		return -EINVAL;
+	if (!p->len || p->addr + p->len < p->addr ||
+	    ((p->flags & PLUMB_POSTED_PIO) && p->addr + p->len > 0x10000))
+		return -EINVAL;
+
+	/* Ranges only change while no vCPU runs: readers are lock-free. */
+	mutex_lock(&vm->lock);
+	for (i = 0; i < vm->nr_posted; i++)
+		if (vm->posted[i].addr == p->addr &&
+		    vm->posted[i].len == p->len &&
+		    !((vm->posted[i].flags ^ p->flags) & PLUMB_POSTED_PIO))
+			break;
+	if (p->flags & PLUMB_POSTED_DELETE) {
+		if (i == vm->nr_posted) {
+			ret = -ENOENT;
+		} else {
+			vm->posted[i] = vm->posted[vm->nr_posted - 1];
+			WRITE_ONCE(vm->nr_posted, vm->nr_posted - 1);
+		}
+	} else if (i < vm->nr_posted) {
+		ret = -EEXIST;
+	} else if (vm->nr_posted == PLUMB_MAX_POSTED_RANGES) {
+		ret = -ENOSPC;
+	} else {
+		vm->posted[vm->nr_posted] = *p;
+		smp_wmb();
+		WRITE_ONCE(vm->nr_posted, vm->nr_posted + 1);
+	}
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+static long plumb_vm_ioctl(struct file *filp, unsigned int cmd,
+			   unsigned long arg)
+{
+	struct plumb_vm *vm = filp->private_data;
+	void __user *argp = (void __user *)arg;
+
+	if (!plumb_vm_owner_ok(vm))
+		return -EIO;
+
+	switch (cmd) {
+	case PLUMB_SET_MEMORY_REGION: {
+		struct plumb_memory_region r;
+
+		if (copy_from_user(&r, argp, sizeof(r)))
+			return -EFAULT;
+		return vm_set_memory_region(vm, &r);
+	}
+	case PLUMB_CREATE_VCPU:
+		return plumb_create_vcpu(vm, arg);
+	case PLUMB_SET_POSTED_RANGE: {
+		struct plumb_posted_range p;
+
+		if (copy_from_user(&p, argp, sizeof(p)))
+			return -EFAULT;
+		return vm_set_posted_range(vm, &p);
+	}
+	default:
+		return -ENOTTY;
+	}
+}
+
+static void plumb_vm_free(struct plumb_vm *vm)
+{
+	struct plumb_memslots *slots;
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		plumb_vcpu_destroy(vm->vcpus[i]);
+	plumb_ops->vm_destroy(vm);
+	plumb_mmu_destroy(&vm->mmu);
+	slots = rcu_dereference_protected(vm->slots, 1);
+	for (i = 0; i < slots->nr; i++)
+		slot_free(slots->slot[i]);
+	kfree(slots);
+	cleanup_srcu_struct(&vm->srcu);
+	mmdrop(vm->mm);
+	kfree(vm);
+	plumb_hw_put();
+	atomic_dec(&plumb_nr_vms);
+}
+
+void plumb_vm_put(struct plumb_vm *vm)
+{
+	if (refcount_dec_and_test(&vm->refs))
+		plumb_vm_free(vm);
+}
+
+static int plumb_vm_release(struct inode *inode, struct file *filp)
+{
+	plumb_vm_put(filp->private_data);
+	return 0;
+}
+
+static const struct file_operations plumb_vm_fops = {
+	.owner		= THIS_MODULE,	/* the module stays while a VM fd does */
+	.release	= plumb_vm_release,
+	.unlocked_ioctl	= plumb_vm_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= plumb_no_llseek,
+};
+
+long plumb_create_vm(unsigned long type)
+{
+	struct plumb_memslots *slots;
+	struct plumb_vm *vm;
+	int ret;
+
+	if (type)
+		return -EINVAL;
+
+	ret = plumb_hw_get();
+	if (ret)
+		return ret;
+
+	ret = -ENOMEM;
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		goto err_hw;
+	slots = kzalloc(sizeof(*slots), GFP_KERNEL_ACCOUNT);
+	if (!slots)
+		goto err_vm;
+	RCU_INIT_POINTER(vm->slots, slots);
+	mutex_init(&vm->lock);
+	mutex_init(&vm->slots_lock);
+	refcount_set(&vm->refs, 1);
+	ret = init_srcu_struct(&vm->srcu);
+	if (ret)
+		goto err_slots;
+	ret = plumb_mmu_init(&vm->mmu);
+	if (ret)
+		goto err_srcu;
+	ret = plumb_ops->vm_init(vm);
+	if (ret)
+		goto err_mmu;
+
+	mmgrab(current->mm);
+	vm->mm = current->mm;
+	atomic_inc(&plumb_nr_vms);
+
+	/* Last: the fd makes the VM reachable; release frees everything. */
+	ret = anon_inode_getfd("plumb-vm", &plumb_vm_fops, vm, O_RDWR | O_CLOEXEC);
+	if (ret < 0)
+		plumb_vm_free(vm);
+	return ret;
+
+err_mmu:
+	plumb_mmu_destroy(&vm->mmu);
+err_srcu:
+	cleanup_srcu_struct(&vm->srcu);
+err_slots:
+	kfree(slots);
+err_vm:
+	kfree(vm);
+err_hw:
+	plumb_hw_put();
+	return ret;
+}

@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guests running on plumb: each subtest is a tiny guest from tests/guests
+ * and the exits it must produce, asserted one by one (KVM selftests style).
+ * Usage: t_guest SUBTEST   (see main)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testlib.h"
+#include "vmlib.h"
+
+#define MEM_SIZE	(4UL << 20)
+#define GUESTS		"guests/"
+
+static void setup(struct vm *vm, struct vcpu *v, const char *guest, int mode)
+{
+	char path[128];
+
+	vm_create(vm, MEM_SIZE);
+	snprintf(path, sizeof(path), GUESTS "%s-%d.bin", guest, mode);
+	vm_load(vm, path, GUEST_LOAD);
+	vcpu_create(vm, v, 0);
+	vcpu_set_mode(v, mode, GUEST_LOAD);
+}
+
+static int t_hello(int mode)
+{
+	const char *msg = "hello\n";
+	struct vm vm;
+	struct vcpu v;
+
+	setup(&vm, &v, "hello", mode);
+	for (const char *c = msg; *c; c++)
+		expect_out(&v, 0x3f8, 1, (uint8_t)*c);
+	T_CHECK(1, "%d-bit guest wrote \"hello\\n\" to port 0x3f8", mode);
+	expect_in(&v, 0x1234, 1, 0x41);
+	expect_out(&v, 0x1235, 1, 0x42);
+	T_CHECK(1, "8-bit IN answered 0x41, guest echoed 0x42");
+	expect_in(&v, 0x1236, 4, 0xdeadbeef);
+	expect_out(&v, 0x1237, 4, 0xdeadbef0);
+	T_CHECK(1, "32-bit IN answered 0xdeadbeef, guest echoed 0xdeadbef0");
+	expect_reason(&v, PLUMB_EXIT_HLT);
+	T_CHECK(1, "HLT exits to userspace");
+	expect_out(&v, 0x3f8, 1, '!');
+	expect_reason(&v, PLUMB_EXIT_HLT);
+	T_CHECK(1, "RUN after HLT continues after the HLT");
+	printf("RUN calls: %llu\n", (unsigned long long)v.runs);
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
+static int t_cpuid(void)
+{
+	struct {
+		struct plumb_cpuid hdr;
+		struct plumb_cpuid_entry e[2];
+	} c = { .hdr.nent = 2 };
+	struct vm vm;
+	struct vcpu v;
+	uint32_t a, b, cx, d, sub1;
+
+	setup(&vm, &v, "cpuid", 32);
+	c.e[0].function = 0x40000000;
+	c.e[0].eax = 0x40000001;
+	c.e[0].ebx = 0x6d756c50;	/* "Plum" */
+	c.e[0].ecx = 0x11111111;
+	c.e[0].edx = 0x22222222;
+	c.e[1].function = 7;
+	c.e[1].index = 1;
+	c.e[1].flags = PLUMB_CPUID_FLAG_SIGNIFICANT_INDEX;
+	c.e[1].ebx = 0xabcd;
+	T_CHECK(ioctl(v.fd, PLUMB_SET_CPUID, &c) == 0, "SET_CPUID");
+	a = expect_out32(&v, 0x1238);
+	b = expect_out32(&v, 0x1238);
+	cx = expect_out32(&v, 0x1238);
+	d = expect_out32(&v, 0x1238);
+	T_CHECK(a == 0x40000001 && b == 0x6d756c50 && cx == 0x11111111 &&
+		d == 0x22222222, "CPUID(0x40000000) = %08x %08x %08x %08x", a,
+		b, cx, d);
+	sub1 = expect_out32(&v, 0x1238);
+	T_CHECK(sub1 == 0xabcd, "CPUID(7, 1).EBX = %#x (sub-leaf honoured)",
+		sub1);
+	expect_reason(&v, PLUMB_EXIT_HLT);
+
+	c.hdr.flags = 1;
+	T_ERRNO(ioctl(v.fd, PLUMB_SET_CPUID, &c), EINVAL, "SET_CPUID flags=1");
+	c.hdr.flags = 0;
+	c.e[0].reserved[1] = 1;
+	T_ERRNO(ioctl(v.fd, PLUMB_SET_CPUID, &c), EINVAL,
+		"SET_CPUID with a nonzero reserved field");
+	c.hdr.nent = 100000;
+	T_ERRNO(ioctl(v.fd, PLUMB_SET_CPUID, &c), EINVAL, "SET_CPUID nent=100000");
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
+static int t_msr(void)
+{
+	static const uint64_t want[] = {
+		0x0023001011223344ULL, 0xfffffffffedcba98ULL,
+		0x0007010600070406ULL, 0x7, 0x0000000100000006ULL, 0x1234,
+	};
+	struct {
+		struct plumb_msrs hdr;
+		struct plumb_msr_entry e[2];
+	} m = { .hdr.nmsrs = 2 };
+	struct vm vm;
+	struct vcpu v;
+	size_t i;
+
+	setup(&vm, &v, "msr", 64);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		uint64_t lo = expect_out32(&v, 0x1238);
+		uint64_t hi = expect_out32(&v, 0x1238);
+
+		T_CHECK((hi << 32 | lo) == want[i], "MSR round trip %zu: %#llx",
+			i, (unsigned long long)(hi << 32 | lo));
+	}
+	expect_reason(&v, PLUMB_EXIT_SHUTDOWN);
+	T_CHECK(1, "RDMSR 0xdeadbeef raised #GP (no IDT: shutdown)");
+
+	m.e[0].index = 0xc0000081;	/* STAR, as the guest left it */
+	m.e[1].index = 0xdeadbeef;
+	T_CHECK(ioctl(v.fd, PLUMB_GET_MSRS, &m) == 1 &&
+		m.e[0].data == want[0], "GET_MSRS stops at the unknown MSR");
+	m.e[1].reserved = 1;
+	T_ERRNO(ioctl(v.fd, PLUMB_SET_MSRS, &m), EINVAL,
+		"SET_MSRS with a nonzero reserved field");
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
+static int t_triple(void)
+{
+	struct vm vm;
+	struct vcpu v;
+
+	setup(&vm, &v, "triple", 32);
+	expect_reason(&v, PLUMB_EXIT_SHUTDOWN);
+	T_CHECK(1, "ud2 without an IDT ends in a shutdown record");
+	expect_reason(&v, PLUMB_EXIT_SHUTDOWN);
+	T_CHECK(1, "RUN on a shut-down vCPU reports the shutdown again");
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int t_loop(void)
+{
+	const uint64_t n = 20 * 1000 * 1000;
+	struct plumb_regs r;
+	struct vm vm;
+	struct vcpu v;
+	uint64_t lo, hi;
+	double t;
+
+	setup(&vm, &v, "loop", 64);
+	ioctl(v.fd, PLUMB_GET_REGS, &r);
+	r.rcx = n;
+	ioctl(v.fd, PLUMB_SET_REGS, &r);
+	t = now();
+	lo = expect_out32(&v, 0x1238);
+	hi = expect_out32(&v, 0x1238);
+	expect_reason(&v, PLUMB_EXIT_HLT);
+	t = now() - t;
+	T_CHECK((hi << 32 | lo) == n * (n + 1) / 2, "sum 1..%llu = %llu",
+		(unsigned long long)n, (unsigned long long)(hi << 32 | lo));
+	/* 3 guest instructions per iteration; exits: 2 OUTs, HLT, interrupts */
+	printf("%llu guest instructions, %llu RUN returns, %.2fs (%.0f M insn/s)\n",
+	       (unsigned long long)(3 * n), (unsigned long long)v.runs, t,
+	       3 * n / t / 1e6);
+	T_CHECK(v.runs < 10, "no exit per instruction (%llu RUN returns)",
+		(unsigned long long)v.runs);
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
+static int t_memsum(void)
+{
+	const uint64_t base = 0x200000, len = 0x100000;
+	uint64_t sum = 0, got, off;
+	struct plumb_regs r;
+	struct vm vm;
+	struct vcpu v;
+
+	setup(&vm, &v, "memsum", 64);
+	ioctl(v.fd, PLUMB_GET_REGS, &r);
+	r.rsi = base;
+	r.rcx = len;
+	ioctl(v.fd, PLUMB_SET_REGS, &r);
+	got = expect_out32(&v, 0x1238);
+	got |= (uint64_t)expect_out32(&v, 0x1238) << 32;
+	expect_reason(&v, PLUMB_EXIT_HLT);
+	for (off = 0; off < len; off += 8) {
+		uint64_t val;
+
+		memcpy(&val, vm.mem + base + off, 8);
+		if (val != (base + off) * 0x3779b1ULL) {
+			T_CHECK(0, "host sees the guest's pattern at %#llx",
+				(unsigned long long)(base + off));
+			break;
+		}
+		sum += val;
+	}
+	T_CHECK(off == len, "host sees the guest's 1 MiB pattern");
+	T_CHECK(sum == got, "guest checksum %#llx == host checksum %#llx",
+		(unsigned long long)got, (unsigned long long)sum);
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
+static int t_posted(void)
+{
+	struct plumb_posted_range p = { .addr = 0x3f8, .len = 1,
+					.flags = PLUMB_POSTED_PIO };
+	struct plumb_exit *e;
+	struct vm vm;
+	struct vcpu v;
+	char buf[8] = "";
+	int n = 0;
+
+	setup(&vm, &v, "hello", 64);
+	T_CHECK(ioctl(vm.fd, PLUMB_SET_POSTED_RANGE, &p) == 0,
+		"posted range for port 0x3f8");
+	T_ERRNO(ioctl(vm.fd, PLUMB_SET_POSTED_RANGE, &p), EEXIST,
+		"the same range twice");
+	for (;;) {
+		e = vcpu_next(&v);
+		if (e->reason != PLUMB_EXIT_IO || e->io.port != 0x3f8)
+			break;
+		T_CHECK(e->flags & PLUMB_EXIT_F_POSTED, "record %d is posted", n);
+		buf[n++ % 7] = e->io.data[0];
+		vcpu_consume(&v);
+	}
+	T_CHECK(!strcmp(buf, "hello\n"), "6 posted bytes in order");
+	T_CHECK(v.runs == 1, "one RUN return for 6 posted writes and the IN (%llu)",
+		(unsigned long long)v.runs);
+	expect_in(&v, 0x1234, 1, 1);
+	p.flags |= PLUMB_POSTED_DELETE;
+	T_CHECK(ioctl(vm.fd, PLUMB_SET_POSTED_RANGE, &p) == 0, "delete the range");
+	T_ERRNO(ioctl(vm.fd, PLUMB_SET_POSTED_RANGE, &p), ENOENT,
+		"delete it again");
+	p.flags = 0x80;
+	T_ERRNO(ioctl(vm.fd, PLUMB_SET_POSTED_RANGE, &p), EINVAL,
+		"unknown posted flag");
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
+/* Hostile input on every VM and vCPU ioctl: errors, never an oops. */
+static int t_badinput(void)
+{
+	struct plumb_memory_region r = { 0 };
+	struct plumb_regs regs = { 0 };
+	struct plumb_sregs sregs = { 0 };
+	struct vm vm;
+	struct vcpu v;
+	void *p;
+
+	setup(&vm, &v, "hello", 32);
+	r.slot = 1;
+	r.guest_phys_addr = 0x10000000;
+	r.memory_size = 0x1000;
+	r.userspace_addr = (uintptr_t)vm.mem;
+	r.flags = PLUMB_MEM_LOG_DIRTY;
+	T_ERRNO(ioctl(vm.fd, PLUMB_SET_MEMORY_REGION, &r), EINVAL, "LOG_DIRTY (reserved)");
+	r.flags = 0x100;
+	T_ERRNO(ioctl(vm.fd, PLUMB_SET_MEMORY_REGION, &r), EINVAL, "unknown flag");
+	r.flags = 0;
+	r.reserved[3] = 1;
+	T_ERRNO(ioctl(vm.fd, PLUMB_SET_MEMORY_REGION, &r), EINVAL, "reserved field");
+	r.reserved[3] = 0;
+	r.guest_phys_addr = 0x10000800;
+	T_ERRNO(ioctl(vm.fd, PLUMB_SET_MEMORY_REGION, &r), EINVAL, "unaligned gpa");
+	r.guest_phys_addr = 0x10000000;
+	r.memory_size = 0x1800;
+	T_ERRNO(ioctl(vm.fd, PLUMB_SET_MEMORY_REGION, &r), EINVAL, "unaligned size");
+	r.memory_size = 0;
+	T_ERRNO(ioctl(vm.fd, PLUMB_SET_MEMORY_REGION, &r), EINVAL, "zero size, empty slot");
+	r.memory_size = 0x1000;
+	r.slot = 4096;
+	T_ERRNO(ioctl(vm.fd, PLUMB_SET_MEMORY_REGION, &r), EINVAL, "slot 4096");
+	r.slot = 1;
+	r.guest_phys_addr = 0x2000;
+	T_ERRNO(ioctl(vm.fd, PLUMB_SET_MEMORY_REGION, &r), EEXIST, "overlaps slot 0");
+	r.guest_phys_addr = 0xfffffffffffff000ULL;
+	r.memory_size = 0x2000;
+	T_ERRNO(ioctl(vm.fd, PLUMB_SET_MEMORY_REGION, &r), EINVAL, "wrapping gpa");
+	r.guest_phys_addr = 0x10000000;
+	r.memory_size = 0x1000;
+	r.userspace_addr = 0xffff800000000000ULL;
+	T_ERRNO(ioctl(vm.fd, PLUMB_SET_MEMORY_REGION, &r), EFAULT, "kernel address");
+	T_ERRNO(ioctl(vm.fd, PLUMB_SET_MEMORY_REGION, (void *)8), EFAULT, "bad pointer");
+
+	T_ERRNO(ioctl(vm.fd, PLUMB_CREATE_VCPU, 0), EEXIST, "vCPU 0 twice");
+	T_ERRNO(ioctl(vm.fd, PLUMB_CREATE_VCPU, 64), EINVAL, "vCPU id 64");
+	T_ERRNO(ioctl(vm.fd, PLUMB_CREATE_VCPU, -1L), EINVAL, "vCPU id -1");
+	T_ERRNO(ioctl(vm.fd, PLUMB_RUN, 0), ENOTTY, "RUN on a VM fd");
+	T_ERRNO(ioctl(v.fd, PLUMB_CREATE_VCPU, 1), ENOTTY, "CREATE_VCPU on a vCPU fd");
+	T_ERRNO(ioctl(v.fd, PLUMB_RUN, 1), EINVAL, "RUN(1)");
+	regs.flags = 1;
+	T_ERRNO(ioctl(v.fd, PLUMB_SET_REGS, &regs), EINVAL, "SET_REGS flags");
+	regs.flags = 0;
+	regs.reserved[4] = 1;
+	T_ERRNO(ioctl(v.fd, PLUMB_SET_REGS, &regs), EINVAL, "SET_REGS reserved");
+	ioctl(v.fd, PLUMB_GET_SREGS, &sregs);
+	sregs.reserved[0] = 1;
+	T_ERRNO(ioctl(v.fd, PLUMB_SET_SREGS, &sregs), EINVAL, "SET_SREGS reserved");
+	sregs.reserved[0] = 0;
+	sregs.cr0 = 1ULL << 40;
+	T_ERRNO(ioctl(v.fd, PLUMB_SET_SREGS, &sregs), EINVAL, "CR0 bit 40");
+	T_ERRNO(ioctl(v.fd, PLUMB_GET_REGS, (void *)8), EFAULT, "GET_REGS bad pointer");
+
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, v.fd, 0);
+	T_CHECK(p == MAP_FAILED && errno == EINVAL, "mmap of one page: EINVAL");
+	p = mmap(NULL, v.map_size, PROT_READ, MAP_SHARED, v.fd, 4096);
+	T_CHECK(p == MAP_FAILED && errno == EINVAL, "mmap at offset 4096: EINVAL");
+	p = mmap(NULL, v.map_size, PROT_READ, MAP_PRIVATE, v.fd, 0);
+	T_CHECK(p == MAP_FAILED && errno == EINVAL, "private mmap: EINVAL");
+
+	/* Scribbled ring: the kernel trusts only its own indices. */
+	v.hdr->consumer = 12345;
+	T_ERRNO(ioctl(v.fd, PLUMB_RUN, 0), EBUSY, "RUN with a scribbled consumer");
+	v.hdr->consumer = 0;
+	v.hdr->producer = 999;
+	v.hdr->magic = 0;
+	v.cons = 0;
+	{
+		struct plumb_exit *e;
+
+		T_CHECK(ioctl(v.fd, PLUMB_RUN, 0) == 0, "RUN ignores a scribbled producer");
+		e = &v.ring[0];
+		T_CHECK(v.hdr->producer == 1 && e->reason == PLUMB_EXIT_IO &&
+			e->io.port == 0x3f8, "the kernel rewrote producer=1 and record 0");
+	}
+	v.hdr->immediate_exit = 1;
+	v.hdr->consumer = 1;
+	T_ERRNO(ioctl(v.fd, PLUMB_RUN, 0), EINTR, "immediate_exit");
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
+/* Another process (after fork) gets -EIO on every VM and vCPU ioctl. */
+static int t_foreign(void)
+{
+	struct plumb_regs r;
+	struct vm vm;
+	struct vcpu v;
+	pid_t pid;
+	int status;
+
+	setup(&vm, &v, "hello", 32);
+	pid = fork();
+	if (pid == 0) {
+		int bad = 0;
+		struct plumb_memory_region m = { .slot = 3 };
+
+		bad += !(ioctl(v.fd, PLUMB_RUN, 0) == -1 && errno == EIO);
+		bad += !(ioctl(v.fd, PLUMB_GET_REGS, &r) == -1 && errno == EIO);
+		bad += !(ioctl(vm.fd, PLUMB_CREATE_VCPU, 1) == -1 && errno == EIO);
+		bad += !(ioctl(vm.fd, PLUMB_SET_MEMORY_REGION, &m) == -1 && errno == EIO);
+		bad += mmap(NULL, v.map_size, PROT_READ, MAP_SHARED, v.fd, 0) != MAP_FAILED;
+		_exit(bad);
+	}
+	waitpid(pid, &status, 0);
+	T_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		"the child got EIO on RUN, GET_REGS, CREATE_VCPU, SET_MEMORY_REGION, mmap (%d wrong)",
+		WEXITSTATUS(status));
+	expect_out(&v, 0x3f8, 1, 'h');
+	T_CHECK(1, "the owner still runs its vCPU");
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
+/* Closing in every order frees everything (the runner then rmmods). */
+static int t_close_order(void)
+{
+	for (int order = 0; order < 3; order++) {
+		struct vm vm;
+		struct vcpu v, w;
+
+		setup(&vm, &v, "hello", 32);
+		vcpu_create(&vm, &w, 5);
+		expect_out(&v, 0x3f8, 1, 'h');
+		if (order == 0) {		/* vCPUs first */
+			vcpu_destroy(&v);
+			vcpu_destroy(&w);
+			vm_destroy(&vm);
+		} else if (order == 1) {	/* VM first */
+			vm_destroy(&vm);
+			expect_out(&v, 0x3f8, 1, 'e');	/* still runs */
+			vcpu_destroy(&w);
+			vcpu_destroy(&v);
+		} else {			/* /dev/plumb, vCPU, VM */
+			close(vm.sys_fd);
+			vcpu_destroy(&v);
+			close(vm.fd);
+			munmap(vm.mem, vm.mem_size);
+			vcpu_destroy(&w);
+		}
+		T_CHECK(1, "close order %d", order);
+	}
+	return t_done();
+}
+
+/* The launcher unmaps guest memory under the guest: a clean error. */
+static int t_unmap(void)
+{
+	struct plumb_regs r;
+	struct vm vm;
+	struct vcpu v;
+
+	setup(&vm, &v, "memsum", 64);
+	ioctl(v.fd, PLUMB_GET_REGS, &r);
+	r.rsi = 0x200000;
+	r.rcx = 0x100000;
+	ioctl(v.fd, PLUMB_SET_REGS, &r);
+	/* Code and page tables are touched already? No: nothing ran yet. */
+	munmap(vm.mem + 0x200000, 0x100000);
+	T_ERRNO(ioctl(v.fd, PLUMB_RUN, 0), EFAULT,
+		"RUN after the guest's data pages were unmapped");
+	vm.mem_size = 0x200000;		/* what is left to unmap */
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
+int main(int argc, char **argv)
+{
+	const char *t = argc > 1 ? argv[1] : "";
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(t, "hello16"))
+		return t_hello(16);
+	if (!strcmp(t, "hello32"))
+		return t_hello(32);
+	if (!strcmp(t, "hello64"))
+		return t_hello(64);
+	if (!strcmp(t, "cpuid"))
+		return t_cpuid();
+	if (!strcmp(t, "msr"))
+		return t_msr();
+	if (!strcmp(t, "triple"))
+		return t_triple();
+	if (!strcmp(t, "loop"))
+		return t_loop();
+	if (!strcmp(t, "memsum"))
+		return t_memsum();
+	if (!strcmp(t, "posted"))
+		return t_posted();
+	if (!strcmp(t, "badinput"))
+		return t_badinput();
+	if (!strcmp(t, "foreign"))
+		return t_foreign();
+	if (!strcmp(t, "close_order"))
+		return t_close_order();
+	if (!strcmp(t, "unmap"))
+		return t_unmap();
+	fprintf(stderr, "usage: t_guest hello16|hello32|hello64|cpuid|msr|triple|loop|memsum|posted|badinput|foreign|close_order|unmap\n");
+	return 2;
+}
