@@ -180,8 +180,12 @@ void plumb_mmu_zap(struct plumb_vm *vm, u64 gfn, u64 npages)
 	mutex_unlock(&mmu->lock);
 }
 
-/* Copy guest-physical memory from RAM slots (no MMIO); -EFAULT if absent. */
-int plumb_read_guest(struct plumb_vm *vm, u64 gpa, void *buf, size_t len)
+/*
+ * Copy between a buffer and guest-physical RAM (no MMIO); -EFAULT where no
+ * slot backs the address, or on a write to a read-only slot.
+ */
+static int access_guest(struct plumb_vm *vm, u64 gpa, void *buf, size_t len,
+			bool write)
 {
 	int idx, ret = 0;
 
@@ -193,7 +197,7 @@ int plumb_read_guest(struct plumb_vm *vm, u64 gpa, void *buf, size_t len)
 		struct page *page;
 		void *va;
 
-		if (!slot) {
+		if (!slot || (write && (slot->flags & PLUMB_MEM_READONLY))) {
 			ret = -EFAULT;
 			break;
 		}
@@ -203,7 +207,12 @@ int plumb_read_guest(struct plumb_vm *vm, u64 gpa, void *buf, size_t len)
 			break;
 		}
 		va = kmap_local_page(page);
-		memcpy(buf, va + off, n);
+		if (write) {
+			memcpy(va + off, buf, n);
+			set_page_dirty_lock(page);
+		} else {
+			memcpy(buf, va + off, n);
+		}
 		kunmap_local(va);
 		buf += n;
 		gpa += n;
@@ -211,4 +220,15 @@ int plumb_read_guest(struct plumb_vm *vm, u64 gpa, void *buf, size_t len)
 	}
 	srcu_read_unlock(&vm->srcu, idx);
 	return ret;
+}
+
+int plumb_read_guest(struct plumb_vm *vm, u64 gpa, void *buf, size_t len)
+{
+	return access_guest(vm, gpa, buf, len, false);
+}
+
+int plumb_write_guest(struct plumb_vm *vm, u64 gpa, const void *buf,
+		      size_t len)
+{
+	return access_guest(vm, gpa, (void *)buf, len, true);
 }

@@ -14,6 +14,7 @@
 #include <linux/plumb.h>
 
 #include "compat.h"
+#include "decode.h"
 
 /* Limits advertised through PLUMB_CHECK_CAPABILITY. */
 #define PLUMB_MAX_VCPUS		64
@@ -86,12 +87,26 @@ enum plumb_vcpu_mode {
 	PLUMB_IN_GUEST,
 };
 
+/* Who finishes a replied record: the backend, or the common emulator. */
+enum {
+	PLUMB_PENDING_BACKEND,
+	PLUMB_PENDING_MMIO,
+	PLUMB_PENDING_STRING_IN,
+};
+
 /* What the vCPU waits for from userspace (the kernel's own copy). */
 struct plumb_pending {
 	u32 reason;			/* PLUMB_EXIT_* needing a reply, or 0 */
 	u32 slot;			/* ring slot of that record */
+	u32 kind;			/* PLUMB_PENDING_* */
+};
+
+/* Where a string IN's data goes once userspace answered it. */
+struct plumb_pending_string {
+	u64 la;				/* linear address of the lowest byte */
+	u32 len;
 	u8 size;
-	u8 count;
+	bool down;			/* EFLAGS.DF was set */
 };
 
 struct plumb_vcpu {
@@ -108,6 +123,8 @@ struct plumb_vcpu {
 	struct plumb_exit *ring;
 	u32 prod;			/* the kernel's producer index */
 	struct plumb_pending pending;
+	struct plumb_insn pending_insn;	/* the MMIO read being answered */
+	struct plumb_pending_string pending_string;
 	bool dead;			/* shut down (triple fault) */
 
 	struct plumb_cpuid_entry *cpuid;
@@ -237,6 +254,17 @@ void plumb_mmu_destroy(struct plumb_mmu *mmu);
 int plumb_mmu_fault(struct plumb_vcpu *vcpu, u64 gpa, bool write);
 void plumb_mmu_zap(struct plumb_vm *vm, u64 gfn, u64 npages);
 int plumb_read_guest(struct plumb_vm *vm, u64 gpa, void *buf, size_t len);
+int plumb_write_guest(struct plumb_vm *vm, u64 gpa, const void *buf,
+		      size_t len);
+
+/* emulate.c: like vcpu_run's ops, 1 go on, 0 record for userspace */
+int plumb_emulate_mmio(struct plumb_vcpu *vcpu, u64 gpa, const u8 *hw_bytes,
+		       unsigned int hw_len);
+int plumb_emulate_string_io(struct plumb_vcpu *vcpu, u16 port, u8 size,
+			    bool in, bool rep, u8 addr_size, int seg,
+			    u64 next_rip);
+int plumb_emulate_complete(struct plumb_vcpu *vcpu,
+			   const struct plumb_exit *reply);
 
 /* hw.c: VMX/SVM on every online CPU while a VM exists */
 int plumb_hw_get(void);

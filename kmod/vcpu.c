@@ -58,6 +58,7 @@ void plumb_ring_commit(struct plumb_vcpu *vcpu, struct plumb_exit *e,
 		e->flags |= PLUMB_EXIT_F_REPLY;
 		vcpu->pending.reason = e->reason;
 		vcpu->pending.slot = vcpu->prod % PLUMB_RING_ENTRIES;
+		vcpu->pending.kind = PLUMB_PENDING_BACKEND;
 	}
 	vcpu->prod++;
 	/* The record is complete before userspace can see the index move. */
@@ -115,7 +116,7 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 		/* Only what we wait for counts, not what the record claims. */
 		reply.reason = vcpu->pending.reason;
 		vcpu->pending.reason = 0;
-		ret = plumb_ops->vcpu_complete(vcpu, &reply);
+		ret = plumb_emulate_complete(vcpu, &reply);
 		if (ret)
 			return ret;
 	}

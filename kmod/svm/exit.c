@@ -172,11 +172,15 @@ static int handle_ioio(struct plumb_vcpu *vcpu)
 					   2, data);
 	}
 	if (info & SVM_IOIO_STR) {
-		u64 data[3] = { SVM_EXIT_IOIO, info, vmcb->save.rip };
+		/* A16/A32/A64 one-hot in bits 9:7; the segment (bits 12:10)
+		 * only with decode assists, else DS as without a prefix. */
+		u8 asz = (info & BIT(9)) ? 8 : (info & BIT(8)) ? 4 : 2;
+		int seg = svm_has(SVM_FEAT_DECODE_ASSISTS) ?
+			  (info >> 10) & 7 : 3;
 
-		/* String I/O arrives with the guest page-table walker. */
-		return plumb_exit_internal(vcpu, PLUMB_INTERNAL_EMULATION, 3,
-					   data);
+		return plumb_emulate_string_io(vcpu, port, size, in,
+					       info & SVM_IOIO_REP, asz, seg,
+					       vmcb->control.exit_info_2);
 	}
 
 	e = plumb_ring_next(vcpu, PLUMB_EXIT_IO);
@@ -213,13 +217,10 @@ static int handle_npf(struct plumb_vcpu *vcpu)
 		return ret;	/* e.g. the launcher unmapped guest memory */
 	if (ret == 1)
 		return 1;
-	{
-		u64 data[3] = { SVM_EXIT_NPF, gpa, vmcb->save.rip };
-
-		/* MMIO: decoded in the kernel once the decoder lands. */
-		return plumb_exit_internal(vcpu, PLUMB_INTERNAL_EMULATION, 3,
-					   data);
-	}
+	/* MMIO: decode assists hand us the bytes, else they are fetched. */
+	return plumb_emulate_mmio(vcpu, gpa, vmcb->control.insn_bytes,
+				  svm_has(SVM_FEAT_DECODE_ASSISTS) ?
+				  vmcb->control.insn_len & 0xf : 0);
 }
 
 static const svm_exit_fn svm_exit_handlers[SVM_EXIT_MAX] = {

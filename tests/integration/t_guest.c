@@ -450,6 +450,162 @@ static int t_unmap(void)
 	return t_done();
 }
 
+static void expect_mmio(struct vcpu *v, uint64_t gpa, uint8_t size,
+			int write, uint64_t val)
+{
+	struct plumb_exit *e = vcpu_next(v);
+
+	if (e->reason != PLUMB_EXIT_MMIO || e->mmio.phys_addr != gpa ||
+	    e->mmio.size != size || e->mmio.is_write != write ||
+	    (write && e->mmio.data != val)) {
+		printf("FAIL: want mmio %s %#llx size %u data %#llx; got %s gpa %#llx size %u write %u data %#llx\n",
+		       write ? "write" : "read", (unsigned long long)gpa, size,
+		       (unsigned long long)val, exit_name(e->reason),
+		       (unsigned long long)e->mmio.phys_addr, e->mmio.size,
+		       e->mmio.is_write, (unsigned long long)e->mmio.data);
+		if (e->reason == PLUMB_EXIT_INTERNAL_ERROR)
+			printf("  internal error %u: %#llx %#llx %#llx\n",
+			       e->internal.suberror,
+			       (unsigned long long)e->internal.data[0],
+			       (unsigned long long)e->internal.data[1],
+			       (unsigned long long)e->internal.data[2]);
+		exit(1);
+	}
+	if (!write) {
+		if (!(e->flags & PLUMB_EXIT_F_REPLY)) {
+			printf("FAIL: an MMIO read without the reply flag\n");
+			exit(1);
+		}
+		e->mmio.data = val;
+	}
+	vcpu_consume(v);
+}
+
+static int t_mmio(void)
+{
+	const uint64_t base = 0xd0000000;
+	struct plumb_memory_region r = { 0 };
+	struct vm vm;
+	struct vcpu v;
+	uint8_t *ro;
+	uint32_t a, b;
+
+	setup(&vm, &v, "mmio", 64);
+	ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		  -1, 0);
+	memset(ro, 0x77, 4096);
+	r.slot = 1;
+	r.flags = PLUMB_MEM_READONLY;
+	r.guest_phys_addr = 0x500000;
+	r.memory_size = 4096;
+	r.userspace_addr = (uintptr_t)ro;
+	T_CHECK(ioctl(vm.fd, PLUMB_SET_MEMORY_REGION, &r) == 0,
+		"read-only slot at 0x500000");
+
+	expect_mmio(&v, base, 1, 1, 0x5a);
+	expect_mmio(&v, base + 2, 2, 1, 0x1234);
+	expect_mmio(&v, base + 4, 4, 1, 0xdeadbeef);
+	expect_mmio(&v, base + 8, 8, 1, 0x1122334455667788ULL);
+	expect_mmio(&v, base + 16, 1, 1, 0x41);
+	expect_mmio(&v, base + 17, 1, 1, 0x80);
+	T_CHECK(1, "writes: imm8, imm16, r32, r64 (REX), AH, SIL");
+	expect_mmio(&v, base + 0x20, 4, 0, 0xcafef00d);
+	T_CHECK(expect_out32(&v, 0x1238) == 0xcafef00d, "32-bit read");
+	expect_mmio(&v, base + 0x24, 1, 0, 0xff);
+	T_CHECK(expect_out32(&v, 0x1238) == 0xff, "MOVZX of 0xff");
+	expect_mmio(&v, base + 0x25, 1, 0, 0x80);
+	T_CHECK(expect_out32(&v, 0x1238) == 0xffffff80, "MOVSX of 0x80");
+	expect_mmio(&v, base + 0x28, 8, 0, 0x0123456789abcdefULL);
+	a = expect_out32(&v, 0x1238);
+	b = expect_out32(&v, 0x1238);
+	T_CHECK(a == 0x89abcdef && b == 0x01234567, "64-bit read into R10");
+	expect_mmio(&v, base + 0x30, 2, 0, 0xbeef);
+	T_CHECK(expect_out32(&v, 0x1238) == 0xffffbeef,
+		"16-bit read keeps the upper bits");
+	T_CHECK(expect_out32(&v, 0x1238) == 0x77,
+		"read-only slot reads as RAM, no exit");
+	expect_mmio(&v, 0x500000, 1, 1, 0x99);
+	T_CHECK(1, "a write to the read-only slot is an MMIO write");
+	T_CHECK(expect_out32(&v, 0x1238) == 0x77 && ro[0] == 0x77,
+		"and the memory kept its value");
+	expect_reason(&v, PLUMB_EXIT_HLT);
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
+/* Take string OUT records from @port until @n bytes arrived. */
+static void collect_out(struct vcpu *v, uint16_t port, char *buf, unsigned int n)
+{
+	unsigned int got = 0;
+
+	while (got < n) {
+		struct plumb_exit *e = vcpu_next(v);
+
+		if (e->reason != PLUMB_EXIT_IO || e->io.port != port ||
+		    e->io.direction != PLUMB_IO_OUT || e->io.size != 1 ||
+		    !e->io.count || got + e->io.count > n) {
+			printf("FAIL: bad string OUT record (%s port %#x count %u)\n",
+			       exit_name(e->reason), e->io.port, e->io.count);
+			exit(1);
+		}
+		memcpy(buf + got, e->io.data, e->io.count);
+		got += e->io.count;
+		vcpu_consume(v);
+	}
+	buf[n] = 0;
+}
+
+static void reply_ins(struct vcpu *v, uint8_t first, unsigned int n)
+{
+	unsigned int done = 0;
+
+	while (done < n) {
+		struct plumb_exit *e = vcpu_next(v);
+
+		if (e->reason != PLUMB_EXIT_IO || e->io.direction != PLUMB_IO_IN ||
+		    e->io.port != 0x1234 || !e->io.count ||
+		    done + e->io.count > n) {
+			printf("FAIL: bad string IN record\n");
+			exit(1);
+		}
+		for (unsigned int i = 0; i < e->io.count; i++)
+			e->io.data[i] = first + done + i;
+		done += e->io.count;
+		vcpu_consume(v);
+	}
+}
+
+static int t_rep(void)
+{
+	const char *msg = "0123456789abcdefghijklmnopqrstuvwxyzABCD";
+	char buf[41], rev[41];
+	struct vm vm;
+	struct vcpu v;
+	int i;
+
+	setup(&vm, &v, "rep", 32);
+	collect_out(&v, 0x3f8, buf, 40);
+	T_CHECK(!strcmp(buf, msg), "REP OUTSB up: %s", buf);
+	for (i = 0; i < 40; i++)
+		rev[i] = msg[39 - i];
+	rev[40] = 0;
+	collect_out(&v, 0x3f8, buf, 40);
+	T_CHECK(!strcmp(buf, rev), "REP OUTSB down (DF=1): %s", buf);
+	reply_ins(&v, 1, 8);
+	expect_out(&v, 0x1235, 1, 36);
+	T_CHECK(1, "REP INSB up stored 1..8 (sum 36)");
+	reply_ins(&v, 11, 8);
+	expect_out(&v, 0x1235, 1, 18);
+	expect_out(&v, 0x1235, 1, 11);
+	T_CHECK(1, "REP INSB down stored 11 at the top, 18 at the bottom");
+	T_CHECK(expect_out32(&v, 0x1238) != 0, "EDI reported");
+	expect_reason(&v, PLUMB_EXIT_HLT);
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
 int main(int argc, char **argv)
 {
 	const char *t = argc > 1 ? argv[1] : "";
@@ -481,6 +637,10 @@ int main(int argc, char **argv)
 		return t_close_order();
 	if (!strcmp(t, "unmap"))
 		return t_unmap();
-	fprintf(stderr, "usage: t_guest hello16|hello32|hello64|cpuid|msr|triple|loop|memsum|posted|badinput|foreign|close_order|unmap\n");
+	if (!strcmp(t, "mmio"))
+		return t_mmio();
+	if (!strcmp(t, "rep"))
+		return t_rep();
+	fprintf(stderr, "usage: t_guest hello16|hello32|hello64|cpuid|msr|triple|loop|memsum|posted|badinput|foreign|close_order|unmap|mmio|rep\n");
 	return 2;
 }

@@ -137,11 +137,12 @@ void vcpu_set_mode(struct vcpu *v, enum guest_mode mode, uint64_t rip)
 		uint64_t *pdpt = pml4 + 512, *pd = pdpt + 512;
 		int i;
 
-		/* Identity map the first GiB with 2 MiB pages. */
-		memset(pml4, 0, 3 * 4096);
+		/* Identity map the first 4 GiB with 2 MiB pages. */
+		memset(pml4, 0, 6 * 4096);
 		pml4[0] = (GUEST_PT + 0x1000) | 3;
-		pdpt[0] = (GUEST_PT + 0x2000) | 3;
-		for (i = 0; i < 512; i++)
+		for (i = 0; i < 4; i++)
+			pdpt[i] = (GUEST_PT + 0x2000 + i * 0x1000) | 3;
+		for (i = 0; i < 4 * 512; i++)
 			pd[i] = ((uint64_t)i << 21) | 0x83;	/* P RW PS */
 		seg(&s.cs, 0x08, 0xb, 0, 1);
 		seg(&s.ds, 0x10, 0x3, 1, 0);

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Vendor-neutral emulation of the guest instructions that reach userspace:
+ * the MOV behind an MMIO exit, and string port I/O (INS/OUTS, with REP).
+ *
+ * Without decode assists the hardware gives us no instruction bytes, so we
+ * fetch them through the guest's own page tables (guest_translate()).
+ * Anything the decoder does not know becomes an internal-error record with
+ * the bytes, never a guess.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <asm/processor-flags.h>
+#include <asm/msr-index.h>
+
+#include "plumb.h"
+#include "decode.h"
+
+/* GPRs in x86 encoding order, as the decoder numbers them. */
+static void regs_to_array(const struct plumb_regs *r, u64 *a)
+{
+	a[0] = r->rax; a[1] = r->rcx; a[2] = r->rdx; a[3] = r->rbx;
+	a[4] = r->rsp; a[5] = r->rbp; a[6] = r->rsi; a[7] = r->rdi;
+	a[8] = r->r8; a[9] = r->r9; a[10] = r->r10; a[11] = r->r11;
+	a[12] = r->r12; a[13] = r->r13; a[14] = r->r14; a[15] = r->r15;
+}
+
+static void array_to_regs(const u64 *a, struct plumb_regs *r)
+{
+	r->rax = a[0]; r->rcx = a[1]; r->rdx = a[2]; r->rbx = a[3];
+	r->rsp = a[4]; r->rbp = a[5]; r->rsi = a[6]; r->rdi = a[7];
+	r->r8 = a[8]; r->r9 = a[9]; r->r10 = a[10]; r->r11 = a[11];
+	r->r12 = a[12]; r->r13 = a[13]; r->r14 = a[14]; r->r15 = a[15];
+}
+
+static int cpu_mode(const struct plumb_sregs *s)
+{
+	if (!(s->cr0 & X86_CR0_PE))
+		return 16;
+	if ((s->efer & EFER_LMA) && s->cs.l)
+		return 64;
+	return s->cs.db ? 32 : 16;
+}
+
+/*
+ * Linear -> guest-physical through the guest's page tables (SDM Vol. 3A
+ * 4.3-4.5): none, 32-bit (with 4 MiB pages), PAE, 4- and 5-level.
+ */
+static int guest_translate(struct plumb_vm *vm, const struct plumb_sregs *s,
+			   u64 la, u64 *gpa)
+{
+	int levels, shift, level;
+	u64 table, e = 0;
+
+	if (!(s->cr0 & X86_CR0_PG)) {
+		*gpa = (s->efer & EFER_LMA) ? la : (u32)la;
+		return 0;
+	}
+	if (!(s->cr4 & X86_CR4_PAE)) {		/* 32-bit paging */
+		u32 e32;
+
+		table = s->cr3 & 0xfffff000;
+		if (plumb_read_guest(vm, table + ((la >> 22) & 0x3ff) * 4, &e32, 4) ||
+		    !(e32 & _PAGE_PRESENT))
+			return -EFAULT;
+		if ((e32 & _PAGE_PSE) && (s->cr4 & X86_CR4_PSE)) {
+			*gpa = (e32 & 0xffc00000) | (la & 0x3fffff);
+			return 0;
+		}
+		table = e32 & 0xfffff000;
+		if (plumb_read_guest(vm, table + ((la >> 12) & 0x3ff) * 4, &e32, 4) ||
+		    !(e32 & _PAGE_PRESENT))
+			return -EFAULT;
+		*gpa = (e32 & 0xfffff000) | (la & 0xfff);
+		return 0;
+	}
+	if (s->efer & EFER_LMA) {
+		levels = (s->cr4 & X86_CR4_LA57) ? 5 : 4;
+		table = s->cr3 & GENMASK_ULL(51, 12);
+	} else {				/* PAE: 4 PDPTEs at CR3[31:5] */
+		levels = 3;
+		table = s->cr3 & 0xffffffe0;
+		la = (u32)la;
+	}
+	for (level = levels; level >= 1; level--) {
+		shift = 12 + 9 * (level - 1);
+		if (level == 3 && levels == 3)
+			e = (la >> 30) & 3;
+		else
+			e = (la >> shift) & 0x1ff;
+		if (plumb_read_guest(vm, table + e * 8, &e, 8) ||
+		    !(e & _PAGE_PRESENT))
+			return -EFAULT;
+		if (level == 1 || (level <= 3 && level != levels &&
+				   (e & _PAGE_PSE))) {
+			u64 mask = GENMASK_ULL(shift - 1, 0);
+
+			*gpa = (e & GENMASK_ULL(51, 12) & ~mask) | (la & mask);
+			return 0;
+		}
+		table = e & GENMASK_ULL(51, 12);
+	}
+	return -EFAULT;
+}
+
+/* Copy @len bytes at linear @la (may cross pages) into @buf. */
+static int read_linear(struct plumb_vm *vm, const struct plumb_sregs *s,
+		       u64 la, void *buf, size_t len)
+{
+	while (len) {
+		size_t n = min_t(size_t, len, PAGE_SIZE - (la & ~PAGE_MASK));
+		u64 gpa;
+		int ret;
+
+		ret = guest_translate(vm, s, la, &gpa);
+		if (!ret)
+			ret = plumb_read_guest(vm, gpa, buf, n);
+		if (ret)
+			return ret;
+		la += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int write_linear(struct plumb_vm *vm, const struct plumb_sregs *s,
+			u64 la, const void *buf, size_t len)
+{
+	while (len) {
+		size_t n = min_t(size_t, len, PAGE_SIZE - (la & ~PAGE_MASK));
+		u64 gpa;
+		int ret;
+
+		ret = guest_translate(vm, s, la, &gpa);
+		if (!ret)
+			ret = plumb_write_guest(vm, gpa, buf, n);
+		if (ret)
+			return ret;
+		la += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int emulation_failed(struct plumb_vcpu *vcpu, u64 gpa, u64 rip,
+			    const u8 *bytes, unsigned int n)
+{
+	u64 data[5] = { gpa, rip };
+
+	if (bytes)
+		memcpy(&data[2], bytes, min(n, 24U));
+	return plumb_exit_internal(vcpu, PLUMB_INTERNAL_EMULATION, 5, data);
+}
+
+int plumb_emulate_mmio(struct plumb_vcpu *vcpu, u64 gpa, const u8 *hw_bytes,
+		       unsigned int hw_len)
+{
+	struct plumb_vm *vm = vcpu->vm;
+	u8 bytes[PLUMB_INSN_MAX_LEN] = {};
+	struct plumb_insn *insn = &vcpu->pending_insn;
+	struct plumb_sregs s;
+	struct plumb_regs r;
+	struct plumb_exit *e;
+	unsigned int n;
+	u64 gprs[16];
+	int mode, ret;
+
+	plumb_ops->get_sregs(vcpu, &s);
+	plumb_ops->get_regs(vcpu, &r);
+	mode = cpu_mode(&s);
+
+	if (hw_len) {
+		n = min_t(unsigned int, hw_len, sizeof(bytes));
+		memcpy(bytes, hw_bytes, n);
+	} else {
+		u64 la = (mode == 64 ? 0 : s.cs.base) + r.rip;
+
+		/* Fetch up to 15 bytes, fewer if the code ends at a page. */
+		n = sizeof(bytes);
+		if (read_linear(vm, &s, la, bytes, n)) {
+			n = PAGE_SIZE - (la & ~PAGE_MASK);
+			if (n >= sizeof(bytes) ||
+			    read_linear(vm, &s, la, bytes, n))
+				return emulation_failed(vcpu, gpa, r.rip, bytes, 0);
+		}
+	}
+	ret = plumb_decode(bytes, n, mode, insn);
+	if (ret)
+		return emulation_failed(vcpu, gpa, r.rip, bytes, n);
+
+	e = plumb_ring_next(vcpu, PLUMB_EXIT_MMIO);
+	e->mmio.phys_addr = gpa;
+	e->mmio.size = insn->size;
+	e->mmio.is_write = insn->is_write;
+	r.rip += insn->len;
+	if (mode != 64)
+		r.rip = (u32)r.rip;
+	plumb_ops->set_regs(vcpu, &r);
+
+	if (insn->is_write) {
+		regs_to_array(&r, gprs);
+		e->mmio.data = plumb_insn_write_value(insn, gprs);
+		if (plumb_posted(vm, false, gpa, insn->size) &&
+		    plumb_ring_free(vcpu) > 1) {
+			e->flags |= PLUMB_EXIT_F_POSTED;
+			plumb_ring_commit(vcpu, e, false);
+			return 1;
+		}
+		plumb_ring_commit(vcpu, e, false);
+		return 0;
+	}
+	plumb_ring_commit(vcpu, e, true);
+	vcpu->pending.kind = PLUMB_PENDING_MMIO;
+	return 0;
+}
+
+/* The MMIO read came back: put it in the destination register. */
+static int complete_mmio(struct plumb_vcpu *vcpu, const struct plumb_exit *reply)
+{
+	const struct plumb_insn *insn = &vcpu->pending_insn;
+	struct plumb_regs r;
+	u64 gprs[16], mask;
+
+	mask = insn->size == 8 ? ~0ULL : (1ULL << (insn->size * 8)) - 1;
+	plumb_ops->get_regs(vcpu, &r);
+	regs_to_array(&r, gprs);
+	gprs[insn->reg] = plumb_insn_apply_read(insn, gprs[insn->reg],
+						reply->mmio.data & mask);
+	array_to_regs(gprs, &r);
+	return plumb_ops->set_regs(vcpu, &r);
+}
+
+static u64 addr_mask(unsigned int addr_size)
+{
+	return addr_size == 8 ? ~0ULL : (1ULL << (addr_size * 8)) - 1;
+}
+
+/*
+ * INS/OUTS (SDM Vol. 2B): one record of up to 32 bytes per exit. With REP,
+ * RCX counts down and RIP stays on the instruction until RCX reaches 0, so
+ * a long REP OUTSB is a series of records (posted, if the port is).
+ */
+int plumb_emulate_string_io(struct plumb_vcpu *vcpu, u16 port, u8 size,
+			    bool in, bool rep, u8 addr_size, int seg,
+			    u64 next_rip)
+{
+	struct plumb_sregs s;
+	struct plumb_regs r;
+	struct plumb_exit *e;
+	const struct plumb_segment *sg;
+	u64 amask = addr_mask(addr_size), count, idx, la;
+	bool down;
+
+	plumb_ops->get_sregs(vcpu, &s);
+	plumb_ops->get_regs(vcpu, &r);
+	down = r.rflags & X86_EFLAGS_DF;
+	count = rep ? (r.rcx & amask) : 1;
+	if (!count) {			/* REP with RCX = 0: a no-op */
+		r.rip = next_rip;
+		plumb_ops->set_regs(vcpu, &r);
+		return 1;
+	}
+	count = min_t(u64, count, sizeof(e->io.data) / size);
+	/* Going down, the chunk starts count - 1 elements below the index. */
+	idx = (in ? r.rdi : r.rsi) & amask;
+	if (down)
+		idx = (idx - (count - 1) * size) & amask;
+
+	e = plumb_ring_next(vcpu, PLUMB_EXIT_IO);
+	e->io.port = port;
+	e->io.size = size;
+	e->io.count = count;
+	e->io.direction = in ? PLUMB_IO_IN : PLUMB_IO_OUT;
+
+	if (!in) {
+		sg = seg == 0 ? &s.es : seg == 1 ? &s.cs : seg == 2 ? &s.ss :
+		     seg == 4 ? &s.fs : seg == 5 ? &s.gs : &s.ds;
+		la = (cpu_mode(&s) == 64 && seg < 4 ? 0 : sg->base) + idx;
+		if (read_linear(vcpu->vm, &s, la, e->io.data, count * size))
+			return emulation_failed(vcpu, la, r.rip, NULL, 0);
+		if (down) {		/* the guest wrote them highest first */
+			u8 tmp[sizeof(e->io.data)];
+			u64 i;
+
+			memcpy(tmp, e->io.data, count * size);
+			for (i = 0; i < count; i++)
+				memcpy(e->io.data + i * size,
+				       tmp + (count - 1 - i) * size, size);
+		}
+	}
+
+	/* Advance the guest as if the chunk were done. */
+	if (in)
+		r.rdi = (r.rdi & ~amask) | ((r.rdi + (down ? -count : count) * size) & amask);
+	else
+		r.rsi = (r.rsi & ~amask) | ((r.rsi + (down ? -count : count) * size) & amask);
+	if (rep)
+		r.rcx = (r.rcx & ~amask) | ((r.rcx - count) & amask);
+	if (!rep || !(r.rcx & amask))
+		r.rip = next_rip;
+	plumb_ops->set_regs(vcpu, &r);
+
+	if (in) {
+		vcpu->pending_string.la = (cpu_mode(&s) == 64 ? 0 : s.es.base) + idx;
+		vcpu->pending_string.len = count * size;
+		vcpu->pending_string.down = down;
+		vcpu->pending_string.size = size;
+		plumb_ring_commit(vcpu, e, true);
+		vcpu->pending.kind = PLUMB_PENDING_STRING_IN;
+		return 0;
+	}
+	if (plumb_posted(vcpu->vm, true, port, size) &&
+	    plumb_ring_free(vcpu) > 1) {
+		e->flags |= PLUMB_EXIT_F_POSTED;
+		plumb_ring_commit(vcpu, e, false);
+		return 1;
+	}
+	plumb_ring_commit(vcpu, e, false);
+	return 0;
+}
+
+/* INS data came back: store it at ES:RDI as the guest would have. */
+static int complete_string_in(struct plumb_vcpu *vcpu,
+			      const struct plumb_exit *reply)
+{
+	struct plumb_pending_string *p = &vcpu->pending_string;
+	u8 buf[sizeof(reply->io.data)];
+	struct plumb_sregs s;
+	u32 i, count = p->len / p->size;
+
+	for (i = 0; i < count; i++)
+		memcpy(buf + (p->down ? count - 1 - i : i) * p->size,
+		       reply->io.data + i * p->size, p->size);
+	plumb_ops->get_sregs(vcpu, &s);
+	return write_linear(vcpu->vm, &s, p->la, buf, p->len) ? -EFAULT : 0;
+}
+
+/* Common completions; anything else is the backend's. */
+int plumb_emulate_complete(struct plumb_vcpu *vcpu,
+			   const struct plumb_exit *reply)
+{
+	switch (vcpu->pending.kind) {
+	case PLUMB_PENDING_MMIO:
+		return complete_mmio(vcpu, reply);
+	case PLUMB_PENDING_STRING_IN:
+		return complete_string_in(vcpu, reply);
+	default:
+		return plumb_ops->vcpu_complete(vcpu, reply);
+	}
+}
