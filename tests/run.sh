@@ -91,8 +91,8 @@ run_hosts() {
 	for i in "${!pids[@]}"; do
 		wait "${pids[$i]}"
 		echo "== host ${names[$i]}"
-		grep -v -E "^(PASS|FAIL) ${names[$i]}/" "$RESULTS/${names[$i]}.out"
-		grep -E "^(PASS|FAIL) ${names[$i]}/" "$RESULTS/${names[$i]}.out" | tee -a "$SUMMARY"
+		grep -v -E "^(PASS|FAIL|SKIP) ${names[$i]}/" "$RESULTS/${names[$i]}.out"
+		grep -E "^(PASS|FAIL|SKIP) ${names[$i]}/" "$RESULTS/${names[$i]}.out" | tee -a "$SUMMARY"
 	done
 }
 
@@ -128,7 +128,12 @@ esac
 
 p=$(grep -c '^PASS ' "$SUMMARY")
 f=$(grep -c '^FAIL ' "$SUMMARY")
+sk=$(grep -c '^SKIP ' "$SUMMARY")
 echo "($(( $(date +%s) - start ))s; per-test results in $RESULTS)"
 [ "$f" -eq 0 ] || { echo "failed:"; grep '^FAIL ' "$SUMMARY"; }
-echo "$p passed, $f failed"
+if [ "$sk" -gt 0 ]; then
+	echo "$p passed, $f failed, $sk skipped"
+else
+	echo "$p passed, $f failed"
+fi
 [ "$f" -eq 0 ]

@@ -21,6 +21,7 @@ arg() { tr " " "\n" < /proc/cmdline | sed -n "s/^$1=//p"; }
 PLUMB_HOST=$(arg ptest_host)
 PLUMB_BACKEND=$(arg ptest_backend)
 SLOW=$(arg ptest_slow)
+SKIP=$(arg ptest_skip)		# needs this host cannot meet, comma list
 ONLY=$(arg ptest_only)
 export PLUMB_HOST PLUMB_BACKEND
 
@@ -48,13 +49,22 @@ while read -r name hosts vcpus timeout needs command; do
 	if [ -n "$ONLY" ]; then
 		case ",$ONLY," in *",$name,"*) ;; *) continue ;; esac
 	fi
+	skip=
+	for n in $(echo "$needs" | tr , ' '); do
+		case ",$SKIP," in *",$n,"*) skip=$n ;; esac
+	done
+	if [ -n "$skip" ]; then
+		echo "@@PLUMB-TEST-SKIP $name needs $skip"
+		continue
+	fi
 	[ -n "$SLOW" ] && timeout=$((timeout * SLOW))
 	export PLUMB_TEST_VCPUS=$vcpus
 	PLUMB_DMESG_MARK=$(dmesg | wc -l)
 	export PLUMB_DMESG_MARK
 	echo "@@PLUMB-TEST-BEGIN $name"
 	rc=0
-	if [ "$needs" = module ]; then
+	case ",$needs," in *,module,*) mod=1 ;; *) mod= ;; esac
+	if [ -n "$mod" ]; then
 		if ! insmod_plumb; then
 			echo "FAIL: runner: insmod plumb.ko failed"
 			rc=90
@@ -66,7 +76,7 @@ while read -r name hosts vcpus timeout needs command; do
 		rc=$?
 		[ $rc -eq 137 ] && echo "FAIL: runner: killed after ${timeout}s"
 	fi
-	if [ "$needs" = module ] && grep -q '^plumb ' /proc/modules; then
+	if [ -n "$mod" ] && grep -q '^plumb ' /proc/modules; then
 		if ! rmmod plumb; then
 			echo "FAIL: runner: rmmod plumb failed after the test"
 			[ $rc -eq 0 ] && rc=91
