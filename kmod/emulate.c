@@ -104,9 +104,9 @@ static int guest_translate(struct plumb_vm *vm, const struct plumb_sregs *s,
 	return -EFAULT;
 }
 
-/* Copy @len bytes at linear @la (may cross pages) into @buf. */
-static int read_linear(struct plumb_vm *vm, const struct plumb_sregs *s,
-		       u64 la, void *buf, size_t len)
+/* Copy @len bytes at linear @la (may cross pages) from or to @buf. */
+static int access_linear(struct plumb_vm *vm, const struct plumb_sregs *s,
+			 u64 la, void *buf, size_t len, bool write)
 {
 	while (len) {
 		size_t n = min_t(size_t, len, PAGE_SIZE - (la & ~PAGE_MASK));
@@ -115,7 +115,8 @@ static int read_linear(struct plumb_vm *vm, const struct plumb_sregs *s,
 
 		ret = guest_translate(vm, s, la, &gpa);
 		if (!ret)
-			ret = plumb_read_guest(vm, gpa, buf, n);
+			ret = write ? plumb_write_guest(vm, gpa, buf, n) :
+				      plumb_read_guest(vm, gpa, buf, n);
 		if (ret)
 			return ret;
 		la += n;
@@ -125,24 +126,16 @@ static int read_linear(struct plumb_vm *vm, const struct plumb_sregs *s,
 	return 0;
 }
 
+static int read_linear(struct plumb_vm *vm, const struct plumb_sregs *s,
+		       u64 la, void *buf, size_t len)
+{
+	return access_linear(vm, s, la, buf, len, false);
+}
+
 static int write_linear(struct plumb_vm *vm, const struct plumb_sregs *s,
 			u64 la, const void *buf, size_t len)
 {
-	while (len) {
-		size_t n = min_t(size_t, len, PAGE_SIZE - (la & ~PAGE_MASK));
-		u64 gpa;
-		int ret;
-
-		ret = guest_translate(vm, s, la, &gpa);
-		if (!ret)
-			ret = plumb_write_guest(vm, gpa, buf, n);
-		if (ret)
-			return ret;
-		la += n;
-		buf += n;
-		len -= n;
-	}
-	return 0;
+	return access_linear(vm, s, la, (void *)buf, len, true);
 }
 
 static int emulation_failed(struct plumb_vcpu *vcpu, u64 gpa, u64 rip,
