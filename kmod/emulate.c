@@ -196,14 +196,7 @@ int plumb_emulate_mmio(struct plumb_vcpu *vcpu, u64 gpa, const u8 *hw_bytes,
 	if (insn->is_write) {
 		regs_to_array(&r, gprs);
 		e->mmio.data = plumb_insn_write_value(insn, gprs);
-		if (plumb_posted(vm, false, gpa, insn->size) &&
-		    plumb_ring_free(vcpu) > 1) {
-			e->flags |= PLUMB_EXIT_F_POSTED;
-			plumb_ring_commit(vcpu, e, false);
-			return 1;
-		}
-		plumb_ring_commit(vcpu, e, false);
-		return 0;
+		return plumb_ring_commit_write(vcpu, e, false, gpa, insn->size);
 	}
 	plumb_ring_commit(vcpu, e, true);
 	vcpu->pending.kind = PLUMB_PENDING_MMIO;
@@ -305,14 +298,7 @@ int plumb_emulate_string_io(struct plumb_vcpu *vcpu, u16 port, u8 size,
 		vcpu->pending.kind = PLUMB_PENDING_STRING_IN;
 		return 0;
 	}
-	if (plumb_posted(vcpu->vm, true, port, size) &&
-	    plumb_ring_free(vcpu) > 1) {
-		e->flags |= PLUMB_EXIT_F_POSTED;
-		plumb_ring_commit(vcpu, e, false);
-		return 1;
-	}
-	plumb_ring_commit(vcpu, e, false);
-	return 0;
+	return plumb_ring_commit_write(vcpu, e, true, port, size);
 }
 
 /* INS data came back: store it at ES:RDI as the guest would have. */

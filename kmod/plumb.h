@@ -235,6 +235,8 @@ void plumb_vcpu_destroy(struct plumb_vcpu *vcpu);
 struct plumb_exit *plumb_ring_next(struct plumb_vcpu *vcpu, u32 reason);
 void plumb_ring_commit(struct plumb_vcpu *vcpu, struct plumb_exit *e,
 		       bool reply);
+int plumb_ring_commit_write(struct plumb_vcpu *vcpu, struct plumb_exit *e,
+			    bool pio, u64 addr, u32 len);
 int plumb_exit_internal(struct plumb_vcpu *vcpu, u32 suberror, u32 ndata,
 			const u64 *data);
 u32 plumb_ring_free(struct plumb_vcpu *vcpu);

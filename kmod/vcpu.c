@@ -65,6 +65,23 @@ void plumb_ring_commit(struct plumb_vcpu *vcpu, struct plumb_exit *e,
 	smp_store_release(&vcpu->hdr->producer, vcpu->prod);
 }
 
+/*
+ * Commit a write record: posted (the guest goes on, return 1) when the
+ * address is in a posted range and a record stays free, else 0.
+ */
+int plumb_ring_commit_write(struct plumb_vcpu *vcpu, struct plumb_exit *e,
+			    bool pio, u64 addr, u32 len)
+{
+	if (plumb_posted(vcpu->vm, pio, addr, len) &&
+	    plumb_ring_free(vcpu) > 1) {
+		e->flags |= PLUMB_EXIT_F_POSTED;
+		plumb_ring_commit(vcpu, e, false);
+		return 1;
+	}
+	plumb_ring_commit(vcpu, e, false);
+	return 0;
+}
+
 int plumb_exit_internal(struct plumb_vcpu *vcpu, u32 suberror, u32 ndata,
 			const u64 *data)
 {

@@ -194,14 +194,9 @@ static int handle_ioio(struct plumb_vcpu *vcpu)
 	vmcb->save.rip = vmcb->control.exit_info_2;
 	svm->io_size = size;
 
-	if (!in && plumb_posted(vcpu->vm, true, port, size) &&
-	    plumb_ring_free(vcpu) > 1) {
-		/* A posted write: queue it and keep the guest running. */
-		e->flags |= PLUMB_EXIT_F_POSTED;
-		plumb_ring_commit(vcpu, e, false);
-		return 1;
-	}
-	plumb_ring_commit(vcpu, e, in);
+	if (!in)	/* posted writes keep the guest running */
+		return plumb_ring_commit_write(vcpu, e, true, port, size);
+	plumb_ring_commit(vcpu, e, true);
 	return 0;
 }
 
