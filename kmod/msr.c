@@ -44,6 +44,14 @@ static u64 *mtrr_reg(struct plumb_vcpu *vcpu, u32 index)
 	}
 }
 
+/* The per-vCPU slot of an MSR that is pure storage, or NULL. */
+static u64 *storage_reg(struct plumb_vcpu *vcpu, u32 index)
+{
+	u64 *reg = mtrr_reg(vcpu, index);
+
+	return reg ? reg : perf_reg(vcpu, index);
+}
+
 void plumb_msr_reset(struct plumb_vcpu *vcpu)
 {
 	/* SDM Vol. 3A 11.4.1: BSP flag (bit 8) on vCPU 0, xAPIC enabled. */
@@ -75,9 +83,7 @@ int plumb_msr_get(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 		*data = 0;
 		return 0;
 	}
-	reg = mtrr_reg(vcpu, index);
-	if (!reg)
-		reg = perf_reg(vcpu, index);
+	reg = storage_reg(vcpu, index);
 	if (!reg)
 		return 1;
 	*data = *reg;
@@ -109,9 +115,7 @@ int plumb_msr_set(struct plumb_vcpu *vcpu, u32 index, u64 data)
 	case MSR_K7_HWCR:
 		return 0;	/* writes ignored, as KVM does */
 	}
-	reg = mtrr_reg(vcpu, index);
-	if (!reg)
-		reg = perf_reg(vcpu, index);
+	reg = storage_reg(vcpu, index);
 	if (!reg)
 		return 1;
 	*reg = data;
