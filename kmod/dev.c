@@ -15,7 +15,7 @@
 
 #include "plumb.h"
 
-static long plumb_check_capability(unsigned long cap)
+long plumb_capability(unsigned long cap)
 {
 	switch (cap) {
 	case PLUMB_CAP_BACKEND:
@@ -52,7 +52,7 @@ static long plumb_dev_ioctl(struct file *filp, unsigned int cmd,
 	case PLUMB_GET_API_VERSION:
 		return arg ? -EINVAL : PLUMB_API_VERSION;
 	case PLUMB_CHECK_CAPABILITY:
-		return plumb_check_capability(arg);
+		return plumb_capability(arg);
 	case PLUMB_GET_SUPPORTED_CPUID:
 		return plumb_get_supported_cpuid((void __user *)arg);
 	case PLUMB_CREATE_VM:

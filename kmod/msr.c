@@ -85,7 +85,7 @@ int plumb_msr_get(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 	}
 	reg = storage_reg(vcpu, index);
 	if (!reg)
-		return 1;
+		return PLUMB_MSR_UNKNOWN;
 	*data = *reg;
 	return 0;
 }
@@ -117,7 +117,27 @@ int plumb_msr_set(struct plumb_vcpu *vcpu, u32 index, u64 data)
 	}
 	reg = storage_reg(vcpu, index);
 	if (!reg)
-		return 1;
+		return PLUMB_MSR_UNKNOWN;
 	*reg = data;
+	return 0;
+}
+
+/*
+ * The guest touched an MSR nobody in the kernel knows: #GP (return 1), or,
+ * when userspace asked for them, a record it must reply to (return 0). The
+ * backend finishes the instruction in its vcpu_complete.
+ */
+int plumb_msr_exit(struct plumb_vcpu *vcpu, u32 index, bool write, u64 data)
+{
+	struct plumb_exit *e;
+
+	if (!(READ_ONCE(vcpu->vm->msr_exits) & PLUMB_MSR_EXIT_UNKNOWN))
+		return 1;
+	e = plumb_ring_next(vcpu, PLUMB_EXIT_MSR);
+	e->msr.index = index;
+	e->msr.is_write = write;
+	e->msr.data = write ? data : 0;
+	vcpu->pending_msr_write = write;
+	plumb_ring_commit(vcpu, e, true);
 	return 0;
 }

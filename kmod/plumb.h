@@ -79,6 +79,7 @@ struct plumb_vm {
 	unsigned int nr_vcpus;
 	struct plumb_posted_range posted[PLUMB_MAX_POSTED_RANGES];
 	unsigned int nr_posted;
+	u32 msr_exits;			/* PLUMB_MSR_EXIT_* */
 	void *backend;			/* the backend's per-VM state */
 };
 
@@ -135,6 +136,7 @@ struct plumb_vcpu {
 	/* MSRs that are plain storage on both vendors (msr.c) */
 	u64 apic_base;
 	u64 tsc_aux;
+	bool pending_msr_write;		/* the PLUMB_EXIT_MSR we wait for */
 	u64 misc_enable;
 	u64 mtrr_def_type;
 	u64 mtrr_var[16];		/* base/mask pairs 0x200..0x20f */
@@ -221,6 +223,9 @@ extern const struct plumb_backend_ops *plumb_ops;
 void plumb_feature_add(struct plumb_features *feat, const char *name,
 		       bool present, bool required);
 
+/* dev.c: PLUMB_CHECK_CAPABILITY's answer */
+long plumb_capability(unsigned long cap);
+
 /* vm.c */
 extern atomic_t plumb_nr_vms;
 long plumb_create_vm(unsigned long type);
@@ -244,9 +249,14 @@ bool plumb_posted(struct plumb_vm *vm, bool pio, u64 addr, u32 len);
 void plumb_cpuid_lookup(struct plumb_vcpu *vcpu, u32 fn, u32 idx, u32 *eax,
 			u32 *ebx, u32 *ecx, u32 *edx);
 
-/* msr.c: 0 handled, 1 not ours (the caller injects #GP) */
+/*
+ * msr.c: 0 handled, 1 #GP (a value the MSR refuses), PLUMB_MSR_UNKNOWN not
+ * an MSR we know (the backend calls plumb_msr_exit).
+ */
+#define PLUMB_MSR_UNKNOWN	2
 int plumb_msr_get(struct plumb_vcpu *vcpu, u32 index, u64 *data);
 int plumb_msr_set(struct plumb_vcpu *vcpu, u32 index, u64 data);
+int plumb_msr_exit(struct plumb_vcpu *vcpu, u32 index, bool write, u64 data);
 void plumb_msr_reset(struct plumb_vcpu *vcpu);
 
 /* mmu.c */

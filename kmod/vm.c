@@ -287,6 +287,19 @@ static long plumb_vm_ioctl(struct file *filp, unsigned int cmd,
 			return -EFAULT;
 		return vm_set_posted_range(vm, &p);
 	}
+	case PLUMB_SET_MSR_EXITS: {
+		struct plumb_msr_exits m;
+
+		if (copy_from_user(&m, argp, sizeof(m)))
+			return -EFAULT;
+		/* Only what the backend can finish (PLUMB_CAP_MSR_EXITS). */
+		if ((m.flags & ~plumb_capability(PLUMB_CAP_MSR_EXITS)) ||
+		    m.padding ||
+		    memchr_inv(m.reserved, 0, sizeof(m.reserved)))
+			return -EINVAL;
+		WRITE_ONCE(vm->msr_exits, m.flags);
+		return 0;
+	}
 	default:
 		return -ENOTTY;
 	}

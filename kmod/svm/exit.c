@@ -115,20 +115,27 @@ static int handle_msr(struct plumb_vcpu *vcpu)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 	u32 index = vcpu->regs[PLUMB_RCX];
-	u64 data;
+	bool write = vmcb->control.exit_info_1;
+	u64 data = 0;
+	int ret;
 
-	if (vmcb->control.exit_info_1) {	/* WRMSR */
+	if (write) {				/* WRMSR */
 		data = (vmcb->save.rax & 0xffffffff) |
 		       (vcpu->regs[PLUMB_RDX] << 32);
-		if (svm_set_msr(vcpu, index, data)) {
-			svm_inject_exception(vcpu, GP_VECTOR, true, 0);
-			return 1;
-		}
+		ret = svm_set_msr(vcpu, index, data);
 	} else {
-		if (svm_get_msr(vcpu, index, &data)) {
-			svm_inject_exception(vcpu, GP_VECTOR, true, 0);
-			return 1;
-		}
+		ret = svm_get_msr(vcpu, index, &data);
+	}
+	/* Unknown: userspace may want it; RIP stays until it replies. */
+	if (ret == PLUMB_MSR_UNKNOWN)
+		ret = plumb_msr_exit(vcpu, index, write, data);
+	if (!ret && vcpu->pending.reason == PLUMB_EXIT_MSR)
+		return 0;
+	if (ret) {
+		svm_inject_exception(vcpu, GP_VECTOR, true, 0);
+		return 1;
+	}
+	if (!write) {
 		vmcb->save.rax = (u32)data;
 		vcpu->regs[PLUMB_RDX] = data >> 32;
 	}
@@ -295,6 +302,17 @@ int svm_complete(struct plumb_vcpu *vcpu, const struct plumb_exit *reply)
 		return 0;
 	case PLUMB_EXIT_HYPERCALL:
 		save->rax = reply->hypercall.ret;
+		return 0;
+	case PLUMB_EXIT_MSR:
+		if (reply->msr.error) {
+			svm_inject_exception(vcpu, GP_VECTOR, true, 0);
+			return 0;
+		}
+		if (!vcpu->pending_msr_write) {
+			save->rax = (u32)reply->msr.data;
+			vcpu->regs[PLUMB_RDX] = reply->msr.data >> 32;
+		}
+		skip_insn(vcpu, 2);
 		return 0;
 	default:
 		return 0;

@@ -31,10 +31,12 @@ struct svm_cpu {
 	struct page *host_save;		/* our VMSAVE of the host's state */
 	u32 next_asid;
 	u64 asid_gen;
+	u64 host_tsc_aux;		/* the kernel's (CPU and node number) */
 };
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
 
 static u64 host_xcr0;
+static bool has_tsc_aux;	/* RDTSCP or RDPID: the guest reads TSC_AUX */
 u64 guest_xcr0_mask;
 static unsigned int fpu_size;
 
@@ -93,6 +95,8 @@ static int svm_probe(struct plumb_features *feat)
 	guest_xcr0_mask = host_xcr0 & ~(u64)(XFEATURE_MASK_PKRU |
 					      XFEATURE_MASK_XTILE);
 	fpu_size = max(cpuid_ecx(0xd), 576U);	/* max XSAVE area size */
+	has_tsc_aux = boot_cpu_has(X86_FEATURE_RDTSCP) ||
+		      boot_cpu_has(X86_FEATURE_RDPID);
 	return 0;
 }
 
@@ -118,6 +122,8 @@ static int svm_hardware_enable(void)
 	}
 	wrmsrl(MSR_EFER, efer | EFER_SVME);
 	wrmsrl(MSR_VM_HSAVE_PA, page_to_phys(sd->hsave));
+	if (has_tsc_aux)
+		rdmsrl(MSR_TSC_AUX, sd->host_tsc_aux);
 	/* New ASID generation: nothing cached for guests on this CPU counts. */
 	sd->asid_gen++;
 	sd->next_asid = svm_caps.nr_asids;
@@ -626,6 +632,10 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	if (svm->xcr0 != host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, svm->xcr0);
 
+	/* RDTSCP and RDPID are not intercepted: they read the guest's value. */
+	if (has_tsc_aux && vcpu->tsc_aux != sd->host_tsc_aux)
+		wrmsrl(MSR_TSC_AUX, vcpu->tsc_aux);
+
 	/* GIF=0 holds host interrupts until VMRUN, where they exit. */
 	asm volatile("clgi" ::: "memory");
 	local_irq_enable();
@@ -634,10 +644,18 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	local_irq_disable();
 	asm volatile("stgi" ::: "memory");
 
+	/*
+	 * An emulator may let XSETBV through without the intercept (QEMU's
+	 * TCG does): what the guest set natively is its XCR0 from now on.
+	 */
+	svm->xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	if (svm->xcr0 != host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
 	fpu_xsave(svm->fpu, guest_xcr0_mask);
 	WRITE_ONCE(vcpu->mode, PLUMB_OUTSIDE_GUEST);
+
+	if (has_tsc_aux && vcpu->tsc_aux != sd->host_tsc_aux)
+		wrmsrl(MSR_TSC_AUX, sd->host_tsc_aux);
 
 	/* #VMEXIT leaves DR7 at its reset value: host breakpoints back. */
 	if (hw_breakpoint_active())
@@ -661,7 +679,14 @@ static u64 svm_npt_leaf(phys_addr_t pa, bool writable)
 
 static long svm_check_capability(long cap)
 {
-	return cap == PLUMB_CAP_VM_RUNS ? 1 : 0;
+	switch (cap) {
+	case PLUMB_CAP_VM_RUNS:
+		return 1;
+	case PLUMB_CAP_MSR_EXITS:
+		return PLUMB_MSR_EXIT_UNKNOWN;
+	default:
+		return 0;
+	}
 }
 
 /* APM Vol. 2 15.25.3: nested paging uses the host's paging mode. */

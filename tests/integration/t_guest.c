@@ -115,6 +115,8 @@ static int t_msr(void)
 		struct plumb_msrs hdr;
 		struct plumb_msr_entry e[2];
 	} m = { .hdr.nmsrs = 2 };
+	struct plumb_msr_exits x = { 0 };
+	struct plumb_exit *e;
 	struct vm vm;
 	struct vcpu v;
 	size_t i;
@@ -127,8 +129,42 @@ static int t_msr(void)
 		T_CHECK((hi << 32 | lo) == want[i], "MSR round trip %zu: %#llx",
 			i, (unsigned long long)(hi << 32 | lo));
 	}
-	expect_reason(&v, PLUMB_EXIT_SHUTDOWN);
-	T_CHECK(1, "RDMSR 0xdeadbeef raised #GP (no IDT: shutdown)");
+	T_CHECK(expect_out32(&v, 0x1238) == 7, "RDTSCP in the guest reads its TSC_AUX (7)");
+	T_CHECK(expect_out32(&v, 0x1238) == 13 && expect_out32(&v, 0x1238) == 0,
+		"RDMSR 0xdeadbeef raised #GP(0) in the guest");
+
+	x.flags = 0x80;
+	T_ERRNO(ioctl(vm.fd, PLUMB_SET_MSR_EXITS, &x), EINVAL, "unknown MSR-exit flag");
+	x.flags = PLUMB_MSR_EXIT_UNKNOWN;
+	x.reserved[1] = 1;
+	T_ERRNO(ioctl(vm.fd, PLUMB_SET_MSR_EXITS, &x), EINVAL, "reserved field set");
+	x.reserved[1] = 0;
+	T_CHECK(ioctl(vm.fd, PLUMB_SET_MSR_EXITS, &x) == 0, "unknown MSRs to userspace");
+	e = vcpu_next(&v);
+	T_CHECK(e->reason == PLUMB_EXIT_MSR && e->msr.index == 0xdeadbeef &&
+		!e->msr.is_write && (e->flags & PLUMB_EXIT_F_REPLY),
+		"RDMSR 0xdeadbeef: an MSR read record (reason %u index %#x)",
+		e->reason, e->msr.index);
+	e->msr.data = 0x1122334455667788ULL;
+	vcpu_consume(&v);
+	T_CHECK(expect_out32(&v, 0x1238) == 0x55667788 &&
+		expect_out32(&v, 0x1238) == 0x11223344,
+		"the guest got the host's answer in EDX:EAX");
+	e = vcpu_next(&v);
+	T_CHECK(e->reason == PLUMB_EXIT_MSR && e->msr.index == 0xdeadbeef &&
+		e->msr.is_write && e->msr.data == 0xcafe0000f00dULL,
+		"WRMSR 0xdeadbeef: a write record with EDX:EAX (%#llx)",
+		(unsigned long long)e->msr.data);
+	vcpu_consume(&v);
+	T_CHECK(expect_out32(&v, 0x1238) == 1, "the guest went on after the WRMSR");
+	e = vcpu_next(&v);
+	T_CHECK(e->reason == PLUMB_EXIT_MSR && e->msr.index == 0xdeadbef0,
+		"RDMSR 0xdeadbef0 reaches the host");
+	e->msr.error = 1;
+	vcpu_consume(&v);
+	T_CHECK(expect_out32(&v, 0x1238) == 13 && expect_out32(&v, 0x1238) == 0,
+		"the host refused it: #GP(0) in the guest");
+	expect_reason(&v, PLUMB_EXIT_HLT);
 
 	m.e[0].index = 0xc0000081;	/* STAR, as the guest left it */
 	m.e[1].index = 0xdeadbeef;

@@ -44,6 +44,7 @@ START_TEST(test_vm_ioctls)
 	PIN_IOCTL(PLUMB_SET_MEMORY_REGION, 0x40, _IOC_WRITE, 64);
 	PIN_IOCTL(PLUMB_CREATE_VCPU, 0x41, _IOC_NONE, 0);
 	PIN_IOCTL(PLUMB_SET_POSTED_RANGE, 0x42, _IOC_WRITE, 40);
+	PIN_IOCTL(PLUMB_SET_MSR_EXITS, 0x43, _IOC_WRITE, 32);
 }
 END_TEST
 
@@ -67,7 +68,7 @@ START_TEST(test_ioctl_blocks)
 		PLUMB_CHECK_CAPABILITY, PLUMB_GET_SUPPORTED_CPUID,
 		PLUMB_CREATE_VM, PLUMB_GET_VCPU_MMAP_SIZE };
 	const unsigned long vm[] = { PLUMB_SET_MEMORY_REGION,
-		PLUMB_CREATE_VCPU, PLUMB_SET_POSTED_RANGE };
+		PLUMB_CREATE_VCPU, PLUMB_SET_POSTED_RANGE, PLUMB_SET_MSR_EXITS };
 	const unsigned long vcpu[] = { PLUMB_RUN, PLUMB_GET_REGS,
 		PLUMB_SET_REGS, PLUMB_GET_SREGS, PLUMB_SET_SREGS,
 		PLUMB_GET_MSRS, PLUMB_SET_MSRS, PLUMB_SET_CPUID };
@@ -260,6 +261,14 @@ START_TEST(test_exit_layout)
 	PIN_OFF(struct plumb_exit_internal, ndata, 4);
 	PIN_OFF(struct plumb_exit_internal, data, 8);
 
+	PIN_SIZE(struct plumb_exit_msr, 48);
+	PIN_OFF(struct plumb_exit_msr, index, 0);
+	PIN_OFF(struct plumb_exit_msr, is_write, 4);
+	PIN_OFF(struct plumb_exit_msr, error, 5);
+	PIN_OFF(struct plumb_exit_msr, data, 8);
+	PIN_SIZE(struct plumb_msr_exits, 32);
+	PIN_OFF(struct plumb_msr_exits, flags, 0);
+	PIN_OFF(struct plumb_msr_exits, reserved, 8);
 	PIN_SIZE(struct plumb_exit_hypercall, 48);
 	PIN_OFF(struct plumb_exit_hypercall, nr, 0);
 	PIN_OFF(struct plumb_exit_hypercall, args, 8);
@@ -289,6 +298,9 @@ START_TEST(test_capability_numbers)
 	ck_assert_uint_eq(PLUMB_CAP_MAX_CPUID_ENTRIES, 6);
 	ck_assert_uint_eq(PLUMB_CAP_MAX_MSR_ENTRIES, 7);
 	ck_assert_uint_eq(PLUMB_CAP_VM_RUNS, 8);
+	ck_assert_uint_eq(PLUMB_CAP_MSR_EXITS, 9);
+	ck_assert_uint_eq(PLUMB_EXIT_MSR, 8);
+	ck_assert_uint_eq(PLUMB_MSR_EXIT_UNKNOWN, 1);
 	ck_assert_uint_eq(PLUMB_BACKEND_VMX, 1);
 	ck_assert_uint_eq(PLUMB_BACKEND_SVM, 2);
 }

@@ -63,6 +63,8 @@
 #define PLUMB_CREATE_VCPU		_IO(PLUMBIO, 0x41)
 /* Register or remove a posted (write-only, non-exiting) port/MMIO range. */
 #define PLUMB_SET_POSTED_RANGE		_IOW(PLUMBIO, 0x42, struct plumb_posted_range)
+/* Which MSR accesses leave the guest as PLUMB_EXIT_MSR records. */
+#define PLUMB_SET_MSR_EXITS		_IOW(PLUMBIO, 0x43, struct plumb_msr_exits)
 
 /* ------------------------------------------------------------------ */
 /* vCPU ioctls (vCPU fd): 0x80-0xbf                                   */
@@ -92,6 +94,7 @@
 #define PLUMB_CAP_MAX_CPUID_ENTRIES	6	/* entries in struct plumb_cpuid */
 #define PLUMB_CAP_MAX_MSR_ENTRIES	7	/* entries in struct plumb_msrs */
 #define PLUMB_CAP_VM_RUNS		8	/* 1 when guests can run (backend done) */
+#define PLUMB_CAP_MSR_EXITS		9	/* PLUMB_SET_MSR_EXITS flags supported */
 
 #define PLUMB_BACKEND_VMX		1
 #define PLUMB_BACKEND_SVM		2
@@ -150,6 +153,15 @@ struct plumb_posted_range {
 	__u32 flags;
 	__u32 padding;
 	__u64 reserved[2];
+};
+
+/* PLUMB_SET_MSR_EXITS: unknown MSRs raise #GP unless userspace asks here. */
+#define PLUMB_MSR_EXIT_UNKNOWN	(1U << 0)	/* unknown MSRs: PLUMB_EXIT_MSR */
+
+struct plumb_msr_exits {
+	__u32 flags;		/* PLUMB_MSR_EXIT_* */
+	__u32 padding;
+	__u64 reserved[3];
 };
 
 /* ------------------------------------------------------------------ */
@@ -255,6 +267,7 @@ struct plumb_ring_header {
 #define PLUMB_EXIT_HYPERCALL		5	/* VMCALL / VMMCALL */
 #define PLUMB_EXIT_FAIL_ENTRY		6
 #define PLUMB_EXIT_INTERNAL_ERROR	7
+#define PLUMB_EXIT_MSR			8	/* see PLUMB_SET_MSR_EXITS */
 
 /* plumb_exit.flags */
 #define PLUMB_EXIT_F_REPLY	(1U << 0)	/* RUN waits for the reply in data */
@@ -299,6 +312,19 @@ struct plumb_exit_internal {
 	__u64 data[5];
 };
 
+/*
+ * RDMSR/WRMSR of an MSR the kernel does not know, when the VM asked for it.
+ * Reply: 'error' nonzero injects #GP; else a read returns 'data'.
+ */
+struct plumb_exit_msr {
+	__u32 index;		/* ECX */
+	__u8  is_write;
+	__u8  error;		/* reply */
+	__u8  padding[2];
+	__u64 data;		/* WRMSR's EDX:EAX, or the reply to RDMSR */
+	__u64 reserved[4];
+};
+
 struct plumb_exit_hypercall {
 	__u64 nr;		/* RAX */
 	__u64 args[4];		/* RBX, RCX, RDX, RSI */
@@ -315,6 +341,7 @@ struct plumb_exit {
 		struct plumb_exit_fail_entry fail_entry;
 		struct plumb_exit_internal internal;
 		struct plumb_exit_hypercall hypercall;
+		struct plumb_exit_msr msr;
 		__u8 raw[48];
 	};
 };
@@ -335,6 +362,8 @@ _Static_assert(sizeof(struct plumb_dtable) == 16, "plumb_dtable");
 _Static_assert(sizeof(struct plumb_sregs) == 352, "plumb_sregs");
 _Static_assert(sizeof(struct plumb_msr_entry) == 16, "plumb_msr_entry");
 _Static_assert(sizeof(struct plumb_msrs) == 8, "plumb_msrs");
+_Static_assert(sizeof(struct plumb_msr_exits) == 32, "plumb_msr_exits");
+_Static_assert(sizeof(struct plumb_exit_msr) == 48, "plumb_exit_msr");
 _Static_assert(sizeof(struct plumb_ring_header) == 192, "plumb_ring_header");
 _Static_assert(sizeof(struct plumb_exit) == 64, "plumb_exit");
 #endif
