@@ -45,13 +45,14 @@ user/plumb: $(USER_SRCS) $(wildcard user/*.h) $(UAPI)
 # Test guests: NAME-MODE.bin from tests/guests/NAME.S, loaded at 0x1000.
 GUEST_BINS := $(addprefix tests/guests/,hello-16.bin hello-32.bin \
 	hello-64.bin cpuid-32.bin msr-64.bin triple-32.bin loop-64.bin \
-	memsum-64.bin mmio-64.bin rep-32.bin)
+	memsum-64.bin mmio-64.bin rep-32.bin burst-64.bin spin-64.bin \
+	avx-64.bin)
 
 tests-bin: $(INTEG_BINS) $(UNIT_BINS) $(GUEST_BINS)
 
 tests/integration/t_%: tests/integration/t_%.c tests/integration/testlib.h \
 		tests/integration/vmlib.c tests/integration/vmlib.h $(UAPI)
-	$(CC) $(USER_CFLAGS) -o $@ $< tests/integration/vmlib.c
+	$(CC) $(USER_CFLAGS) -pthread -o $@ $< tests/integration/vmlib.c
 
 tests/guests/%.bin: tests/guests/guest.h $(wildcard tests/guests/*.S)
 	$(CC) -c -x assembler-with-cpp -DMODE=$(word 2,$(subst -, ,$*)) \

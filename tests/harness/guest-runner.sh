@@ -23,7 +23,9 @@ PLUMB_BACKEND=$(arg ptest_backend)
 SLOW=$(arg ptest_slow)
 SKIP=$(arg ptest_skip)		# needs this host cannot meet, comma list
 ONLY=$(arg ptest_only)
+NCPUS=$(grep -c ^processor /proc/cpuinfo)
 export PLUMB_HOST PLUMB_BACKEND
+export PLUMB_SLOW="${SLOW:-1}"
 
 # What udev would do with packaging/60-plumb.rules when /dev/plumb appears.
 apply_udev_rule() {
@@ -41,7 +43,7 @@ insmod_plumb() {
 	insmod /plumb/plumb.ko && apply_udev_rule
 }
 
-echo "@@PLUMB-HOST $PLUMB_HOST backend=$PLUMB_BACKEND kernel=$(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)"
+echo "@@PLUMB-HOST $PLUMB_HOST backend=$PLUMB_BACKEND kernel=$(uname -r) cpus=$NCPUS"
 cd /tests || exit 1
 grep -v '^#' tests.cfg | grep -v '^[[:space:]]*$' |
 while read -r name hosts vcpus timeout needs command; do
@@ -52,6 +54,8 @@ while read -r name hosts vcpus timeout needs command; do
 	skip=
 	for n in $(echo "$needs" | tr , ' '); do
 		case ",$SKIP," in *",$n,"*) skip=$n ;; esac
+		# smpN: the host needs N CPUs (hosts.cfg gives some only one).
+		case $n in smp*) [ "$NCPUS" -lt "${n#smp}" ] && skip=$n ;; esac
 	done
 	if [ -n "$skip" ]; then
 		echo "@@PLUMB-TEST-SKIP $name needs $skip"

@@ -28,6 +28,21 @@ cp "$(command -v kmod)" "$root/usr/local/sbin/kmod"
 for t in insmod rmmod lsmod modinfo modprobe; do
 	ln -s kmod "$root/usr/local/sbin/$t"
 done
+# Debian's own KVM for the coexistence tests and the benchmarks, uncompressed
+# (6.12 ships .ko.xz) so that plain insmod loads them.
+mkdir -p "$root/kvm"
+mods=build/kernels/$kver/lib/modules/$kver/kernel
+for m in virt/lib/irqbypass drivers/crypto/ccp/ccp arch/x86/kvm/kvm \
+	 arch/x86/kvm/kvm-amd arch/x86/kvm/kvm-intel; do
+	if [ -f "$mods/$m.ko" ]; then
+		cp "$mods/$m.ko" "$root/kvm/"
+	elif [ -f "$mods/$m.ko.xz" ]; then
+		xz -dc "$mods/$m.ko.xz" > "$root/kvm/$(basename "$m").ko"
+	else
+		echo "mkinitramfs: $mods/$m.ko missing" >&2
+		exit 1
+	fi
+done
 mkdir -p "$root/tests/guests"
 cp tests/guests/*.bin "$root/tests/guests/"
 bins=(user/plumb "$(command -v kmod)")

@@ -1,0 +1,836 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guests under pressure: threads, signals, CPU hotplug, slots changing
+ * under a running vCPU, a megabyte of posted writes, AVX on both sides of
+ * VMRUN, and another hypervisor owning the CPU's virtualization.
+ * Usage: t_stress SUBTEST   (see main)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#include "testlib.h"
+#include "vmlib.h"
+
+#define GUESTS		"guests/"
+#define COUNTER		0x3000ULL	/* the spin guest's progress counter */
+
+/* Bochs hosts run ~20x slower: waits stretch (the runner's ptest_slow). */
+static int slow = 1;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void msleep(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+}
+
+static void catch(int sig)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;	/* no SA_RESTART: RUN sees EINTR */
+	sigaction(sig, &sa, NULL);
+}
+
+static void setup(struct vm *vm, struct vcpu *v, size_t mem, const char *guest)
+{
+	char path[128];
+
+	vm_create(vm, mem);
+	snprintf(path, sizeof(path), GUESTS "%s-64.bin", guest);
+	vm_load(vm, path, GUEST_LOAD);
+	vcpu_create(vm, v, 0);
+	vcpu_set_mode(v, MODE_LONG64, GUEST_LOAD);
+}
+
+static void set_rsi_rdi_rcx(struct vcpu *v, uint64_t rsi, uint64_t rdi,
+			    uint64_t rcx)
+{
+	struct plumb_regs r;
+
+	if (ioctl(v->fd, PLUMB_GET_REGS, &r)) {
+		printf("FAIL: GET_REGS: %s\n", strerror(errno));
+		exit(1);
+	}
+	r.rsi = rsi;
+	r.rdi = rdi;
+	r.rcx = rcx;
+	if (ioctl(v->fd, PLUMB_SET_REGS, &r)) {
+		printf("FAIL: SET_REGS: %s\n", strerror(errno));
+		exit(1);
+	}
+}
+
+/*
+ * Back to the guest's first instruction, registers only: vcpu_set_mode
+ * would rewrite page tables that the VM's other vCPUs are using.
+ */
+static void restart(struct vcpu *v, uint64_t rsi, uint64_t rcx)
+{
+	struct plumb_regs r;
+
+	if (ioctl(v->fd, PLUMB_GET_REGS, &r)) {
+		printf("FAIL: GET_REGS: %s\n", strerror(errno));
+		exit(1);
+	}
+	r.rip = GUEST_LOAD;
+	r.rsi = rsi;
+	r.rcx = rcx;
+	if (ioctl(v->fd, PLUMB_SET_REGS, &r)) {
+		printf("FAIL: SET_REGS: %s\n", strerror(errno));
+		exit(1);
+	}
+}
+
+static uint64_t counter(struct vm *vm)
+{
+	return __atomic_load_n((uint64_t *)(vm->mem + COUNTER), __ATOMIC_RELAXED);
+}
+
+/* Wait up to @secs (times slow) for the spin guest's counter to move. */
+static int advances(struct vm *vm, int secs)
+{
+	uint64_t c0 = counter(vm);
+	double end = now() + secs * slow;
+
+	while (now() < end) {
+		if (counter(vm) != c0)
+			return 1;
+		msleep(10);
+	}
+	return 0;
+}
+
+/* ---- 1 MiB of posted serial output ---------------------------------- */
+
+static int t_burst(void)
+{
+	const uint32_t n = 1 << 20;
+	struct plumb_posted_range p = { .addr = 0x3f8, .len = 1,
+					.flags = PLUMB_POSTED_PIO };
+	struct plumb_exit *e;
+	uint32_t got = 0, bad = 0, notposted = 0;
+	struct vm vm;
+	struct vcpu v;
+	double t;
+
+	setup(&vm, &v, 4 << 20, "burst");
+	set_rsi_rdi_rcx(&v, 0, 0, n);
+	T_CHECK(ioctl(vm.fd, PLUMB_SET_POSTED_RANGE, &p) == 0,
+		"port 0x3f8 is a posted range");
+	t = now();
+	for (;;) {
+		e = vcpu_next(&v);
+		if (e->reason != PLUMB_EXIT_IO || e->io.port != 0x3f8)
+			break;
+		if (e->io.data[0] != (uint8_t)(got ^ (got >> 8)))
+			bad++;
+		if (!(e->flags & PLUMB_EXIT_F_POSTED))
+			notposted++;
+		got++;
+		vcpu_consume(&v);
+	}
+	t = now() - t;
+	T_CHECK(got == n, "%u of %u bytes arrived", got, n);
+	T_CHECK(bad == 0, "every byte in order (%u wrong)", bad);
+	/* Only the write that fills the ring ends RUN without the flag. */
+	T_CHECK(notposted <= v.runs, "all but the ring-filling writes posted (%u not, %llu RUN returns)",
+		notposted, (unsigned long long)v.runs);
+	T_CHECK(e->reason == PLUMB_EXIT_IO && e->io.port == 0x1238 &&
+		*(uint32_t *)e->io.data == n, "the guest reports %u bytes sent", n);
+	vcpu_consume(&v);
+	expect_reason(&v, PLUMB_EXIT_HLT);
+	printf("posted: %u bytes, %llu RUN returns (%.1f bytes per return), %.2fs\n",
+	       got, (unsigned long long)v.runs, (double)got / v.runs, t);
+	/* A full ring (1024 records) per return, give or take. */
+	T_CHECK(v.runs <= n / 512, "far fewer RUN returns than bytes (%llu <= %u)",
+		(unsigned long long)v.runs, n / 512);
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
+/* ---- signals, immediate_exit, SIGKILL against a spinning guest ------- */
+
+static void *kick(void *arg)
+{
+	pthread_t target = *(pthread_t *)arg;
+
+	msleep(300);
+	pthread_kill(target, SIGUSR1);
+	return NULL;
+}
+
+static int t_signal(void)
+{
+	struct itimerval it = { .it_value = { 0, 300000 } };
+	pthread_t self = pthread_self(), th;
+	struct vm vm;
+	struct vcpu v;
+	uint64_t c;
+	pid_t pid;
+	int status, i;
+	double t;
+
+	catch(SIGALRM);
+	catch(SIGUSR1);
+	setup(&vm, &v, 4 << 20, "spin");
+	set_rsi_rdi_rcx(&v, COUNTER, 0, 0);
+
+	setitimer(ITIMER_REAL, &it, NULL);
+	t = now();
+	T_ERRNO(ioctl(v.fd, PLUMB_RUN, 0), EINTR, "SIGALRM ends RUN of a spinning guest");
+	t = now() - t;
+	T_CHECK(t < 10.0 * slow, "RUN returned %.2fs after entering (signal at 0.3s)", t);
+	c = counter(&vm);
+	T_CHECK(c > 0, "the guest ran before the signal (%llu iterations)",
+		(unsigned long long)c);
+
+	v.hdr->immediate_exit = 1;
+	T_ERRNO(ioctl(v.fd, PLUMB_RUN, 0), EINTR, "immediate_exit set: RUN returns at once");
+	T_CHECK(counter(&vm) == c, "with immediate_exit the guest did not run");
+	v.hdr->immediate_exit = 0;
+
+	pthread_create(&th, NULL, kick, &self);
+	T_ERRNO(ioctl(v.fd, PLUMB_RUN, 0), EINTR, "SIGUSR1 from another thread ends RUN");
+	pthread_join(th, NULL);
+	T_CHECK(counter(&vm) > c, "the guest resumed where it stopped");
+
+	/* A blocked signal must not end RUN; a pending one must. */
+	for (i = 0; i < 3; i++) {
+		setitimer(ITIMER_REAL, &it, NULL);
+		T_ERRNO(ioctl(v.fd, PLUMB_RUN, 0), EINTR, "RUN again after EINTR, signal again");
+	}
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+
+	/* SIGKILL: the task dies, nothing stays unkillable. */
+	pid = fork();
+	if (pid == 0) {
+		setup(&vm, &v, 4 << 20, "spin");
+		set_rsi_rdi_rcx(&v, COUNTER, 0, 0);
+		ioctl(v.fd, PLUMB_RUN, 0);
+		_exit(3);
+	}
+	msleep(500);
+	kill(pid, SIGKILL);
+	t = now();
+	while (waitpid(pid, &status, WNOHANG) == 0 && now() - t < 20.0 * slow)
+		msleep(20);
+	T_CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		"SIGKILL ends a process inside RUN (%.2fs)", now() - t);
+	return t_done();
+}
+
+/* ---- 2 VMs x 4 vCPUs ------------------------------------------------- */
+
+#define SMP_VMS		2
+#define SMP_VCPUS	4
+#define SMP_ROUNDS	3
+#define SMP_LEN		0x100000ULL
+
+struct smp_job {
+	struct vm *vm;
+	struct vcpu v;
+	unsigned int id;
+	int fails;
+	uint64_t runs;
+};
+
+static void *smp_vcpu(void *arg)
+{
+	struct smp_job *j = arg;
+	uint64_t base = 0x200000 + j->id * SMP_LEN;
+
+	for (int round = 0; round < SMP_ROUNDS; round++) {
+		uint64_t want = 0, got;
+
+		restart(&j->v, base, SMP_LEN);
+		got = expect_out32(&j->v, 0x1238);
+		got |= (uint64_t)expect_out32(&j->v, 0x1238) << 32;
+		expect_reason(&j->v, PLUMB_EXIT_HLT);
+		for (uint64_t off = 0; off < SMP_LEN; off += 8)
+			want += (base + off) * 0x3779b1ULL;
+		if (got != want)
+			j->fails++;
+	}
+	j->runs = j->v.runs;
+	return NULL;
+}
+
+static int t_smp(void)
+{
+	struct vm vms[SMP_VMS];
+	struct smp_job jobs[SMP_VMS * SMP_VCPUS];
+	pthread_t th[SMP_VMS * SMP_VCPUS];
+	unsigned int i;
+
+	for (i = 0; i < SMP_VMS; i++) {
+		vm_create(&vms[i], 8 << 20);
+		vm_load(&vms[i], GUESTS "memsum-64.bin", GUEST_LOAD);
+	}
+	for (i = 0; i < SMP_VMS * SMP_VCPUS; i++) {
+		jobs[i].vm = &vms[i / SMP_VCPUS];
+		jobs[i].id = i % SMP_VCPUS;
+		jobs[i].fails = 0;
+		vcpu_create(jobs[i].vm, &jobs[i].v, jobs[i].id);
+	}
+	/* The page tables are shared per VM: build them before the threads. */
+	for (i = 0; i < SMP_VMS * SMP_VCPUS; i++)
+		vcpu_set_mode(&jobs[i].v, MODE_LONG64, GUEST_LOAD);
+	for (i = 0; i < SMP_VMS * SMP_VCPUS; i++)
+		pthread_create(&th[i], NULL, smp_vcpu, &jobs[i]);
+	for (i = 0; i < SMP_VMS * SMP_VCPUS; i++) {
+		pthread_join(th[i], NULL);
+		T_CHECK(jobs[i].fails == 0,
+			"VM %u vCPU %u: %d rounds of 1 MiB checksums right (%llu RUN returns)",
+			i / SMP_VCPUS, jobs[i].id, SMP_ROUNDS,
+			(unsigned long long)jobs[i].runs);
+	}
+	for (i = 0; i < SMP_VMS; i++)
+		for (unsigned int k = 0; k < SMP_VCPUS; k++) {
+			uint64_t base = 0x200000 + k * SMP_LEN;
+
+			T_CHECK(*(uint64_t *)(vms[i].mem + base + 8) ==
+				(base + 8) * 0x3779b1ULL,
+				"VM %u: the host sees vCPU %u's pattern", i, k);
+		}
+	for (i = 0; i < SMP_VMS * SMP_VCPUS; i++)
+		vcpu_destroy(&jobs[i].v);
+	for (i = 0; i < SMP_VMS; i++)
+		vm_destroy(&vms[i]);
+	return t_done();
+}
+
+/* ---- a vCPU thread that runs until told to stop ---------------------- */
+
+struct runner {
+	struct vcpu *v;
+	pthread_t th;
+	atomic_int stop;
+	atomic_uint last;	/* last value the guest reported */
+	atomic_uint reports;
+	atomic_uint mmio_reads;
+	uint64_t mmio_reply;
+	int cpu;		/* pin to this CPU first, or -1 */
+	int error;		/* errno of an unexpected RUN failure */
+};
+
+static void *runner_main(void *arg)
+{
+	struct runner *r = arg;
+	struct vcpu *v = r->v;
+
+	if (r->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(r->cpu, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+	}
+	while (!atomic_load(&r->stop)) {
+		struct plumb_exit *e;
+
+		if (v->cons == __atomic_load_n(&v->hdr->producer, __ATOMIC_ACQUIRE)) {
+			if (ioctl(v->fd, PLUMB_RUN, 0)) {
+				if (errno == EINTR)
+					continue;
+				r->error = errno;
+				break;
+			}
+			continue;
+		}
+		e = &v->ring[v->cons % v->hdr->entry_count];
+		if (e->reason == PLUMB_EXIT_IO && e->io.port == 0x1238) {
+			atomic_store(&r->last, *(uint32_t *)e->io.data);
+			atomic_fetch_add(&r->reports, 1);
+		} else if (e->reason == PLUMB_EXIT_MMIO && !e->mmio.is_write) {
+			e->mmio.data = r->mmio_reply;
+			atomic_fetch_add(&r->mmio_reads, 1);
+		} else {
+			printf("  unexpected exit %s\n", exit_name(e->reason));
+			r->error = EPROTO;
+			break;
+		}
+		vcpu_consume(v);
+	}
+	return NULL;
+}
+
+static void runner_start(struct runner *r, struct vcpu *v, int cpu)
+{
+	memset(r, 0, sizeof(*r));
+	r->v = v;
+	r->cpu = cpu;
+	pthread_create(&r->th, NULL, runner_main, r);
+}
+
+static void runner_stop(struct runner *r)
+{
+	atomic_store(&r->stop, 1);
+	pthread_kill(r->th, SIGUSR1);
+	pthread_join(r->th, NULL);
+}
+
+static int wait_last(struct runner *r, uint32_t want, int secs)
+{
+	double end = now() + secs * slow;
+
+	while (now() < end && !r->error) {
+		if (atomic_load(&r->last) == want)
+			return 1;
+		msleep(5);
+	}
+	return 0;
+}
+
+/* ---- replace and delete a slot under a running vCPU ------------------ */
+
+#define SLOT_GPA	0x1000000ULL
+#define SLOT_SIZE	0x10000ULL
+
+static uint8_t *filled(uint8_t byte)
+{
+	uint8_t *p = mmap(NULL, SLOT_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		printf("FAIL: mmap: %s\n", strerror(errno));
+		exit(1);
+	}
+	memset(p, byte, SLOT_SIZE);
+	return p;
+}
+
+static int set_slot1(struct vm *vm, uint8_t *mem)
+{
+	struct plumb_memory_region m = {
+		.slot = 1, .guest_phys_addr = SLOT_GPA,
+		.memory_size = mem ? SLOT_SIZE : 0,
+		.userspace_addr = (uintptr_t)mem,
+	};
+
+	return ioctl(vm->fd, PLUMB_SET_MEMORY_REGION, &m);
+}
+
+static int t_slots(void)
+{
+	uint8_t *a = filled(0xaa), *b = filled(0xbb), *d = filled(0xdd);
+	struct runner r;
+	struct vm vm;
+	struct vcpu v;
+
+	catch(SIGUSR1);
+	setup(&vm, &v, 4 << 20, "spin");
+	/* Report the qword at SLOT_GPA every 2000 iterations. */
+	set_rsi_rdi_rcx(&v, COUNTER, SLOT_GPA, 2000);
+	T_CHECK(set_slot1(&vm, a) == 0, "slot 1 at 16 MiB, 64 KiB of 0xaa");
+	runner_start(&r, &v, -1);
+	r.mmio_reply = 0xcccccccccccccccc;
+	T_CHECK(wait_last(&r, 0xaaaaaaaa, 20), "the guest reads 0xaa from slot 1");
+	for (int i = 0; i < 20; i++) {
+		uint8_t *mem = i & 1 ? a : b;
+		uint32_t want = i & 1 ? 0xaaaaaaaa : 0xbbbbbbbb;
+
+		if (set_slot1(&vm, mem) || !wait_last(&r, want, 20)) {
+			T_CHECK(0, "replace %d: slot 1 now %#x: the guest sees it", i, want);
+			break;
+		}
+	}
+	T_CHECK(!r.error, "20 replacements of slot 1 under the running guest, each seen");
+	munmap(a, SLOT_SIZE);	/* no slot uses it now */
+	T_CHECK(set_slot1(&vm, NULL) == 0, "delete slot 1 while the vCPU runs");
+	T_CHECK(wait_last(&r, 0xcccccccc, 20) && atomic_load(&r.mmio_reads) > 0,
+		"the guest's reads there became MMIO reads (%u)",
+		atomic_load(&r.mmio_reads));
+	T_CHECK(set_slot1(&vm, d) == 0, "slot 1 again, now 0xdd");
+	T_CHECK(wait_last(&r, 0xdddddddd, 20), "the guest reads 0xdd");
+	runner_stop(&r);
+	T_CHECK(r.error == 0, "no RUN error (%s)", strerror(r.error));
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	munmap(b, SLOT_SIZE);
+	munmap(d, SLOT_SIZE);
+	return t_done();
+}
+
+/* ---- AVX state on both sides ------------------------------------------ */
+
+typedef uint8_t ymmset[16][32];
+
+#define YMM_LOAD(n)	"vmovdqu " #n "*32(%[in]), %%ymm" #n "\n\t"
+#define YMM_STORE(n)	"vmovdqu %%ymm" #n ", " #n "*32(%[out])\n\t"
+#define YMM_ALL(m)	m(0) m(1) m(2) m(3) m(4) m(5) m(6) m(7) m(8) m(9) \
+			m(10) m(11) m(12) m(13) m(14) m(15)
+#define YMM_CLOBBERS	"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", \
+			"xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", \
+			"xmm12", "xmm13", "xmm14", "xmm15"
+
+/* A raw syscall with YMM0-15 loaded from @in before and stored to @out after. */
+static long ymm_syscall(long nr, long a1, long a2, const ymmset in, ymmset out)
+{
+	long ret;
+
+	asm volatile(YMM_ALL(YMM_LOAD)
+		     "syscall\n\t"
+		     YMM_ALL(YMM_STORE)
+		     "vzeroupper"
+		     : "=a"(ret)
+		     : "a"(nr), "D"(a1), "S"(a2), "d"(0L), [in] "r"(in),
+		       [out] "r"(out)
+		     : "rcx", "r11", "memory", YMM_CLOBBERS);
+	return ret;
+}
+
+static void fill(ymmset s, unsigned int seed)
+{
+	for (unsigned int i = 0; i < sizeof(ymmset); i++)
+		((uint8_t *)s)[i] = (uint8_t)(seed * 131 + i * 7 + (i >> 5));
+}
+
+static atomic_int avx_stop;
+static atomic_uint avx_bad, avx_rounds;
+
+/* Another host thread keeps its own values in the YMM registers. */
+static void *avx_worker(void *arg)
+{
+	ymmset in, out;
+
+	(void)arg;
+	fill(in, 99);
+	while (!atomic_load(&avx_stop)) {
+		ymm_syscall(SYS_sched_yield, 0, 0, in, out);
+		if (memcmp(in, out, sizeof(in)))
+			atomic_fetch_add(&avx_bad, 1);
+		atomic_fetch_add(&avx_rounds, 1);
+	}
+	return NULL;
+}
+
+static int has_avx(void)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	int yes = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "flags", 5) && strstr(line, " avx ")) {
+			yes = 1;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return yes;
+}
+
+static int t_avx(void)
+{
+	const unsigned int rounds = 2000;
+	unsigned int host_bad = 0, reports = 0, i;
+	struct plumb_sregs s;
+	ymmset in, out;
+	pthread_t th;
+	struct vm vm;
+	struct vcpu v;
+
+	T_CHECK(has_avx(), "the emulated host has AVX");
+	if (!has_avx())
+		return t_done();
+	setup(&vm, &v, 4 << 20, "avx");
+	for (i = 0; i < sizeof(ymmset); i++)	/* the guest's table at 0x4000 */
+		vm.mem[0x4000 + i] = (uint8_t)(i * 13 + 5);
+	set_rsi_rdi_rcx(&v, 0x4000, 0, rounds);
+	ioctl(v.fd, PLUMB_GET_SREGS, &s);
+	s.cr4 |= (1 << 18) | (1 << 9) | (1 << 10);	/* OSXSAVE OSFXSR OSXMMEXCPT */
+	T_CHECK(ioctl(v.fd, PLUMB_SET_SREGS, &s) == 0, "CR4.OSXSAVE for the guest");
+
+	pthread_create(&th, NULL, avx_worker, NULL);
+	fill(in, 1);
+	for (;;) {
+		struct plumb_exit *e;
+
+		if (v.cons == __atomic_load_n(&v.hdr->producer, __ATOMIC_ACQUIRE)) {
+			long ret = ymm_syscall(SYS_ioctl, v.fd, PLUMB_RUN, in, out);
+
+			if (ret) {
+				T_CHECK(0, "RUN: %ld", ret);
+				break;
+			}
+			if (memcmp(in, out, sizeof(in)))
+				host_bad++;
+			continue;
+		}
+		e = &v.ring[v.cons % v.hdr->entry_count];
+		if (e->reason != PLUMB_EXIT_IO || e->io.port != 0x1238) {
+			struct plumb_regs r;
+
+			if (e->reason == PLUMB_EXIT_IO)
+				break;	/* the guest's verdict */
+			ioctl(v.fd, PLUMB_GET_REGS, &r);
+			printf("  %s at rip %#llx after %u reports\n",
+			       exit_name(e->reason), (unsigned long long)r.rip,
+			       reports);
+			break;
+		}
+		reports++;
+		vcpu_consume(&v);
+	}
+	atomic_store(&avx_stop, 1);
+	pthread_join(th, NULL);
+	T_CHECK(reports == rounds, "%u guest exits with its YMM registers live", reports);
+	expect_out(&v, 0x1237, 4, 0);
+	T_CHECK(1, "the guest's YMM0-15 survived every exit (0 mismatches)");
+	expect_reason(&v, PLUMB_EXIT_HLT);
+	T_CHECK(host_bad == 0, "the host's YMM0-15 survived %u RUN calls (%u mismatches)",
+		rounds, host_bad);
+	T_CHECK(atomic_load(&avx_bad) == 0,
+		"another host thread's YMM registers survived %u switches (%u mismatches)",
+		atomic_load(&avx_rounds), atomic_load(&avx_bad));
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
+/* ---- CPU hotplug ------------------------------------------------------ */
+
+static int cpu_online(int cpu, int on)
+{
+	char path[64];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, on ? "1" : "0", 1) == 1;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+static int pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* memsum on @vm's vCPU from where it is, on this thread's CPU. */
+static int memsum_once(struct vm *vm, struct vcpu *v)
+{
+	uint64_t want = 0, got;
+
+	vcpu_set_mode(v, MODE_LONG64, GUEST_LOAD);
+	set_rsi_rdi_rcx(v, 0x200000, 0, 0x10000);
+	got = expect_out32(v, 0x1238);
+	got |= (uint64_t)expect_out32(v, 0x1238) << 32;
+	expect_reason(v, PLUMB_EXIT_HLT);
+	for (uint64_t off = 0; off < 0x10000; off += 8)
+		want += (0x200000 + off) * 0x3779b1ULL;
+	(void)vm;
+	return got == want;
+}
+
+static int t_hotplug(void)
+{
+	struct vm a, b, c;
+	struct vcpu va, vb, vc;
+	struct runner r;
+
+	catch(SIGUSR1);
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		T_CHECK(0, "this test needs 2 online CPUs");
+		return t_done();
+	}
+	setup(&a, &va, 4 << 20, "spin");
+	set_rsi_rdi_rcx(&va, COUNTER, 0, 0);
+	runner_start(&r, &va, 1);
+	T_CHECK(advances(&a, 10), "VM A spins on CPU 1");
+	T_CHECK(cpu_online(1, 0) == 0, "CPU 1 offline while VM A runs there");
+	T_CHECK(advances(&a, 10), "VM A goes on running (on CPU 0)");
+
+	vm_create(&b, 4 << 20);
+	vm_load(&b, GUESTS "memsum-64.bin", GUEST_LOAD);
+	vcpu_create(&b, &vb, 0);
+	T_CHECK(memsum_once(&b, &vb), "VM B made and run while CPU 1 is offline");
+
+	T_CHECK(cpu_online(1, 1) == 0, "CPU 1 online again");
+	T_CHECK(pin(1) == 0 && sched_getcpu() == 1, "this thread moved to CPU 1");
+	T_CHECK(memsum_once(&b, &vb), "VM B runs on CPU 1 (enabled when it came back)");
+	T_CHECK(pin(0) == 0 && memsum_once(&b, &vb), "and on CPU 0 again");
+
+	for (int i = 0; i < 3; i++) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(1, &set);
+		sched_setaffinity(0, sizeof(set), &set);	/* ours, to CPU 1 */
+		T_CHECK(cpu_online(1, 0) == 0 && cpu_online(1, 1) == 0,
+			"cycle %d: CPU 1 off and on with VM A running", i);
+		T_CHECK(advances(&a, 10), "cycle %d: VM A still runs", i);
+	}
+	runner_stop(&r);
+	T_CHECK(r.error == 0, "VM A's RUN never failed (%s)", strerror(r.error));
+	vcpu_destroy(&va);
+	vm_destroy(&a);
+	vcpu_destroy(&vb);
+	vm_destroy(&b);
+
+	/* No VM: offline CPU 1, make the first VM, bring CPU 1 back, run there. */
+	pin(0);
+	T_CHECK(cpu_online(1, 0) == 0, "no VM left; CPU 1 offline");
+	vm_create(&c, 4 << 20);
+	vm_load(&c, GUESTS "memsum-64.bin", GUEST_LOAD);
+	vcpu_create(&c, &vc, 0);
+	T_CHECK(memsum_once(&c, &vc), "first VM made while CPU 1 is offline runs");
+	T_CHECK(cpu_online(1, 1) == 0 && pin(1) == 0, "CPU 1 back, this thread on it");
+	T_CHECK(memsum_once(&c, &vc), "the VM runs on the CPU that came back");
+	vcpu_destroy(&vc);
+	vm_destroy(&c);
+	return t_done();
+}
+
+/* ---- another hypervisor owns the CPU ---------------------------------- */
+
+static int kvm_virt_at_load(void)
+{
+	FILE *f = fopen("/sys/module/kvm/parameters/enable_virt_at_load", "r");
+	int c = f ? fgetc(f) : 'N';
+
+	if (f)
+		fclose(f);
+	return c == 'Y';
+}
+
+static long plumb_create_vm(void)
+{
+	int sys = open("/dev/plumb", O_RDWR | O_CLOEXEC);
+	long fd;
+
+	if (sys < 0)
+		return -1;
+	fd = ioctl(sys, PLUMB_CREATE_VM, 0);
+	if (fd < 0) {
+		int e = errno;
+
+		close(sys);
+		errno = e;
+		return -1;
+	}
+	close(sys);
+	return fd;
+}
+
+/* Kernel log lines after the runner's mark that contain @what. */
+static int dmesg_count(const char *what)
+{
+	char cmd[256], line[512];
+	FILE *p;
+	int n = 0;
+
+	snprintf(cmd, sizeof(cmd), "dmesg | tail -n +%d",
+		 atoi(getenv("PLUMB_DMESG_MARK") ?: "0") + 1);
+	p = popen(cmd, "r");
+	while (p && fgets(line, sizeof(line), p))
+		if (strstr(line, what)) {
+			printf("  log: %s", line);
+			n++;
+		}
+	if (p)
+		pclose(p);
+	return n;
+}
+
+static int t_busy(void)
+{
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), kvm_vm;
+	int at_load = kvm_virt_at_load();
+	long fd;
+
+	T_CHECK(kvm >= 0, "KVM is loaded (/dev/kvm)");
+	if (kvm < 0)
+		return t_done();
+	printf("kvm enable_virt_at_load: %s\n", at_load ? "Y" : "N/absent");
+	kvm_vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	T_CHECK(kvm_vm >= 0, "KVM made a VM (it owns VMX/SVM now)");
+	T_ERRNO(plumb_create_vm(), EBUSY, "plumb's CREATE_VM while KVM owns the CPU");
+	T_CHECK(dmesg_count("already in use") == 1,
+		"exactly one log line says who owns it and what to do");
+	close(kvm_vm);
+	fd = plumb_create_vm();
+	if (at_load) {
+		T_CHECK(fd == -1 && errno == EBUSY,
+			"KVM keeps VT on with enable_virt_at_load=Y: still EBUSY");
+	} else {
+		T_CHECK(fd >= 0, "KVM's VM closed: plumb makes its VM (%s)",
+			fd < 0 ? strerror(errno) : "ok");
+		/* And now the other way round: KVM must fail cleanly. */
+		kvm_vm = ioctl(kvm, KVM_CREATE_VM, 0);
+		T_CHECK(kvm_vm < 0, "KVM cannot make a VM while plumb has one (%s)",
+			kvm_vm < 0 ? strerror(errno) : "it did");
+		if (kvm_vm >= 0)
+			close(kvm_vm);
+	}
+	if (fd >= 0)
+		close((int)fd);
+	close(kvm);
+	return t_done();
+}
+
+int main(int argc, char **argv)
+{
+	const char *t = argc > 1 ? argv[1] : "";
+	const char *s = getenv("PLUMB_SLOW");
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (s && atoi(s) > 1)
+		slow = atoi(s);
+	if (!strcmp(t, "burst"))
+		return t_burst();
+	if (!strcmp(t, "signal"))
+		return t_signal();
+	if (!strcmp(t, "smp"))
+		return t_smp();
+	if (!strcmp(t, "slots"))
+		return t_slots();
+	if (!strcmp(t, "avx"))
+		return t_avx();
+	if (!strcmp(t, "hotplug"))
+		return t_hotplug();
+	if (!strcmp(t, "busy"))
+		return t_busy();
+	fprintf(stderr, "usage: t_stress burst|signal|smp|slots|avx|hotplug|busy\n");
+	return 2;
+}
