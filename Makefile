@@ -29,7 +29,7 @@ INTEG_BINS := $(INTEG_SRCS:.c=)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
-.PHONY: all module user tests-bin deps check check-unit check-build \
+.PHONY: all module user tests-bin deps bench check check-unit check-build \
 	check-svm check-vmx check-harness install clean help
 
 all: module user tests-bin
@@ -46,9 +46,13 @@ user/plumb: $(USER_SRCS) $(wildcard user/*.h) $(UAPI)
 GUEST_BINS := $(addprefix tests/guests/,hello-16.bin hello-32.bin \
 	hello-64.bin cpuid-32.bin msr-64.bin triple-32.bin loop-64.bin \
 	memsum-64.bin mmio-64.bin rep-32.bin burst-64.bin spin-64.bin \
-	avx-64.bin)
+	avx-64.bin bench-64.bin)
 
-tests-bin: $(INTEG_BINS) $(UNIT_BINS) $(GUEST_BINS)
+tests-bin: $(INTEG_BINS) $(UNIT_BINS) $(GUEST_BINS) bench/exitbench
+
+bench/exitbench: bench/exitbench.c tests/integration/vmlib.c \
+		tests/integration/vmlib.h $(UAPI)
+	$(CC) $(USER_CFLAGS) -o $@ $< tests/integration/vmlib.c
 
 tests/integration/t_%: tests/integration/t_%.c tests/integration/testlib.h \
 		tests/integration/vmlib.c tests/integration/vmlib.h $(UAPI)
@@ -72,6 +76,10 @@ tests/unit/test_decode: tests/unit/test_decode.c kmod/decode.c kmod/decode.h
 
 deps:
 	scripts/deps.sh
+
+# Not a test: plumb against Debian's KVM in the emulated hosts (bench/).
+bench:
+	bench/run.sh
 
 # Each prints a final "N passed, N failed" line; results under build/results.
 check: user tests-bin

@@ -23,6 +23,7 @@ PLUMB_BACKEND=$(arg ptest_backend)
 SLOW=$(arg ptest_slow)
 SKIP=$(arg ptest_skip)		# needs this host cannot meet, comma list
 ONLY=$(arg ptest_only)
+CFG=$(arg ptest_cfg)		# another list than tests.cfg (bench/bench.cfg)
 NCPUS=$(grep -c ^processor /proc/cpuinfo)
 export PLUMB_HOST PLUMB_BACKEND
 export PLUMB_SLOW="${SLOW:-1}"
@@ -45,7 +46,7 @@ insmod_plumb() {
 
 echo "@@PLUMB-HOST $PLUMB_HOST backend=$PLUMB_BACKEND kernel=$(uname -r) cpus=$NCPUS"
 cd /tests || exit 1
-grep -v '^#' tests.cfg | grep -v '^[[:space:]]*$' |
+grep -v '^#' "${CFG:-tests.cfg}" | grep -v '^[[:space:]]*$' |
 while read -r name hosts vcpus timeout needs command; do
 	case ",$hosts," in *",$PLUMB_BACKEND,"*) ;; *) continue ;; esac
 	if [ -n "$ONLY" ]; then

@@ -22,6 +22,7 @@ cp "$ko" "$root/plumb/plumb.ko"
 cp packaging/60-plumb.rules "$root/etc/udev/rules.d/"
 cp user/plumb "$root/usr/local/bin/plumb"
 cp tests/integration/tests.cfg tests/integration/*.sh "$root/tests/"
+cp bench/bench.cfg bench/*.sh bench/exitbench "$root/tests/"
 # kmod's insmod/rmmod, as users have them (see guest-runner.sh).
 mkdir -p "$root/usr/local/sbin"
 cp "$(command -v kmod)" "$root/usr/local/sbin/kmod"
@@ -45,7 +46,7 @@ for m in virt/lib/irqbypass drivers/crypto/ccp/ccp arch/x86/kvm/kvm \
 done
 mkdir -p "$root/tests/guests"
 cp tests/guests/*.bin "$root/tests/guests/"
-bins=(user/plumb "$(command -v kmod)")
+bins=(user/plumb "$(command -v kmod)" bench/exitbench)
 for src in tests/integration/t_*.c; do
 	b=${src%.c}
 	cp "$b" "$root/tests/"

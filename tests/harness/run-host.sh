@@ -29,6 +29,9 @@ done
 # Boot faster (measured in Bochs: crypto self-tests alone take 7 s there).
 append="console=ttyS0,115200 panic=-1 quiet loglevel=4 mitigations=off cryptomgr.notests=1 tsc=reliable no_timer_check ptest_host=$name ptest_backend=$backend"
 [ -n "$only" ] && append="$append ptest_only=$only"
+# Another list than tests.cfg (bench/run.sh), copied into the initramfs.
+cfg=${PLUMB_TESTS_CFG:-tests/integration/tests.cfg}
+[ "$cfg" != tests/integration/tests.cfg ] && append="$append ptest_cfg=$(basename "$cfg")"
 serial=$out/serial.log
 start=$(date +%s)
 case "$emulator" in
@@ -81,7 +84,7 @@ verdict() { # verdict PASS|FAIL test why
 	if [ "$1" = PASS ]; then pass=$((pass + 1)); else failn=$((failn + 1)); fi
 }
 
-grep -v '^#' tests/integration/tests.cfg | grep -v '^[[:space:]]*$' |
+grep -v '^#' "$cfg" | grep -v '^[[:space:]]*$' |
 	awk -v b="$backend" '{ n = split($2, h, ","); for (i = 1; i <= n; i++) if (h[i] == b) print $1 }' |
 	{ if [ -n "$only" ]; then grep -x -F -f <(tr , '\n' <<<"$only"); else cat; fi; } \
 	> "$out/expected"

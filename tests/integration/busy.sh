@@ -3,20 +3,6 @@
 # the fix while KVM holds SVM/VMX, and works again once it lets go.
 . ./lib.sh
 
-case "$PLUMB_BACKEND" in
-svm) vendor=amd ;;
-*)   vendor=intel ;;
-esac
-load_kvm() { # load_kvm [kvm.ko parameters]
-	insmod /kvm/irqbypass.ko || return 1
-	[ $vendor = amd ] && { insmod /kvm/ccp.ko || return 1; }
-	insmod /kvm/kvm.ko "$@" && insmod /kvm/kvm-$vendor.ko
-}
-unload_kvm() {
-	rmmod kvm_$vendor && rmmod kvm && rmmod irqbypass &&
-		{ [ $vendor != amd ] || rmmod ccp; }
-}
-
 check "load Debian's kvm_$vendor" load_kvm
 check "plumb against a KVM VM: EBUSY, then works (t_stress busy)" ./t_stress busy
 check "unload kvm_$vendor" unload_kvm

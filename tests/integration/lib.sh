@@ -19,3 +19,18 @@ done_() {
 new_dmesg() { dmesg | tail -n +"$((${PLUMB_DMESG_MARK:-0} + 1))"; }
 not() { ! "$@"; }
 module_loaded() { grep -q '^plumb ' /proc/modules; }
+# Debian's own KVM (in /kvm of the emulated host), for coexistence tests
+# and benchmarks: kvm_amd on the SVM hosts, kvm_intel on the VMX ones.
+case "$PLUMB_BACKEND" in
+svm) vendor=amd ;;
+*)   vendor=intel ;;
+esac
+load_kvm() { # load_kvm [kvm.ko parameters]
+	insmod /kvm/irqbypass.ko || return 1
+	if [ $vendor = amd ]; then insmod /kvm/ccp.ko || return 1; fi
+	insmod /kvm/kvm.ko "$@" && insmod /kvm/kvm-$vendor.ko
+}
+unload_kvm() {
+	rmmod kvm_$vendor && rmmod kvm && rmmod irqbypass &&
+		{ [ $vendor != amd ] || rmmod ccp; }
+}

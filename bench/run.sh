@@ -1,0 +1,22 @@
+#!/bin/bash
+# bench/run.sh [HOST...]: the exit benchmarks (bench/bench.cfg) inside the
+# emulated hosts, plumb against Debian's KVM in the same host and run.
+# Default hosts: qemu-svm-6.12 and bochs-vmx. Prints the RATIO lines.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+hosts=("$@")
+[ ${#hosts[@]} -eq 0 ] && hosts=(qemu-svm-6.12 bochs-vmx)
+make -s user tests-bin || exit 1
+rc=0
+for h in "${hosts[@]}"; do
+	series=$(awk -v n="$h" '$1 == n { print $4 }' tests/harness/hosts.cfg)
+	kver=$(scripts/kernels.sh kver "$series") || exit 1
+	tests/harness/build-module.sh "$kver" > /dev/null || exit 1
+	tests/harness/mkinitramfs.sh "$kver" "build/initramfs/$kver.cpio.gz" || exit 1
+	PLUMB_TESTS_CFG=bench/bench.cfg PLUMB_RESULTS=build/bench \
+		tests/harness/run-host.sh "$h" > "build/bench-$h.out" 2>&1 || rc=1
+	echo "== $h ($(cat "build/bench/$h/host.txt" 2>/dev/null))"
+	grep -h '^RESULT\|^RATIO' "build/bench/$h/exits.log" 2>/dev/null || {
+		echo "no figures: see build/bench/$h/"; rc=1; }
+done
+exit $rc
