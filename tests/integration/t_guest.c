@@ -517,7 +517,7 @@ static void expect_mmio(struct vcpu *v, uint64_t gpa, uint8_t size,
 	vcpu_consume(v);
 }
 
-static int t_mmio(void)
+static int t_mmio(int posted)
 {
 	const uint64_t base = 0xd0000000;
 	struct plumb_memory_region r = { 0 };
@@ -537,6 +537,21 @@ static int t_mmio(void)
 	r.userspace_addr = (uintptr_t)ro;
 	T_CHECK(ioctl(vm.fd, PLUMB_SET_MEMORY_REGION, &r) == 0,
 		"read-only slot at 0x500000");
+	if (posted) {
+		struct plumb_posted_range p = { .addr = base, .len = 0x20 };
+		uint32_t n, k, flagged = 0;
+
+		T_CHECK(ioctl(vm.fd, PLUMB_SET_POSTED_RANGE, &p) == 0,
+			"MMIO [%#llx, +0x20) posted", (unsigned long long)base);
+		vcpu_next(&v);
+		n = __atomic_load_n(&v.hdr->producer, __ATOMIC_ACQUIRE) - v.cons;
+		for (k = 0; k < n; k++)
+			flagged += !!(v.ring[(v.cons + k) % v.hdr->entry_count].flags &
+				      PLUMB_EXIT_F_POSTED);
+		T_CHECK(n == 7 && flagged == 6 && v.runs == 1,
+			"one RUN return: 6 posted writes, then the read (%u records, %u posted, %llu returns)",
+			n, flagged, (unsigned long long)v.runs);
+	}
 
 	expect_mmio(&v, base, 1, 1, 0x5a);
 	expect_mmio(&v, base + 2, 2, 1, 0x1234);
@@ -674,9 +689,11 @@ int main(int argc, char **argv)
 	if (!strcmp(t, "unmap"))
 		return t_unmap();
 	if (!strcmp(t, "mmio"))
-		return t_mmio();
+		return t_mmio(0);
+	if (!strcmp(t, "mmio_posted"))
+		return t_mmio(1);
 	if (!strcmp(t, "rep"))
 		return t_rep();
-	fprintf(stderr, "usage: t_guest hello16|hello32|hello64|cpuid|msr|triple|loop|memsum|posted|badinput|foreign|close_order|unmap|mmio|rep\n");
+	fprintf(stderr, "usage: t_guest hello16|hello32|hello64|cpuid|msr|triple|loop|memsum|posted|badinput|foreign|close_order|unmap|mmio|mmio_posted|rep\n");
 	return 2;
 }
