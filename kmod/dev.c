@@ -8,6 +8,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/device.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/fs.h>
@@ -71,11 +72,42 @@ static const struct file_operations plumb_dev_fops = {
 	.llseek		= plumb_no_llseek,
 };
 
+/* Object counters in /sys/class/misc/plumb/: all zero once every fd closed. */
+static ssize_t nr_vms_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&plumb_nr_vms));
+}
+static DEVICE_ATTR_RO(nr_vms);
+
+static ssize_t nr_vcpus_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&plumb_nr_vcpus));
+}
+static DEVICE_ATTR_RO(nr_vcpus);
+
+static ssize_t pinned_pages_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&plumb_nr_pinned));
+}
+static DEVICE_ATTR_RO(pinned_pages);
+
+static struct attribute *plumb_attrs[] = {
+	&dev_attr_nr_vms.attr,
+	&dev_attr_nr_vcpus.attr,
+	&dev_attr_pinned_pages.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(plumb);
+
 static struct miscdevice plumb_miscdev = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= "plumb",
 	.fops	= &plumb_dev_fops,
 	.mode	= 0660,
+	.groups	= plumb_groups,
 };
 
 int plumb_dev_init(void)

@@ -108,6 +108,8 @@ static struct page *slot_page(struct plumb_memslot *slot, u64 gfn)
 	if (old) {		/* another vCPU won the race */
 		unpin_user_page(page);
 		page = old;
+	} else {
+		atomic_long_inc(&plumb_nr_pinned);
 	}
 	return page;
 }

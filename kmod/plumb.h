@@ -227,7 +227,10 @@ void plumb_feature_add(struct plumb_features *feat, const char *name,
 long plumb_capability(unsigned long cap);
 
 /* vm.c */
+/* Live objects, shown in /sys/class/misc/plumb/ (dev.c): leaks show. */
 extern atomic_t plumb_nr_vms;
+extern atomic_t plumb_nr_vcpus;
+extern atomic_long_t plumb_nr_pinned;
 long plumb_create_vm(unsigned long type);
 void plumb_vm_put(struct plumb_vm *vm);
 bool plumb_vm_owner_ok(struct plumb_vm *vm);

@@ -320,6 +320,7 @@ void plumb_vcpu_destroy(struct plumb_vcpu *vcpu)
 	kfree(vcpu->cpuid);
 	vfree(vcpu->ring_area);
 	kfree(vcpu);
+	atomic_dec(&plumb_nr_vcpus);
 }
 
 int plumb_create_vcpu(struct plumb_vm *vm, unsigned long id)
@@ -374,6 +375,7 @@ int plumb_create_vcpu(struct plumb_vm *vm, unsigned long id)
 	}
 	/* Published only once the fd exists; freed only with the VM. */
 	vm->vcpus[vm->nr_vcpus++] = vcpu;
+	atomic_inc(&plumb_nr_vcpus);
 	mutex_unlock(&vm->lock);
 	return ret;
 

@@ -22,6 +22,8 @@
 #include "plumb.h"
 
 atomic_t plumb_nr_vms = ATOMIC_INIT(0);
+atomic_t plumb_nr_vcpus = ATOMIC_INIT(0);
+atomic_long_t plumb_nr_pinned = ATOMIC_LONG_INIT(0);
 
 bool plumb_vm_owner_ok(struct plumb_vm *vm)
 {
@@ -57,8 +59,10 @@ static void slot_free(struct plumb_memslot *s)
 		return;
 	if (s->pages) {
 		for (i = 0; i < s->npages; i++)
-			if (s->pages[i])
+			if (s->pages[i]) {
 				unpin_user_page(s->pages[i]);
+				atomic_long_dec(&plumb_nr_pinned);
+			}
 		kvfree(s->pages);
 	}
 	kfree(s);
