@@ -69,6 +69,11 @@ tests/unit/%: tests/unit/%.c $(UAPI)
 	$(CC) $(USER_CFLAGS) $$(pkg-config --cflags check) -o $@ $< \
 		$$(pkg-config --libs check)
 
+# The APIC model is kernel code built for userspace too (kmod/apic.h).
+tests/unit/test_apic: tests/unit/test_apic.c kmod/apic.c kmod/apic.h
+	$(CC) $(USER_CFLAGS) -Ikmod $$(pkg-config --cflags check) -o $@ $< \
+		kmod/apic.c $$(pkg-config --libs check)
+
 # The decoder is kernel code built for userspace too (kmod/decode.h).
 tests/unit/test_decode: tests/unit/test_decode.c kmod/decode.c kmod/decode.h
 	$(CC) $(USER_CFLAGS) -Ikmod $$(pkg-config --cflags check) -o $@ $< \
