@@ -15,31 +15,31 @@
 #define REG(a, off)	((a)->regs[(off) >> 4])
 
 /* Writable bits of each LVT (11.5.1, Figure 11-8). */
-#define LVT_TIMER_BITS	(APIC_VECTOR_MASK | APIC_LVT_MASKED | APIC_TIMER_MODE_MASK)
-#define LVT_LINT_BITS	(0x7ffu | (1u << 13) | APIC_LVT_LEVEL | APIC_LVT_MASKED)
-#define LVT_OTHER_BITS	(0x7ffu | APIC_LVT_MASKED)
-#define LVT_ERROR_BITS	(APIC_VECTOR_MASK | APIC_LVT_MASKED)
+#define LVT_TIMER_BITS	(PAPIC_VECTOR_MASK | PAPIC_LVT_MASKED | PAPIC_TIMER_MODE_MASK)
+#define LVT_LINT_BITS	(0x7ffu | (1u << 13) | PAPIC_LVT_LEVEL | PAPIC_LVT_MASKED)
+#define LVT_OTHER_BITS	(0x7ffu | PAPIC_LVT_MASKED)
+#define LVT_ERROR_BITS	(PAPIC_VECTOR_MASK | PAPIC_LVT_MASKED)
 #define ICR_LO_BITS	0x000ccfffu	/* delivery status (bit 12) reads 0 */
 
-static const u32 lvt_regs[APIC_NR_LVT] = {
-	APIC_REG_LVT_TIMER, APIC_REG_LVT_THERMAL, APIC_REG_LVT_PERF,
-	APIC_REG_LVT_LINT0, APIC_REG_LVT_LINT1, APIC_REG_LVT_ERROR,
+static const u32 lvt_regs[PAPIC_NR_LVT] = {
+	PAPIC_REG_LVT_TIMER, PAPIC_REG_LVT_THERMAL, PAPIC_REG_LVT_PERF,
+	PAPIC_REG_LVT_LINT0, PAPIC_REG_LVT_LINT1, PAPIC_REG_LVT_ERROR,
 };
 
 bool plumb_apic_hw_enabled(const struct plumb_apic *a)
 {
-	return a->base & APIC_BASE_EN;
+	return a->base & PAPIC_BASE_EN;
 }
 
 bool plumb_apic_x2apic(const struct plumb_apic *a)
 {
-	return (a->base & (APIC_BASE_EN | APIC_BASE_EXTD)) ==
-	       (APIC_BASE_EN | APIC_BASE_EXTD);
+	return (a->base & (PAPIC_BASE_EN | PAPIC_BASE_EXTD)) ==
+	       (PAPIC_BASE_EN | PAPIC_BASE_EXTD);
 }
 
 bool plumb_apic_sw_enabled(const struct plumb_apic *a)
 {
-	return REG(a, APIC_REG_SVR) & APIC_SVR_ENABLE;
+	return REG(a, PAPIC_REG_SVR) & PAPIC_SVR_ENABLE;
 }
 
 /* 256-bit vectors (IRR, ISR, TMR) as 8 registers of 32 bits. */
@@ -77,7 +77,7 @@ static int vec_highest(const struct plumb_apic *a, u32 reg)
 /* Divide configuration: bits 0, 1, 3; 0b1011 means 1 (11.5.4, Fig. 11-10). */
 static u32 timer_divide(const struct plumb_apic *a)
 {
-	u32 dcr = REG(a, APIC_REG_TIMER_DCR);
+	u32 dcr = REG(a, PAPIC_REG_TIMER_DCR);
 	u32 v = (dcr & 3) | ((dcr & 8) >> 1);
 
 	return 1u << ((v + 1) & 7);
@@ -85,7 +85,7 @@ static u32 timer_divide(const struct plumb_apic *a)
 
 u32 plumb_apic_timer_mode(const struct plumb_apic *a)
 {
-	return REG(a, APIC_REG_LVT_TIMER) & APIC_TIMER_MODE_MASK;
+	return REG(a, PAPIC_REG_LVT_TIMER) & PAPIC_TIMER_MODE_MASK;
 }
 
 static void timer_stop(struct plumb_apic *a)
@@ -99,19 +99,19 @@ static void mask_all_lvts(struct plumb_apic *a)
 {
 	int i;
 
-	for (i = 0; i < APIC_NR_LVT; i++)
-		REG(a, lvt_regs[i]) |= APIC_LVT_MASKED;
+	for (i = 0; i < PAPIC_NR_LVT; i++)
+		REG(a, lvt_regs[i]) |= PAPIC_LVT_MASKED;
 }
 
 /* Power-up / INIT state (11.4.7.1), keeping IA32_APIC_BASE's BSP bit. */
 static void regs_reset(struct plumb_apic *a)
 {
 	memset(a->regs, 0, sizeof(a->regs));
-	REG(a, APIC_REG_ID) = a->vcpu_id << 24;
+	REG(a, PAPIC_REG_ID) = a->vcpu_id << 24;
 	/* Version 0x14 (integrated APIC), highest LVT index in 23:16. */
-	REG(a, APIC_REG_VERSION) = 0x14 | ((APIC_NR_LVT - 1) << 16);
-	REG(a, APIC_REG_DFR) = 0xffffffff;
-	REG(a, APIC_REG_SVR) = 0xff;
+	REG(a, PAPIC_REG_VERSION) = 0x14 | ((PAPIC_NR_LVT - 1) << 16);
+	REG(a, PAPIC_REG_DFR) = 0xffffffff;
+	REG(a, PAPIC_REG_SVR) = 0xff;
 	mask_all_lvts(a);
 	timer_stop(a);
 }
@@ -119,7 +119,7 @@ static void regs_reset(struct plumb_apic *a)
 void plumb_apic_reset(struct plumb_apic *a, u32 vcpu_id, bool bsp)
 {
 	a->vcpu_id = vcpu_id;
-	a->base = APIC_DEFAULT_BASE | APIC_BASE_EN | (bsp ? APIC_BASE_BSP : 0);
+	a->base = PAPIC_DEFAULT_BASE | PAPIC_BASE_EN | (bsp ? PAPIC_BASE_BSP : 0);
 	regs_reset(a);
 }
 
@@ -135,11 +135,11 @@ int plumb_apic_set_base(struct plumb_apic *a, u64 value,
 {
 	const u64 addr_bits = 0x000ffffffffff000ULL;
 	bool was_on = plumb_apic_hw_enabled(a), was_x2 = plumb_apic_x2apic(a);
-	bool on = value & APIC_BASE_EN, x2 = on && (value & APIC_BASE_EXTD);
+	bool on = value & PAPIC_BASE_EN, x2 = on && (value & PAPIC_BASE_EXTD);
 
-	if (value & ~(addr_bits | APIC_BASE_BSP | APIC_BASE_EXTD | APIC_BASE_EN))
+	if (value & ~(addr_bits | PAPIC_BASE_BSP | PAPIC_BASE_EXTD | PAPIC_BASE_EN))
 		return -EINVAL;
-	if ((value & APIC_BASE_EXTD) && !on)
+	if ((value & PAPIC_BASE_EXTD) && !on)
 		return -EINVAL;			/* EXTD without EN */
 	if (was_x2 && on && !x2)
 		return -EINVAL;			/* x2APIC -> xAPIC */
@@ -147,25 +147,25 @@ int plumb_apic_set_base(struct plumb_apic *a, u64 value,
 		return -EINVAL;			/* disabled -> x2APIC */
 
 	/* The BSP flag is the hardware's, not the guest's. */
-	a->base = (value & ~APIC_BASE_BSP) | (a->base & APIC_BASE_BSP);
+	a->base = (value & ~PAPIC_BASE_BSP) | (a->base & PAPIC_BASE_BSP);
 	if (was_on && !on) {
 		regs_reset(a);
-		fx->flags |= APIC_FX_MODE | APIC_FX_TIMER | APIC_FX_EVAL;
+		fx->flags |= PAPIC_FX_MODE | PAPIC_FX_TIMER | PAPIC_FX_EVAL;
 	} else if (!was_on && on) {
 		regs_reset(a);
-		fx->flags |= APIC_FX_MODE | APIC_FX_EVAL;
+		fx->flags |= PAPIC_FX_MODE | PAPIC_FX_EVAL;
 	} else if (!was_x2 && x2) {
-		REG(a, APIC_REG_ID) = a->vcpu_id;
-		REG(a, APIC_REG_LDR) = x2apic_ldr(a->vcpu_id);
-		fx->flags |= APIC_FX_MODE;
+		REG(a, PAPIC_REG_ID) = a->vcpu_id;
+		REG(a, PAPIC_REG_LDR) = x2apic_ldr(a->vcpu_id);
+		fx->flags |= PAPIC_FX_MODE;
 	}
 	return 0;
 }
 
 u8 plumb_apic_ppr(const struct plumb_apic *a)
 {
-	u32 tpr = REG(a, APIC_REG_TPR) & 0xff;
-	int isrv = vec_highest(a, APIC_REG_ISR);
+	u32 tpr = REG(a, PAPIC_REG_TPR) & 0xff;
+	int isrv = vec_highest(a, PAPIC_REG_ISR);
 
 	/* 11.8.3.1: the higher of TPR and the in-service class. */
 	if (isrv < 0 || (tpr & 0xf0) >= ((u32)isrv & 0xf0))
@@ -179,8 +179,8 @@ bool plumb_apic_accept(struct plumb_apic *a, u8 vector, bool level)
 	if (!plumb_apic_hw_enabled(a) || !plumb_apic_sw_enabled(a) ||
 	    vector < 16)
 		return false;
-	vec_set(a, APIC_REG_IRR, vector, true);
-	vec_set(a, APIC_REG_TMR, vector, level);
+	vec_set(a, PAPIC_REG_IRR, vector, true);
+	vec_set(a, PAPIC_REG_TMR, vector, level);
 	return true;
 }
 
@@ -190,7 +190,7 @@ int plumb_apic_pending(struct plumb_apic *a)
 
 	if (!plumb_apic_hw_enabled(a) || !plumb_apic_sw_enabled(a))
 		return -1;
-	v = vec_highest(a, APIC_REG_IRR);
+	v = vec_highest(a, PAPIC_REG_IRR);
 	/* 11.8.3: only a class above the processor priority is delivered. */
 	if (v < 0 || ((u32)v & 0xf0) <= (plumb_apic_ppr(a) & 0xf0u))
 		return -1;
@@ -199,22 +199,22 @@ int plumb_apic_pending(struct plumb_apic *a)
 
 void plumb_apic_ack(struct plumb_apic *a, u8 vector)
 {
-	vec_set(a, APIC_REG_IRR, vector, false);
-	vec_set(a, APIC_REG_ISR, vector, true);
+	vec_set(a, PAPIC_REG_IRR, vector, false);
+	vec_set(a, PAPIC_REG_ISR, vector, true);
 }
 
 static void eoi(struct plumb_apic *a, struct plumb_apic_effects *fx)
 {
-	int v = vec_highest(a, APIC_REG_ISR);
+	int v = vec_highest(a, PAPIC_REG_ISR);
 
 	if (v < 0)
 		return;
-	vec_set(a, APIC_REG_ISR, v, false);
-	if (vec_test(a, APIC_REG_TMR, v)) {
-		fx->flags |= APIC_FX_EOI_LEVEL;
+	vec_set(a, PAPIC_REG_ISR, v, false);
+	if (vec_test(a, PAPIC_REG_TMR, v)) {
+		fx->flags |= PAPIC_FX_EOI_LEVEL;
 		fx->eoi_vector = v;
 	}
-	fx->flags |= APIC_FX_EVAL;
+	fx->flags |= PAPIC_FX_EVAL;
 }
 
 static u32 timer_current(const struct plumb_apic *a, u64 now)
@@ -222,9 +222,9 @@ static u32 timer_current(const struct plumb_apic *a, u64 now)
 	u64 elapsed;
 
 	if (!a->timer_armed || !a->timer_period || now < a->timer_start)
-		return a->timer_armed ? REG(a, APIC_REG_TIMER_ICR) : 0;
+		return a->timer_armed ? REG(a, PAPIC_REG_TIMER_ICR) : 0;
 	elapsed = now - a->timer_start;
-	if (plumb_apic_timer_mode(a) == APIC_TIMER_PERIODIC)
+	if (plumb_apic_timer_mode(a) == PAPIC_TIMER_PERIODIC)
 		elapsed %= a->timer_period;
 	if (elapsed >= a->timer_period)
 		return 0;
@@ -233,9 +233,9 @@ static u32 timer_current(const struct plumb_apic *a, u64 now)
 
 static void timer_load(struct plumb_apic *a, u64 now)
 {
-	u32 count = REG(a, APIC_REG_TIMER_ICR);
+	u32 count = REG(a, PAPIC_REG_TIMER_ICR);
 
-	if (!count || plumb_apic_timer_mode(a) == APIC_TIMER_TSC_DEADLINE) {
+	if (!count || plumb_apic_timer_mode(a) == PAPIC_TIMER_TSC_DEADLINE) {
 		timer_stop(a);
 		return;
 	}
@@ -256,17 +256,17 @@ void plumb_apic_lvt_fire(struct plumb_apic *a, u32 lvt_offset,
 {
 	u32 lvt = REG(a, lvt_offset);
 
-	if (lvt & APIC_LVT_MASKED)
+	if (lvt & PAPIC_LVT_MASKED)
 		return;
 	/* The timer's and the error LVT have no delivery mode: fixed. */
-	if (lvt_offset != APIC_REG_LVT_TIMER && lvt_offset != APIC_REG_LVT_ERROR &&
-	    ((lvt >> 8) & 7) != APIC_DM_FIXED)
+	if (lvt_offset != PAPIC_REG_LVT_TIMER && lvt_offset != PAPIC_REG_LVT_ERROR &&
+	    ((lvt >> 8) & 7) != PAPIC_DM_FIXED)
 		return;		/* NMI/ExtINT/SMI through LVTs: not modelled */
-	if (plumb_apic_accept(a, lvt & APIC_VECTOR_MASK,
-			      (lvt_offset == APIC_REG_LVT_LINT0 ||
-			       lvt_offset == APIC_REG_LVT_LINT1) &&
-			      (lvt & APIC_LVT_LEVEL)))
-		fx->flags |= APIC_FX_EVAL;
+	if (plumb_apic_accept(a, lvt & PAPIC_VECTOR_MASK,
+			      (lvt_offset == PAPIC_REG_LVT_LINT0 ||
+			       lvt_offset == PAPIC_REG_LVT_LINT1) &&
+			      (lvt & PAPIC_LVT_LEVEL)))
+		fx->flags |= PAPIC_FX_EVAL;
 }
 
 void plumb_apic_timer_fire(struct plumb_apic *a, u64 now,
@@ -274,13 +274,13 @@ void plumb_apic_timer_fire(struct plumb_apic *a, u64 now,
 {
 	if (!a->timer_armed)
 		return;
-	plumb_apic_lvt_fire(a, APIC_REG_LVT_TIMER, fx);
-	if (plumb_apic_timer_mode(a) == APIC_TIMER_PERIODIC) {
+	plumb_apic_lvt_fire(a, PAPIC_REG_LVT_TIMER, fx);
+	if (plumb_apic_timer_mode(a) == PAPIC_TIMER_PERIODIC) {
 		a->timer_start += a->timer_period;
 		/* Far behind (the host was away): restart from now, no storm. */
 		if (a->timer_start + a->timer_period < now)
 			a->timer_start = now;
-		fx->flags |= APIC_FX_TIMER;
+		fx->flags |= PAPIC_FX_TIMER;
 	} else {
 		a->timer_armed = false;
 	}
@@ -289,37 +289,37 @@ void plumb_apic_timer_fire(struct plumb_apic *a, u64 now,
 static void send_ipi(struct plumb_apic *a, u32 dest,
 		     struct plumb_apic_effects *fx)
 {
-	u32 lo = REG(a, APIC_REG_ICR_LO);
+	u32 lo = REG(a, PAPIC_REG_ICR_LO);
 	struct plumb_apic_ipi *ipi = &fx->ipi;
 
 	ipi->dest = dest;
-	ipi->vector = lo & APIC_VECTOR_MASK;
+	ipi->vector = lo & PAPIC_VECTOR_MASK;
 	ipi->mode = (lo >> 8) & 7;
 	ipi->logical = lo & (1u << 11);
 	ipi->level = lo & (1u << 14);
 	ipi->trigger_level = lo & (1u << 15);
 	ipi->shorthand = (lo >> 18) & 3;
 	/* 11.6.1: an INIT level de-assert only resets arbitration IDs. */
-	if (ipi->mode == APIC_DM_INIT && !ipi->level && ipi->trigger_level)
+	if (ipi->mode == PAPIC_DM_INIT && !ipi->level && ipi->trigger_level)
 		return;
-	fx->flags |= APIC_FX_IPI;
+	fx->flags |= PAPIC_FX_IPI;
 }
 
 static void write_lvt(struct plumb_apic *a, u32 off, u32 value, u32 bits,
 		      u64 now, struct plumb_apic_effects *fx)
 {
 	u32 *r = &REG(a, off);
-	u32 keep = *r & APIC_LVT_REMOTE_IRR & ~bits;
+	u32 keep = *r & PAPIC_LVT_REMOTE_IRR & ~bits;
 
 	value &= bits;
 	if (!plumb_apic_sw_enabled(a))
-		value |= APIC_LVT_MASKED;	/* 11.4.7.2 */
-	if (off == APIC_REG_LVT_TIMER &&
-	    (value & APIC_TIMER_MODE_MASK) != (*r & APIC_TIMER_MODE_MASK)) {
+		value |= PAPIC_LVT_MASKED;	/* 11.4.7.2 */
+	if (off == PAPIC_REG_LVT_TIMER &&
+	    (value & PAPIC_TIMER_MODE_MASK) != (*r & PAPIC_TIMER_MODE_MASK)) {
 		/* A new timer mode starts disarmed, the count cleared. */
-		REG(a, APIC_REG_TIMER_ICR) = 0;
+		REG(a, PAPIC_REG_TIMER_ICR) = 0;
 		timer_stop(a);
-		fx->flags |= APIC_FX_TIMER;
+		fx->flags |= PAPIC_FX_TIMER;
 	}
 	*r = value | keep;
 	(void)now;
@@ -330,49 +330,49 @@ static void reg_write(struct plumb_apic *a, u32 off, u32 value, u64 now,
 		      struct plumb_apic_effects *fx)
 {
 	switch (off) {
-	case APIC_REG_TPR:
+	case PAPIC_REG_TPR:
 		REG(a, off) = value & 0xff;
-		fx->flags |= APIC_FX_EVAL;
+		fx->flags |= PAPIC_FX_EVAL;
 		break;
-	case APIC_REG_EOI:
+	case PAPIC_REG_EOI:
 		eoi(a, fx);
 		break;
-	case APIC_REG_SVR:
+	case PAPIC_REG_SVR:
 		REG(a, off) = value & 0x3ff;	/* vector, enable, focus */
-		if (!(value & APIC_SVR_ENABLE))
+		if (!(value & PAPIC_SVR_ENABLE))
 			mask_all_lvts(a);
-		fx->flags |= APIC_FX_EVAL;
+		fx->flags |= PAPIC_FX_EVAL;
 		break;
-	case APIC_REG_ESR:
+	case PAPIC_REG_ESR:
 		REG(a, off) = 0;	/* no error is ever latched */
 		break;
-	case APIC_REG_LVT_TIMER:
+	case PAPIC_REG_LVT_TIMER:
 		write_lvt(a, off, value, LVT_TIMER_BITS, now, fx);
 		break;
-	case APIC_REG_LVT_THERMAL:
-	case APIC_REG_LVT_PERF:
+	case PAPIC_REG_LVT_THERMAL:
+	case PAPIC_REG_LVT_PERF:
 		write_lvt(a, off, value, LVT_OTHER_BITS, now, fx);
 		break;
-	case APIC_REG_LVT_LINT0:
-	case APIC_REG_LVT_LINT1:
+	case PAPIC_REG_LVT_LINT0:
+	case PAPIC_REG_LVT_LINT1:
 		write_lvt(a, off, value, LVT_LINT_BITS, now, fx);
 		break;
-	case APIC_REG_LVT_ERROR:
+	case PAPIC_REG_LVT_ERROR:
 		write_lvt(a, off, value, LVT_ERROR_BITS, now, fx);
 		break;
-	case APIC_REG_TIMER_ICR:
-		if (plumb_apic_timer_mode(a) == APIC_TIMER_TSC_DEADLINE)
+	case PAPIC_REG_TIMER_ICR:
+		if (plumb_apic_timer_mode(a) == PAPIC_TIMER_TSC_DEADLINE)
 			break;		/* ignored in TSC-deadline mode */
 		REG(a, off) = value;
 		timer_load(a, now);
-		fx->flags |= APIC_FX_TIMER;
+		fx->flags |= PAPIC_FX_TIMER;
 		break;
-	case APIC_REG_TIMER_DCR:
+	case PAPIC_REG_TIMER_DCR:
 		REG(a, off) = value & 0xb;
 		if (a->timer_armed)
-			a->timer_period = (u64)REG(a, APIC_REG_TIMER_ICR) *
+			a->timer_period = (u64)REG(a, PAPIC_REG_TIMER_ICR) *
 					  timer_divide(a);
-		fx->flags |= APIC_FX_TIMER;
+		fx->flags |= PAPIC_FX_TIMER;
 		break;
 	default:
 		break;
@@ -382,30 +382,30 @@ static void reg_write(struct plumb_apic *a, u32 off, u32 value, u64 now,
 static bool xapic_readable(u32 off)
 {
 	switch (off) {
-	case APIC_REG_ID: case APIC_REG_VERSION: case APIC_REG_TPR:
-	case APIC_REG_APR: case APIC_REG_PPR: case APIC_REG_RRD:
-	case APIC_REG_LDR: case APIC_REG_DFR: case APIC_REG_SVR:
-	case APIC_REG_ESR: case APIC_REG_ICR_LO: case APIC_REG_ICR_HI:
-	case APIC_REG_LVT_TIMER: case APIC_REG_LVT_THERMAL:
-	case APIC_REG_LVT_PERF: case APIC_REG_LVT_LINT0:
-	case APIC_REG_LVT_LINT1: case APIC_REG_LVT_ERROR:
-	case APIC_REG_TIMER_ICR: case APIC_REG_TIMER_CCR:
-	case APIC_REG_TIMER_DCR:
+	case PAPIC_REG_ID: case PAPIC_REG_VERSION: case PAPIC_REG_TPR:
+	case PAPIC_REG_APR: case PAPIC_REG_PPR: case PAPIC_REG_RRD:
+	case PAPIC_REG_LDR: case PAPIC_REG_DFR: case PAPIC_REG_SVR:
+	case PAPIC_REG_ESR: case PAPIC_REG_ICR_LO: case PAPIC_REG_ICR_HI:
+	case PAPIC_REG_LVT_TIMER: case PAPIC_REG_LVT_THERMAL:
+	case PAPIC_REG_LVT_PERF: case PAPIC_REG_LVT_LINT0:
+	case PAPIC_REG_LVT_LINT1: case PAPIC_REG_LVT_ERROR:
+	case PAPIC_REG_TIMER_ICR: case PAPIC_REG_TIMER_CCR:
+	case PAPIC_REG_TIMER_DCR:
 		return true;
 	default:
-		return off >= APIC_REG_ISR && off < APIC_REG_ESR;
+		return off >= PAPIC_REG_ISR && off < PAPIC_REG_ESR;
 	}
 }
 
 static u32 reg_read(struct plumb_apic *a, u32 off, u64 now)
 {
 	switch (off) {
-	case APIC_REG_PPR:
+	case PAPIC_REG_PPR:
 		return plumb_apic_ppr(a);
-	case APIC_REG_TIMER_CCR:
+	case PAPIC_REG_TIMER_CCR:
 		return timer_current(a, now);
-	case APIC_REG_APR:
-	case APIC_REG_RRD:
+	case PAPIC_REG_APR:
+	case PAPIC_REG_RRD:
 		return 0;
 	default:
 		return REG(a, off);
@@ -415,7 +415,7 @@ static u32 reg_read(struct plumb_apic *a, u32 off, u64 now)
 u32 plumb_apic_mmio_read(struct plumb_apic *a, u32 offset, u64 now)
 {
 	if (!plumb_apic_hw_enabled(a) || plumb_apic_x2apic(a) ||
-	    (offset & 0xf) || offset >= APIC_REG_END || !xapic_readable(offset))
+	    (offset & 0xf) || offset >= PAPIC_REG_END || !xapic_readable(offset))
 		return 0;
 	return reg_read(a, offset, now);
 }
@@ -424,24 +424,24 @@ void plumb_apic_mmio_write(struct plumb_apic *a, u32 offset, u32 value,
 			   u64 now, struct plumb_apic_effects *fx)
 {
 	if (!plumb_apic_hw_enabled(a) || plumb_apic_x2apic(a) ||
-	    (offset & 0xf) || offset >= APIC_REG_END)
+	    (offset & 0xf) || offset >= PAPIC_REG_END)
 		return;
 	switch (offset) {
-	case APIC_REG_ID:
+	case PAPIC_REG_ID:
 		REG(a, offset) = value & 0xff000000;
 		break;
-	case APIC_REG_LDR:
+	case PAPIC_REG_LDR:
 		REG(a, offset) = value & 0xff000000;
 		break;
-	case APIC_REG_DFR:
+	case PAPIC_REG_DFR:
 		REG(a, offset) = (value & 0xf0000000) | 0x0fffffff;
 		break;
-	case APIC_REG_ICR_HI:
+	case PAPIC_REG_ICR_HI:
 		REG(a, offset) = value & 0xff000000;
 		break;
-	case APIC_REG_ICR_LO:
+	case PAPIC_REG_ICR_LO:
 		REG(a, offset) = value & ICR_LO_BITS & ~(1u << 12);
-		send_ipi(a, REG(a, APIC_REG_ICR_HI) >> 24, fx);
+		send_ipi(a, REG(a, PAPIC_REG_ICR_HI) >> 24, fx);
 		break;
 	default:
 		reg_write(a, offset, value, now, fx);
@@ -452,18 +452,18 @@ void plumb_apic_mmio_write(struct plumb_apic *a, u32 offset, u32 value,
 /* x2APIC MSRs (11.12.1.2, Table 11-6); anything else is #GP. */
 int plumb_apic_msr_read(struct plumb_apic *a, u32 msr, u64 *value, u64 now)
 {
-	u32 off = (msr - APIC_X2APIC_MSR_BASE) << 4;
+	u32 off = (msr - PAPIC_X2APIC_MSR_BASE) << 4;
 
-	if (!plumb_apic_x2apic(a) || msr < APIC_X2APIC_MSR_BASE ||
-	    msr > APIC_X2APIC_MSR_END)
+	if (!plumb_apic_x2apic(a) || msr < PAPIC_X2APIC_MSR_BASE ||
+	    msr > PAPIC_X2APIC_MSR_END)
 		return -EINVAL;
 	switch (off) {
-	case APIC_REG_ICR_LO:
-		*value = ((u64)REG(a, APIC_REG_ICR_HI) << 32) |
-			 REG(a, APIC_REG_ICR_LO);
+	case PAPIC_REG_ICR_LO:
+		*value = ((u64)REG(a, PAPIC_REG_ICR_HI) << 32) |
+			 REG(a, PAPIC_REG_ICR_LO);
 		return 0;
-	case APIC_REG_APR: case APIC_REG_RRD: case APIC_REG_DFR:
-	case APIC_REG_ICR_HI:
+	case PAPIC_REG_APR: case PAPIC_REG_RRD: case PAPIC_REG_DFR:
+	case PAPIC_REG_ICR_HI:
 		return -EINVAL;
 	default:
 		if (!xapic_readable(off))
@@ -476,40 +476,40 @@ int plumb_apic_msr_read(struct plumb_apic *a, u32 msr, u64 *value, u64 now)
 int plumb_apic_msr_write(struct plumb_apic *a, u32 msr, u64 value, u64 now,
 			 struct plumb_apic_effects *fx)
 {
-	u32 off = (msr - APIC_X2APIC_MSR_BASE) << 4;
+	u32 off = (msr - PAPIC_X2APIC_MSR_BASE) << 4;
 
-	if (!plumb_apic_x2apic(a) || msr < APIC_X2APIC_MSR_BASE ||
-	    msr > APIC_X2APIC_MSR_END)
+	if (!plumb_apic_x2apic(a) || msr < PAPIC_X2APIC_MSR_BASE ||
+	    msr > PAPIC_X2APIC_MSR_END)
 		return -EINVAL;
-	if (off == APIC_REG_ICR_LO) {
-		REG(a, APIC_REG_ICR_HI) = value >> 32;
-		REG(a, APIC_REG_ICR_LO) = (u32)value & ICR_LO_BITS & ~(1u << 12);
+	if (off == PAPIC_REG_ICR_LO) {
+		REG(a, PAPIC_REG_ICR_HI) = value >> 32;
+		REG(a, PAPIC_REG_ICR_LO) = (u32)value & ICR_LO_BITS & ~(1u << 12);
 		send_ipi(a, value >> 32, fx);
 		return 0;
 	}
 	if (value >> 32)
 		return -EINVAL;
 	switch (off) {
-	case APIC_REG_TPR:
+	case PAPIC_REG_TPR:
 		if (value & ~0xffULL)
 			return -EINVAL;
 		break;
-	case APIC_REG_EOI:
-	case APIC_REG_ESR:
+	case PAPIC_REG_EOI:
+	case PAPIC_REG_ESR:
 		if (value)
 			return -EINVAL;
 		break;
-	case APIC_REG_SELF_IPI:
+	case PAPIC_REG_SELF_IPI:
 		if (value & ~0xffULL)
 			return -EINVAL;
 		if (plumb_apic_accept(a, value, false))
-			fx->flags |= APIC_FX_EVAL;
+			fx->flags |= PAPIC_FX_EVAL;
 		return 0;
-	case APIC_REG_SVR:
-	case APIC_REG_LVT_TIMER: case APIC_REG_LVT_THERMAL:
-	case APIC_REG_LVT_PERF: case APIC_REG_LVT_LINT0:
-	case APIC_REG_LVT_LINT1: case APIC_REG_LVT_ERROR:
-	case APIC_REG_TIMER_ICR: case APIC_REG_TIMER_DCR:
+	case PAPIC_REG_SVR:
+	case PAPIC_REG_LVT_TIMER: case PAPIC_REG_LVT_THERMAL:
+	case PAPIC_REG_LVT_PERF: case PAPIC_REG_LVT_LINT0:
+	case PAPIC_REG_LVT_LINT1: case PAPIC_REG_LVT_ERROR:
+	case PAPIC_REG_TIMER_ICR: case PAPIC_REG_TIMER_DCR:
 		break;
 	default:
 		return -EINVAL;		/* read-only or reserved */
@@ -522,16 +522,16 @@ int plumb_apic_msr_write(struct plumb_apic *a, u32 msr, u64 value, u64 now,
 bool plumb_apic_match(const struct plumb_apic *a, const struct plumb_apic *src,
 		      const struct plumb_apic_ipi *ipi)
 {
-	u32 ldr = REG(a, APIC_REG_LDR);
+	u32 ldr = REG(a, PAPIC_REG_LDR);
 
 	if (!plumb_apic_hw_enabled(a))
 		return false;
 	switch (ipi->shorthand) {
-	case APIC_SH_SELF:
+	case PAPIC_SH_SELF:
 		return a == src;
-	case APIC_SH_ALL:
+	case PAPIC_SH_ALL:
 		return true;
-	case APIC_SH_OTHERS:
+	case PAPIC_SH_OTHERS:
 		return a != src;
 	default:
 		break;
@@ -549,8 +549,8 @@ bool plumb_apic_match(const struct plumb_apic *a, const struct plumb_apic *src,
 		if (dest == 0xff)
 			return true;
 		if (!ipi->logical)
-			return dest == (REG(a, APIC_REG_ID) >> 24);
-		if ((REG(a, APIC_REG_DFR) >> 28) == 0xf)	/* flat */
+			return dest == (REG(a, PAPIC_REG_ID) >> 24);
+		if ((REG(a, PAPIC_REG_DFR) >> 28) == 0xf)	/* flat */
 			return dest & lid;
 		/* cluster: 4-bit cluster, 4-bit member mask */
 		return (dest >> 4) == (lid >> 4) && (dest & lid & 0xf);

@@ -34,76 +34,76 @@ typedef int64_t s64;
 #endif
 
 /* xAPIC register offsets in the 4 KiB page at the APIC base. */
-#define APIC_REG_ID		0x020
-#define APIC_REG_VERSION	0x030
-#define APIC_REG_TPR		0x080
-#define APIC_REG_APR		0x090
-#define APIC_REG_PPR		0x0a0
-#define APIC_REG_EOI		0x0b0
-#define APIC_REG_RRD		0x0c0
-#define APIC_REG_LDR		0x0d0
-#define APIC_REG_DFR		0x0e0
-#define APIC_REG_SVR		0x0f0
-#define APIC_REG_ISR		0x100	/* 8 registers, 0x100-0x170 */
-#define APIC_REG_TMR		0x180
-#define APIC_REG_IRR		0x200
-#define APIC_REG_ESR		0x280
-#define APIC_REG_LVT_CMCI	0x2f0
-#define APIC_REG_ICR_LO		0x300
-#define APIC_REG_ICR_HI		0x310
-#define APIC_REG_LVT_TIMER	0x320
-#define APIC_REG_LVT_THERMAL	0x330
-#define APIC_REG_LVT_PERF	0x340
-#define APIC_REG_LVT_LINT0	0x350
-#define APIC_REG_LVT_LINT1	0x360
-#define APIC_REG_LVT_ERROR	0x370
-#define APIC_REG_TIMER_ICR	0x380	/* initial count */
-#define APIC_REG_TIMER_CCR	0x390	/* current count */
-#define APIC_REG_TIMER_DCR	0x3e0	/* divide configuration */
-#define APIC_REG_SELF_IPI	0x3f0	/* x2APIC only */
-#define APIC_REG_END		0x400
+#define PAPIC_REG_ID		0x020
+#define PAPIC_REG_VERSION	0x030
+#define PAPIC_REG_TPR		0x080
+#define PAPIC_REG_APR		0x090
+#define PAPIC_REG_PPR		0x0a0
+#define PAPIC_REG_EOI		0x0b0
+#define PAPIC_REG_RRD		0x0c0
+#define PAPIC_REG_LDR		0x0d0
+#define PAPIC_REG_DFR		0x0e0
+#define PAPIC_REG_SVR		0x0f0
+#define PAPIC_REG_ISR		0x100	/* 8 registers, 0x100-0x170 */
+#define PAPIC_REG_TMR		0x180
+#define PAPIC_REG_IRR		0x200
+#define PAPIC_REG_ESR		0x280
+#define PAPIC_REG_LVT_CMCI	0x2f0
+#define PAPIC_REG_ICR_LO		0x300
+#define PAPIC_REG_ICR_HI		0x310
+#define PAPIC_REG_LVT_TIMER	0x320
+#define PAPIC_REG_LVT_THERMAL	0x330
+#define PAPIC_REG_LVT_PERF	0x340
+#define PAPIC_REG_LVT_LINT0	0x350
+#define PAPIC_REG_LVT_LINT1	0x360
+#define PAPIC_REG_LVT_ERROR	0x370
+#define PAPIC_REG_TIMER_ICR	0x380	/* initial count */
+#define PAPIC_REG_TIMER_CCR	0x390	/* current count */
+#define PAPIC_REG_TIMER_DCR	0x3e0	/* divide configuration */
+#define PAPIC_REG_SELF_IPI	0x3f0	/* x2APIC only */
+#define PAPIC_REG_END		0x400
 
 /* x2APIC MSRs: 0x800 + offset / 16. */
-#define APIC_X2APIC_MSR_BASE	0x800
-#define APIC_X2APIC_MSR_END	0x8ff
-#define APIC_MSR_TSC_DEADLINE	0x6e0
+#define PAPIC_X2APIC_MSR_BASE	0x800
+#define PAPIC_X2APIC_MSR_END	0x8ff
+#define PAPIC_MSR_TSC_DEADLINE	0x6e0
 
 /* IA32_APIC_BASE */
-#define APIC_BASE_BSP		(1ULL << 8)
-#define APIC_BASE_EXTD		(1ULL << 10)
-#define APIC_BASE_EN		(1ULL << 11)
-#define APIC_DEFAULT_BASE	0xfee00000ULL
+#define PAPIC_BASE_BSP		(1ULL << 8)
+#define PAPIC_BASE_EXTD		(1ULL << 10)
+#define PAPIC_BASE_EN		(1ULL << 11)
+#define PAPIC_DEFAULT_BASE	0xfee00000ULL
 
 /* LVT and ICR fields */
-#define APIC_VECTOR_MASK	0xffu
-#define APIC_LVT_MASKED		(1u << 16)
-#define APIC_LVT_LEVEL		(1u << 15)
-#define APIC_LVT_REMOTE_IRR	(1u << 14)
-#define APIC_TIMER_ONESHOT	(0u << 17)
-#define APIC_TIMER_PERIODIC	(1u << 17)
-#define APIC_TIMER_TSC_DEADLINE	(2u << 17)
-#define APIC_TIMER_MODE_MASK	(3u << 17)
-#define APIC_SVR_ENABLE		(1u << 8)
+#define PAPIC_VECTOR_MASK	0xffu
+#define PAPIC_LVT_MASKED		(1u << 16)
+#define PAPIC_LVT_LEVEL		(1u << 15)
+#define PAPIC_LVT_REMOTE_IRR	(1u << 14)
+#define PAPIC_TIMER_ONESHOT	(0u << 17)
+#define PAPIC_TIMER_PERIODIC	(1u << 17)
+#define PAPIC_TIMER_TSC_DEADLINE	(2u << 17)
+#define PAPIC_TIMER_MODE_MASK	(3u << 17)
+#define PAPIC_SVR_ENABLE		(1u << 8)
 
-#define APIC_DM_FIXED		0
-#define APIC_DM_LOWEST		1
-#define APIC_DM_SMI		2
-#define APIC_DM_NMI		4
-#define APIC_DM_INIT		5
-#define APIC_DM_STARTUP		6
-#define APIC_DM_EXTINT		7
+#define PAPIC_DM_FIXED		0
+#define PAPIC_DM_LOWEST		1
+#define PAPIC_DM_SMI		2
+#define PAPIC_DM_NMI		4
+#define PAPIC_DM_INIT		5
+#define PAPIC_DM_STARTUP		6
+#define PAPIC_DM_EXTINT		7
 
-#define APIC_SH_NONE		0
-#define APIC_SH_SELF		1
-#define APIC_SH_ALL		2
-#define APIC_SH_OTHERS		3
+#define PAPIC_SH_NONE		0
+#define PAPIC_SH_SELF		1
+#define PAPIC_SH_ALL		2
+#define PAPIC_SH_OTHERS		3
 
-#define APIC_NR_LVT		6	/* CMCI not offered: version says 6 */
+#define PAPIC_NR_LVT		6	/* CMCI not offered: version says 6 */
 
 struct plumb_apic {
 	u64 base;		/* IA32_APIC_BASE */
 	u32 vcpu_id;		/* the x2APIC ID; the xAPIC ID at reset */
-	u32 regs[APIC_REG_END / 16];	/* one u32 per 16-byte register */
+	u32 regs[PAPIC_REG_END / 16];	/* one u32 per 16-byte register */
 	/* Timer: oneshot/periodic, in 1 GHz ticks (ns) from the caller. */
 	u64 timer_start;	/* when the current count was loaded */
 	u64 timer_period;	/* ns per full count (initial * divide) */
@@ -114,19 +114,19 @@ struct plumb_apic {
 struct plumb_apic_ipi {
 	u32 dest;		/* xAPIC: 8 bits; x2APIC: 32 */
 	u8 vector;
-	u8 mode;		/* APIC_DM_* */
-	u8 shorthand;		/* APIC_SH_* */
+	u8 mode;		/* PAPIC_DM_* */
+	u8 shorthand;		/* PAPIC_SH_* */
 	bool logical;
 	bool level;		/* assert (INIT: deassert if clear) */
 	bool trigger_level;
 };
 
 /* What a register access asks of the caller, besides its value. */
-#define APIC_FX_TIMER		(1u << 0)	/* re-arm from plumb_apic_timer_next() */
-#define APIC_FX_IPI		(1u << 1)	/* deliver .ipi */
-#define APIC_FX_EOI_LEVEL	(1u << 2)	/* level EOI of .eoi_vector */
-#define APIC_FX_EVAL		(1u << 3)	/* interrupt state changed */
-#define APIC_FX_MODE		(1u << 4)	/* xAPIC/x2APIC/disabled changed */
+#define PAPIC_FX_TIMER		(1u << 0)	/* re-arm from plumb_apic_timer_next() */
+#define PAPIC_FX_IPI		(1u << 1)	/* deliver .ipi */
+#define PAPIC_FX_EOI_LEVEL	(1u << 2)	/* level EOI of .eoi_vector */
+#define PAPIC_FX_EVAL		(1u << 3)	/* interrupt state changed */
+#define PAPIC_FX_MODE		(1u << 4)	/* xAPIC/x2APIC/disabled changed */
 
 struct plumb_apic_effects {
 	u32 flags;

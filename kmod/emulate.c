@@ -184,6 +184,28 @@ int plumb_emulate_mmio(struct plumb_vcpu *vcpu, u64 gpa, const u8 *hw_bytes,
 	if (ret)
 		return emulation_failed(vcpu, gpa, r.rip, bytes, n);
 
+	if (plumb_lapic_owns(vcpu, gpa)) {	/* the in-kernel APIC */
+		u64 mask = insn->size == 8 ? ~0ULL :
+			   (1ULL << (insn->size * 8)) - 1;
+
+		r.rip += insn->len;
+		if (mode != 64)
+			r.rip = (u32)r.rip;
+		regs_to_array(&r, gprs);
+		if (insn->is_write) {
+			plumb_lapic_mmio(vcpu, gpa, insn->size, true,
+					 plumb_insn_write_value(insn, gprs));
+		} else {
+			u64 v = plumb_lapic_mmio(vcpu, gpa, insn->size, false, 0);
+
+			gprs[insn->reg] = plumb_insn_apply_read(insn,
+						gprs[insn->reg], v & mask);
+			array_to_regs(gprs, &r);
+		}
+		plumb_ops->set_regs(vcpu, &r);
+		return 1;
+	}
+
 	e = plumb_ring_next(vcpu, PLUMB_EXIT_MMIO);
 	e->mmio.phys_addr = gpa;
 	e->mmio.size = insn->size;

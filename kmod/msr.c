@@ -52,12 +52,6 @@ static u64 *storage_reg(struct plumb_vcpu *vcpu, u32 index)
 	return reg ? reg : perf_reg(vcpu, index);
 }
 
-void plumb_msr_reset(struct plumb_vcpu *vcpu)
-{
-	/* SDM Vol. 3A 11.4.1: BSP flag (bit 8) on vCPU 0, xAPIC enabled. */
-	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
-			  (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
-}
 
 int plumb_msr_get(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 {
@@ -65,7 +59,7 @@ int plumb_msr_get(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 
 	switch (index) {
 	case MSR_IA32_APICBASE:
-		*data = vcpu->apic_base;
+		*data = plumb_lapic_get_base(vcpu);
 		return 0;
 	case MSR_TSC_AUX:
 		*data = vcpu->tsc_aux;
@@ -85,7 +79,7 @@ int plumb_msr_get(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 	}
 	reg = storage_reg(vcpu, index);
 	if (!reg)
-		return PLUMB_MSR_UNKNOWN;
+		return plumb_lapic_msr_get(vcpu, index, data);
 	*data = *reg;
 	return 0;
 }
@@ -96,12 +90,8 @@ int plumb_msr_set(struct plumb_vcpu *vcpu, u32 index, u64 data)
 
 	switch (index) {
 	case MSR_IA32_APICBASE:
-		/* Bits 7:0 and 63:52 reserved (x2APIC: the APIC issue). */
-		if (data & (GENMASK_ULL(7, 0) | GENMASK_ULL(63, 52) |
-			    X2APIC_ENABLE))
-			return 1;
-		vcpu->apic_base = data;
-		return 0;
+		/* SDM Vol. 3A Table 11-5: invalid transitions are #GP. */
+		return plumb_lapic_set_base(vcpu, data) ? 1 : 0;
 	case MSR_TSC_AUX:
 		if (data >> 32)
 			return 1;
@@ -117,7 +107,7 @@ int plumb_msr_set(struct plumb_vcpu *vcpu, u32 index, u64 data)
 	}
 	reg = storage_reg(vcpu, index);
 	if (!reg)
-		return PLUMB_MSR_UNKNOWN;
+		return plumb_lapic_msr_set(vcpu, index, data);
 	*reg = data;
 	return 0;
 }

@@ -13,8 +13,13 @@
 #include <linux/srcu.h>
 #include <linux/plumb.h>
 
+#include <linux/hrtimer.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+
 #include "compat.h"
 #include "decode.h"
+#include "apic.h"
 
 /* Limits advertised through PLUMB_CHECK_CAPABILITY. */
 #define PLUMB_MAX_VCPUS		64
@@ -110,6 +115,20 @@ struct plumb_pending_string {
 	bool down;			/* EFLAGS.DF was set */
 };
 
+/* The in-kernel local APIC (lapic.c around the model of apic.c). */
+struct plumb_lapic {
+	raw_spinlock_t lock;
+	struct plumb_apic m;
+	struct hrtimer timer;
+	u64 tsc_deadline;		/* IA32_TSC_DEADLINE as written */
+	u64 deadline_ns;		/* ... in CLOCK_MONOTONIC, 0: none */
+	bool nmi_pending, init_pending, sipi_pending, eoi_pending;
+	u8 sipi_vector;
+};
+
+/* vcpu->requests bits */
+#define PLUMB_REQ_EVENT		0	/* interrupt state changed: re-evaluate */
+
 struct plumb_vcpu {
 	struct plumb_vm *vm;
 	u32 id;
@@ -134,7 +153,6 @@ struct plumb_vcpu {
 	u64 regs[16];			/* guest GPRs but RSP (the backend's) */
 
 	/* MSRs that are plain storage on both vendors (msr.c) */
-	u64 apic_base;
 	u64 tsc_aux;
 	bool pending_msr_write;		/* the PLUMB_EXIT_MSR we wait for */
 	u64 misc_enable;
@@ -145,6 +163,12 @@ struct plumb_vcpu {
 	void *backend;
 	u64 nr_exits;
 	u64 nr_runs;
+
+	struct plumb_lapic lapic;
+	unsigned long requests;		/* PLUMB_REQ_* */
+	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
+	bool halted;			/* HLT with IF=1: wait for an interrupt */
+	u64 nr_halts;
 };
 
 /* Indices into plumb_vcpu.regs, in x86 encoding order. */
@@ -210,6 +234,17 @@ struct plumb_backend_ops {
 	/* Required. Levels of the nested page table: 4 or 5. */
 	int (*npt_levels)(void);
 
+	/*
+	 * Required. Interrupt injection: can the guest take an external
+	 * interrupt now (IF, no interrupt shadow, nothing being injected)?
+	 * If not, exit as soon as it can. Inject @vector at the next entry.
+	 */
+	bool (*interrupt_allowed)(struct plumb_vcpu *vcpu);
+	void (*enable_irq_window)(struct plumb_vcpu *vcpu);
+	void (*inject_interrupt)(struct plumb_vcpu *vcpu, u8 vector);
+	/* Required. Guest TSC minus host TSC. */
+	u64 (*tsc_offset)(struct plumb_vcpu *vcpu);
+
 	/* Optional: extra capabilities; returns 0 for "absent". */
 	long (*check_capability)(long cap);
 };
@@ -260,7 +295,24 @@ void plumb_cpuid_lookup(struct plumb_vcpu *vcpu, u32 fn, u32 idx, u32 *eax,
 int plumb_msr_get(struct plumb_vcpu *vcpu, u32 index, u64 *data);
 int plumb_msr_set(struct plumb_vcpu *vcpu, u32 index, u64 data);
 int plumb_msr_exit(struct plumb_vcpu *vcpu, u32 index, bool write, u64 data);
-void plumb_msr_reset(struct plumb_vcpu *vcpu);
+
+/* lapic.c */
+void plumb_lapic_init(struct plumb_vcpu *vcpu);
+void plumb_lapic_destroy(struct plumb_vcpu *vcpu);
+u64 plumb_lapic_get_base(struct plumb_vcpu *vcpu);
+int plumb_lapic_set_base(struct plumb_vcpu *vcpu, u64 value);
+bool plumb_lapic_owns(struct plumb_vcpu *vcpu, u64 gpa);
+u64 plumb_lapic_mmio(struct plumb_vcpu *vcpu, u64 gpa, unsigned int size,
+		     bool write, u64 value);
+int plumb_lapic_msr_get(struct plumb_vcpu *vcpu, u32 msr, u64 *data);
+int plumb_lapic_msr_set(struct plumb_vcpu *vcpu, u32 msr, u64 data);
+void plumb_lapic_deliver(struct plumb_vm *vm, struct plumb_vcpu *src,
+			 const struct plumb_apic_ipi *ipi);
+bool plumb_lapic_has_interrupt(struct plumb_vcpu *vcpu);
+int plumb_lapic_take(struct plumb_vcpu *vcpu);
+void plumb_lapic_inject(struct plumb_vcpu *vcpu);
+void plumb_vcpu_kick(struct plumb_vcpu *vcpu);
+int plumb_vcpu_halt(struct plumb_vcpu *vcpu);
 
 /* mmu.c */
 int plumb_mmu_init(struct plumb_mmu *mmu);

@@ -148,11 +148,40 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 	for (;;) {
 		if (READ_ONCE(hdr->immediate_exit) || signal_pending(current))
 			return -EINTR;
+		if (vcpu->halted) {
+			/* HLT with IF=1: no CPU used until an interrupt. */
+			if (wait_event_interruptible(vcpu->wq,
+					plumb_lapic_has_interrupt(vcpu)))
+				return -EINTR;
+			vcpu->halted = false;
+		}
 		cond_resched();
+		plumb_lapic_inject(vcpu);
 		ret = plumb_ops->vcpu_run(vcpu);
 		if (ret <= 0)
 			return ret;
 	}
+}
+
+/*
+ * The guest executed HLT (the backend skipped it). With interrupts enabled
+ * it sleeps in the kernel until one arrives; with IF=0 nothing but
+ * userspace can wake it, so userspace gets the HLT record.
+ */
+int plumb_vcpu_halt(struct plumb_vcpu *vcpu)
+{
+	struct plumb_regs r;
+	struct plumb_exit *e;
+
+	vcpu->nr_halts++;
+	plumb_ops->get_regs(vcpu, &r);
+	if (r.rflags & X86_EFLAGS_IF) {
+		vcpu->halted = true;
+		return 1;
+	}
+	e = plumb_ring_next(vcpu, PLUMB_EXIT_HLT);
+	plumb_ring_commit(vcpu, e, false);
+	return 0;
 }
 
 static long vcpu_get_msrs(struct plumb_vcpu *vcpu, struct plumb_msrs __user *u,
@@ -316,6 +345,7 @@ static const struct file_operations plumb_vcpu_fops = {
 
 void plumb_vcpu_destroy(struct plumb_vcpu *vcpu)
 {
+	plumb_lapic_destroy(vcpu);
 	plumb_ops->vcpu_free(vcpu);
 	kfree(vcpu->cpuid);
 	vfree(vcpu->ring_area);
@@ -340,6 +370,8 @@ int plumb_create_vcpu(struct plumb_vm *vm, unsigned long id)
 	vcpu->id = id;
 	vcpu->cpu = -1;
 	mutex_init(&vcpu->mutex);
+	init_waitqueue_head(&vcpu->wq);
+	plumb_lapic_init(vcpu);
 
 	ret = -ENOMEM;
 	vcpu->ring_area = vmalloc_user(ring_area_size());
@@ -382,6 +414,7 @@ int plumb_create_vcpu(struct plumb_vm *vm, unsigned long id)
 err_unlock:
 	mutex_unlock(&vm->lock);
 	plumb_ops->vcpu_free(vcpu);
+	plumb_lapic_destroy(vcpu);
 err_ring:
 	vfree(vcpu->ring_area);
 err_free:

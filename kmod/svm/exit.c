@@ -79,11 +79,18 @@ static int handle_invd(struct plumb_vcpu *vcpu)
 
 static int handle_hlt(struct plumb_vcpu *vcpu)
 {
-	struct plumb_exit *e = plumb_ring_next(vcpu, PLUMB_EXIT_HLT);
-
 	skip_insn(vcpu, 1);
-	plumb_ring_commit(vcpu, e, false);
-	return 0;
+	return plumb_vcpu_halt(vcpu);
+}
+
+/* The guest can take an interrupt now: drop the request, inject the real one. */
+static int handle_vintr(struct plumb_vcpu *vcpu)
+{
+	struct vmcb_control *c = &to_svm(vcpu)->vmcb->control;
+
+	c->int_ctl &= ~(V_IRQ | V_IGN_TPR | (0xfu << V_INTR_PRIO_SHIFT));
+	c->intercept_misc1 &= ~INTERCEPT_VINTR;
+	return 1;
 }
 
 static int handle_shutdown(struct plumb_vcpu *vcpu)
@@ -233,6 +240,7 @@ static const svm_exit_fn svm_exit_handlers[SVM_EXIT_MAX] = {
 	[SVM_EXIT_CPUID]	= handle_cpuid,
 	[SVM_EXIT_INVD]		= handle_invd,
 	[SVM_EXIT_HLT]		= handle_hlt,
+	[SVM_EXIT_VINTR]	= handle_vintr,
 	[SVM_EXIT_INVLPGA]	= handle_ud,
 	[SVM_EXIT_IOIO]		= handle_ioio,
 	[SVM_EXIT_MSR]		= handle_msr,
@@ -255,8 +263,16 @@ int svm_handle_exit(struct plumb_vcpu *vcpu)
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 	u64 code = vmcb->control.exit_code;
 
-	/* An event we injected is consumed by this entry. */
+	/*
+	 * An event we injected is consumed by this entry, unless its delivery
+	 * was cut short (a nested page fault on the IDT or the stack, say):
+	 * then it is in EXITINTINFO and goes in again (APM 15.7.2).
+	 */
 	vmcb->control.event_inj = 0;
+	if (vmcb->control.exit_int_info & SVM_EVTINJ_VALID) {
+		vmcb->control.event_inj = vmcb->control.exit_int_info;
+		vmcb->control.event_inj_err = vmcb->control.exit_int_info_err;
+	}
 
 	if (code == SVM_EXIT_INVALID) {
 		struct plumb_exit *e = plumb_ring_next(vcpu,

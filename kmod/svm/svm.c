@@ -291,7 +291,6 @@ static int svm_vcpu_create(struct plumb_vcpu *vcpu)
 	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
 	c->nested_cr3 = vcpu->vm->mmu.root_pa;
 	svm_reset(vcpu);
-	plumb_msr_reset(vcpu);
 	return 0;
 
 err_vmcb:
@@ -388,7 +387,7 @@ static void svm_get_sregs(struct plumb_vcpu *vcpu, struct plumb_sregs *s)
 	s->cr4 = save->cr4;
 	s->cr8 = vmcb->control.int_ctl & 0xf;	/* V_TPR */
 	s->efer = save->efer & ~EFER_SVME;
-	s->apic_base = vcpu->apic_base;
+	s->apic_base = plumb_lapic_get_base(vcpu);
 }
 
 static int svm_set_sregs(struct plumb_vcpu *vcpu, const struct plumb_sregs *s)
@@ -627,6 +626,13 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 		vcpu->tlb_gen = gen;
 		svm_new_asid(svm, sd);
 	}
+	/* An interrupt arrived since plumb_lapic_inject(): look again. */
+	if (test_bit(PLUMB_REQ_EVENT, &vcpu->requests)) {
+		WRITE_ONCE(vcpu->mode, PLUMB_OUTSIDE_GUEST);
+		local_irq_enable();
+		kernel_fpu_end();
+		return 1;
+	}
 
 	fpu_xrstor(svm->fpu, guest_xcr0_mask);
 	if (svm->xcr0 != host_xcr0)
@@ -677,6 +683,40 @@ static u64 svm_npt_leaf(phys_addr_t pa, bool writable)
 	return pa | _PAGE_PRESENT | _PAGE_USER | (writable ? _PAGE_RW : 0);
 }
 
+static bool svm_interrupt_allowed(struct plumb_vcpu *vcpu)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	return (vmcb->save.rflags & X86_EFLAGS_IF) &&
+	       !(vmcb->control.int_state & SVM_INTERRUPT_SHADOW) &&
+	       !(vmcb->control.event_inj & SVM_EVTINJ_VALID);
+}
+
+/*
+ * APM 15.21.4: a virtual interrupt request the guest takes as soon as it
+ * can (V_IGN_TPR), intercepted (VINTR) so that we inject the real one.
+ */
+static void svm_enable_irq_window(struct plumb_vcpu *vcpu)
+{
+	struct vmcb_control *c = &to_svm(vcpu)->vmcb->control;
+
+	if (c->event_inj & SVM_EVTINJ_VALID)
+		return;		/* the exit after this injection comes anyway */
+	c->int_ctl |= V_IRQ | V_IGN_TPR | (0xfu << V_INTR_PRIO_SHIFT);
+	c->intercept_misc1 |= INTERCEPT_VINTR;
+}
+
+static void svm_inject_interrupt(struct plumb_vcpu *vcpu, u8 vector)
+{
+	to_svm(vcpu)->vmcb->control.event_inj = vector | SVM_EVTINJ_TYPE_INTR |
+						  SVM_EVTINJ_VALID;
+}
+
+static u64 svm_tsc_offset(struct plumb_vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb->control.tsc_offset;
+}
+
 static long svm_check_capability(long cap)
 {
 	switch (cap) {
@@ -716,5 +756,9 @@ const struct plumb_backend_ops plumb_svm_ops = {
 	.npt_table		= svm_npt_table,
 	.npt_leaf		= svm_npt_leaf,
 	.npt_levels		= svm_npt_levels,
+	.interrupt_allowed	= svm_interrupt_allowed,
+	.enable_irq_window	= svm_enable_irq_window,
+	.inject_interrupt	= svm_inject_interrupt,
+	.tsc_offset		= svm_tsc_offset,
 	.check_capability	= svm_check_capability,
 };

@@ -118,6 +118,7 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define INTERCEPT_NMI		BIT(1)
 #define INTERCEPT_SMI		BIT(2)
 #define INTERCEPT_INIT		BIT(3)
+#define INTERCEPT_VINTR		BIT(4)
 #define INTERCEPT_CPUID		BIT(18)
 #define INTERCEPT_INVD		BIT(22)
 #define INTERCEPT_HLT		BIT(24)
@@ -138,7 +139,11 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define INTERCEPT_XSETBV	BIT(13)
 
 /* int_ctl */
+#define V_IRQ			BIT(8)
+#define V_INTR_PRIO_SHIFT	16
+#define V_IGN_TPR		BIT(20)
 #define V_INTR_MASKING		BIT(24)
+#define SVM_INTERRUPT_SHADOW	BIT(0)		/* int_state */
 
 /* nested_ctl */
 #define SVM_NESTED_CTL_NP_ENABLE	BIT_ULL(0)
@@ -151,11 +156,13 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 /* event_inj */
 #define SVM_EVTINJ_VALID	BIT(31)
 #define SVM_EVTINJ_VALID_ERR	BIT(11)
+#define SVM_EVTINJ_TYPE_INTR	(0 << 8)
 #define SVM_EVTINJ_TYPE_EXEPT	(3 << 8)
 
 /* Exit codes (APM Vol. 2 Appendix C) */
 #define SVM_EXIT_EXCP_BASE	0x040
 #define SVM_EXIT_INTR		0x060
+#define SVM_EXIT_VINTR		0x064
 #define SVM_EXIT_NMI		0x061
 #define SVM_EXIT_SMI		0x062
 #define SVM_EXIT_INIT		0x063

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -756,6 +757,51 @@ static int t_rep(void)
 	return t_done();
 }
 
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* The in-kernel local APIC: timer, self-IPIs, TPR, x2APIC, HLT sleeping. */
+static int t_apic(void)
+{
+	struct vm vm;
+	struct vcpu v;
+	double wall, cpu;
+
+	setup(&vm, &v, "apic", 64);
+	wall = now();
+	cpu = cpu_seconds();
+	T_CHECK(expect_out32(&v, 0x1238) == 0, "xAPIC ID of vCPU 0 is 0");
+	T_CHECK(expect_out32(&v, 0x1238) == 1, "one-shot timer woke STI;HLT once");
+	T_CHECK(expect_out32(&v, 0x1238) == 11,
+		"periodic timer: 10 more interrupts, each ending a HLT");
+	wall = now() - wall;
+	cpu = cpu_seconds() - cpu;
+	printf("timer phase: %.3f s wall, %.3f s CPU of the vCPU thread\n",
+	       wall, cpu);
+	T_CHECK(wall > 0.09, "10 periods of 10 ms took %.3f s (>= 0.09)", wall);
+	T_CHECK(cpu < wall / 2, "halted vCPU sleeps: CPU %.3f s < half of %.3f s",
+		cpu, wall);
+	T_CHECK(expect_out32(&v, 0x1238) == 1, "self-IPI through the ICR delivered");
+	T_CHECK(expect_out32(&v, 0x1238) == 1, "TPR 0x50 holds back vector 0x41");
+	T_CHECK(expect_out32(&v, 0x1238) == 2, "TPR 0 lets it in");
+	T_CHECK(expect_out32(&v, 0x1238) == 0, "x2APIC ID (MSR 0x802) is 0");
+	T_CHECK(expect_out32(&v, 0x1238) == 3, "self-IPI through MSR 0x83f");
+	T_CHECK(expect_out32(&v, 0x1238) == 1, "the timer's current count goes down");
+	expect_reason(&v, PLUMB_EXIT_HLT);
+	T_CHECK(1, "HLT with IF=0 comes to userspace");
+	T_CHECK(v.runs == 10, "10 RUN returns: the 9 reports and the last HLT (%llu)",
+		(unsigned long long)v.runs);
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
 int main(int argc, char **argv)
 {
 	const char *t = argc > 1 ? argv[1] : "";
@@ -793,6 +839,8 @@ int main(int argc, char **argv)
 		return t_mmio(1);
 	if (!strcmp(t, "rep"))
 		return t_rep();
+	if (!strcmp(t, "apic"))
+		return t_apic();
 	fprintf(stderr, "usage: t_guest hello16|hello32|hello64|cpuid|msr|triple|loop|memsum|posted|badinput|foreign|close_order|unmap|mmio|mmio_posted|rep\n");
 	return 2;
 }

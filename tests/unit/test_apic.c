@@ -30,28 +30,28 @@ static u32 rd(u32 off, u64 now)
 
 static void enable(void)
 {
-	wr(APIC_REG_SVR, 0x1ff, 0);
+	wr(PAPIC_REG_SVR, 0x1ff, 0);
 }
 
 static void to_x2apic(void)
 {
-	ck_assert_int_eq(plumb_apic_set_base(&a, APIC_DEFAULT_BASE |
-					     APIC_BASE_EN | APIC_BASE_EXTD, &fx), 0);
+	ck_assert_int_eq(plumb_apic_set_base(&a, PAPIC_DEFAULT_BASE |
+					     PAPIC_BASE_EN | PAPIC_BASE_EXTD, &fx), 0);
 }
 
 START_TEST(test_reset_state)
 {
 	/* 11.4.7.1: after power-up or RESET */
-	ck_assert_uint_eq(a.base, APIC_DEFAULT_BASE | APIC_BASE_EN | APIC_BASE_BSP);
-	ck_assert_uint_eq(rd(APIC_REG_ID, 0), 3u << 24);
-	ck_assert_uint_eq(rd(APIC_REG_VERSION, 0) & 0xff, 0x14);
-	ck_assert_uint_eq((rd(APIC_REG_VERSION, 0) >> 16) & 0xff, APIC_NR_LVT - 1);
-	ck_assert_uint_eq(rd(APIC_REG_DFR, 0), 0xffffffff);
-	ck_assert_uint_eq(rd(APIC_REG_SVR, 0), 0xff);
-	ck_assert_uint_eq(rd(APIC_REG_LVT_TIMER, 0), APIC_LVT_MASKED);
-	ck_assert_uint_eq(rd(APIC_REG_LVT_LINT0, 0), APIC_LVT_MASKED);
-	ck_assert_uint_eq(rd(APIC_REG_LVT_ERROR, 0), APIC_LVT_MASKED);
-	ck_assert_uint_eq(rd(APIC_REG_TPR, 0), 0);
+	ck_assert_uint_eq(a.base, PAPIC_DEFAULT_BASE | PAPIC_BASE_EN | PAPIC_BASE_BSP);
+	ck_assert_uint_eq(rd(PAPIC_REG_ID, 0), 3u << 24);
+	ck_assert_uint_eq(rd(PAPIC_REG_VERSION, 0) & 0xff, 0x14);
+	ck_assert_uint_eq((rd(PAPIC_REG_VERSION, 0) >> 16) & 0xff, PAPIC_NR_LVT - 1);
+	ck_assert_uint_eq(rd(PAPIC_REG_DFR, 0), 0xffffffff);
+	ck_assert_uint_eq(rd(PAPIC_REG_SVR, 0), 0xff);
+	ck_assert_uint_eq(rd(PAPIC_REG_LVT_TIMER, 0), PAPIC_LVT_MASKED);
+	ck_assert_uint_eq(rd(PAPIC_REG_LVT_LINT0, 0), PAPIC_LVT_MASKED);
+	ck_assert_uint_eq(rd(PAPIC_REG_LVT_ERROR, 0), PAPIC_LVT_MASKED);
+	ck_assert_uint_eq(rd(PAPIC_REG_TPR, 0), 0);
 	ck_assert(!plumb_apic_sw_enabled(&a));
 	ck_assert(!plumb_apic_x2apic(&a));
 	/* software-disabled: fixed interrupts are not taken */
@@ -62,12 +62,12 @@ END_TEST
 START_TEST(test_unaligned_and_reserved)
 {
 	enable();
-	ck_assert_uint_eq(rd(APIC_REG_SVR + 4, 0), 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_SVR + 4, 0), 0);
 	ck_assert_uint_eq(rd(0x3f0, 0), 0);	/* self IPI: x2APIC only */
 	ck_assert_uint_eq(rd(0x400, 0), 0);
-	ck_assert_uint_eq(rd(APIC_REG_EOI, 0), 0);
-	wr(APIC_REG_VERSION, 0, 0);		/* read-only */
-	ck_assert_uint_eq(rd(APIC_REG_VERSION, 0) & 0xff, 0x14);
+	ck_assert_uint_eq(rd(PAPIC_REG_EOI, 0), 0);
+	wr(PAPIC_REG_VERSION, 0, 0);		/* read-only */
+	ck_assert_uint_eq(rd(PAPIC_REG_VERSION, 0) & 0xff, 0x14);
 }
 END_TEST
 
@@ -78,33 +78,33 @@ START_TEST(test_priority)
 	ck_assert(plumb_apic_accept(&a, 0x32, false));
 	ck_assert_int_eq(plumb_apic_pending(&a), 0x51);	/* highest first */
 	/* 11.8.3.1: TPR class 5 blocks class 5 and below */
-	wr(APIC_REG_TPR, 0x50, 0);
+	wr(PAPIC_REG_TPR, 0x50, 0);
 	ck_assert_int_eq(plumb_apic_pending(&a), -1);
-	ck_assert_uint_eq(rd(APIC_REG_PPR, 0), 0x50);
-	wr(APIC_REG_TPR, 0x40, 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_PPR, 0), 0x50);
+	wr(PAPIC_REG_TPR, 0x40, 0);
 	ck_assert_int_eq(plumb_apic_pending(&a), 0x51);
-	wr(APIC_REG_TPR, 0, 0);
+	wr(PAPIC_REG_TPR, 0, 0);
 	plumb_apic_ack(&a, 0x51);
-	ck_assert(rd(APIC_REG_ISR + 0x20, 0) & (1u << (0x51 - 64)));
-	ck_assert(!(rd(APIC_REG_IRR + 0x20, 0) & (1u << (0x51 - 64))));
+	ck_assert(rd(PAPIC_REG_ISR + 0x20, 0) & (1u << (0x51 - 64)));
+	ck_assert(!(rd(PAPIC_REG_IRR + 0x20, 0) & (1u << (0x51 - 64))));
 	/* PPR = in-service class; 0x32 (class 3) waits */
-	ck_assert_uint_eq(rd(APIC_REG_PPR, 0), 0x50);
+	ck_assert_uint_eq(rd(PAPIC_REG_PPR, 0), 0x50);
 	/* same class in TPR and ISR: PPR is the whole TPR (11.8.3.1) */
-	wr(APIC_REG_TPR, 0x55, 0);
-	ck_assert_uint_eq(rd(APIC_REG_PPR, 0), 0x55);
-	wr(APIC_REG_TPR, 0, 0);
+	wr(PAPIC_REG_TPR, 0x55, 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_PPR, 0), 0x55);
+	wr(PAPIC_REG_TPR, 0, 0);
 	ck_assert_int_eq(plumb_apic_pending(&a), -1);
 	/* a higher class nests */
 	ck_assert(plumb_apic_accept(&a, 0x61, false));
 	ck_assert_int_eq(plumb_apic_pending(&a), 0x61);
 	plumb_apic_ack(&a, 0x61);
 	/* EOI ends the highest in service first */
-	wr(APIC_REG_EOI, 0, 0);
-	ck_assert_uint_eq(rd(APIC_REG_PPR, 0), 0x50);
-	ck_assert(fx.flags & APIC_FX_EVAL);
-	ck_assert(!(fx.flags & APIC_FX_EOI_LEVEL));
-	wr(APIC_REG_EOI, 0, 0);
-	ck_assert_uint_eq(rd(APIC_REG_PPR, 0), 0);
+	wr(PAPIC_REG_EOI, 0, 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_PPR, 0), 0x50);
+	ck_assert(fx.flags & PAPIC_FX_EVAL);
+	ck_assert(!(fx.flags & PAPIC_FX_EOI_LEVEL));
+	wr(PAPIC_REG_EOI, 0, 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_PPR, 0), 0);
 	ck_assert_int_eq(plumb_apic_pending(&a), 0x32);
 	/* vectors 0-15 are illegal */
 	ck_assert(!plumb_apic_accept(&a, 15, false));
@@ -115,15 +115,15 @@ START_TEST(test_level_eoi)
 {
 	enable();
 	ck_assert(plumb_apic_accept(&a, 0x90, true));
-	ck_assert(rd(APIC_REG_TMR + 0x40, 0) & (1u << 16));
+	ck_assert(rd(PAPIC_REG_TMR + 0x40, 0) & (1u << 16));
 	plumb_apic_ack(&a, 0x90);
 	memset(&fx, 0, sizeof(fx));
-	wr(APIC_REG_EOI, 0, 0);
-	ck_assert(fx.flags & APIC_FX_EOI_LEVEL);
+	wr(PAPIC_REG_EOI, 0, 0);
+	ck_assert(fx.flags & PAPIC_FX_EOI_LEVEL);
 	ck_assert_uint_eq(fx.eoi_vector, 0x90);
 	/* EOI with nothing in service: nothing */
 	memset(&fx, 0, sizeof(fx));
-	wr(APIC_REG_EOI, 0, 0);
+	wr(PAPIC_REG_EOI, 0, 0);
 	ck_assert_uint_eq(fx.flags, 0);
 }
 END_TEST
@@ -131,62 +131,62 @@ END_TEST
 START_TEST(test_svr_disable_masks_lvts)
 {
 	enable();
-	wr(APIC_REG_LVT_LINT0, 0x700, 0);	/* ExtINT, unmasked */
-	ck_assert_uint_eq(rd(APIC_REG_LVT_LINT0, 0), 0x700);
-	wr(APIC_REG_SVR, 0xff, 0);		/* 11.4.7.2 */
-	ck_assert(rd(APIC_REG_LVT_LINT0, 0) & APIC_LVT_MASKED);
-	wr(APIC_REG_LVT_LINT0, 0x700, 0);	/* cannot unmask while disabled */
-	ck_assert(rd(APIC_REG_LVT_LINT0, 0) & APIC_LVT_MASKED);
+	wr(PAPIC_REG_LVT_LINT0, 0x700, 0);	/* ExtINT, unmasked */
+	ck_assert_uint_eq(rd(PAPIC_REG_LVT_LINT0, 0), 0x700);
+	wr(PAPIC_REG_SVR, 0xff, 0);		/* 11.4.7.2 */
+	ck_assert(rd(PAPIC_REG_LVT_LINT0, 0) & PAPIC_LVT_MASKED);
+	wr(PAPIC_REG_LVT_LINT0, 0x700, 0);	/* cannot unmask while disabled */
+	ck_assert(rd(PAPIC_REG_LVT_LINT0, 0) & PAPIC_LVT_MASKED);
 }
 END_TEST
 
 START_TEST(test_lvt_bits)
 {
 	enable();
-	wr(APIC_REG_LVT_TIMER, 0xffffffff, 0);
-	ck_assert_uint_eq(rd(APIC_REG_LVT_TIMER, 0), 0x700ff);
-	wr(APIC_REG_LVT_ERROR, 0xffffffff, 0);
-	ck_assert_uint_eq(rd(APIC_REG_LVT_ERROR, 0), 0x100ff);
-	wr(APIC_REG_LVT_LINT1, 0xffffffff, 0);
-	ck_assert_uint_eq(rd(APIC_REG_LVT_LINT1, 0), 0x1a7ff);
-	wr(APIC_REG_LVT_PERF, 0xffffffff, 0);
-	ck_assert_uint_eq(rd(APIC_REG_LVT_PERF, 0), 0x107ff);
-	wr(APIC_REG_TIMER_DCR, 0xffffffff, 0);
-	ck_assert_uint_eq(rd(APIC_REG_TIMER_DCR, 0), 0xb);
-	wr(APIC_REG_DFR, 0x0, 0);
-	ck_assert_uint_eq(rd(APIC_REG_DFR, 0), 0x0fffffff);
-	wr(APIC_REG_ICR_LO, 0xffffffff, 0);
-	ck_assert_uint_eq(rd(APIC_REG_ICR_LO, 0), 0x000ccfff & ~0x1000u);
+	wr(PAPIC_REG_LVT_TIMER, 0xffffffff, 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_LVT_TIMER, 0), 0x700ff);
+	wr(PAPIC_REG_LVT_ERROR, 0xffffffff, 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_LVT_ERROR, 0), 0x100ff);
+	wr(PAPIC_REG_LVT_LINT1, 0xffffffff, 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_LVT_LINT1, 0), 0x1a7ff);
+	wr(PAPIC_REG_LVT_PERF, 0xffffffff, 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_LVT_PERF, 0), 0x107ff);
+	wr(PAPIC_REG_TIMER_DCR, 0xffffffff, 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_TIMER_DCR, 0), 0xb);
+	wr(PAPIC_REG_DFR, 0x0, 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_DFR, 0), 0x0fffffff);
+	wr(PAPIC_REG_ICR_LO, 0xffffffff, 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_ICR_LO, 0), 0x000ccfff & ~0x1000u);
 }
 END_TEST
 
 START_TEST(test_icr_ipi)
 {
 	enable();
-	wr(APIC_REG_ICR_HI, 0x05000000, 0);
-	wr(APIC_REG_ICR_LO, 0x000040f3, 0);	/* fixed, phys, assert, 0xf3 */
-	ck_assert(fx.flags & APIC_FX_IPI);
+	wr(PAPIC_REG_ICR_HI, 0x05000000, 0);
+	wr(PAPIC_REG_ICR_LO, 0x000040f3, 0);	/* fixed, phys, assert, 0xf3 */
+	ck_assert(fx.flags & PAPIC_FX_IPI);
 	ck_assert_uint_eq(fx.ipi.dest, 5);
 	ck_assert_uint_eq(fx.ipi.vector, 0xf3);
-	ck_assert_uint_eq(fx.ipi.mode, APIC_DM_FIXED);
+	ck_assert_uint_eq(fx.ipi.mode, PAPIC_DM_FIXED);
 	ck_assert(!fx.ipi.logical);
-	ck_assert_uint_eq(fx.ipi.shorthand, APIC_SH_NONE);
+	ck_assert_uint_eq(fx.ipi.shorthand, PAPIC_SH_NONE);
 	/* kvm-unit-tests' INIT and SIPI to all but self */
 	memset(&fx, 0, sizeof(fx));
-	wr(APIC_REG_ICR_LO, 0x000c4500, 0);
-	ck_assert(fx.flags & APIC_FX_IPI);
-	ck_assert_uint_eq(fx.ipi.mode, APIC_DM_INIT);
-	ck_assert_uint_eq(fx.ipi.shorthand, APIC_SH_OTHERS);
+	wr(PAPIC_REG_ICR_LO, 0x000c4500, 0);
+	ck_assert(fx.flags & PAPIC_FX_IPI);
+	ck_assert_uint_eq(fx.ipi.mode, PAPIC_DM_INIT);
+	ck_assert_uint_eq(fx.ipi.shorthand, PAPIC_SH_OTHERS);
 	memset(&fx, 0, sizeof(fx));
-	wr(APIC_REG_ICR_LO, 0x000c0600, 0);
-	ck_assert_uint_eq(fx.ipi.mode, APIC_DM_STARTUP);
+	wr(PAPIC_REG_ICR_LO, 0x000c0600, 0);
+	ck_assert_uint_eq(fx.ipi.mode, PAPIC_DM_STARTUP);
 	ck_assert_uint_eq(fx.ipi.vector, 0);
 	/* INIT level de-assert sends nothing (11.6.1) */
 	memset(&fx, 0, sizeof(fx));
-	wr(APIC_REG_ICR_LO, 0x00008500, 0);
-	ck_assert(!(fx.flags & APIC_FX_IPI));
+	wr(PAPIC_REG_ICR_LO, 0x00008500, 0);
+	ck_assert(!(fx.flags & PAPIC_FX_IPI));
 	/* delivery status always reads idle */
-	ck_assert(!(rd(APIC_REG_ICR_LO, 0) & (1u << 12)));
+	ck_assert(!(rd(PAPIC_REG_ICR_LO, 0) & (1u << 12)));
 }
 END_TEST
 
@@ -204,29 +204,29 @@ START_TEST(test_match_xapic)
 	ck_assert(plumb_apic_match(&b, &a, &ipi));
 	/* flat logical: LDR bit per CPU */
 	ipi.logical = true;
-	wr(APIC_REG_LDR, 0x04000000, 0);
+	wr(PAPIC_REG_LDR, 0x04000000, 0);
 	ipi.dest = 0x06;
 	ck_assert(plumb_apic_match(&a, NULL, &ipi));
 	ipi.dest = 0x01;
 	ck_assert(!plumb_apic_match(&a, NULL, &ipi));
 	/* cluster: cluster 2, member bit 1 */
-	wr(APIC_REG_DFR, 0x0fffffff, 0);
-	wr(APIC_REG_LDR, 0x21000000, 0);
+	wr(PAPIC_REG_DFR, 0x0fffffff, 0);
+	wr(PAPIC_REG_LDR, 0x21000000, 0);
 	ipi.dest = 0x23;
 	ck_assert(plumb_apic_match(&a, NULL, &ipi));
 	ipi.dest = 0x13;
 	ck_assert(!plumb_apic_match(&a, NULL, &ipi));
 	/* shorthands */
-	ipi.shorthand = APIC_SH_SELF;
+	ipi.shorthand = PAPIC_SH_SELF;
 	ck_assert(plumb_apic_match(&a, &a, &ipi));
 	ck_assert(!plumb_apic_match(&a, &b, &ipi));
-	ipi.shorthand = APIC_SH_OTHERS;
+	ipi.shorthand = PAPIC_SH_OTHERS;
 	ck_assert(!plumb_apic_match(&a, &a, &ipi));
 	ck_assert(plumb_apic_match(&a, &b, &ipi));
-	ipi.shorthand = APIC_SH_ALL;
+	ipi.shorthand = PAPIC_SH_ALL;
 	ck_assert(plumb_apic_match(&a, &a, &ipi));
 	/* a hardware-disabled APIC takes nothing */
-	ck_assert_int_eq(plumb_apic_set_base(&a, APIC_DEFAULT_BASE, &fx), 0);
+	ck_assert_int_eq(plumb_apic_set_base(&a, PAPIC_DEFAULT_BASE, &fx), 0);
 	ck_assert(!plumb_apic_match(&a, &b, &ipi));
 }
 END_TEST
@@ -234,24 +234,24 @@ END_TEST
 START_TEST(test_timer_oneshot)
 {
 	enable();
-	wr(APIC_REG_TIMER_DCR, 0x3, 0);		/* divide by 16 */
-	wr(APIC_REG_LVT_TIMER, 0xec, 0);	/* one-shot, vector 0xec */
+	wr(PAPIC_REG_TIMER_DCR, 0x3, 0);		/* divide by 16 */
+	wr(PAPIC_REG_LVT_TIMER, 0xec, 0);	/* one-shot, vector 0xec */
 	memset(&fx, 0, sizeof(fx));
-	wr(APIC_REG_TIMER_ICR, 1000, 100);
-	ck_assert(fx.flags & APIC_FX_TIMER);
+	wr(PAPIC_REG_TIMER_ICR, 1000, 100);
+	ck_assert(fx.flags & PAPIC_FX_TIMER);
 	ck_assert_uint_eq(plumb_apic_timer_next(&a), 100 + 16000);
-	ck_assert_uint_eq(rd(APIC_REG_TIMER_CCR, 100), 1000);
-	ck_assert_uint_eq(rd(APIC_REG_TIMER_CCR, 100 + 8000), 500);
-	ck_assert_uint_eq(rd(APIC_REG_TIMER_CCR, 100 + 16000), 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_TIMER_CCR, 100), 1000);
+	ck_assert_uint_eq(rd(PAPIC_REG_TIMER_CCR, 100 + 8000), 500);
+	ck_assert_uint_eq(rd(PAPIC_REG_TIMER_CCR, 100 + 16000), 0);
 	memset(&fx, 0, sizeof(fx));
 	plumb_apic_timer_fire(&a, 100 + 16000, &fx);
-	ck_assert(fx.flags & APIC_FX_EVAL);
+	ck_assert(fx.flags & PAPIC_FX_EVAL);
 	ck_assert_int_eq(plumb_apic_pending(&a), 0xec);
 	ck_assert_uint_eq(plumb_apic_timer_next(&a), 0);	/* done */
-	ck_assert_uint_eq(rd(APIC_REG_TIMER_CCR, 50000), 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_TIMER_CCR, 50000), 0);
 	/* writing 0 stops a running timer */
-	wr(APIC_REG_TIMER_ICR, 10, 0);
-	wr(APIC_REG_TIMER_ICR, 0, 1);
+	wr(PAPIC_REG_TIMER_ICR, 10, 0);
+	wr(PAPIC_REG_TIMER_ICR, 0, 1);
 	ck_assert_uint_eq(plumb_apic_timer_next(&a), 0);
 }
 END_TEST
@@ -259,26 +259,26 @@ END_TEST
 START_TEST(test_timer_periodic_masked)
 {
 	enable();
-	wr(APIC_REG_TIMER_DCR, 0xb, 0);		/* divide by 1 */
-	wr(APIC_REG_LVT_TIMER, APIC_TIMER_PERIODIC | APIC_LVT_MASKED | 0x30, 0);
-	wr(APIC_REG_TIMER_ICR, 100, 0);
-	ck_assert_uint_eq(rd(APIC_REG_TIMER_CCR, 250), 50);
+	wr(PAPIC_REG_TIMER_DCR, 0xb, 0);		/* divide by 1 */
+	wr(PAPIC_REG_LVT_TIMER, PAPIC_TIMER_PERIODIC | PAPIC_LVT_MASKED | 0x30, 0);
+	wr(PAPIC_REG_TIMER_ICR, 100, 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_TIMER_CCR, 250), 50);
 	memset(&fx, 0, sizeof(fx));
 	plumb_apic_timer_fire(&a, 100, &fx);
-	ck_assert(fx.flags & APIC_FX_TIMER);		/* re-arm */
+	ck_assert(fx.flags & PAPIC_FX_TIMER);		/* re-arm */
 	ck_assert_int_eq(plumb_apic_pending(&a), -1);	/* masked */
 	ck_assert_uint_eq(plumb_apic_timer_next(&a), 200);
 	/* far behind: restart from now, not 1000 catch-up expiries */
 	plumb_apic_timer_fire(&a, 100000, &fx);
 	ck_assert_uint_eq(plumb_apic_timer_next(&a), 100100);
 	/* a mode change disarms and clears the count */
-	wr(APIC_REG_LVT_TIMER, APIC_TIMER_TSC_DEADLINE | 0x30, 0);
+	wr(PAPIC_REG_LVT_TIMER, PAPIC_TIMER_TSC_DEADLINE | 0x30, 0);
 	ck_assert_uint_eq(plumb_apic_timer_next(&a), 0);
-	ck_assert_uint_eq(rd(APIC_REG_TIMER_ICR, 0), 0);
-	wr(APIC_REG_TIMER_ICR, 5, 0);		/* ignored in deadline mode */
-	ck_assert_uint_eq(rd(APIC_REG_TIMER_ICR, 0), 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_TIMER_ICR, 0), 0);
+	wr(PAPIC_REG_TIMER_ICR, 5, 0);		/* ignored in deadline mode */
+	ck_assert_uint_eq(rd(PAPIC_REG_TIMER_ICR, 0), 0);
 	memset(&fx, 0, sizeof(fx));
-	plumb_apic_lvt_fire(&a, APIC_REG_LVT_TIMER, &fx);
+	plumb_apic_lvt_fire(&a, PAPIC_REG_LVT_TIMER, &fx);
 	ck_assert_int_eq(plumb_apic_pending(&a), 0x30);
 }
 END_TEST
@@ -291,13 +291,13 @@ START_TEST(test_x2apic_msrs)
 	/* not in x2APIC mode: every x2APIC MSR is #GP */
 	ck_assert_int_eq(plumb_apic_msr_read(&a, 0x802, &v, 0), -EINVAL);
 	to_x2apic();
-	ck_assert(fx.flags & APIC_FX_MODE);
+	ck_assert(fx.flags & PAPIC_FX_MODE);
 	ck_assert_int_eq(plumb_apic_msr_read(&a, 0x802, &v, 0), 0);
 	ck_assert_uint_eq(v, 3);			/* full 32-bit ID */
 	ck_assert_int_eq(plumb_apic_msr_read(&a, 0x80d, &v, 0), 0);
 	ck_assert_uint_eq(v, (0u << 16) | (1u << 3));	/* 11.12.10.2 */
 	/* MMIO is not the APIC any more */
-	ck_assert_uint_eq(rd(APIC_REG_SVR, 0), 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_SVR, 0), 0);
 	/* read-only, reserved and write-only registers */
 	ck_assert_int_eq(plumb_apic_msr_write(&a, 0x802, 1, 0, &fx), -EINVAL);
 	ck_assert_int_eq(plumb_apic_msr_write(&a, 0x80d, 1, 0, &fx), -EINVAL);
@@ -311,7 +311,7 @@ START_TEST(test_x2apic_msrs)
 	/* 64-bit ICR */
 	memset(&fx, 0, sizeof(fx));
 	ck_assert_int_eq(plumb_apic_msr_write(&a, 0x830, (7ULL << 32) | 0x4031, 0, &fx), 0);
-	ck_assert(fx.flags & APIC_FX_IPI);
+	ck_assert(fx.flags & PAPIC_FX_IPI);
 	ck_assert_uint_eq(fx.ipi.dest, 7);
 	ck_assert_uint_eq(fx.ipi.vector, 0x31);
 	ck_assert_int_eq(plumb_apic_msr_read(&a, 0x830, &v, 0), 0);
@@ -332,21 +332,21 @@ END_TEST
 
 START_TEST(test_base_transitions)
 {
-	const u64 xapic = APIC_DEFAULT_BASE | APIC_BASE_EN;
+	const u64 xapic = PAPIC_DEFAULT_BASE | PAPIC_BASE_EN;
 
 	/* Table 11-5 */
-	ck_assert_int_eq(plumb_apic_set_base(&a, APIC_DEFAULT_BASE | APIC_BASE_EXTD, &fx), -EINVAL);
+	ck_assert_int_eq(plumb_apic_set_base(&a, PAPIC_DEFAULT_BASE | PAPIC_BASE_EXTD, &fx), -EINVAL);
 	to_x2apic();
 	ck_assert(plumb_apic_x2apic(&a));
-	ck_assert(a.base & APIC_BASE_BSP);		/* kept */
+	ck_assert(a.base & PAPIC_BASE_BSP);		/* kept */
 	ck_assert_int_eq(plumb_apic_set_base(&a, xapic, &fx), -EINVAL);
-	ck_assert_int_eq(plumb_apic_set_base(&a, APIC_DEFAULT_BASE, &fx), 0);
+	ck_assert_int_eq(plumb_apic_set_base(&a, PAPIC_DEFAULT_BASE, &fx), 0);
 	ck_assert(!plumb_apic_hw_enabled(&a));
-	ck_assert_int_eq(plumb_apic_set_base(&a, APIC_DEFAULT_BASE | APIC_BASE_EN |
-					     APIC_BASE_EXTD, &fx), -EINVAL);
+	ck_assert_int_eq(plumb_apic_set_base(&a, PAPIC_DEFAULT_BASE | PAPIC_BASE_EN |
+					     PAPIC_BASE_EXTD, &fx), -EINVAL);
 	ck_assert_int_eq(plumb_apic_set_base(&a, xapic, &fx), 0);
-	ck_assert_uint_eq(rd(APIC_REG_ID, 0), 3u << 24);	/* reset state */
-	ck_assert_uint_eq(rd(APIC_REG_SVR, 0), 0xff);
+	ck_assert_uint_eq(rd(PAPIC_REG_ID, 0), 3u << 24);	/* reset state */
+	ck_assert_uint_eq(rd(PAPIC_REG_SVR, 0), 0xff);
 	/* reserved bits */
 	ck_assert_int_eq(plumb_apic_set_base(&a, xapic | 0x80, &fx), -EINVAL);
 	ck_assert_int_eq(plumb_apic_set_base(&a, xapic | (1ULL << 60), &fx), -EINVAL);

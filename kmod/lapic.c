@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The in-kernel local APIC of each vCPU: the register model (apic.c) under
+ * a lock, its timer on an hrtimer, IPIs between the VM's vCPUs, and the
+ * interrupt the backend injects before entering the guest.
+ *
+ * Locking: lapic->lock (irq-safe: the hrtimer fires in hard interrupt
+ * context) protects the model. Delivering to another vCPU takes only that
+ * vCPU's lock, never two at once.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+#include <linux/sched.h>
+#include <linux/smp.h>
+#include <linux/wait.h>
+#include <trace/events/ipi.h>
+#include <asm/msr-index.h>
+#include <asm/tsc.h>
+
+#include "plumb.h"
+
+static u64 lapic_now(void)
+{
+	return ktime_get_ns();
+}
+
+/* Make @vcpu look at its interrupts: wake it, or pull it out of the guest. */
+void plumb_vcpu_kick(struct plumb_vcpu *vcpu)
+{
+	int cpu;
+
+	set_bit(PLUMB_REQ_EVENT, &vcpu->requests);
+	/* Pairs with the smp_store_mb() of vcpu->mode before entry. */
+	smp_mb__after_atomic();
+	wake_up_interruptible(&vcpu->wq);
+	cpu = READ_ONCE(vcpu->cpu);
+	if (READ_ONCE(vcpu->mode) == PLUMB_IN_GUEST && cpu >= 0 &&
+	    cpu != raw_smp_processor_id())
+		smp_send_reschedule(cpu);	/* any interrupt exits the guest */
+}
+
+static void lapic_arm(struct plumb_lapic *l)
+{
+	u64 next;
+
+	lockdep_assert_held(&l->lock);
+	if (plumb_apic_timer_mode(&l->m) == PAPIC_TIMER_TSC_DEADLINE)
+		next = l->deadline_ns;
+	else
+		next = plumb_apic_timer_next(&l->m);
+	if (next)
+		hrtimer_start(&l->timer, ns_to_ktime(next), HRTIMER_MODE_ABS_HARD);
+	else
+		hrtimer_try_to_cancel(&l->timer);
+}
+
+/* Act on what a register access asked for; called with the lock held. */
+static void lapic_effects(struct plumb_vcpu *vcpu,
+			  const struct plumb_apic_effects *fx)
+{
+	struct plumb_lapic *l = &vcpu->lapic;
+
+	if (fx->flags & PAPIC_FX_TIMER)
+		lapic_arm(l);
+	if (fx->flags & PAPIC_FX_EOI_LEVEL)
+		l->eoi_pending = true;	/* level EOIs: the IOAPIC issue */
+}
+
+static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
+{
+	struct plumb_lapic *l = container_of(t, struct plumb_lapic, timer);
+	struct plumb_vcpu *vcpu = container_of(l, struct plumb_vcpu, lapic);
+	struct plumb_apic_effects fx = {};
+	unsigned long flags;
+	bool again = false;
+
+	raw_spin_lock_irqsave(&l->lock, flags);
+	if (plumb_apic_timer_mode(&l->m) == PAPIC_TIMER_TSC_DEADLINE) {
+		if (l->deadline_ns) {
+			l->deadline_ns = 0;
+			l->tsc_deadline = 0;
+			plumb_apic_lvt_fire(&l->m, PAPIC_REG_LVT_TIMER, &fx);
+		}
+	} else {
+		plumb_apic_timer_fire(&l->m, lapic_now(), &fx);
+		if (fx.flags & PAPIC_FX_TIMER) {
+			hrtimer_set_expires(t, ns_to_ktime(plumb_apic_timer_next(&l->m)));
+			again = true;
+		}
+	}
+	raw_spin_unlock_irqrestore(&l->lock, flags);
+	if (fx.flags & PAPIC_FX_EVAL)
+		plumb_vcpu_kick(vcpu);
+	return again ? HRTIMER_RESTART : HRTIMER_NORESTART;
+}
+
+void plumb_lapic_init(struct plumb_vcpu *vcpu)
+{
+	struct plumb_lapic *l = &vcpu->lapic;
+
+	raw_spin_lock_init(&l->lock);
+	hrtimer_init(&l->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
+	l->timer.function = lapic_timer_fn;
+	plumb_apic_reset(&l->m, vcpu->id, vcpu->id == 0);
+}
+
+void plumb_lapic_destroy(struct plumb_vcpu *vcpu)
+{
+	hrtimer_cancel(&vcpu->lapic.timer);
+}
+
+u64 plumb_lapic_get_base(struct plumb_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->lapic.m.base);
+}
+
+int plumb_lapic_set_base(struct plumb_vcpu *vcpu, u64 value)
+{
+	struct plumb_lapic *l = &vcpu->lapic;
+	struct plumb_apic_effects fx = {};
+	unsigned long flags;
+	int ret;
+
+	raw_spin_lock_irqsave(&l->lock, flags);
+	ret = plumb_apic_set_base(&l->m, value, &fx);
+	lapic_effects(vcpu, &fx);
+	raw_spin_unlock_irqrestore(&l->lock, flags);
+	return ret;
+}
+
+/* Is @gpa in this vCPU's xAPIC page (the APIC is on, not in x2APIC mode)? */
+bool plumb_lapic_owns(struct plumb_vcpu *vcpu, u64 gpa)
+{
+	u64 base = READ_ONCE(vcpu->lapic.m.base);
+
+	return (base & PAPIC_BASE_EN) && !(base & PAPIC_BASE_EXTD) &&
+	       (gpa & PAGE_MASK) == (base & 0x000ffffffffff000ULL);
+}
+
+/* Deliver an IPI or message to every matching vCPU of @vm. */
+void plumb_lapic_deliver(struct plumb_vm *vm, struct plumb_vcpu *src,
+			 const struct plumb_apic_ipi *ipi)
+{
+	unsigned int i, n = READ_ONCE(vm->nr_vcpus);
+
+	/* vm->vcpus[] only grows, and entries live as long as the VM. */
+	smp_rmb();
+	for (i = 0; i < n; i++) {
+		struct plumb_vcpu *t = vm->vcpus[i];
+		struct plumb_lapic *l = &t->lapic;
+		unsigned long flags;
+		bool kick = false;
+
+		raw_spin_lock_irqsave(&l->lock, flags);
+		if (plumb_apic_match(&l->m, src ? &src->lapic.m : NULL, ipi)) {
+			switch (ipi->mode) {
+			case PAPIC_DM_FIXED:
+			case PAPIC_DM_LOWEST:
+				kick = plumb_apic_accept(&l->m, ipi->vector,
+							 ipi->trigger_level);
+				break;
+			case PAPIC_DM_NMI:
+				l->nmi_pending = true;
+				kick = true;
+				break;
+			case PAPIC_DM_INIT:
+				l->init_pending = true;
+				kick = true;
+				break;
+			case PAPIC_DM_STARTUP:
+				l->sipi_vector = ipi->vector;
+				l->sipi_pending = true;
+				kick = true;
+				break;
+			default:
+				break;	/* SMI, ExtINT: not modelled */
+			}
+		}
+		raw_spin_unlock_irqrestore(&l->lock, flags);
+		if (kick)
+			plumb_vcpu_kick(t);
+		if (kick && ipi->mode == PAPIC_DM_LOWEST)
+			break;	/* lowest priority: the first that takes it */
+	}
+}
+
+static void lapic_after_access(struct plumb_vcpu *vcpu,
+			       struct plumb_apic_effects *fx)
+{
+	if (fx->flags & PAPIC_FX_IPI)
+		plumb_lapic_deliver(vcpu->vm, vcpu, &fx->ipi);
+	if (fx->flags & PAPIC_FX_EVAL)
+		set_bit(PLUMB_REQ_EVENT, &vcpu->requests);
+}
+
+/* An MMIO access by the guest to its APIC page (aligned dwords only). */
+u64 plumb_lapic_mmio(struct plumb_vcpu *vcpu, u64 gpa, unsigned int size,
+		     bool write, u64 value)
+{
+	struct plumb_lapic *l = &vcpu->lapic;
+	struct plumb_apic_effects fx = {};
+	u32 off = gpa & ~PAGE_MASK;
+	unsigned long flags;
+	u64 ret = 0;
+
+	/* 11.4.1: registers are 32-bit; other sizes are undefined: ignored. */
+	if (size != 4 || (off & 3))
+		return 0;
+	raw_spin_lock_irqsave(&l->lock, flags);
+	if (write) {
+		plumb_apic_mmio_write(&l->m, off & ~0xfu, value, lapic_now(), &fx);
+		lapic_effects(vcpu, &fx);
+	} else if (!(off & 0xf)) {
+		ret = plumb_apic_mmio_read(&l->m, off, lapic_now());
+	}
+	raw_spin_unlock_irqrestore(&l->lock, flags);
+	lapic_after_access(vcpu, &fx);
+	return ret;
+}
+
+static u64 guest_tsc(struct plumb_vcpu *vcpu)
+{
+	return rdtsc() + plumb_ops->tsc_offset(vcpu);
+}
+
+/* x2APIC MSRs and IA32_TSC_DEADLINE: 0 handled, 1 #GP, PLUMB_MSR_UNKNOWN. */
+int plumb_lapic_msr_get(struct plumb_vcpu *vcpu, u32 msr, u64 *data)
+{
+	struct plumb_lapic *l = &vcpu->lapic;
+	unsigned long flags;
+	int ret;
+
+	if (msr == MSR_IA32_TSC_DEADLINE) {
+		*data = READ_ONCE(l->tsc_deadline);
+		return 0;
+	}
+	if (msr < PAPIC_X2APIC_MSR_BASE || msr > PAPIC_X2APIC_MSR_END)
+		return PLUMB_MSR_UNKNOWN;
+	raw_spin_lock_irqsave(&l->lock, flags);
+	ret = plumb_apic_msr_read(&l->m, msr, data, lapic_now());
+	raw_spin_unlock_irqrestore(&l->lock, flags);
+	return ret ? 1 : 0;
+}
+
+int plumb_lapic_msr_set(struct plumb_vcpu *vcpu, u32 msr, u64 data)
+{
+	struct plumb_lapic *l = &vcpu->lapic;
+	struct plumb_apic_effects fx = {};
+	unsigned long flags;
+	int ret = 0;
+
+	if (msr == MSR_IA32_TSC_DEADLINE) {
+		raw_spin_lock_irqsave(&l->lock, flags);
+		if (plumb_apic_timer_mode(&l->m) == PAPIC_TIMER_TSC_DEADLINE) {
+			u64 now_tsc = guest_tsc(vcpu), now = lapic_now();
+
+			l->tsc_deadline = data;
+			if (!data) {
+				l->deadline_ns = 0;
+			} else if (data <= now_tsc || !tsc_khz) {
+				l->deadline_ns = now;	/* already due */
+			} else {
+				l->deadline_ns = now + mul_u64_u32_div(data - now_tsc,
+								       1000000, tsc_khz);
+			}
+			lapic_arm(l);
+		}
+		raw_spin_unlock_irqrestore(&l->lock, flags);
+		return 0;
+	}
+	if (msr < PAPIC_X2APIC_MSR_BASE || msr > PAPIC_X2APIC_MSR_END)
+		return PLUMB_MSR_UNKNOWN;
+	raw_spin_lock_irqsave(&l->lock, flags);
+	ret = plumb_apic_msr_write(&l->m, msr, data, lapic_now(), &fx);
+	lapic_effects(vcpu, &fx);
+	raw_spin_unlock_irqrestore(&l->lock, flags);
+	lapic_after_access(vcpu, &fx);
+	return ret ? 1 : 0;
+}
+
+/* The vector to inject now, acknowledged (IRR -> ISR), or -1. */
+int plumb_lapic_take(struct plumb_vcpu *vcpu)
+{
+	struct plumb_lapic *l = &vcpu->lapic;
+	unsigned long flags;
+	int v;
+
+	raw_spin_lock_irqsave(&l->lock, flags);
+	v = plumb_apic_pending(&l->m);
+	if (v >= 0)
+		plumb_apic_ack(&l->m, v);
+	raw_spin_unlock_irqrestore(&l->lock, flags);
+	return v;
+}
+
+bool plumb_lapic_has_interrupt(struct plumb_vcpu *vcpu)
+{
+	struct plumb_lapic *l = &vcpu->lapic;
+	unsigned long flags;
+	bool yes;
+
+	raw_spin_lock_irqsave(&l->lock, flags);
+	yes = plumb_apic_pending(&l->m) >= 0;
+	raw_spin_unlock_irqrestore(&l->lock, flags);
+	return yes;
+}
+
+/*
+ * Before each entry: inject the highest deliverable interrupt if the guest
+ * can take one now, else ask the backend for an exit when it can.
+ */
+void plumb_lapic_inject(struct plumb_vcpu *vcpu)
+{
+	int v;
+
+	clear_bit(PLUMB_REQ_EVENT, &vcpu->requests);
+	if (!plumb_lapic_has_interrupt(vcpu))
+		return;
+	if (!plumb_ops->interrupt_allowed(vcpu)) {
+		plumb_ops->enable_irq_window(vcpu);
+		return;
+	}
+	v = plumb_lapic_take(vcpu);
+	if (v >= 0)
+		plumb_ops->inject_interrupt(vcpu, v);
+}

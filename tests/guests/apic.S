@@ -1,0 +1,172 @@
+/*
+ * apic (64-bit): the in-kernel local APIC seen from a guest. With its own
+ * GDT and IDT (vector 0x40: timer, 0x41: IPI; both count at 0x3000/0x3008
+ * and EOI) it reports on PORT_VAL32:
+ *   1. the xAPIC ID;
+ *   2. one-shot timer of 1 ms, waited for with STI; HLT: count 1;
+ *   3. periodic timer of 10 ms, 10 HLTs: count 11, then masked;
+ *   4. a fixed self-IPI through the ICR: IPI count 1;
+ *   5. TPR 0x50 holds back vector 0x41 (count stays 1), TPR 0 lets it in: 2;
+ *   6. x2APIC: the ID from MSR 0x802, a self-IPI through MSR 0x83F: 3;
+ *   7. the timer's current count went down (one-shot of 1 s, read twice).
+ * then CLI; HLT (the host sees HLT).
+ */
+#include "guest.h"
+
+#define APIC		0xfee00000
+#define CNT_TIMER	0x3000
+#define CNT_IPI		0x3008
+#define X2APIC_ON	0x3010
+
+.macro report
+	mov	$PORT_VAL32, %dx
+	out	%eax, %dx
+.endm
+
+.macro gate vec, handler
+	lea	\handler(%rip), %rax
+	mov	%ax, idt + \vec * 16
+	shr	$16, %rax
+	mov	%ax, idt + \vec * 16 + 6
+	shr	$16, %rax
+	mov	%eax, idt + \vec * 16 + 8
+	movw	$0x08, idt + \vec * 16 + 2
+	movb	$0x8e, idt + \vec * 16 + 5
+.endm
+
+	.globl _start
+_start:
+	mov	$APIC, %ebp
+	gate	0x40, timer_handler
+	gate	0x41, ipi_handler
+	lgdt	gdtr
+	lidt	idtr
+	movq	$0, CNT_TIMER
+	movq	$0, CNT_IPI
+	movq	$0, X2APIC_ON
+
+	movl	$0x1ff, 0xf0(%rbp)		/* SVR: enabled, spurious 0xff */
+	mov	0x20(%rbp), %eax		/* 1. ID */
+	report
+
+	movl	$0xb, 0x3e0(%rbp)		/* divide by 1 */
+	movl	$0x40, 0x320(%rbp)		/* one-shot, vector 0x40 */
+	movl	$1000000, 0x380(%rbp)		/* 1 ms */
+1:	sti
+	hlt
+	cli
+	cmpq	$1, CNT_TIMER
+	jb	1b
+	mov	CNT_TIMER, %eax			/* 2. */
+	report
+
+	movl	$0x20040, 0x320(%rbp)		/* periodic */
+	movl	$10000000, 0x380(%rbp)		/* 10 ms */
+2:	sti
+	hlt
+	cli
+	cmpq	$11, CNT_TIMER
+	jb	2b
+	movl	$0x10040, 0x320(%rbp)		/* masked */
+	mov	CNT_TIMER, %eax			/* 3. */
+	report
+
+	movl	$0, 0x310(%rbp)
+	movl	$0x44041, 0x300(%rbp)		/* self, fixed, vector 0x41 */
+	sti
+	nop
+	cli
+	mov	CNT_IPI, %eax			/* 4. */
+	report
+
+	movl	$0x50, 0x80(%rbp)		/* TPR class 5 */
+	movl	$0x44041, 0x300(%rbp)
+	sti
+	mov	$1000, %ecx
+3:	dec	%ecx
+	jnz	3b
+	cli
+	mov	CNT_IPI, %eax			/* 5a. still 1 */
+	report
+	movl	$0, 0x80(%rbp)
+	sti
+	nop
+	cli
+	mov	CNT_IPI, %eax			/* 5b. 2 */
+	report
+
+	mov	$0x1b, %ecx			/* IA32_APIC_BASE */
+	rdmsr
+	or	$0x400, %eax			/* EXTD: x2APIC */
+	wrmsr
+	movq	$1, X2APIC_ON
+	mov	$0x802, %ecx
+	rdmsr
+	report					/* 6a. x2APIC ID */
+	mov	$0x83f, %ecx
+	mov	$0x41, %eax
+	xor	%edx, %edx
+	wrmsr					/* self IPI */
+	sti
+	nop
+	cli
+	mov	CNT_IPI, %eax			/* 6b. 3 */
+	report
+
+	mov	$0x838, %ecx			/* initial count: 1 s */
+	mov	$1000000000, %eax
+	xor	%edx, %edx
+	wrmsr
+	mov	$0x839, %ecx
+	rdmsr
+	mov	%eax, %ebx
+	mov	$100000, %esi
+4:	dec	%esi
+	jnz	4b
+	rdmsr
+	cmp	%ebx, %eax
+	setb	%al
+	movzbl	%al, %eax			/* 7. 1 if it went down */
+	report
+	cli
+	hlt
+
+eoi:
+	cmpq	$0, X2APIC_ON
+	jne	1f
+	movl	$0, 0xb0(%rbp)
+	ret
+1:	push	%rcx
+	push	%rdx
+	mov	$0x80b, %ecx
+	xor	%eax, %eax
+	xor	%edx, %edx
+	wrmsr
+	pop	%rdx
+	pop	%rcx
+	ret
+
+timer_handler:
+	push	%rax
+	incq	CNT_TIMER
+	call	eoi
+	pop	%rax
+	iretq
+
+ipi_handler:
+	push	%rax
+	incq	CNT_IPI
+	call	eoi
+	pop	%rax
+	iretq
+
+	.balign 8
+gdt:	.quad	0
+	.quad	0x00af9b000000ffff	/* 0x08: 64-bit code */
+	.quad	0x00cf93000000ffff	/* 0x10: data */
+gdtr:	.word	3 * 8 - 1
+	.quad	gdt
+	.balign 16
+idt:	.fill	0x42 * 16, 1, 0
+idtr:	.word	0x42 * 16 - 1
+	.quad	idt
