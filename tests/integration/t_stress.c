@@ -731,6 +731,48 @@ static int t_hotplug(void)
 	return t_done();
 }
 
+/* ---- IPIs between two vCPUs of one VM (in-kernel APIC) --------------- */
+
+static int t_ipi(void)
+{
+	const unsigned int n = 200;
+	struct runner r0, r1;
+	struct vcpu v0, v1;
+	struct plumb_regs r;
+	struct vm vm;
+
+	catch(SIGUSR1);
+	vm_create(&vm, 4 << 20);
+	vm_load(&vm, GUESTS "ipi-64.bin", GUEST_LOAD);
+	vcpu_create(&vm, &v0, 0);
+	vcpu_create(&vm, &v1, 1);
+	vcpu_set_mode(&v0, MODE_LONG64, GUEST_LOAD);
+	vcpu_set_mode(&v1, MODE_LONG64, GUEST_LOAD);
+	for (int i = 0; i < 2; i++) {
+		struct vcpu *v = i ? &v1 : &v0;
+
+		ioctl(v->fd, PLUMB_GET_REGS, &r);
+		r.rbx = i;
+		r.rcx = n;
+		r.rsp = GUEST_STACK - i * 0x1000;	/* a stack each */
+		ioctl(v->fd, PLUMB_SET_REGS, &r);
+	}
+	runner_start(&r1, &v1, -1);
+	runner_start(&r0, &v0, -1);
+	T_CHECK(wait_last(&r1, n, 60), "vCPU 1 took %u IPIs from vCPU 0, each waking its HLT", n);
+	T_CHECK(wait_last(&r0, n, 5), "vCPU 0 saw every one counted");
+	runner_stop(&r0);
+	runner_stop(&r1);
+	T_CHECK(!r0.error && !r1.error, "no RUN error (%s, %s)", strerror(r0.error),
+		strerror(r1.error));
+	T_CHECK(r1.reports == 1, "vCPU 1 left the guest once for userspace (%u reports)",
+		atomic_load(&r1.reports));
+	vcpu_destroy(&v0);
+	vcpu_destroy(&v1);
+	vm_destroy(&vm);
+	return t_done();
+}
+
 /* ---- another hypervisor owns the CPU ---------------------------------- */
 
 static int kvm_virt_at_load(void)
@@ -845,6 +887,8 @@ int main(int argc, char **argv)
 		return t_hotplug();
 	if (!strcmp(t, "busy"))
 		return t_busy();
-	fprintf(stderr, "usage: t_stress burst|signal|smp|slots|avx|hotplug|busy\n");
+	if (!strcmp(t, "ipi"))
+		return t_ipi();
+	fprintf(stderr, "usage: t_stress burst|signal|smp|slots|avx|hotplug|busy|ipi\n");
 	return 2;
 }
