@@ -326,3 +326,79 @@ void plumb_lapic_inject(struct plumb_vcpu *vcpu)
 	if (v >= 0)
 		plumb_ops->inject_interrupt(vcpu, v);
 }
+
+/* Take a pending INIT (true) or SIPI (its vector in *vector). */
+static bool take_init(struct plumb_lapic *l)
+{
+	unsigned long flags;
+	bool yes;
+
+	raw_spin_lock_irqsave(&l->lock, flags);
+	yes = l->init_pending;
+	l->init_pending = false;
+	raw_spin_unlock_irqrestore(&l->lock, flags);
+	return yes;
+}
+
+static bool take_sipi(struct plumb_lapic *l, u8 *vector)
+{
+	unsigned long flags;
+	bool yes;
+
+	raw_spin_lock_irqsave(&l->lock, flags);
+	yes = l->sipi_pending;
+	l->sipi_pending = false;
+	*vector = l->sipi_vector;
+	raw_spin_unlock_irqrestore(&l->lock, flags);
+	return yes;
+}
+
+static bool init_or_sipi(struct plumb_lapic *l)
+{
+	return READ_ONCE(l->init_pending) || READ_ONCE(l->sipi_pending);
+}
+
+/*
+ * INIT puts the vCPU in its INIT state, waiting for a start-up IPI; a
+ * SIPI then starts it in real mode at vector * 4096 (SDM Vol. 3A 9.4.4.1,
+ * 11.6.1). A SIPI to a vCPU that is not waiting is ignored. Returns
+ * -EINTR if a signal came while it waits.
+ */
+int plumb_lapic_init_sipi(struct plumb_vcpu *vcpu)
+{
+	struct plumb_lapic *l = &vcpu->lapic;
+	struct plumb_sregs s;
+	struct plumb_regs r;
+	u8 vector;
+
+	if (take_init(l)) {
+		plumb_ops->vcpu_reset(vcpu);
+		vcpu->halted = false;
+		vcpu->mp_state = PLUMB_MP_WAIT_SIPI;
+	}
+	if (vcpu->mp_state != PLUMB_MP_WAIT_SIPI) {
+		u8 ignored;
+
+		take_sipi(l, &ignored);
+		return 0;
+	}
+	for (;;) {
+		if (wait_event_interruptible(vcpu->wq, init_or_sipi(l)))
+			return -EINTR;
+		if (take_init(l)) {
+			plumb_ops->vcpu_reset(vcpu);
+			continue;
+		}
+		if (take_sipi(l, &vector))
+			break;
+	}
+	plumb_ops->get_sregs(vcpu, &s);
+	s.cs.selector = vector << 8;
+	s.cs.base = (u64)vector << 12;
+	plumb_ops->set_sregs(vcpu, &s);
+	plumb_ops->get_regs(vcpu, &r);
+	r.rip = 0;
+	plumb_ops->set_regs(vcpu, &r);
+	vcpu->mp_state = PLUMB_MP_RUNNABLE;
+	return 0;
+}

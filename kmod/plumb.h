@@ -168,6 +168,7 @@ struct plumb_vcpu {
 	unsigned long requests;		/* PLUMB_REQ_* */
 	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
 	bool halted;			/* HLT with IF=1: wait for an interrupt */
+	u32 mp_state;			/* PLUMB_MP_* */
 	u64 nr_halts;
 };
 
@@ -242,6 +243,8 @@ struct plumb_backend_ops {
 	bool (*interrupt_allowed)(struct plumb_vcpu *vcpu);
 	void (*enable_irq_window)(struct plumb_vcpu *vcpu);
 	void (*inject_interrupt)(struct plumb_vcpu *vcpu, u8 vector);
+	/* Required. INIT: the architectural INIT state (SDM Vol. 3A 9.1.1). */
+	void (*vcpu_reset)(struct plumb_vcpu *vcpu);
 	/* Required. Guest TSC minus host TSC. */
 	u64 (*tsc_offset)(struct plumb_vcpu *vcpu);
 
@@ -313,6 +316,7 @@ int plumb_lapic_take(struct plumb_vcpu *vcpu);
 void plumb_lapic_inject(struct plumb_vcpu *vcpu);
 void plumb_vcpu_kick(struct plumb_vcpu *vcpu);
 int plumb_vcpu_halt(struct plumb_vcpu *vcpu);
+int plumb_lapic_init_sipi(struct plumb_vcpu *vcpu);
 
 /* mmu.c */
 int plumb_mmu_init(struct plumb_mmu *mmu);

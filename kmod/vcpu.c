@@ -148,6 +148,8 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 	for (;;) {
 		if (READ_ONCE(hdr->immediate_exit) || signal_pending(current))
 			return -EINTR;
+		if (plumb_lapic_init_sipi(vcpu))
+			return -EINTR;
 		if (vcpu->halted) {
 			/* HLT with IF=1: no CPU used until an interrupt. */
 			if (wait_event_interruptible(vcpu->wq,
@@ -304,6 +306,26 @@ static long plumb_vcpu_ioctl(struct file *filp, unsigned int cmd,
 	case PLUMB_SET_CPUID:
 		ret = vcpu_set_cpuid(vcpu, argp);
 		break;
+	case PLUMB_GET_MP_STATE: {
+		struct plumb_mp_state m = { .state = vcpu->mp_state };
+
+		ret = copy_to_user(argp, &m, sizeof(m)) ? -EFAULT : 0;
+		break;
+	}
+	case PLUMB_SET_MP_STATE: {
+		struct plumb_mp_state m;
+
+		ret = -EFAULT;
+		if (copy_from_user(&m, argp, sizeof(m)))
+			break;
+		ret = -EINVAL;
+		if (m.state > PLUMB_MP_WAIT_SIPI || m.padding ||
+		    memchr_inv(m.reserved, 0, sizeof(m.reserved)))
+			break;
+		vcpu->mp_state = m.state;
+		ret = 0;
+		break;
+	}
 	default:
 		ret = -ENOTTY;
 		break;

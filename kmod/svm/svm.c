@@ -683,6 +683,18 @@ static u64 svm_npt_leaf(phys_addr_t pa, bool writable)
 	return pa | _PAGE_PRESENT | _PAGE_USER | (writable ? _PAGE_RW : 0);
 }
 
+/* INIT: the reset state but for what INIT keeps (caches, MSRs we hold). */
+static void svm_vcpu_reset(struct plumb_vcpu *vcpu)
+{
+	struct vmcb_control *c = &to_svm(vcpu)->vmcb->control;
+
+	svm_reset(vcpu);
+	c->event_inj = 0;
+	c->int_ctl &= ~(V_IRQ | V_IGN_TPR | (0xfu << V_INTR_PRIO_SHIFT));
+	c->intercept_misc1 &= ~INTERCEPT_VINTR;
+	c->int_state = 0;
+}
+
 static bool svm_interrupt_allowed(struct plumb_vcpu *vcpu)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
@@ -760,5 +772,6 @@ const struct plumb_backend_ops plumb_svm_ops = {
 	.enable_irq_window	= svm_enable_irq_window,
 	.inject_interrupt	= svm_inject_interrupt,
 	.tsc_offset		= svm_tsc_offset,
+	.vcpu_reset		= svm_vcpu_reset,
 	.check_capability	= svm_check_capability,
 };

@@ -773,6 +773,48 @@ static int t_ipi(void)
 	return t_done();
 }
 
+/* ---- INIT and SIPI: an AP waits in the kernel until vCPU 0 starts it -- */
+
+static int t_sipi(void)
+{
+	struct plumb_mp_state mp = { .state = PLUMB_MP_WAIT_SIPI };
+	struct runner r0, r1;
+	struct vcpu v0, v1;
+	struct vm vm;
+
+	catch(SIGUSR1);
+	vm_create(&vm, 4 << 20);
+	vm_load(&vm, GUESTS "sipi-64.bin", GUEST_LOAD);
+	vcpu_create(&vm, &v0, 0);
+	vcpu_create(&vm, &v1, 1);
+	vcpu_set_mode(&v0, MODE_LONG64, GUEST_LOAD);
+	T_CHECK(ioctl(v1.fd, PLUMB_SET_MP_STATE, &mp) == 0, "vCPU 1 waits for SIPI");
+	mp.state = 7;
+	T_ERRNO(ioctl(v1.fd, PLUMB_SET_MP_STATE, &mp), EINVAL, "unknown MP state");
+	mp.state = 0;
+	mp.reserved[2] = 1;
+	T_ERRNO(ioctl(v1.fd, PLUMB_SET_MP_STATE, &mp), EINVAL, "reserved field");
+	T_CHECK(ioctl(v1.fd, PLUMB_GET_MP_STATE, &mp) == 0 &&
+		mp.state == PLUMB_MP_WAIT_SIPI, "GET_MP_STATE says so");
+	runner_start(&r1, &v1, -1);
+	msleep(200);
+	T_CHECK(atomic_load(&r1.reports) == 0 && !r1.error,
+		"vCPU 1's RUN sleeps in the kernel before the SIPI");
+	runner_start(&r0, &v0, -1);
+	T_CHECK(wait_last(&r0, 1, 30), "vCPU 0 sent INIT and SIPI");
+	T_CHECK(wait_last(&r1, 0xab, 30), "vCPU 1 started in real mode at 0000:2000");
+	runner_stop(&r0);
+	runner_stop(&r1);
+	T_CHECK(!r0.error && !r1.error, "no RUN error (%s, %s)", strerror(r0.error),
+		strerror(r1.error));
+	T_CHECK(ioctl(v1.fd, PLUMB_GET_MP_STATE, &mp) == 0 &&
+		mp.state == PLUMB_MP_RUNNABLE, "vCPU 1 is runnable now");
+	vcpu_destroy(&v0);
+	vcpu_destroy(&v1);
+	vm_destroy(&vm);
+	return t_done();
+}
+
 /* ---- another hypervisor owns the CPU ---------------------------------- */
 
 static int kvm_virt_at_load(void)
@@ -889,6 +931,8 @@ int main(int argc, char **argv)
 		return t_busy();
 	if (!strcmp(t, "ipi"))
 		return t_ipi();
-	fprintf(stderr, "usage: t_stress burst|signal|smp|slots|avx|hotplug|busy|ipi\n");
+	if (!strcmp(t, "sipi"))
+		return t_sipi();
+	fprintf(stderr, "usage: t_stress burst|signal|smp|slots|avx|hotplug|busy|ipi|sipi\n");
 	return 2;
 }

@@ -71,7 +71,8 @@ START_TEST(test_ioctl_blocks)
 		PLUMB_CREATE_VCPU, PLUMB_SET_POSTED_RANGE, PLUMB_SET_MSR_EXITS };
 	const unsigned long vcpu[] = { PLUMB_RUN, PLUMB_GET_REGS,
 		PLUMB_SET_REGS, PLUMB_GET_SREGS, PLUMB_SET_SREGS,
-		PLUMB_GET_MSRS, PLUMB_SET_MSRS, PLUMB_SET_CPUID };
+		PLUMB_GET_MSRS, PLUMB_SET_MSRS, PLUMB_SET_CPUID,
+		PLUMB_GET_MP_STATE, PLUMB_SET_MP_STATE };
 	size_t i;
 
 	for (i = 0; i < sizeof(sys) / sizeof(sys[0]); i++)
@@ -266,6 +267,9 @@ START_TEST(test_exit_layout)
 	PIN_OFF(struct plumb_exit_msr, is_write, 4);
 	PIN_OFF(struct plumb_exit_msr, error, 5);
 	PIN_OFF(struct plumb_exit_msr, data, 8);
+	PIN_SIZE(struct plumb_mp_state, 32);
+	PIN_OFF(struct plumb_mp_state, state, 0);
+	PIN_OFF(struct plumb_mp_state, reserved, 8);
 	PIN_SIZE(struct plumb_msr_exits, 32);
 	PIN_OFF(struct plumb_msr_exits, flags, 0);
 	PIN_OFF(struct plumb_msr_exits, reserved, 8);

@@ -80,6 +80,9 @@
 #define PLUMB_GET_MSRS			_IOWR(PLUMBIO, 0x85, struct plumb_msrs)
 #define PLUMB_SET_MSRS			_IOW(PLUMBIO, 0x86, struct plumb_msrs)
 #define PLUMB_SET_CPUID			_IOW(PLUMBIO, 0x87, struct plumb_cpuid)
+/* Runnable, or waiting in the kernel for INIT/SIPI (an AP before start-up). */
+#define PLUMB_GET_MP_STATE		_IOR(PLUMBIO, 0x88, struct plumb_mp_state)
+#define PLUMB_SET_MP_STATE		_IOW(PLUMBIO, 0x89, struct plumb_mp_state)
 
 /* ------------------------------------------------------------------ */
 /* Capabilities (PLUMB_CHECK_CAPABILITY)                              */
@@ -203,6 +206,16 @@ struct plumb_sregs {
 	__u64 apic_base;
 	__u64 flags;		/* must be 0 */
 	__u64 reserved[8];
+};
+
+/* PLUMB_GET/SET_MP_STATE */
+#define PLUMB_MP_RUNNABLE	0
+#define PLUMB_MP_WAIT_SIPI	1	/* RUN sleeps until a start-up IPI */
+
+struct plumb_mp_state {
+	__u32 state;		/* PLUMB_MP_* */
+	__u32 padding;
+	__u64 reserved[3];
 };
 
 struct plumb_msr_entry {
@@ -363,6 +376,7 @@ _Static_assert(sizeof(struct plumb_sregs) == 352, "plumb_sregs");
 _Static_assert(sizeof(struct plumb_msr_entry) == 16, "plumb_msr_entry");
 _Static_assert(sizeof(struct plumb_msrs) == 8, "plumb_msrs");
 _Static_assert(sizeof(struct plumb_msr_exits) == 32, "plumb_msr_exits");
+_Static_assert(sizeof(struct plumb_mp_state) == 32, "plumb_mp_state");
 _Static_assert(sizeof(struct plumb_exit_msr) == 48, "plumb_exit_msr");
 _Static_assert(sizeof(struct plumb_ring_header) == 192, "plumb_ring_header");
 _Static_assert(sizeof(struct plumb_exit) == 64, "plumb_exit");
