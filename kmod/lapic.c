@@ -65,7 +65,7 @@ static void lapic_effects(struct plumb_vcpu *vcpu,
 	if (fx->flags & PAPIC_FX_TIMER)
 		lapic_arm(l);
 	if (fx->flags & PAPIC_FX_EOI_LEVEL)
-		l->eoi_pending = true;	/* level EOIs: the IOAPIC issue */
+		set_bit(fx->eoi_vector, l->eoi_level);
 }
 
 static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
@@ -143,10 +143,9 @@ bool plumb_lapic_owns(struct plumb_vcpu *vcpu, u64 gpa)
 void plumb_lapic_deliver(struct plumb_vm *vm, struct plumb_vcpu *src,
 			 const struct plumb_apic_ipi *ipi)
 {
-	unsigned int i, n = READ_ONCE(vm->nr_vcpus);
-
 	/* vm->vcpus[] only grows, and entries live as long as the VM. */
-	smp_rmb();
+	unsigned int i, n = smp_load_acquire(&vm->nr_vcpus);
+
 	for (i = 0; i < n; i++) {
 		struct plumb_vcpu *t = vm->vcpus[i];
 		struct plumb_lapic *l = &t->lapic;
@@ -400,5 +399,42 @@ int plumb_lapic_init_sipi(struct plumb_vcpu *vcpu)
 	r.rip = 0;
 	plumb_ops->set_regs(vcpu, &r);
 	vcpu->mp_state = PLUMB_MP_RUNNABLE;
+	return 0;
+}
+
+/* SDM Vol. 3A 11.11.1-2: an MSI's address and data, as an IPI request. */
+int plumb_lapic_signal_msi(struct plumb_vm *vm, const struct plumb_msi *msi)
+{
+	struct plumb_apic_ipi ipi = {};
+
+	if (msi->flags || msi->reserved[0] || msi->reserved[1] ||
+	    (msi->address_lo & 0xfff00000) != 0xfee00000 ||
+	    (msi->address_hi & 0xff))
+		return -EINVAL;
+	ipi.dest = ((msi->address_lo >> 12) & 0xff) | (msi->address_hi & ~0xffu);
+	ipi.logical = msi->address_lo & (1u << 2);
+	ipi.vector = msi->data & 0xff;
+	ipi.mode = (msi->data >> 8) & 7;
+	ipi.level = true;
+	ipi.trigger_level = msi->data & (1u << 15);
+	if (ipi.mode == 3 || ipi.mode == 6)	/* reserved, STARTUP */
+		return -EINVAL;
+	plumb_lapic_deliver(vm, NULL, &ipi);
+	return 0;
+}
+
+/* A record for one level-triggered EOI not yet reported: 1 none, 0 made. */
+int plumb_lapic_report_eoi(struct plumb_vcpu *vcpu)
+{
+	struct plumb_exit *e;
+	unsigned int v;
+
+	v = find_first_bit(vcpu->lapic.eoi_level, 256);
+	if (v >= 256 || !plumb_ring_free(vcpu))
+		return 1;
+	clear_bit(v, vcpu->lapic.eoi_level);
+	e = plumb_ring_next(vcpu, PLUMB_EXIT_EOI);
+	e->eoi.vector = v;
+	plumb_ring_commit(vcpu, e, false);
 	return 0;
 }

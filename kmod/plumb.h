@@ -122,7 +122,8 @@ struct plumb_lapic {
 	struct hrtimer timer;
 	u64 tsc_deadline;		/* IA32_TSC_DEADLINE as written */
 	u64 deadline_ns;		/* ... in CLOCK_MONOTONIC, 0: none */
-	bool nmi_pending, init_pending, sipi_pending, eoi_pending;
+	bool nmi_pending, init_pending, sipi_pending;
+	unsigned long eoi_level[256 / BITS_PER_LONG];	/* level EOIs to report */
 	u8 sipi_vector;
 };
 
@@ -317,6 +318,8 @@ void plumb_lapic_inject(struct plumb_vcpu *vcpu);
 void plumb_vcpu_kick(struct plumb_vcpu *vcpu);
 int plumb_vcpu_halt(struct plumb_vcpu *vcpu);
 int plumb_lapic_init_sipi(struct plumb_vcpu *vcpu);
+int plumb_lapic_signal_msi(struct plumb_vm *vm, const struct plumb_msi *msi);
+int plumb_lapic_report_eoi(struct plumb_vcpu *vcpu);
 
 /* mmu.c */
 int plumb_mmu_init(struct plumb_mmu *mmu);

@@ -162,6 +162,8 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 		ret = plumb_ops->vcpu_run(vcpu);
 		if (ret <= 0)
 			return ret;
+		if (!plumb_lapic_report_eoi(vcpu))
+			return 0;
 	}
 }
 
@@ -428,7 +430,9 @@ int plumb_create_vcpu(struct plumb_vm *vm, unsigned long id)
 		goto err_unlock;
 	}
 	/* Published only once the fd exists; freed only with the VM. */
-	vm->vcpus[vm->nr_vcpus++] = vcpu;
+	vm->vcpus[vm->nr_vcpus] = vcpu;
+	/* Pairs with the acquire in plumb_lapic_deliver(). */
+	smp_store_release(&vm->nr_vcpus, vm->nr_vcpus + 1);
 	atomic_inc(&plumb_nr_vcpus);
 	mutex_unlock(&vm->lock);
 	return ret;

@@ -291,6 +291,13 @@ static long plumb_vm_ioctl(struct file *filp, unsigned int cmd,
 			return -EFAULT;
 		return vm_set_posted_range(vm, &p);
 	}
+	case PLUMB_SIGNAL_MSI: {
+		struct plumb_msi m;
+
+		if (copy_from_user(&m, argp, sizeof(m)))
+			return -EFAULT;
+		return plumb_lapic_signal_msi(vm, &m);
+	}
 	case PLUMB_SET_MSR_EXITS: {
 		struct plumb_msr_exits m;
 

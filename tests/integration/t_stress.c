@@ -351,6 +351,8 @@ struct runner {
 	atomic_uint last;	/* last value the guest reported */
 	atomic_uint reports;
 	atomic_uint mmio_reads;
+	atomic_uint eois;
+	atomic_uint eoi_vector;
 	uint64_t mmio_reply;
 	int cpu;		/* pin to this CPU first, or -1 */
 	int error;		/* errno of an unexpected RUN failure */
@@ -384,6 +386,9 @@ static void *runner_main(void *arg)
 		if (e->reason == PLUMB_EXIT_IO && e->io.port == 0x1238) {
 			atomic_store(&r->last, *(uint32_t *)e->io.data);
 			atomic_fetch_add(&r->reports, 1);
+		} else if (e->reason == PLUMB_EXIT_EOI) {
+			atomic_store(&r->eoi_vector, e->eoi.vector);
+			atomic_fetch_add(&r->eois, 1);
 		} else if (e->reason == PLUMB_EXIT_MMIO && !e->mmio.is_write) {
 			e->mmio.data = r->mmio_reply;
 			atomic_fetch_add(&r->mmio_reads, 1);
@@ -773,6 +778,65 @@ static int t_ipi(void)
 	return t_done();
 }
 
+/* ---- MSIs from userspace into a sleeping vCPU ------------------------ */
+
+static int msi(struct vm *vm, uint32_t addr, uint32_t data)
+{
+	struct plumb_msi m = { .address_lo = addr, .data = data };
+
+	return ioctl(vm->fd, PLUMB_SIGNAL_MSI, &m);
+}
+
+static int t_msi(void)
+{
+	const unsigned int n = 100;
+	volatile uint64_t *count, *ready;
+	struct plumb_msi bad = { .address_lo = 0xfee00000, .flags = 1 };
+	struct plumb_regs r;
+	struct runner run;
+	struct vcpu v;
+	struct vm vm;
+	unsigned int i;
+	double end;
+
+	catch(SIGUSR1);
+	setup(&vm, &v, 4 << 20, "ipi");
+	count = (volatile uint64_t *)(vm.mem + 0x3008);
+	ready = (volatile uint64_t *)(vm.mem + 0x3020);
+	ioctl(v.fd, PLUMB_GET_REGS, &r);
+	r.rbx = 1;		/* the receiver's part */
+	r.rcx = n + 1;
+	ioctl(v.fd, PLUMB_SET_REGS, &r);
+	T_ERRNO(ioctl(vm.fd, PLUMB_SIGNAL_MSI, &bad), EINVAL, "MSI with flags set");
+	T_ERRNO(msi(&vm, 0xfed00000, 0x41), EINVAL, "MSI outside 0xFEExxxxx");
+	T_ERRNO(msi(&vm, 0xfee00000, 0x641), EINVAL, "MSI with delivery mode STARTUP");
+	runner_start(&run, &v, -1);
+	end = now() + 30 * slow;
+	while (*ready != 1 && now() < end)
+		msleep(5);
+	for (i = 1; i <= n && now() < end; i++) {
+		if (msi(&vm, 0xfee00000, 0x41))
+			break;
+		while (*count < i && now() < end)
+			sched_yield();
+	}
+	T_CHECK(*count == n, "%u edge MSIs, each counted by the sleeping guest (%llu)",
+		n, (unsigned long long)*count);
+	T_CHECK(atomic_load(&run.eois) == 0, "no EOI record for edge interrupts");
+	T_CHECK(msi(&vm, 0xfee00000, 0x8041) == 0, "level-triggered MSI");
+	T_CHECK(wait_last(&run, n + 1, 30), "the guest took it");
+	end = now() + 10 * slow;
+	while (!atomic_load(&run.eois) && now() < end)
+		msleep(5);
+	T_CHECK(atomic_load(&run.eois) == 1 && atomic_load(&run.eoi_vector) == 0x41,
+		"its EOI came to userspace as an EOI record for vector 0x41");
+	runner_stop(&run);
+	T_CHECK(!run.error, "no RUN error (%s)", strerror(run.error));
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
 /* ---- INIT and SIPI: an AP waits in the kernel until vCPU 0 starts it -- */
 
 static int t_sipi(void)
@@ -933,6 +997,8 @@ int main(int argc, char **argv)
 		return t_ipi();
 	if (!strcmp(t, "sipi"))
 		return t_sipi();
-	fprintf(stderr, "usage: t_stress burst|signal|smp|slots|avx|hotplug|busy|ipi|sipi\n");
+	if (!strcmp(t, "msi"))
+		return t_msi();
+	fprintf(stderr, "usage: t_stress burst|signal|smp|slots|avx|hotplug|busy|ipi|sipi|msi\n");
 	return 2;
 }

@@ -45,6 +45,7 @@ START_TEST(test_vm_ioctls)
 	PIN_IOCTL(PLUMB_CREATE_VCPU, 0x41, _IOC_NONE, 0);
 	PIN_IOCTL(PLUMB_SET_POSTED_RANGE, 0x42, _IOC_WRITE, 40);
 	PIN_IOCTL(PLUMB_SET_MSR_EXITS, 0x43, _IOC_WRITE, 32);
+	PIN_IOCTL(PLUMB_SIGNAL_MSI, 0x44, _IOC_WRITE, 32);
 }
 END_TEST
 
@@ -68,7 +69,8 @@ START_TEST(test_ioctl_blocks)
 		PLUMB_CHECK_CAPABILITY, PLUMB_GET_SUPPORTED_CPUID,
 		PLUMB_CREATE_VM, PLUMB_GET_VCPU_MMAP_SIZE };
 	const unsigned long vm[] = { PLUMB_SET_MEMORY_REGION,
-		PLUMB_CREATE_VCPU, PLUMB_SET_POSTED_RANGE, PLUMB_SET_MSR_EXITS };
+		PLUMB_CREATE_VCPU, PLUMB_SET_POSTED_RANGE, PLUMB_SET_MSR_EXITS,
+		PLUMB_SIGNAL_MSI };
 	const unsigned long vcpu[] = { PLUMB_RUN, PLUMB_GET_REGS,
 		PLUMB_SET_REGS, PLUMB_GET_SREGS, PLUMB_SET_SREGS,
 		PLUMB_GET_MSRS, PLUMB_SET_MSRS, PLUMB_SET_CPUID,
@@ -267,6 +269,11 @@ START_TEST(test_exit_layout)
 	PIN_OFF(struct plumb_exit_msr, is_write, 4);
 	PIN_OFF(struct plumb_exit_msr, error, 5);
 	PIN_OFF(struct plumb_exit_msr, data, 8);
+	PIN_SIZE(struct plumb_msi, 32);
+	PIN_OFF(struct plumb_msi, address_lo, 0);
+	PIN_OFF(struct plumb_msi, address_hi, 4);
+	PIN_OFF(struct plumb_msi, data, 8);
+	PIN_SIZE(struct plumb_exit_eoi, 48);
 	PIN_SIZE(struct plumb_mp_state, 32);
 	PIN_OFF(struct plumb_mp_state, state, 0);
 	PIN_OFF(struct plumb_mp_state, reserved, 8);
@@ -304,6 +311,7 @@ START_TEST(test_capability_numbers)
 	ck_assert_uint_eq(PLUMB_CAP_VM_RUNS, 8);
 	ck_assert_uint_eq(PLUMB_CAP_MSR_EXITS, 9);
 	ck_assert_uint_eq(PLUMB_EXIT_MSR, 8);
+	ck_assert_uint_eq(PLUMB_EXIT_EOI, 9);
 	ck_assert_uint_eq(PLUMB_MSR_EXIT_UNKNOWN, 1);
 	ck_assert_uint_eq(PLUMB_BACKEND_VMX, 1);
 	ck_assert_uint_eq(PLUMB_BACKEND_SVM, 2);

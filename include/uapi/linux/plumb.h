@@ -65,6 +65,8 @@
 #define PLUMB_SET_POSTED_RANGE		_IOW(PLUMBIO, 0x42, struct plumb_posted_range)
 /* Which MSR accesses leave the guest as PLUMB_EXIT_MSR records. */
 #define PLUMB_SET_MSR_EXITS		_IOW(PLUMBIO, 0x43, struct plumb_msr_exits)
+/* An MSI (or an IOAPIC redirection entry, put the same way) to the APICs. */
+#define PLUMB_SIGNAL_MSI		_IOW(PLUMBIO, 0x44, struct plumb_msi)
 
 /* ------------------------------------------------------------------ */
 /* vCPU ioctls (vCPU fd): 0x80-0xbf                                   */
@@ -208,6 +210,21 @@ struct plumb_sregs {
 	__u64 reserved[8];
 };
 
+/*
+ * PLUMB_SIGNAL_MSI: an MSI as a device writes it (Intel SDM Vol. 3A
+ * 11.11): address 0xFEExxxxx with the destination APIC ID in bits 19:12
+ * (bits 31:8 of address_hi extend it for x2APIC) and the logical mode in
+ * bit 2; data with the vector in bits 7:0, the delivery mode in 10:8 and
+ * level triggering in bit 15. Returns 0; -EINVAL for a malformed message.
+ */
+struct plumb_msi {
+	__u32 address_lo;
+	__u32 address_hi;
+	__u32 data;
+	__u32 flags;		/* must be 0 */
+	__u64 reserved[2];
+};
+
 /* PLUMB_GET/SET_MP_STATE */
 #define PLUMB_MP_RUNNABLE	0
 #define PLUMB_MP_WAIT_SIPI	1	/* RUN sleeps until a start-up IPI */
@@ -281,6 +298,7 @@ struct plumb_ring_header {
 #define PLUMB_EXIT_FAIL_ENTRY		6
 #define PLUMB_EXIT_INTERNAL_ERROR	7
 #define PLUMB_EXIT_MSR			8	/* see PLUMB_SET_MSR_EXITS */
+#define PLUMB_EXIT_EOI			9	/* level-triggered vector EOIed */
 
 /* plumb_exit.flags */
 #define PLUMB_EXIT_F_REPLY	(1U << 0)	/* RUN waits for the reply in data */
@@ -338,6 +356,17 @@ struct plumb_exit_msr {
 	__u64 reserved[4];
 };
 
+/*
+ * The guest ended a level-triggered interrupt (its APIC's EOI): the
+ * userspace IOAPIC clears Remote IRR and re-sends the line if it is still
+ * asserted. No reply.
+ */
+struct plumb_exit_eoi {
+	__u8  vector;
+	__u8  padding[7];
+	__u64 reserved[5];
+};
+
 struct plumb_exit_hypercall {
 	__u64 nr;		/* RAX */
 	__u64 args[4];		/* RBX, RCX, RDX, RSI */
@@ -355,6 +384,7 @@ struct plumb_exit {
 		struct plumb_exit_internal internal;
 		struct plumb_exit_hypercall hypercall;
 		struct plumb_exit_msr msr;
+		struct plumb_exit_eoi eoi;
 		__u8 raw[48];
 	};
 };
@@ -377,6 +407,8 @@ _Static_assert(sizeof(struct plumb_msr_entry) == 16, "plumb_msr_entry");
 _Static_assert(sizeof(struct plumb_msrs) == 8, "plumb_msrs");
 _Static_assert(sizeof(struct plumb_msr_exits) == 32, "plumb_msr_exits");
 _Static_assert(sizeof(struct plumb_mp_state) == 32, "plumb_mp_state");
+_Static_assert(sizeof(struct plumb_msi) == 32, "plumb_msi");
+_Static_assert(sizeof(struct plumb_exit_eoi) == 48, "plumb_exit_eoi");
 _Static_assert(sizeof(struct plumb_exit_msr) == 48, "plumb_exit_msr");
 _Static_assert(sizeof(struct plumb_ring_header) == 192, "plumb_ring_header");
 _Static_assert(sizeof(struct plumb_exit) == 64, "plumb_exit");
