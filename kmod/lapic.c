@@ -294,6 +294,12 @@ int plumb_lapic_take(struct plumb_vcpu *vcpu)
 	return v;
 }
 
+bool plumb_lapic_wakes(struct plumb_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->lapic.nmi_pending) ||
+	       plumb_lapic_has_interrupt(vcpu);
+}
+
 bool plumb_lapic_has_interrupt(struct plumb_vcpu *vcpu)
 {
 	struct plumb_lapic *l = &vcpu->lapic;
@@ -312,9 +318,16 @@ bool plumb_lapic_has_interrupt(struct plumb_vcpu *vcpu)
  */
 void plumb_lapic_inject(struct plumb_vcpu *vcpu)
 {
+	struct plumb_lapic *l = &vcpu->lapic;
 	int v;
 
 	clear_bit(PLUMB_REQ_EVENT, &vcpu->requests);
+	/* An NMI goes first; until the guest's IRET the next one waits. */
+	if (READ_ONCE(l->nmi_pending) && plumb_ops->nmi_allowed(vcpu)) {
+		WRITE_ONCE(l->nmi_pending, false);
+		plumb_ops->inject_nmi(vcpu);
+		return;
+	}
 	if (!plumb_lapic_has_interrupt(vcpu))
 		return;
 	if (!plumb_ops->interrupt_allowed(vcpu)) {

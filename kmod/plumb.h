@@ -244,6 +244,9 @@ struct plumb_backend_ops {
 	bool (*interrupt_allowed)(struct plumb_vcpu *vcpu);
 	void (*enable_irq_window)(struct plumb_vcpu *vcpu);
 	void (*inject_interrupt)(struct plumb_vcpu *vcpu, u8 vector);
+	/* Required. NMIs: blocked from an injected NMI to the guest's IRET. */
+	bool (*nmi_allowed)(struct plumb_vcpu *vcpu);
+	void (*inject_nmi)(struct plumb_vcpu *vcpu);
 	/* Required. INIT: the architectural INIT state (SDM Vol. 3A 9.1.1). */
 	void (*vcpu_reset)(struct plumb_vcpu *vcpu);
 	/* Required. Guest TSC minus host TSC. */
@@ -313,6 +316,7 @@ int plumb_lapic_msr_set(struct plumb_vcpu *vcpu, u32 msr, u64 data);
 void plumb_lapic_deliver(struct plumb_vm *vm, struct plumb_vcpu *src,
 			 const struct plumb_apic_ipi *ipi);
 bool plumb_lapic_has_interrupt(struct plumb_vcpu *vcpu);
+bool plumb_lapic_wakes(struct plumb_vcpu *vcpu);
 int plumb_lapic_take(struct plumb_vcpu *vcpu);
 void plumb_lapic_inject(struct plumb_vcpu *vcpu);
 void plumb_vcpu_kick(struct plumb_vcpu *vcpu);

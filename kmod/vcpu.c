@@ -153,7 +153,7 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 		if (vcpu->halted) {
 			/* HLT with IF=1: no CPU used until an interrupt. */
 			if (wait_event_interruptible(vcpu->wq,
-					plumb_lapic_has_interrupt(vcpu)))
+					plumb_lapic_wakes(vcpu)))
 				return -EINTR;
 			vcpu->halted = false;
 		}

@@ -83,6 +83,16 @@ static int handle_hlt(struct plumb_vcpu *vcpu)
 	return plumb_vcpu_halt(vcpu);
 }
 
+/* The guest's IRET: NMIs can be injected again. */
+static int handle_iret(struct plumb_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	svm->nmi_masked = false;
+	svm->vmcb->control.intercept_misc1 &= ~INTERCEPT_IRET;
+	return 1;
+}
+
 /* The guest can take an interrupt now: drop the request, inject the real one. */
 static int handle_vintr(struct plumb_vcpu *vcpu)
 {
@@ -241,6 +251,7 @@ static const svm_exit_fn svm_exit_handlers[SVM_EXIT_MAX] = {
 	[SVM_EXIT_INVD]		= handle_invd,
 	[SVM_EXIT_HLT]		= handle_hlt,
 	[SVM_EXIT_VINTR]	= handle_vintr,
+	[SVM_EXIT_IRET]		= handle_iret,
 	[SVM_EXIT_INVLPGA]	= handle_ud,
 	[SVM_EXIT_IOIO]		= handle_ioio,
 	[SVM_EXIT_MSR]		= handle_msr,

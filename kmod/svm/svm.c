@@ -693,6 +693,8 @@ static void svm_vcpu_reset(struct plumb_vcpu *vcpu)
 	c->int_ctl &= ~(V_IRQ | V_IGN_TPR | (0xfu << V_INTR_PRIO_SHIFT));
 	c->intercept_misc1 &= ~INTERCEPT_VINTR;
 	c->int_state = 0;
+	c->intercept_misc1 &= ~INTERCEPT_IRET;
+	to_svm(vcpu)->nmi_masked = false;
 }
 
 static bool svm_interrupt_allowed(struct plumb_vcpu *vcpu)
@@ -716,6 +718,31 @@ static void svm_enable_irq_window(struct plumb_vcpu *vcpu)
 		return;		/* the exit after this injection comes anyway */
 	c->int_ctl |= V_IRQ | V_IGN_TPR | (0xfu << V_INTR_PRIO_SHIFT);
 	c->intercept_misc1 |= INTERCEPT_VINTR;
+}
+
+/*
+ * NMIs (APM 15.20): blocked from injection until the guest's IRET, which
+ * we intercept; the IRET intercept comes before the IRET completes, which
+ * only opens the window one instruction early (as on a real NMI arriving
+ * just then).
+ */
+static bool svm_nmi_allowed(struct plumb_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_control *c = &svm->vmcb->control;
+
+	return !svm->nmi_masked && !(c->int_state & SVM_INTERRUPT_SHADOW) &&
+	       !(c->event_inj & SVM_EVTINJ_VALID);
+}
+
+static void svm_inject_nmi(struct plumb_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	svm->vmcb->control.event_inj = 2 | SVM_EVTINJ_TYPE_NMI |
+				       SVM_EVTINJ_VALID;
+	svm->nmi_masked = true;
+	svm->vmcb->control.intercept_misc1 |= INTERCEPT_IRET;
 }
 
 static void svm_inject_interrupt(struct plumb_vcpu *vcpu, u8 vector)
@@ -771,6 +798,8 @@ const struct plumb_backend_ops plumb_svm_ops = {
 	.interrupt_allowed	= svm_interrupt_allowed,
 	.enable_irq_window	= svm_enable_irq_window,
 	.inject_interrupt	= svm_inject_interrupt,
+	.nmi_allowed		= svm_nmi_allowed,
+	.inject_nmi		= svm_inject_nmi,
 	.tsc_offset		= svm_tsc_offset,
 	.vcpu_reset		= svm_vcpu_reset,
 	.check_capability	= svm_check_capability,

@@ -56,6 +56,7 @@ struct svm_vcpu {
 	void *fpu;		/* guest XSAVE area */
 	/* the vCPU's view of an I/O exit in progress */
 	u8 io_size;
+	bool nmi_masked;	/* an NMI was injected; no other before IRET */
 };
 
 void plumb_svm_enter(u64 vmcb_pa, u64 *regs, u64 host_save_pa);

@@ -125,6 +125,7 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define INTERCEPT_INVLPGA	BIT(26)
 #define INTERCEPT_IOIO_PROT	BIT(27)
 #define INTERCEPT_MSR_PROT	BIT(28)
+#define INTERCEPT_IRET		BIT(20)
 #define INTERCEPT_SHUTDOWN	BIT(31)
 /* intercept_misc2 (offset 0x010) */
 #define INTERCEPT_VMRUN		BIT(0)
@@ -157,6 +158,7 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define SVM_EVTINJ_VALID	BIT(31)
 #define SVM_EVTINJ_VALID_ERR	BIT(11)
 #define SVM_EVTINJ_TYPE_INTR	(0 << 8)
+#define SVM_EVTINJ_TYPE_NMI	(2 << 8)
 #define SVM_EVTINJ_TYPE_EXEPT	(3 << 8)
 
 /* Exit codes (APM Vol. 2 Appendix C) */
@@ -166,6 +168,7 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define SVM_EXIT_NMI		0x061
 #define SVM_EXIT_SMI		0x062
 #define SVM_EXIT_INIT		0x063
+#define SVM_EXIT_IRET		0x074
 #define SVM_EXIT_CPUID		0x072
 #define SVM_EXIT_INVD		0x076
 #define SVM_EXIT_HLT		0x078

@@ -8,7 +8,11 @@
  *   4. a fixed self-IPI through the ICR: IPI count 1;
  *   5. TPR 0x50 holds back vector 0x41 (count stays 1), TPR 0 lets it in: 2;
  *   6. x2APIC: the ID from MSR 0x802, a self-IPI through MSR 0x83F: 3;
- *   7. the timer's current count went down (one-shot of 1 s, read twice).
+ *   7. the timer's current count went down (one-shot of 1 s, read twice);
+ *   8. a self-NMI through the x2APIC ICR: NMI count 1 (vector 2, no IF);
+ *   9. three more, each WRMSR an exit: each delivered, count 4;
+ *  10. an NMI whose handler sends itself another: the second waits for
+ *      the first's IRET (count seen inside: 5), then runs (count 6).
  * then CLI; HLT (the host sees HLT).
  */
 #include "guest.h"
@@ -17,6 +21,8 @@
 #define CNT_TIMER	0x3000
 #define CNT_IPI		0x3008
 #define X2APIC_ON	0x3010
+#define CNT_NMI		0x3018
+#define NMI_INSIDE	0x3028
 
 .macro report
 	mov	$PORT_VAL32, %dx
@@ -39,11 +45,13 @@ _start:
 	mov	$APIC, %ebp
 	gate	0x40, timer_handler
 	gate	0x41, ipi_handler
+	gate	2, nmi_handler
 	lgdt	gdtr
 	lidt	idtr
 	movq	$0, CNT_TIMER
 	movq	$0, CNT_IPI
 	movq	$0, X2APIC_ON
+	movq	$0, CNT_NMI
 
 	movl	$0x1ff, 0xf0(%rbp)		/* SVR: enabled, spurious 0xff */
 	mov	0x20(%rbp), %eax		/* 1. ID */
@@ -128,8 +136,52 @@ _start:
 	setb	%al
 	movzbl	%al, %eax			/* 7. 1 if it went down */
 	report
+
+	mov	$0x830, %ecx			/* ICR: self, NMI */
+	mov	$0x44400, %eax
+	xor	%edx, %edx
+	wrmsr
+	nop
+	mov	CNT_NMI, %eax			/* 8. */
+	report
+	mov	$0x44400, %eax
+	wrmsr
+	wrmsr
+	wrmsr
+	nop
+	nop
+	mov	CNT_NMI, %eax			/* 9. */
+	report
+	mov	$0x44400, %eax
+	wrmsr
+	nop
+	nop
+	mov	NMI_INSIDE, %eax		/* 10a. 5 */
+	report
+	mov	CNT_NMI, %eax			/* 10b. 6 */
+	report
 	cli
 	hlt
+
+nmi_handler:
+	incq	CNT_NMI
+	cmpq	$5, CNT_NMI
+	jne	1f
+	push	%rax
+	push	%rcx
+	push	%rdx
+	mov	$0x830, %ecx			/* another self-NMI, from inside */
+	mov	$0x44400, %eax
+	xor	%edx, %edx
+	wrmsr
+	nop
+	nop
+	mov	CNT_NMI, %rax
+	mov	%rax, NMI_INSIDE
+	pop	%rdx
+	pop	%rcx
+	pop	%rax
+1:	iretq
 
 eoi:
 	cmpq	$0, X2APIC_ON

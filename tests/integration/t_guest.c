@@ -793,9 +793,14 @@ static int t_apic(void)
 	T_CHECK(expect_out32(&v, 0x1238) == 0, "x2APIC ID (MSR 0x802) is 0");
 	T_CHECK(expect_out32(&v, 0x1238) == 3, "self-IPI through MSR 0x83f");
 	T_CHECK(expect_out32(&v, 0x1238) == 1, "the timer's current count goes down");
+	T_CHECK(expect_out32(&v, 0x1238) == 1, "a self-NMI ran the vector 2 handler");
+	T_CHECK(expect_out32(&v, 0x1238) == 4, "3 more NMIs, each delivered");
+	T_CHECK(expect_out32(&v, 0x1238) == 5,
+		"an NMI sent from inside the NMI handler waits for its IRET");
+	T_CHECK(expect_out32(&v, 0x1238) == 6, "and runs after it");
 	expect_reason(&v, PLUMB_EXIT_HLT);
 	T_CHECK(1, "HLT with IF=0 comes to userspace");
-	T_CHECK(v.runs == 10, "10 RUN returns: the 9 reports and the last HLT (%llu)",
+	T_CHECK(v.runs == 14, "14 RUN returns: the 13 reports and the last HLT (%llu)",
 		(unsigned long long)v.runs);
 	vcpu_destroy(&v);
 	vm_destroy(&vm);
