@@ -43,6 +43,12 @@ static void skip_insn(struct plumb_vcpu *vcpu, unsigned int len)
 		vmcb->save.rip = vmcb->control.next_rip;
 	else
 		vmcb->save.rip += len;
+	/*
+	 * The instruction is done: an STI or MOV SS shadow over it is over
+	 * (STI; HLT exits with the shadow set on Bochs, and injection would
+	 * wait forever for it).
+	 */
+	vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW;
 }
 
 static int handle_nothing(struct plumb_vcpu *vcpu)
