@@ -17,6 +17,8 @@
 /* Leaf 1 ECX / leaf 0x80000001 ECX bits (SDM Vol. 2A CPUID; APM Vol. 3 E.4) */
 #define CPUID_1_ECX_VMX		BIT(5)
 #define CPUID_1_ECX_SMX		BIT(6)
+#define CPUID_1_ECX_X2APIC	BIT(21)
+#define CPUID_1_ECX_TSC_DEADLINE	BIT(24)
 #define CPUID_1_ECX_HYPERVISOR	BIT(31)
 #define CPUID_81_ECX_SVM	BIT(2)
 
@@ -110,6 +112,8 @@ static void filter_entry(struct plumb_cpuid_entry *e)
 	case 0x1:
 		e->ecx &= ~(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX);
 		e->ecx |= CPUID_1_ECX_HYPERVISOR;
+		/* The in-kernel APIC has both, whatever the host has. */
+		e->ecx |= CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE;
 		break;
 	case 0x80000001:
 		e->ecx &= ~CPUID_81_ECX_SVM;
