@@ -155,6 +155,8 @@ static int t_cpuid(void)
 		e ? e->eax : 0);
 	e = find(c, 1, 0);
 	T_CHECK(e && (e->ecx & (1u << 31)), "leaf 1: hypervisor bit set");
+	T_CHECK(e && (e->ecx & (1u << 21)) && (e->ecx & (1u << 24)),
+		"leaf 1: x2APIC and TSC-deadline offered (the in-kernel APIC has both)");
 	T_CHECK(e && !(e->ecx & (1u << 5)), "leaf 1: VMX hidden");
 	e = find(c, 0x80000001, 0);
 	T_CHECK(e && !(e->ecx & (1u << 2)), "leaf 0x80000001: SVM hidden");
