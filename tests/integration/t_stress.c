@@ -760,6 +760,8 @@ static int t_ipi(void)
 		r.rbx = i;
 		r.rcx = n;
 		r.rsp = GUEST_STACK - i * 0x1000;	/* a stack each */
+		if (guest_if)		/* the sender spins (decisions.md) */
+			r.rflags |= 0x200;
 		ioctl(v->fd, PLUMB_SET_REGS, &r);
 	}
 	runner_start(&r1, &v1, -1);
