@@ -19,19 +19,7 @@
 #ifndef PLUMB_APIC_H
 #define PLUMB_APIC_H
 
-#ifdef __KERNEL__
-#include <linux/types.h>
-#include <linux/errno.h>
-#else
-#include <stdint.h>
-#include <stdbool.h>
-#include <errno.h>
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-typedef int64_t s64;
-#endif
+#include "pure.h"
 
 /* xAPIC register offsets in the 4 KiB page at the APIC base. */
 #define PAPIC_REG_ID		0x020

@@ -24,23 +24,7 @@
 #ifndef PLUMB_DECODE_H
 #define PLUMB_DECODE_H
 
-#ifdef __KERNEL__
-#include <linux/types.h>
-#include <linux/errno.h>
-#else
-#include <stdint.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <errno.h>
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-typedef int8_t s8;
-typedef int16_t s16;
-typedef int32_t s32;
-typedef int64_t s64;
-#endif
+#include "pure.h"
 
 /* SDM Vol. 2A 2.2.1: no instruction is longer than 15 bytes. */
 #define PLUMB_INSN_MAX_LEN	15

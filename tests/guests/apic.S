@@ -29,25 +29,13 @@
 	out	%eax, %dx
 .endm
 
-.macro gate vec, handler
-	lea	\handler(%rip), %rax
-	mov	%ax, idt + \vec * 16
-	shr	$16, %rax
-	mov	%ax, idt + \vec * 16 + 6
-	shr	$16, %rax
-	mov	%eax, idt + \vec * 16 + 8
-	movw	$0x08, idt + \vec * 16 + 2
-	movb	$0x8e, idt + \vec * 16 + 5
-.endm
-
 	.globl _start
 _start:
 	mov	$APIC, %ebp
-	gate	0x40, timer_handler
-	gate	0x41, ipi_handler
-	gate	2, nmi_handler
-	lgdt	gdtr
-	lidt	idtr
+	set_gate	0x40, timer_handler
+	set_gate	0x41, ipi_handler
+	set_gate	2, nmi_handler
+	load_tables
 	movq	$0, CNT_TIMER
 	movq	$0, CNT_IPI
 	movq	$0, X2APIC_ON
@@ -212,13 +200,4 @@ ipi_handler:
 	pop	%rax
 	iretq
 
-	.balign 8
-gdt:	.quad	0
-	.quad	0x00af9b000000ffff	/* 0x08: 64-bit code */
-	.quad	0x00cf93000000ffff	/* 0x10: data */
-gdtr:	.word	3 * 8 - 1
-	.quad	gdt
-	.balign 16
-idt:	.fill	0x42 * 16, 1, 0
-idtr:	.word	0x42 * 16 - 1
-	.quad	idt
+	tables	0x42

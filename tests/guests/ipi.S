@@ -16,16 +16,8 @@
 _start:
 	mov	$APIC, %ebp
 	mov	%rcx, %r8
-	lea	ipi_handler(%rip), %rax
-	mov	%ax, idt + 0x41 * 16
-	shr	$16, %rax
-	mov	%ax, idt + 0x41 * 16 + 6
-	shr	$16, %rax
-	mov	%eax, idt + 0x41 * 16 + 8
-	movw	$0x08, idt + 0x41 * 16 + 2
-	movb	$0x8e, idt + 0x41 * 16 + 5
-	lgdt	gdtr
-	lidt	idtr
+	set_gate 0x41, ipi_handler
+	load_tables
 	movl	$0x1ff, 0xf0(%rbp)		/* APIC on */
 	test	%rbx, %rbx
 	jnz	receiver
@@ -67,13 +59,4 @@ ipi_handler:
 	movl	$0, 0xb0(%rbp)			/* EOI */
 	iretq
 
-	.balign 8
-gdt:	.quad	0
-	.quad	0x00af9b000000ffff
-	.quad	0x00cf93000000ffff
-gdtr:	.word	3 * 8 - 1
-	.quad	gdt
-	.balign 16
-idt:	.fill	0x42 * 16, 1, 0
-idtr:	.word	0x42 * 16 - 1
-	.quad	idt
+	tables	0x42

@@ -26,17 +26,8 @@
 .endm
 	.globl _start
 _start:
-	/* The #GP gate: handler address split over the 16-byte gate. */
-	lea	gp_handler(%rip), %rax
-	mov	%ax, idt + 13 * 16
-	shr	$16, %rax
-	mov	%ax, idt + 13 * 16 + 6
-	shr	$16, %rax
-	mov	%eax, idt + 13 * 16 + 8
-	movw	$0x08, idt + 13 * 16 + 2	/* selector: our code segment */
-	movb	$0x8e, idt + 13 * 16 + 5	/* present 64-bit interrupt gate */
-	lgdt	gdtr
-	lidt	idtr
+	set_gate 13, gp_handler			/* #GP */
+	load_tables
 
 	rw	0xc0000081, 0x11223344, 0x00230010	/* STAR */
 	rw	0xc0000082, 0xfedcba98, 0xffffffff	/* LSTAR */
@@ -90,13 +81,4 @@ gp_handler:
 	mov	%r14, %rsp
 	jmp	*%r15
 
-	.balign 8
-gdt:	.quad	0
-	.quad	0x00af9b000000ffff	/* 0x08: 64-bit code */
-	.quad	0x00cf93000000ffff	/* 0x10: data */
-gdtr:	.word	3 * 8 - 1
-	.quad	gdt
-	.balign 16
-idt:	.fill	14 * 16, 1, 0
-idtr:	.word	14 * 16 - 1
-	.quad	idt
+	tables	14

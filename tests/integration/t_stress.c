@@ -81,8 +81,9 @@ static void setup(struct vm *vm, struct vcpu *v, size_t mem, const char *guest)
 	vcpu_set_mode(v, MODE_LONG64, GUEST_LOAD);
 }
 
-static void set_rsi_rdi_rcx(struct vcpu *v, uint64_t rsi, uint64_t rdi,
-			    uint64_t rcx)
+/* Registers the guests take their arguments in; @rip 0 keeps RIP. */
+static void set_args(struct vcpu *v, uint64_t rip, uint64_t rsi, uint64_t rdi,
+		     uint64_t rcx)
 {
 	struct plumb_regs r;
 
@@ -90,6 +91,8 @@ static void set_rsi_rdi_rcx(struct vcpu *v, uint64_t rsi, uint64_t rdi,
 		printf("FAIL: GET_REGS: %s\n", strerror(errno));
 		exit(1);
 	}
+	if (rip)
+		r.rip = rip;
 	r.rsi = rsi;
 	r.rdi = rdi;
 	r.rcx = rcx;
@@ -101,25 +104,19 @@ static void set_rsi_rdi_rcx(struct vcpu *v, uint64_t rsi, uint64_t rdi,
 	}
 }
 
+static void set_rsi_rdi_rcx(struct vcpu *v, uint64_t rsi, uint64_t rdi,
+			    uint64_t rcx)
+{
+	set_args(v, 0, rsi, rdi, rcx);
+}
+
 /*
  * Back to the guest's first instruction, registers only: vcpu_set_mode
  * would rewrite page tables that the VM's other vCPUs are using.
  */
 static void restart(struct vcpu *v, uint64_t rsi, uint64_t rcx)
 {
-	struct plumb_regs r;
-
-	if (ioctl(v->fd, PLUMB_GET_REGS, &r)) {
-		printf("FAIL: GET_REGS: %s\n", strerror(errno));
-		exit(1);
-	}
-	r.rip = GUEST_LOAD;
-	r.rsi = rsi;
-	r.rcx = rcx;
-	if (ioctl(v->fd, PLUMB_SET_REGS, &r)) {
-		printf("FAIL: SET_REGS: %s\n", strerror(errno));
-		exit(1);
-	}
+	set_args(v, GUEST_LOAD, rsi, 0, rcx);
 }
 
 static uint64_t counter(struct vm *vm)
