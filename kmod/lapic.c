@@ -451,3 +451,20 @@ int plumb_lapic_report_eoi(struct plumb_vcpu *vcpu)
 	plumb_ring_commit(vcpu, e, false);
 	return 0;
 }
+
+/* CR8 is TPR[7:4] (SDM Vol. 3A 11.8.6): the backends' V_TPR/CR8 mirror it. */
+u8 plumb_lapic_get_cr8(struct plumb_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->lapic.m.regs[PAPIC_REG_TPR >> 4]) >> 4;
+}
+
+void plumb_lapic_set_cr8(struct plumb_vcpu *vcpu, u8 cr8)
+{
+	struct plumb_lapic *l = &vcpu->lapic;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&l->lock, flags);
+	l->m.regs[PAPIC_REG_TPR >> 4] = (cr8 & 0xf) << 4;
+	raw_spin_unlock_irqrestore(&l->lock, flags);
+	set_bit(PLUMB_REQ_EVENT, &vcpu->requests);
+}

@@ -322,6 +322,8 @@ void plumb_lapic_inject(struct plumb_vcpu *vcpu);
 void plumb_vcpu_kick(struct plumb_vcpu *vcpu);
 int plumb_vcpu_halt(struct plumb_vcpu *vcpu);
 int plumb_lapic_init_sipi(struct plumb_vcpu *vcpu);
+u8 plumb_lapic_get_cr8(struct plumb_vcpu *vcpu);
+void plumb_lapic_set_cr8(struct plumb_vcpu *vcpu, u8 cr8);
 int plumb_lapic_signal_msi(struct plumb_vm *vm, const struct plumb_msi *msi);
 int plumb_lapic_report_eoi(struct plumb_vcpu *vcpu);
 

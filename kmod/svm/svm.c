@@ -385,7 +385,7 @@ static void svm_get_sregs(struct plumb_vcpu *vcpu, struct plumb_sregs *s)
 	s->cr2 = save->cr2;
 	s->cr3 = save->cr3;
 	s->cr4 = save->cr4;
-	s->cr8 = vmcb->control.int_ctl & 0xf;	/* V_TPR */
+	s->cr8 = plumb_lapic_get_cr8(vcpu);
 	s->efer = save->efer & ~EFER_SVME;
 	s->apic_base = plumb_lapic_get_base(vcpu);
 }
@@ -423,7 +423,7 @@ static int svm_set_sregs(struct plumb_vcpu *vcpu, const struct plumb_sregs *s)
 	save->cr2 = s->cr2;
 	save->cr3 = s->cr3;
 	save->cr4 = s->cr4;
-	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~0xfU) | s->cr8;
+	plumb_lapic_set_cr8(vcpu, s->cr8);
 	save->efer = s->efer | EFER_SVME;
 	/* CPL is SS.DPL in protected mode, 0 in real mode (APM 15.5.1). */
 	save->cpl = (s->cr0 & X86_CR0_PE) ? s->ss.dpl & 3 : 0;
@@ -601,6 +601,7 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
 	struct svm_cpu *sd;
+	u8 cr8;
 	int gen;
 
 	/* Guest FPU state goes in the registers; the host's is saved. */
@@ -638,6 +639,10 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	if (svm->xcr0 != host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, svm->xcr0);
 
+	/* CR8 is the APIC's TPR: V_TPR follows it in and out (no exit). */
+	cr8 = plumb_lapic_get_cr8(vcpu);
+	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~0xfU) | cr8;
+
 	/* RDTSCP and RDPID are not intercepted: they read the guest's value. */
 	if (has_tsc_aux && vcpu->tsc_aux != sd->host_tsc_aux)
 		wrmsrl(MSR_TSC_AUX, vcpu->tsc_aux);
@@ -669,6 +674,8 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	local_irq_enable();
 	kernel_fpu_end();
 
+	if ((vmcb->control.int_ctl & 0xf) != cr8)
+		plumb_lapic_set_cr8(vcpu, vmcb->control.int_ctl & 0xf);
 	vcpu->nr_exits++;
 	return svm_handle_exit(vcpu);
 }

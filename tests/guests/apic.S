@@ -2,7 +2,8 @@
  * apic (64-bit): the in-kernel local APIC seen from a guest. With its own
  * GDT and IDT (vector 0x40: timer, 0x41: IPI; both count at 0x3000/0x3008
  * and EOI) it reports on PORT_VAL32:
- *   1. the xAPIC ID;
+ *   1. the xAPIC ID; CR8 and the TPR are one register: CR8 = 5 reads
+ *      back as TPR 0x50, TPR 0x30 as CR8 3 (reported as 0x53);
  *   2. one-shot timer of 1 ms, waited for with STI; HLT: count 1;
  *   3. periodic timer of 10 ms, 10 HLTs: count 11, then masked;
  *   4. a fixed self-IPI through the ICR: IPI count 1;
@@ -44,6 +45,14 @@ _start:
 	movl	$0x1ff, 0xf0(%rbp)		/* SVR: enabled, spurious 0xff */
 	mov	0x20(%rbp), %eax		/* 1. ID */
 	report
+	mov	$5, %eax
+	mov	%rax, %cr8
+	mov	0x80(%rbp), %ebx		/* TPR */
+	movl	$0x30, 0x80(%rbp)
+	mov	%cr8, %rax
+	or	%ebx, %eax			/* 1b. 0x50 | 3 */
+	report
+	movl	$0, 0x80(%rbp)
 
 	movl	$0xb, 0x3e0(%rbp)		/* divide by 1 */
 	movl	$0x40, 0x320(%rbp)		/* one-shot, vector 0x40 */

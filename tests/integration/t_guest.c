@@ -777,6 +777,8 @@ static int t_apic(void)
 	wall = now();
 	cpu = cpu_seconds();
 	T_CHECK(expect_out32(&v, 0x1238) == 0, "xAPIC ID of vCPU 0 is 0");
+	T_CHECK(expect_out32(&v, 0x1238) == 0x53,
+		"CR8 5 reads as TPR 0x50, TPR 0x30 as CR8 3");
 	T_CHECK(expect_out32(&v, 0x1238) == 1, "one-shot timer woke STI;HLT once");
 	T_CHECK(expect_out32(&v, 0x1238) == 11,
 		"periodic timer: 10 more interrupts, each ending a HLT");
@@ -800,7 +802,7 @@ static int t_apic(void)
 	T_CHECK(expect_out32(&v, 0x1238) == 6, "and runs after it");
 	expect_reason(&v, PLUMB_EXIT_HLT);
 	T_CHECK(1, "HLT with IF=0 comes to userspace");
-	T_CHECK(v.runs == 14, "14 RUN returns: the 13 reports and the last HLT (%llu)",
+	T_CHECK(v.runs == 15, "15 RUN returns: the 14 reports and the last HLT (%llu)",
 		(unsigned long long)v.runs);
 	vcpu_destroy(&v);
 	vm_destroy(&vm);
