@@ -13,6 +13,7 @@
 #include <linux/module.h>
 #include <linux/fs.h>
 #include <linux/slab.h>
+#include <asm/tsc.h>
 
 #include "plumb.h"
 
@@ -33,6 +34,9 @@ long plumb_capability(unsigned long cap)
 		return PLUMB_MAX_CPUID_ENTRIES;
 	case PLUMB_CAP_MAX_MSR_ENTRIES:
 		return PLUMB_MAX_MSR_ENTRIES;
+	case PLUMB_CAP_TSC_KHZ:
+		/* For userspace's CPUID leaves: the guest need not calibrate. */
+		return tsc_khz;
 	default:
 		/* Unknown capabilities are absent, never an error (as KVM). */
 		return plumb_ops->check_capability ?

@@ -310,6 +310,7 @@ START_TEST(test_capability_numbers)
 	ck_assert_uint_eq(PLUMB_CAP_MAX_MSR_ENTRIES, 7);
 	ck_assert_uint_eq(PLUMB_CAP_VM_RUNS, 8);
 	ck_assert_uint_eq(PLUMB_CAP_MSR_EXITS, 9);
+	ck_assert_uint_eq(PLUMB_CAP_TSC_KHZ, 10);
 	ck_assert_uint_eq(PLUMB_EXIT_MSR, 8);
 	ck_assert_uint_eq(PLUMB_EXIT_EOI, 9);
 	ck_assert_uint_eq(PLUMB_MSR_EXIT_UNKNOWN, 1);

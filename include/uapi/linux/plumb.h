@@ -100,6 +100,7 @@
 #define PLUMB_CAP_MAX_MSR_ENTRIES	7	/* entries in struct plumb_msrs */
 #define PLUMB_CAP_VM_RUNS		8	/* 1 when guests can run (backend done) */
 #define PLUMB_CAP_MSR_EXITS		9	/* PLUMB_SET_MSR_EXITS flags supported */
+#define PLUMB_CAP_TSC_KHZ		10	/* the guest's TSC rate (the host's), kHz */
 
 #define PLUMB_BACKEND_VMX		1
 #define PLUMB_BACKEND_SVM		2
