@@ -131,6 +131,8 @@ struct plumb_vcpu {
 	u32 nr_cpuid;
 
 	u64 regs[16];			/* guest GPRs but RSP (the backend's) */
+	void *fpu;			/* guest XSAVE area (fpu.c) */
+	u64 xcr0;			/* guest XCR0 */
 
 	/* MSRs that are plain storage on both vendors (msr.c) */
 	u64 apic_base;
@@ -248,6 +250,8 @@ void plumb_cpuid_lookup(struct plumb_vcpu *vcpu, u32 fn, u32 idx, u32 *eax,
 int plumb_msr_get(struct plumb_vcpu *vcpu, u32 index, u64 *data);
 int plumb_msr_set(struct plumb_vcpu *vcpu, u32 index, u64 data);
 void plumb_msr_reset(struct plumb_vcpu *vcpu);
+bool plumb_pat_valid(u64 pat);
+bool plumb_is_canonical(u64 v);
 
 /* mmu.c */
 int plumb_mmu_init(struct plumb_mmu *mmu);
@@ -267,6 +271,14 @@ int plumb_emulate_string_io(struct plumb_vcpu *vcpu, u16 port, u8 size,
 			    u64 next_rip);
 int plumb_emulate_complete(struct plumb_vcpu *vcpu,
 			   const struct plumb_exit *reply);
+
+/* fpu.c: guest FPU/XSAVE state, shared by the backends */
+int plumb_fpu_probe(void);
+int plumb_fpu_alloc(struct plumb_vcpu *vcpu);
+void plumb_fpu_free(struct plumb_vcpu *vcpu);
+void plumb_fpu_load_guest(struct plumb_vcpu *vcpu);
+void plumb_fpu_save_guest(struct plumb_vcpu *vcpu);
+int plumb_set_xcr(struct plumb_vcpu *vcpu, u32 index, u64 value);
 
 /* hw.c: VMX/SVM on every online CPU while a VM exists */
 int plumb_hw_get(void);

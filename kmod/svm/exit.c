@@ -142,14 +142,10 @@ static int handle_xsetbv(struct plumb_vcpu *vcpu)
 	u64 v = (svm->vmcb->save.rax & 0xffffffff) |
 		(vcpu->regs[PLUMB_RDX] << 32);
 
-	/* SDM Vol. 2C XSETBV: only XCR0; x87 always; AVX needs SSE. */
-	if (vcpu->regs[PLUMB_RCX] & 0xffffffff || !(v & XFEATURE_MASK_FP) ||
-	    (v & ~guest_xcr0_mask) ||
-	    ((v & XFEATURE_MASK_YMM) && !(v & XFEATURE_MASK_SSE))) {
+	if (plumb_set_xcr(vcpu, vcpu->regs[PLUMB_RCX], v)) {
 		svm_inject_exception(vcpu, GP_VECTOR, true, 0);
 		return 1;
 	}
-	svm->xcr0 = v;
 	skip_insn(vcpu, 3);
 	return 1;
 }
