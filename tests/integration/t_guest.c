@@ -4,7 +4,9 @@
  * and the exits it must produce, asserted one by one (KVM selftests style).
  * Usage: t_guest SUBTEST   (see main)
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -606,6 +608,84 @@ static int t_rep(void)
 	return t_done();
 }
 
+/*
+ * Invalid guest state: a 64-bit code segment with both L and D set, which
+ * VM entry (VMX: invalid guest state) and VMRUN (SVM: VMEXIT_INVALID)
+ * refuse. The record says so, the vCPU survives, and once userspace fixes
+ * the state the guest runs.
+ */
+static int t_badstate(const char *backend)
+{
+	struct plumb_sregs s;
+	struct plumb_exit *e;
+	struct vm vm;
+	struct vcpu v;
+
+	setup(&vm, &v, "hello", 64);
+	T_CHECK(ioctl(v.fd, PLUMB_GET_SREGS, &s) == 0, "GET_SREGS");
+	s.cs.db = 1;
+	T_CHECK(ioctl(v.fd, PLUMB_SET_SREGS, &s) == 0, "SET_SREGS with CS.L=CS.D=1");
+	e = vcpu_next(&v);
+	T_CHECK(e->reason == PLUMB_EXIT_FAIL_ENTRY, "entry failure record (%s, %#llx)",
+		exit_name(e->reason),
+		(unsigned long long)e->fail_entry.hardware_reason);
+	if (!strcmp(backend, "vmx"))
+		T_CHECK((uint32_t)e->fail_entry.hardware_reason == 0x80000021,
+			"VMX: exit reason 33 with bit 31, invalid guest state (%s)",
+			fail_entry_name(backend, e->fail_entry.hardware_reason));
+	vcpu_consume(&v);
+	s.cs.db = 0;
+	T_CHECK(ioctl(v.fd, PLUMB_SET_SREGS, &s) == 0, "SET_SREGS fixed");
+	expect_out(&v, 0x3f8, 1, 'h');
+	T_CHECK(1, "the fixed vCPU runs");
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
+/*
+ * Two vCPUs of one VM, run alternately from one thread that moves to
+ * another host CPU before every RUN: each VMCS/VMCB is cleared where it
+ * was and loaded where the thread is now, many times over.
+ */
+static int t_migrate(void)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	const char *msg = "hello\n";
+	struct vm vm;
+	struct vcpu v[2];
+	struct plumb_regs r;
+	int i, moves = 0;
+
+	setup(&vm, &v[0], "hello", 64);
+	vcpu_create(&vm, &v[1], 1);
+	vcpu_set_mode(&v[1], 64, GUEST_LOAD);
+	ioctl(v[1].fd, PLUMB_GET_REGS, &r);
+	r.rsp = GUEST_STACK - 0x800;
+	ioctl(v[1].fd, PLUMB_SET_REGS, &r);
+	for (i = 0; i < 12; i++) {
+		struct vcpu *w = &v[i & 1];
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET((i / 2) % (ncpu > 0 ? ncpu : 1), &set);
+		if (!sched_setaffinity(0, sizeof(set), &set))
+			moves++;
+		expect_out(w, 0x3f8, 1, (uint8_t)msg[i / 2]);
+	}
+	T_CHECK(1, "2 vCPUs wrote \"hello\\n\" alternately on %ld host CPU(s), %d pinnings",
+		ncpu, moves);
+	for (i = 0; i < 2; i++) {
+		expect_in(&v[i], 0x1234, 1, 0x41);
+		expect_out(&v[i], 0x1235, 1, 0x42);
+	}
+	T_CHECK(1, "both finish their IN/OUT");
+	vcpu_destroy(&v[1]);
+	vcpu_destroy(&v[0]);
+	vm_destroy(&vm);
+	return t_done();
+}
+
 int main(int argc, char **argv)
 {
 	const char *t = argc > 1 ? argv[1] : "";
@@ -641,6 +721,10 @@ int main(int argc, char **argv)
 		return t_mmio();
 	if (!strcmp(t, "rep"))
 		return t_rep();
-	fprintf(stderr, "usage: t_guest hello16|hello32|hello64|cpuid|msr|triple|loop|memsum|posted|badinput|foreign|close_order|unmap|mmio|rep\n");
+	if (!strcmp(t, "badstate"))
+		return t_badstate(argc > 2 ? argv[2] : "");
+	if (!strcmp(t, "migrate"))
+		return t_migrate();
+	fprintf(stderr, "usage: t_guest hello16|hello32|hello64|cpuid|msr|triple|loop|memsum|posted|badinput|foreign|close_order|unmap|mmio|rep|badstate BACKEND|migrate\n");
 	return 2;
 }
