@@ -48,7 +48,7 @@ bochs)
 	[ "$backend" = svm ] && skip=triple
 	skip=${PLUMB_BOCHS_SKIP-$skip}
 	tests/harness/boot-bochs.sh --cpu "$cpu" --cpus "$smp" --kernel "$kernel" \
-		--initrd "$initrd" --append "$append ptest_slow=2 ptest_skip=$skip" \
+		--initrd "$initrd" --append "$append idle=halt ptest_slow=2 ptest_skip=$skip" \
 		--serial "$serial" --timeout 1500 --workdir "$out/bochs" \
 		> "$out/emulator.log" 2>&1
 	erc=$?
