@@ -28,6 +28,17 @@ cp "$(command -v kmod)" "$root/usr/local/sbin/kmod"
 for t in insmod rmmod lsmod modinfo modprobe; do
 	ln -s kmod "$root/usr/local/sbin/$t"
 done
+# Debian's KVM for this kernel, for the coexistence test (kvm_busy.sh).
+kmods=build/kernels/$kver/lib/modules/$kver/kernel
+mkdir -p "$root/kvm"
+for m in virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-intel \
+	 arch/x86/kvm/kvm-amd; do
+	if [ -f "$kmods/$m.ko" ]; then
+		cp "$kmods/$m.ko" "$root/kvm/"
+	elif [ -f "$kmods/$m.ko.xz" ]; then
+		xz -dc "$kmods/$m.ko.xz" > "$root/kvm/$(basename "$m").ko"
+	fi
+done
 mkdir -p "$root/tests/guests"
 cp tests/guests/*.bin "$root/tests/guests/"
 bins=(user/plumb "$(command -v kmod)")

@@ -686,6 +686,26 @@ static int t_migrate(void)
 	return t_done();
 }
 
+/* CREATE_VM once: prints "created" or the errno name; exit 0 either way. */
+static int t_createvm(void)
+{
+	int sys = open("/dev/plumb", O_RDWR | O_CLOEXEC), vm;
+
+	if (sys < 0) {
+		printf("FAIL: open /dev/plumb: %s\n", strerror(errno));
+		return 1;
+	}
+	vm = ioctl(sys, PLUMB_CREATE_VM, 0);
+	if (vm >= 0)
+		printf("created\n");
+	else
+		printf("%s\n", errno == EBUSY ? "EBUSY" : strerror(errno));
+	if (vm >= 0)
+		close(vm);
+	close(sys);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *t = argc > 1 ? argv[1] : "";
@@ -725,6 +745,8 @@ int main(int argc, char **argv)
 		return t_badstate(argc > 2 ? argv[2] : "");
 	if (!strcmp(t, "migrate"))
 		return t_migrate();
-	fprintf(stderr, "usage: t_guest hello16|hello32|hello64|cpuid|msr|triple|loop|memsum|posted|badinput|foreign|close_order|unmap|mmio|rep|badstate BACKEND|migrate\n");
+	if (!strcmp(t, "createvm"))
+		return t_createvm();
+	fprintf(stderr, "usage: t_guest hello16|hello32|hello64|cpuid|msr|triple|loop|memsum|posted|badinput|foreign|close_order|unmap|mmio|rep|badstate BACKEND|migrate|createvm\n");
 	return 2;
 }
