@@ -242,6 +242,10 @@ int plumb_ring_commit_write(struct plumb_vcpu *vcpu, struct plumb_exit *e,
 int plumb_exit_internal(struct plumb_vcpu *vcpu, u32 suberror, u32 ndata,
 			const u64 *data);
 u32 plumb_ring_free(struct plumb_vcpu *vcpu);
+u64 plumb_io_in_rax(u64 rax, const struct plumb_exit *reply, u8 size);
+int plumb_exit_hlt(struct plumb_vcpu *vcpu);
+int plumb_exit_shutdown(struct plumb_vcpu *vcpu);
+int plumb_exit_hypercall(struct plumb_vcpu *vcpu, u64 rax);
 bool plumb_posted(struct plumb_vm *vm, bool pio, u64 addr, u32 len);
 void plumb_cpuid_lookup(struct plumb_vcpu *vcpu, u32 fn, u32 idx, u32 *eax,
 			u32 *ebx, u32 *ecx, u32 *edx);

@@ -128,11 +128,7 @@ static int handle_exception_nmi(struct plumb_vcpu *vcpu)
 
 static int handle_triple_fault(struct plumb_vcpu *vcpu)
 {
-	struct plumb_exit *e = plumb_ring_next(vcpu, PLUMB_EXIT_SHUTDOWN);
-
-	vcpu->dead = true;
-	plumb_ring_commit(vcpu, e, false);
-	return 0;
+	return plumb_exit_shutdown(vcpu);
 }
 
 static int handle_interrupt_window(struct plumb_vcpu *vcpu)
@@ -157,11 +153,8 @@ static int handle_cpuid(struct plumb_vcpu *vcpu)
 
 static int handle_hlt(struct plumb_vcpu *vcpu)
 {
-	struct plumb_exit *e = plumb_ring_next(vcpu, PLUMB_EXIT_HLT);
-
 	skip_insn(vcpu);
-	plumb_ring_commit(vcpu, e, false);
-	return 0;
+	return plumb_exit_hlt(vcpu);
 }
 
 static int handle_invd(struct plumb_vcpu *vcpu)
@@ -172,17 +165,8 @@ static int handle_invd(struct plumb_vcpu *vcpu)
 
 static int handle_vmcall(struct plumb_vcpu *vcpu)
 {
-	struct plumb_exit *e = plumb_ring_next(vcpu, PLUMB_EXIT_HYPERCALL);
-	const u64 *r = vcpu->regs;
-
-	e->hypercall.nr = r[PLUMB_RAX];
-	e->hypercall.args[0] = r[PLUMB_RBX];
-	e->hypercall.args[1] = r[PLUMB_RCX];
-	e->hypercall.args[2] = r[PLUMB_RDX];
-	e->hypercall.args[3] = r[PLUMB_RSI];
 	skip_insn(vcpu);
-	plumb_ring_commit(vcpu, e, true);
-	return 0;
+	return plumb_exit_hypercall(vcpu, vcpu->regs[PLUMB_RAX]);
 }
 
 /* MOV to CR0 (SDM Vol. 3A 2.5, Vol. 2B MOV): 0, or 1 for #GP. */
@@ -490,20 +474,11 @@ int vmx_handle_exit(struct plumb_vcpu *vcpu, int entry_ret, u32 insn_error)
 /* Userspace replied to the record we wait for: finish the instruction. */
 int vmx_complete(struct plumb_vcpu *vcpu, const struct plumb_exit *reply)
 {
-	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 *rax = &vcpu->regs[PLUMB_RAX];
-	u64 val = 0;
 
 	switch (reply->reason) {	/* the kernel's copy, see vcpu_run() */
 	case PLUMB_EXIT_IO:
-		/* Our own size, not the record's: it may have been scribbled. */
-		memcpy(&val, reply->io.data, vmx->io_size);
-		if (vmx->io_size == 4)
-			*rax = val;	/* 32-bit results zero-extend */
-		else if (vmx->io_size == 2)
-			*rax = (*rax & ~0xffffULL) | val;
-		else
-			*rax = (*rax & ~0xffULL) | val;
+		*rax = plumb_io_in_rax(*rax, reply, to_vmx(vcpu)->io_size);
 		return 0;
 	case PLUMB_EXIT_HYPERCALL:
 		*rax = reply->hypercall.ret;
