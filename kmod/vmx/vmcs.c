@@ -330,6 +330,9 @@ void vmx_vmcs_setup(struct vmx_vcpu *vmx)
 	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	vmcs_write(GUEST_ACTIVITY_STATE, 0);
+	/* Not saved on exit (no such exit control): every entry starts anew. */
+	if (vmx_conf.pin & PIN_BASED_VMX_PREEMPTION_TIMER)
+		vmcs_write(VMX_PREEMPTION_TIMER_VALUE, vmx_conf.preemption_slice);
 
 	/* Host state that is the same on every CPU (SDM Vol. 3C 26.2.2-3). */
 	vmcs_write(HOST_CR0, read_cr0());

@@ -19,6 +19,7 @@
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/special_insns.h>
+#include <asm/tsc.h>
 
 #include "../plumb.h"
 #include "vmx.h"
@@ -153,7 +154,8 @@ static int vmx_probe(struct plumb_features *feat)
 	missing = vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 			     MSR_IA32_VMX_PINBASED_CTLS,
 			     PIN_BASED_EXT_INTR_EXITING | PIN_BASED_NMI_EXITING,
-			     0, &c->pin);
+			     c->preemption_timer ?
+			     PIN_BASED_VMX_PREEMPTION_TIMER : 0, &c->pin);
 	missing |= vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 			      MSR_IA32_VMX_PROCBASED_CTLS,
 			      CPU_BASED_HLT_EXITING | CPU_BASED_CR8_LOAD_EXITING |
@@ -191,6 +193,12 @@ static int vmx_probe(struct plumb_features *feat)
 		pr_err("refusing to load: VMCS size %llu exceeds a page\n",
 		       VMXB_VMCS_SIZE(c->basic));
 		return -ENODEV;
+	}
+	if (c->pin & PIN_BASED_VMX_PREEMPTION_TIMER) {
+		/* It counts TSC >> IA32_VMX_MISC[4:0] (SDM Vol. 3C 26.5.1). */
+		rdmsrl(MSR_IA32_VMX_MISC, v);
+		v = ((u64)tsc_khz * VMX_SLICE_MS) >> (v & 0x1f);
+		c->preemption_slice = clamp_val(v, 1, U32_MAX);
 	}
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, c->cr0_fixed0);
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, c->cr0_fixed1);

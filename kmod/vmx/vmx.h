@@ -148,6 +148,7 @@ enum vmcs_field {
 	GUEST_INTERRUPTIBILITY_INFO	= 0x00004824,
 	GUEST_ACTIVITY_STATE		= 0x00004826,
 	GUEST_SYSENTER_CS		= 0x0000482a,
+	VMX_PREEMPTION_TIMER_VALUE	= 0x0000482e,
 	HOST_IA32_SYSENTER_CS		= 0x00004c00,
 	CR0_GUEST_HOST_MASK		= 0x00006000,
 	CR4_GUEST_HOST_MASK		= 0x00006002,
@@ -180,6 +181,14 @@ enum vmcs_field {
 	HOST_RSP			= 0x00006c14,
 	HOST_RIP			= 0x00006c16,
 };
+
+/*
+ * The longest a guest runs without an exit when the preemption timer is
+ * there: a backstop behind external-interrupt exiting (Bochs holds host
+ * interrupts while a guest runs with EFLAGS.IF clear, measured), so that
+ * RUN sees signals and the host its pending interrupts within this time.
+ */
+#define VMX_SLICE_MS	4
 
 /* Basic exit reasons (Appendix C) */
 #define EXIT_REASON_EXCEPTION_NMI	0
@@ -269,6 +278,7 @@ struct vmx_conf {
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	bool vpid;
 	bool preemption_timer;
+	u32 preemption_slice;		/* timer value for VMX_SLICE_MS */
 	bool feature_control_locked;
 	int invept_type;		/* single-context if offered, else global */
 	int invvpid_type;		/* likewise; 0: no INVVPID (no VPID) */
