@@ -37,7 +37,10 @@ static bool plumb_backend_valid(const struct plumb_backend_ops *ops)
 	       ops->vcpu_complete && ops->get_regs && ops->set_regs &&
 	       ops->get_sregs && ops->set_sregs && ops->get_msr &&
 	       ops->set_msr && ops->npt_table && ops->npt_leaf &&
-	       ops->npt_levels;
+	       ops->npt_levels && ops->interrupt_allowed &&
+	       ops->enable_irq_window && ops->inject_interrupt &&
+	       ops->nmi_allowed && ops->inject_nmi && ops->vcpu_reset &&
+	       ops->tsc_offset;
 }
 
 static const struct plumb_backend_ops *plumb_pick_backend(void)

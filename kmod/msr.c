@@ -131,3 +131,23 @@ int plumb_msr_exit(struct plumb_vcpu *vcpu, u32 index, bool write, u64 data)
 	plumb_ring_commit(vcpu, e, true);
 	return 0;
 }
+
+/* Each byte of IA32_PAT a valid memory type: 0, 1, 4, 5, 6, 7. */
+bool plumb_pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 t = pat >> (8 * i);
+
+		if (t > 7 || t == 2 || t == 3)
+			return false;
+	}
+	return true;
+}
+
+/* 48-bit canonical (a 5-level guest is not offered). */
+bool plumb_is_canonical(u64 v)
+{
+	return ((s64)v << 16 >> 16) == (s64)v;
+}

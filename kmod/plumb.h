@@ -152,6 +152,8 @@ struct plumb_vcpu {
 	u32 nr_cpuid;
 
 	u64 regs[16];			/* guest GPRs but RSP (the backend's) */
+	void *fpu;			/* guest XSAVE area (fpu.c) */
+	u64 xcr0;			/* guest XCR0 */
 
 	/* MSRs that are plain storage on both vendors (msr.c) */
 	u64 tsc_aux;
@@ -290,6 +292,10 @@ int plumb_ring_commit_write(struct plumb_vcpu *vcpu, struct plumb_exit *e,
 int plumb_exit_internal(struct plumb_vcpu *vcpu, u32 suberror, u32 ndata,
 			const u64 *data);
 u32 plumb_ring_free(struct plumb_vcpu *vcpu);
+u64 plumb_io_in_rax(u64 rax, const struct plumb_exit *reply, u8 size);
+int plumb_exit_hlt(struct plumb_vcpu *vcpu);
+int plumb_exit_shutdown(struct plumb_vcpu *vcpu);
+int plumb_exit_hypercall(struct plumb_vcpu *vcpu, u64 rax);
 bool plumb_posted(struct plumb_vm *vm, bool pio, u64 addr, u32 len);
 void plumb_cpuid_lookup(struct plumb_vcpu *vcpu, u32 fn, u32 idx, u32 *eax,
 			u32 *ebx, u32 *ecx, u32 *edx);
@@ -320,12 +326,13 @@ bool plumb_lapic_wakes(struct plumb_vcpu *vcpu);
 int plumb_lapic_take(struct plumb_vcpu *vcpu);
 void plumb_lapic_inject(struct plumb_vcpu *vcpu);
 void plumb_vcpu_kick(struct plumb_vcpu *vcpu);
-int plumb_vcpu_halt(struct plumb_vcpu *vcpu);
 int plumb_lapic_init_sipi(struct plumb_vcpu *vcpu);
 u8 plumb_lapic_get_cr8(struct plumb_vcpu *vcpu);
 void plumb_lapic_set_cr8(struct plumb_vcpu *vcpu, u8 cr8);
 int plumb_lapic_signal_msi(struct plumb_vm *vm, const struct plumb_msi *msi);
 int plumb_lapic_report_eoi(struct plumb_vcpu *vcpu);
+bool plumb_pat_valid(u64 pat);
+bool plumb_is_canonical(u64 v);
 
 /* mmu.c */
 int plumb_mmu_init(struct plumb_mmu *mmu);
@@ -345,6 +352,14 @@ int plumb_emulate_string_io(struct plumb_vcpu *vcpu, u16 port, u8 size,
 			    u64 next_rip);
 int plumb_emulate_complete(struct plumb_vcpu *vcpu,
 			   const struct plumb_exit *reply);
+
+/* fpu.c: guest FPU/XSAVE state, shared by the backends */
+int plumb_fpu_probe(void);
+int plumb_fpu_alloc(struct plumb_vcpu *vcpu);
+void plumb_fpu_free(struct plumb_vcpu *vcpu);
+void plumb_fpu_load_guest(struct plumb_vcpu *vcpu);
+void plumb_fpu_save_guest(struct plumb_vcpu *vcpu);
+int plumb_set_xcr(struct plumb_vcpu *vcpu, u32 index, u64 value);
 
 /* hw.c: VMX/SVM on every online CPU while a VM exists */
 int plumb_hw_get(void);

@@ -94,6 +94,47 @@ int plumb_exit_internal(struct plumb_vcpu *vcpu, u32 suberror, u32 ndata,
 	return 0;
 }
 
+/*
+ * RAX after a port IN of @size bytes answered in @reply (our own size, not
+ * the record's: it may have been scribbled): 32-bit results zero-extend,
+ * 8- and 16-bit ones merge.
+ */
+u64 plumb_io_in_rax(u64 rax, const struct plumb_exit *reply, u8 size)
+{
+	u64 val = 0;
+
+	memcpy(&val, reply->io.data, min_t(u8, size, 4));
+	if (size == 4)
+		return val;
+	if (size == 2)
+		return (rax & ~0xffffULL) | val;
+	return (rax & ~0xffULL) | val;
+}
+
+
+/* Triple fault: the vCPU is dead; every later RUN reports it again. */
+int plumb_exit_shutdown(struct plumb_vcpu *vcpu)
+{
+	vcpu->dead = true;
+	plumb_ring_commit(vcpu, plumb_ring_next(vcpu, PLUMB_EXIT_SHUTDOWN),
+			  false);
+	return 0;
+}
+
+/* VMCALL/VMMCALL: RAX is the number, RBX, RCX, RDX, RSI the arguments. */
+int plumb_exit_hypercall(struct plumb_vcpu *vcpu, u64 rax)
+{
+	struct plumb_exit *e = plumb_ring_next(vcpu, PLUMB_EXIT_HYPERCALL);
+
+	e->hypercall.nr = rax;
+	e->hypercall.args[0] = vcpu->regs[PLUMB_RBX];
+	e->hypercall.args[1] = vcpu->regs[PLUMB_RCX];
+	e->hypercall.args[2] = vcpu->regs[PLUMB_RDX];
+	e->hypercall.args[3] = vcpu->regs[PLUMB_RSI];
+	plumb_ring_commit(vcpu, e, true);
+	return 0;
+}
+
 void plumb_cpuid_lookup(struct plumb_vcpu *vcpu, u32 fn, u32 idx, u32 *eax,
 			u32 *ebx, u32 *ecx, u32 *edx)
 {
@@ -172,7 +213,7 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
  * it sleeps in the kernel until one arrives; with IF=0 nothing but
  * userspace can wake it, so userspace gets the HLT record.
  */
-int plumb_vcpu_halt(struct plumb_vcpu *vcpu)
+int plumb_exit_hlt(struct plumb_vcpu *vcpu)
 {
 	struct plumb_regs r;
 	struct plumb_exit *e;

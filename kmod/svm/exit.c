@@ -86,7 +86,7 @@ static int handle_invd(struct plumb_vcpu *vcpu)
 static int handle_hlt(struct plumb_vcpu *vcpu)
 {
 	skip_insn(vcpu, 1);
-	return plumb_vcpu_halt(vcpu);
+	return plumb_exit_hlt(vcpu);
 }
 
 /* The guest's IRET: NMIs can be injected again. */
@@ -111,27 +111,14 @@ static int handle_vintr(struct plumb_vcpu *vcpu)
 
 static int handle_shutdown(struct plumb_vcpu *vcpu)
 {
-	struct plumb_exit *e = plumb_ring_next(vcpu, PLUMB_EXIT_SHUTDOWN);
-
 	/* The VMCB is undefined after a shutdown intercept (APM 15.11). */
-	vcpu->dead = true;
-	plumb_ring_commit(vcpu, e, false);
-	return 0;
+	return plumb_exit_shutdown(vcpu);
 }
 
 static int handle_vmmcall(struct plumb_vcpu *vcpu)
 {
-	struct plumb_exit *e = plumb_ring_next(vcpu, PLUMB_EXIT_HYPERCALL);
-	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
-
-	e->hypercall.nr = save->rax;
-	e->hypercall.args[0] = vcpu->regs[PLUMB_RBX];
-	e->hypercall.args[1] = vcpu->regs[PLUMB_RCX];
-	e->hypercall.args[2] = vcpu->regs[PLUMB_RDX];
-	e->hypercall.args[3] = vcpu->regs[PLUMB_RSI];
 	skip_insn(vcpu, 3);
-	plumb_ring_commit(vcpu, e, true);
-	return 0;
+	return plumb_exit_hypercall(vcpu, to_svm(vcpu)->vmcb->save.rax);
 }
 
 static int handle_msr(struct plumb_vcpu *vcpu)
@@ -172,14 +159,10 @@ static int handle_xsetbv(struct plumb_vcpu *vcpu)
 	u64 v = (svm->vmcb->save.rax & 0xffffffff) |
 		(vcpu->regs[PLUMB_RDX] << 32);
 
-	/* SDM Vol. 2C XSETBV: only XCR0; x87 always; AVX needs SSE. */
-	if (vcpu->regs[PLUMB_RCX] & 0xffffffff || !(v & XFEATURE_MASK_FP) ||
-	    (v & ~guest_xcr0_mask) ||
-	    ((v & XFEATURE_MASK_YMM) && !(v & XFEATURE_MASK_SSE))) {
+	if (plumb_set_xcr(vcpu, vcpu->regs[PLUMB_RCX], v)) {
 		svm_inject_exception(vcpu, GP_VECTOR, true, 0);
 		return 1;
 	}
-	svm->xcr0 = v;
 	skip_insn(vcpu, 3);
 	return 1;
 }
@@ -320,18 +303,10 @@ int svm_complete(struct plumb_vcpu *vcpu, const struct plumb_exit *reply)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb_save *save = &svm->vmcb->save;
-	u64 val = 0;
 
 	switch (reply->reason) {	/* the kernel's copy, see vcpu_run() */
 	case PLUMB_EXIT_IO:
-		/* Our own size, not the record's: it may have been scribbled. */
-		memcpy(&val, reply->io.data, svm->io_size);
-		if (svm->io_size == 4)
-			save->rax = val;	/* 32-bit results zero-extend */
-		else if (svm->io_size == 2)
-			save->rax = (save->rax & ~0xffffULL) | val;
-		else
-			save->rax = (save->rax & ~0xffULL) | val;
+		save->rax = plumb_io_in_rax(save->rax, reply, svm->io_size);
 		return 0;
 	case PLUMB_EXIT_HYPERCALL:
 		save->rax = reply->hypercall.ret;

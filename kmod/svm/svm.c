@@ -34,11 +34,8 @@ struct svm_cpu {
 	u64 host_tsc_aux;		/* the kernel's (CPU and node number) */
 };
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
-
-static u64 host_xcr0;
 static bool has_tsc_aux;	/* RDTSCP or RDPID: the guest reads TSC_AUX */
-u64 guest_xcr0_mask;
-static unsigned int fpu_size;
+
 
 static int svm_probe(struct plumb_features *feat)
 {
@@ -82,22 +79,9 @@ static int svm_probe(struct plumb_features *feat)
 		       svm_caps.nr_asids);
 		return -ENODEV;
 	}
-	if (!boot_cpu_has(X86_FEATURE_XSAVE)) {
-		pr_err("refusing to load: the CPU lacks XSAVE, which plumb uses to switch FPU state\n");
-		return -ENODEV;
-	}
-	/*
-	 * The guest gets the host's user states but PKRU (it would apply to
-	 * the host's own user accesses until the FPU state is reloaded) and
-	 * AMX tiles (XFD-managed). All XSAVE/XRSTOR use this mask.
-	 */
-	host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
-	guest_xcr0_mask = host_xcr0 & ~(u64)(XFEATURE_MASK_PKRU |
-					      XFEATURE_MASK_XTILE);
-	fpu_size = max(cpuid_ecx(0xd), 576U);	/* max XSAVE area size */
 	has_tsc_aux = boot_cpu_has(X86_FEATURE_RDTSCP) ||
 		      boot_cpu_has(X86_FEATURE_RDPID);
-	return 0;
+	return plumb_fpu_probe();
 }
 
 /* Runs on each CPU (CPU hotplug callback) when the first VM appears. */
@@ -254,7 +238,6 @@ static int svm_vcpu_create(struct plumb_vcpu *vcpu)
 	struct vmcb_control *c;
 	struct svm_vcpu *svm;
 	struct page *page;
-	struct xregs_state *x;
 
 	svm = kzalloc(sizeof(*svm), GFP_KERNEL_ACCOUNT);
 	if (!svm)
@@ -263,14 +246,8 @@ static int svm_vcpu_create(struct plumb_vcpu *vcpu)
 	if (!page)
 		goto err_svm;
 	svm->vmcb = page_address(page);
-	/* XSAVE needs 64-byte alignment: kmalloc of >= 64 gives it. */
-	svm->fpu = kzalloc(ALIGN(fpu_size, 64), GFP_KERNEL_ACCOUNT);
-	if (!svm->fpu)
+	if (plumb_fpu_alloc(vcpu))
 		goto err_vmcb;
-	x = svm->fpu;
-	x->i387.cwd = 0x37f;		/* FNINIT state */
-	x->i387.mxcsr = 0x1f80;		/* reset MXCSR */
-	svm->xcr0 = XFEATURE_MASK_FP;
 	svm->asid_cpu = -1;
 	vcpu->backend = svm;
 
@@ -306,7 +283,7 @@ static void svm_vcpu_free(struct plumb_vcpu *vcpu)
 
 	if (!svm)
 		return;
-	kfree(svm->fpu);
+	plumb_fpu_free(vcpu);
 	free_page((unsigned long)svm->vmcb);
 	kfree(svm);
 	vcpu->backend = NULL;
@@ -479,11 +456,6 @@ int svm_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 	}
 }
 
-static bool is_canonical(u64 v)
-{
-	return ((s64)v << 16 >> 16) == (s64)v;
-}
-
 int svm_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 {
 	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
@@ -507,7 +479,7 @@ int svm_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 	case MSR_KERNEL_GS_BASE:
 	case MSR_IA32_SYSENTER_ESP:
 	case MSR_IA32_SYSENTER_EIP:
-		if (!is_canonical(data))
+		if (!plumb_is_canonical(data))
 			return 1;
 		if (index == MSR_LSTAR)
 			save->lstar = data;
@@ -530,19 +502,11 @@ int svm_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 	case MSR_IA32_SYSENTER_CS:
 		save->sysenter_cs = data & 0xffff;
 		return 0;
-	case MSR_IA32_CR_PAT: {
-		int i;
-
-		/* Each byte a valid memory type: 0, 1, 4, 5, 6, 7. */
-		for (i = 0; i < 8; i++) {
-			u8 t = data >> (8 * i);
-
-			if (t > 7 || t == 2 || t == 3)
-				return 1;
-		}
+	case MSR_IA32_CR_PAT:
+		if (!plumb_pat_valid(data))
+			return 1;
 		save->g_pat = data;
 		return 0;
-	}
 	case MSR_IA32_TSC:
 		to_svm(vcpu)->vmcb->control.tsc_offset = data - rdtsc();
 		return 0;
@@ -577,23 +541,6 @@ static void svm_new_asid(struct svm_vcpu *svm, struct svm_cpu *sd)
 	svm->vmcb->control.asid = sd->next_asid++;
 	svm->asid_gen = sd->asid_gen;
 	svm->asid_cpu = smp_processor_id();
-}
-
-static void fpu_xsave(void *area, u64 mask)
-{
-	asm volatile("xsave64 %0"
-		     : "+m" (*(u8 (*)[4096])area)
-		     : "a" ((u32)mask), "d" ((u32)(mask >> 32))
-		     : "memory");
-}
-
-static void fpu_xrstor(void *area, u64 mask)
-{
-	asm volatile("xrstor64 %0"
-		     :
-		     : "m" (*(u8 (*)[4096])area), "a" ((u32)mask),
-		       "d" ((u32)(mask >> 32))
-		     : "memory");
 }
 
 static int svm_vcpu_run(struct plumb_vcpu *vcpu)
@@ -635,9 +582,7 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 		return 1;
 	}
 
-	fpu_xrstor(svm->fpu, guest_xcr0_mask);
-	if (svm->xcr0 != host_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, svm->xcr0);
+	plumb_fpu_load_guest(vcpu);
 
 	/* CR8 is the APIC's TPR: V_TPR follows it in and out (no exit). */
 	cr8 = plumb_lapic_get_cr8(vcpu);
@@ -655,14 +600,7 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	local_irq_disable();
 	asm volatile("stgi" ::: "memory");
 
-	/*
-	 * An emulator may let XSETBV through without the intercept (QEMU's
-	 * TCG does): what the guest set natively is its XCR0 from now on.
-	 */
-	svm->xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
-	if (svm->xcr0 != host_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
-	fpu_xsave(svm->fpu, guest_xcr0_mask);
+	plumb_fpu_save_guest(vcpu);
 	WRITE_ONCE(vcpu->mode, PLUMB_OUTSIDE_GUEST);
 
 	if (has_tsc_aux && vcpu->tsc_aux != sd->host_tsc_aux)

@@ -36,7 +36,6 @@ struct svm_caps {
 	u32 nr_asids;		/* CPUID Fn8000_000A_EBX */
 };
 extern struct svm_caps svm_caps;
-extern u64 guest_xcr0_mask;	/* XCR0 bits a guest may enable */
 
 static inline bool svm_has(u32 feature)
 {
@@ -52,8 +51,6 @@ struct svm_vcpu {
 	struct vmcb *vmcb;
 	int asid_cpu;		/* CPU whose ASID space @vmcb.asid is from */
 	u64 asid_gen;
-	u64 xcr0;		/* guest XCR0 */
-	void *fpu;		/* guest XSAVE area */
 	/* the vCPU's view of an I/O exit in progress */
 	u8 io_size;
 	bool nmi_masked;	/* an NMI was injected; no other before IRET */

@@ -273,3 +273,35 @@ void expect_reason(struct vcpu *v, uint32_t reason)
 	}
 	vcpu_consume(v);
 }
+
+/* SDM Vol. 3C 31.4 (VM-instruction errors) and Appendix C (entry failures). */
+const char *fail_entry_name(const char *backend, uint64_t reason)
+{
+	static const char *const insn_errors[] = {
+		[0] = "VMfailInvalid (no current VMCS)",
+		[7] = "invalid control fields",
+		[8] = "invalid host-state fields",
+		[4] = "VMLAUNCH with a non-clear VMCS",
+		[5] = "VMRESUME with a non-launched VMCS",
+		[26] = "events blocked by MOV SS",
+	};
+
+	if (strcmp(backend, "vmx"))
+		return reason == ~0ULL ? "VMEXIT_INVALID" : "?";
+	if (reason & PLUMB_FAIL_VMX_INSN_ERROR) {
+		uint32_t n = (uint32_t)reason;
+
+		return n < sizeof(insn_errors) / sizeof(insn_errors[0]) &&
+		       insn_errors[n] ? insn_errors[n] : "VM-instruction error";
+	}
+	switch ((uint32_t)reason) {
+	case 0x80000021:
+		return "invalid guest state";
+	case 0x80000022:
+		return "MSR loading";
+	case 0x80000029:
+		return "machine check during entry";
+	default:
+		return "?";
+	}
+}

@@ -53,5 +53,7 @@ void expect_in(struct vcpu *v, uint16_t port, uint8_t size, uint32_t reply);
 void expect_reason(struct vcpu *v, uint32_t reason);
 uint32_t expect_out32(struct vcpu *v, uint16_t port);
 const char *exit_name(uint32_t reason);
+/* The entry-failure record's hardware_reason, named (backend "vmx"/"svm"). */
+const char *fail_entry_name(const char *backend, uint64_t reason);
 
 #endif /* PLUMB_VMLIB_H */

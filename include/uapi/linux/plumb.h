@@ -331,8 +331,17 @@ struct plumb_exit_mmio {
 	__u64 reserved[3];
 };
 
+/*
+ * plumb_exit_fail_entry.hardware_reason. VMX: PLUMB_FAIL_VMX_INSN_ERROR |
+ * the VM-instruction error number when VMLAUNCH/VMRESUME failed (0: no
+ * current VMCS), or the exit reason of a VM-entry failure (bit 31 set:
+ * 33 invalid guest state, 34 MSR loading, 41 machine check) with the exit
+ * qualification in bits 63:32. SVM: VMEXIT_INVALID (-1).
+ */
+#define PLUMB_FAIL_VMX_INSN_ERROR	(1ULL << 62)
+
 struct plumb_exit_fail_entry {
-	__u64 hardware_reason;	/* VM-instruction error / VMEXIT_INVALID */
+	__u64 hardware_reason;	/* see PLUMB_FAIL_VMX_INSN_ERROR */
 	__u32 cpu;
 	__u32 padding;
 	__u64 reserved[4];

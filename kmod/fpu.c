@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest FPU/XSAVE state, the same on both vendors (docs/decisions.md 18):
+ * one XSAVE area per vCPU, loaded into the registers between
+ * kernel_fpu_begin() and kernel_fpu_end() around each guest entry, and the
+ * guest's XCR0, validated here for XSETBV.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/types.h>
+#include <asm/fpu/xcr.h>
+#include <asm/processor.h>
+
+#include "plumb.h"
+
+static u64 host_xcr0;
+static u64 guest_xcr0_mask;	/* XCR0 bits a guest may enable */
+static unsigned int fpu_size;
+
+int plumb_fpu_probe(void)
+{
+	if (!boot_cpu_has(X86_FEATURE_XSAVE)) {
+		pr_err("refusing to load: the CPU lacks XSAVE, which plumb uses to switch FPU state\n");
+		return -ENODEV;
+	}
+	/*
+	 * The guest gets the host's user states but PKRU (it would apply to
+	 * the host's own user accesses until the FPU state is reloaded) and
+	 * AMX tiles (XFD-managed). All XSAVE/XRSTOR use this mask.
+	 */
+	host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	guest_xcr0_mask = host_xcr0 & ~(u64)(XFEATURE_MASK_PKRU |
+					      XFEATURE_MASK_XTILE);
+	fpu_size = max(cpuid_ecx(0xd), 576U);	/* max XSAVE area size */
+	return 0;
+}
+
+int plumb_fpu_alloc(struct plumb_vcpu *vcpu)
+{
+	struct xregs_state *x;
+
+	/* XSAVE needs 64-byte alignment: kmalloc of >= 64 gives it. */
+	vcpu->fpu = kzalloc(ALIGN(fpu_size, 64), GFP_KERNEL_ACCOUNT);
+	if (!vcpu->fpu)
+		return -ENOMEM;
+	x = vcpu->fpu;
+	x->i387.cwd = 0x37f;		/* FNINIT state */
+	x->i387.mxcsr = 0x1f80;		/* reset MXCSR */
+	vcpu->xcr0 = XFEATURE_MASK_FP;
+	return 0;
+}
+
+void plumb_fpu_free(struct plumb_vcpu *vcpu)
+{
+	kfree(vcpu->fpu);
+	vcpu->fpu = NULL;
+}
+
+static void fpu_xsave(void *area, u64 mask)
+{
+	asm volatile("xsave64 %0"
+		     : "+m" (*(u8 (*)[4096])area)
+		     : "a" ((u32)mask), "d" ((u32)(mask >> 32))
+		     : "memory");
+}
+
+static void fpu_xrstor(void *area, u64 mask)
+{
+	asm volatile("xrstor64 %0"
+		     :
+		     : "m" (*(u8 (*)[4096])area), "a" ((u32)mask),
+		       "d" ((u32)(mask >> 32))
+		     : "memory");
+}
+
+/* After kernel_fpu_begin(), interrupts off: the guest's state goes in. */
+void plumb_fpu_load_guest(struct plumb_vcpu *vcpu)
+{
+	fpu_xrstor(vcpu->fpu, guest_xcr0_mask);
+	if (vcpu->xcr0 != host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+}
+
+/* After the exit, interrupts still off: the guest's state comes out. */
+void plumb_fpu_save_guest(struct plumb_vcpu *vcpu)
+{
+	/*
+	 * An emulator may let XSETBV through without the intercept (QEMU's
+	 * TCG does): what the guest set natively is its XCR0 from now on.
+	 */
+	vcpu->xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	if (vcpu->xcr0 != host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
+	fpu_xsave(vcpu->fpu, guest_xcr0_mask);
+}
+
+/*
+ * XSETBV from the guest (SDM Vol. 2C XSETBV): only XCR0; x87 always; AVX
+ * needs SSE; nothing the host does not offer. 0 done, 1 the caller injects
+ * #GP.
+ */
+int plumb_set_xcr(struct plumb_vcpu *vcpu, u32 index, u64 v)
+{
+	if (index || !(v & XFEATURE_MASK_FP) || (v & ~guest_xcr0_mask) ||
+	    ((v & XFEATURE_MASK_YMM) && !(v & XFEATURE_MASK_SSE)))
+		return 1;
+	vcpu->xcr0 = v;
+	return 0;
+}

@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VMX exit handlers, in a table indexed by the basic exit reason (SDM Vol.
+ * 3D Appendix C). They run with preemption on and work on the cached guest
+ * state (struct vmx_guest), never on the VMCS. An exit without a handler
+ * reaches userspace as an internal error; nothing a guest does can crash
+ * the host.
+ *
+ * VMX reports the length of the instruction behind an instruction exit
+ * (VM_EXIT_INSTRUCTION_LEN) but not its bytes: the MMIO decoder fetches
+ * them through the guest's page tables (kmod/emulate.c).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/cpufeature.h>
+#include <asm/debugreg.h>
+#include <asm/trapnr.h>
+
+#include "../plumb.h"
+#include "vmx.h"
+
+typedef int (*vmx_exit_fn)(struct plumb_vcpu *vcpu);
+
+void vmx_inject_exception(struct plumb_vcpu *vcpu, u8 vector, bool has_err,
+			  u32 err)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	vmx->inject_info = vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID;
+	/* Real mode delivers no error code; entry checks it (26.2.1.3). */
+	if (has_err && (vmx->g.cr0 & X86_CR0_PE))
+		vmx->inject_info |= INTR_INFO_DELIVER_CODE;
+	vmx->inject_err = err;
+	vmx->inject_len = 0;
+}
+
+static int inject_gp(struct plumb_vcpu *vcpu)
+{
+	vmx_inject_exception(vcpu, X86_TRAP_GP, true, 0);
+	return 1;
+}
+
+static bool long_mode64(const struct vmx_guest *g)
+{
+	return (g->efer & EFER_LMA) && (g->seg[VMX_CS].ar & BIT(13));
+}
+
+/* Step over the instruction that exited; it ends an STI/MOV SS shadow. */
+static void skip_insn(struct plumb_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	struct vmx_guest *g = &vmx->g;
+
+	g->rip += vmx->exit.insn_len;
+	if (!long_mode64(g))
+		g->rip = (u32)g->rip;
+	g->interruptibility &= ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
+}
+
+static u64 get_gpr(struct plumb_vcpu *vcpu, unsigned int reg)
+{
+	return reg == PLUMB_RSP ? to_vmx(vcpu)->g.rsp : vcpu->regs[reg];
+}
+
+static void set_gpr(struct plumb_vcpu *vcpu, unsigned int reg, u64 v)
+{
+	if (!long_mode64(&to_vmx(vcpu)->g))
+		v = (u32)v;
+	if (reg == PLUMB_RSP)
+		to_vmx(vcpu)->g.rsp = v;
+	else
+		vcpu->regs[reg] = v;
+}
+
+static int unhandled(struct plumb_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 data[5] = { vmx->exit.reason, vmx->exit.qual, vmx->exit.intr_info,
+			vmx->g.rip, vmx->exit.gpa };
+
+	pr_warn_ratelimited("vCPU %u: unhandled VMX exit %llu (qualification %#llx, interruption %#llx, rip %#llx)\n",
+			    vcpu->id, data[0], data[1], data[2], data[3]);
+	return plumb_exit_internal(vcpu, PLUMB_INTERNAL_UNHANDLED_EXIT, 5,
+				   data);
+}
+
+/* PAE paging reads its 4 PDPTEs at CR3 into the VMCS (SDM Vol. 3C 29.4.1). */
+int vmx_load_pdptrs(struct plumb_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	struct vmx_guest *g = &vmx->g;
+
+	if (!(g->cr0 & X86_CR0_PG) || !(g->cr4 & X86_CR4_PAE) ||
+	    (g->efer & EFER_LMA))
+		return 0;
+	vmx->dirty = true;
+	return plumb_read_guest(vcpu->vm, g->cr3 & 0xffffffe0, g->pdptr,
+				sizeof(g->pdptr));
+}
+
+static int handle_nothing(struct plumb_vcpu *vcpu)
+{
+	return 1;	/* a host interrupt: taken once interrupts were on */
+}
+
+static int handle_ud(struct plumb_vcpu *vcpu)
+{
+	vmx_inject_exception(vcpu, X86_TRAP_UD, false, 0);
+	return 1;
+}
+
+static int handle_exception_nmi(struct plumb_vcpu *vcpu)
+{
+	struct vmx_exit_info *x = &to_vmx(vcpu)->exit;
+
+	if ((x->intr_info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI)
+		return 1;	/* the host's, delivered in vmx_vcpu_run() */
+	if ((x->intr_info & INTR_INFO_VECTOR_MASK) == X86_TRAP_AC) {
+		/* Intercepted only so that an #AC loop cannot hang the host. */
+		vmx_inject_exception(vcpu, X86_TRAP_AC, true, x->intr_err);
+		return 1;
+	}
+	return unhandled(vcpu);
+}
+
+static int handle_triple_fault(struct plumb_vcpu *vcpu)
+{
+	return plumb_exit_shutdown(vcpu);
+}
+
+static int handle_interrupt_window(struct plumb_vcpu *vcpu)
+{
+	to_vmx(vcpu)->cpu_ctls &= ~CPU_BASED_INTR_WINDOW_EXITING;
+	return 1;
+}
+
+static int handle_cpuid(struct plumb_vcpu *vcpu)
+{
+	u64 *r = vcpu->regs;
+	u32 a, b, c, d;
+
+	plumb_cpuid_lookup(vcpu, r[PLUMB_RAX], r[PLUMB_RCX], &a, &b, &c, &d);
+	r[PLUMB_RAX] = a;
+	r[PLUMB_RBX] = b;
+	r[PLUMB_RCX] = c;
+	r[PLUMB_RDX] = d;
+	skip_insn(vcpu);
+	return 1;
+}
+
+static int handle_hlt(struct plumb_vcpu *vcpu)
+{
+	skip_insn(vcpu);
+	return plumb_exit_hlt(vcpu);
+}
+
+static int handle_invd(struct plumb_vcpu *vcpu)
+{
+	skip_insn(vcpu);	/* nothing cached to drop: guest memory is WB */
+	return 1;
+}
+
+static int handle_vmcall(struct plumb_vcpu *vcpu)
+{
+	skip_insn(vcpu);
+	return plumb_exit_hypercall(vcpu, vcpu->regs[PLUMB_RAX]);
+}
+
+/* MOV to CR0 (SDM Vol. 3A 2.5, Vol. 2B MOV): 0, or 1 for #GP. */
+static int set_cr0(struct plumb_vcpu *vcpu, u64 val)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	struct vmx_guest *g = &vmx->g;
+	u64 old = g->cr0;
+
+	val |= X86_CR0_ET;
+	if ((val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
+	    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
+		return 1;
+	/* Paging on with EFER.LME enters IA-32e mode; off leaves it. */
+	if (!(old & X86_CR0_PG) && (val & X86_CR0_PG) &&
+	    (g->efer & EFER_LME)) {
+		if (!(g->cr4 & X86_CR4_PAE))
+			return 1;
+		g->efer |= EFER_LMA;
+	} else if ((old & X86_CR0_PG) && !(val & X86_CR0_PG)) {
+		g->efer &= ~EFER_LMA;
+	}
+	g->cr0 = val;
+	vmx->dirty = true;
+	return vmx_load_pdptrs(vcpu) ? 1 : 0;
+}
+
+static int set_cr4(struct plumb_vcpu *vcpu, u64 val)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	struct vmx_guest *g = &vmx->g;
+
+	if ((val >> 32) || (val & (X86_CR4_VMXE | X86_CR4_SMXE)) ||
+	    (val & ~vmx_conf.cr4_fixed1) ||
+	    ((g->efer & EFER_LMA) &&
+	     (!(val & X86_CR4_PAE) || ((val ^ g->cr4) & X86_CR4_LA57))))
+		return 1;
+	g->cr4 = val;
+	vmx->dirty = true;
+	return vmx_load_pdptrs(vcpu) ? 1 : 0;
+}
+
+/* Exit qualification for control-register accesses (SDM Vol. 3C 28.2.1). */
+static int handle_cr(struct plumb_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	struct vmx_guest *g = &vmx->g;
+	u64 qual = vmx->exit.qual;
+	unsigned int cr = qual & 15, reg = (qual >> 8) & 15;
+	u64 val;
+	int fault = 0;
+
+	switch ((qual >> 4) & 3) {
+	case 0:		/* MOV to CR */
+		val = get_gpr(vcpu, reg);
+		if (cr == 0) {
+			fault = set_cr0(vcpu, val);
+		} else if (cr == 3) {
+			g->cr3 = val;
+			vmx->dirty = true;
+			fault = vmx_load_pdptrs(vcpu) ? 1 : 0;
+		} else if (cr == 4) {
+			fault = set_cr4(vcpu, val);
+		} else if (cr == 8) {
+			if (val > 15)
+				fault = 1;
+			else		/* CR8 is the APIC's TPR[7:4] */
+				plumb_lapic_set_cr8(vcpu, val);
+		} else {
+			return unhandled(vcpu);
+		}
+		break;
+	case 1:		/* MOV from CR */
+		if (cr == 3)
+			set_gpr(vcpu, reg, g->cr3);
+		else if (cr == 8)
+			set_gpr(vcpu, reg, plumb_lapic_get_cr8(vcpu));
+		else
+			return unhandled(vcpu);
+		break;
+	case 2:		/* CLTS */
+		g->cr0 &= ~(u64)X86_CR0_TS;
+		vmx->dirty = true;
+		break;
+	default:	/* LMSW: bits 3:0, and it never clears PE */
+		val = (qual >> 16) & 0xf;
+		fault = set_cr0(vcpu, (g->cr0 & ~0xfULL) | val |
+				      (g->cr0 & X86_CR0_PE));
+		break;
+	}
+	if (fault)
+		return inject_gp(vcpu);
+	skip_insn(vcpu);
+	return 1;
+}
+
+/*
+ * MOV to/from DRn (28.2.1): the guest's debug registers are shadows; the
+ * hardware ones stay the host's, and GUEST_DR7 stays 0x400.
+ */
+static int handle_dr(struct plumb_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	struct vmx_guest *g = &vmx->g;
+	u64 qual = vmx->exit.qual, val;
+	unsigned int dr = qual & 7, reg = (qual >> 8) & 15;
+
+	if (dr == 4 || dr == 5) {
+		if (g->cr4 & X86_CR4_DE)
+			return handle_ud(vcpu);
+		dr += 2;
+	}
+	if (qual & BIT(4)) {		/* MOV from DR */
+		val = dr < 4 ? g->dr[dr] : dr == 6 ? g->dr6 : g->dr7;
+		set_gpr(vcpu, reg, val);
+	} else {
+		val = get_gpr(vcpu, reg);
+		if (dr >= 6 && (val >> 32))
+			return inject_gp(vcpu);
+		if (dr < 4)
+			g->dr[dr] = val;
+		else if (dr == 6)
+			g->dr6 = val | DR6_RESERVED;
+		else
+			g->dr7 = val | 0x400;
+	}
+	skip_insn(vcpu);
+	return 1;
+}
+
+/* I/O exit qualification (28.2.1); string details in the instruction info. */
+static int handle_io(struct plumb_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	struct vmx_guest *g = &vmx->g;
+	u64 qual = vmx->exit.qual;
+	unsigned int size = (qual & 7) + 1;
+	bool in = qual & BIT(3);
+	u16 port = qual >> 16;
+	u64 next_rip = g->rip + vmx->exit.insn_len;
+	struct plumb_exit *e;
+
+	if (!long_mode64(g))
+		next_rip = (u32)next_rip;
+	if (size != 1 && size != 2 && size != 4)
+		return unhandled(vcpu);
+	if (qual & BIT(4)) {		/* INS/OUTS */
+		unsigned int asz, seg = PLUMB_SEG_DS;
+
+		if (vmx_conf.basic & VMXB_INSOUTS_INFO) {
+			/* Address size in bits 9:7, segment in 17:15 (28.2.5). */
+			asz = (vmx->exit.insn_info >> 7) & 7;
+			if (asz > 2)
+				return unhandled(vcpu);
+			asz = 2 << asz;
+			seg = (vmx->exit.insn_info >> 15) & 7;
+		} else {
+			/* The default: an address-size prefix is not seen. */
+			asz = long_mode64(g) ? 8 :
+			      (g->seg[VMX_CS].ar & BIT(14)) ? 4 : 2;
+		}
+		return plumb_emulate_string_io(vcpu, port, size, in,
+					       qual & BIT(5), asz, seg,
+					       next_rip);
+	}
+
+	e = plumb_ring_next(vcpu, PLUMB_EXIT_IO);
+	e->io.port = port;
+	e->io.size = size;
+	e->io.count = 1;
+	e->io.direction = in ? PLUMB_IO_IN : PLUMB_IO_OUT;
+	if (!in)
+		memcpy(e->io.data, &vcpu->regs[PLUMB_RAX], size);
+	g->rip = next_rip;
+	g->interruptibility &= ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
+	vmx->io_size = size;
+
+	if (!in)	/* posted writes keep the guest running */
+		return plumb_ring_commit_write(vcpu, e, true, port, size);
+	plumb_ring_commit(vcpu, e, true);
+	return 0;
+}
+
+/* An MSR nobody in the kernel knows: userspace if it asked, else #GP. */
+static int msr_unknown(struct plumb_vcpu *vcpu, bool write, u64 data)
+{
+	if (plumb_msr_exit(vcpu, vcpu->regs[PLUMB_RCX], write, data))
+		return inject_gp(vcpu);
+	return 0;	/* RIP stays until the reply (vmx_complete) */
+}
+
+static int handle_rdmsr(struct plumb_vcpu *vcpu)
+{
+	u64 data;
+	int ret = vmx_get_msr(vcpu, vcpu->regs[PLUMB_RCX], &data);
+
+	if (ret == PLUMB_MSR_UNKNOWN)
+		return msr_unknown(vcpu, false, 0);
+	if (ret)
+		return inject_gp(vcpu);
+	vcpu->regs[PLUMB_RAX] = (u32)data;
+	vcpu->regs[PLUMB_RDX] = data >> 32;
+	skip_insn(vcpu);
+	return 1;
+}
+
+static int handle_wrmsr(struct plumb_vcpu *vcpu)
+{
+	u64 data = (u32)vcpu->regs[PLUMB_RAX] | (vcpu->regs[PLUMB_RDX] << 32);
+	int ret = vmx_set_msr(vcpu, vcpu->regs[PLUMB_RCX], data);
+
+	if (ret == PLUMB_MSR_UNKNOWN)
+		return msr_unknown(vcpu, true, data);
+	if (ret)
+		return inject_gp(vcpu);
+	skip_insn(vcpu);
+	return 1;
+}
+
+static int handle_xsetbv(struct plumb_vcpu *vcpu)
+{
+	u64 v = (u32)vcpu->regs[PLUMB_RAX] | (vcpu->regs[PLUMB_RDX] << 32);
+
+	if (plumb_set_xcr(vcpu, vcpu->regs[PLUMB_RCX], v))
+		return inject_gp(vcpu);
+	skip_insn(vcpu);
+	return 1;
+}
+
+/* EPT violation (28.2.1): bit 1 of the qualification is a write. */
+static int handle_ept_violation(struct plumb_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 gpa = vmx->exit.gpa;
+	int ret;
+
+	ret = plumb_mmu_fault(vcpu, gpa, vmx->exit.qual & BIT(1));
+	if (ret < 0)
+		return ret;	/* e.g. the launcher unmapped guest memory */
+	if (ret == 1)
+		return 1;
+	/* MMIO: VMX gives no instruction bytes, the emulator fetches them. */
+	return plumb_emulate_mmio(vcpu, gpa, NULL, 0);
+}
+
+static const vmx_exit_fn vmx_exit_handlers[EXIT_REASON_MAX] = {
+	[EXIT_REASON_EXCEPTION_NMI]		= handle_exception_nmi,
+	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_nothing,
+	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
+	[EXIT_REASON_INIT_SIGNAL]		= handle_nothing,
+	[EXIT_REASON_SIPI_SIGNAL]		= handle_nothing,
+	[EXIT_REASON_INTERRUPT_WINDOW]		= handle_interrupt_window,
+	[EXIT_REASON_CPUID]			= handle_cpuid,
+	[EXIT_REASON_GETSEC]			= handle_ud,
+	[EXIT_REASON_HLT]			= handle_hlt,
+	[EXIT_REASON_INVD]			= handle_invd,
+	[EXIT_REASON_VMCALL]			= handle_vmcall,
+	[EXIT_REASON_VMCLEAR]			= handle_ud,
+	[EXIT_REASON_VMLAUNCH]			= handle_ud,
+	[EXIT_REASON_VMPTRLD]			= handle_ud,
+	[EXIT_REASON_VMPTRST]			= handle_ud,
+	[EXIT_REASON_VMREAD]			= handle_ud,
+	[EXIT_REASON_VMRESUME]			= handle_ud,
+	[EXIT_REASON_VMWRITE]			= handle_ud,
+	[EXIT_REASON_VMOFF]			= handle_ud,
+	[EXIT_REASON_VMON]			= handle_ud,
+	[EXIT_REASON_CR_ACCESS]			= handle_cr,
+	[EXIT_REASON_DR_ACCESS]			= handle_dr,
+	[EXIT_REASON_IO_INSTRUCTION]		= handle_io,
+	[EXIT_REASON_MSR_READ]			= handle_rdmsr,
+	[EXIT_REASON_MSR_WRITE]			= handle_wrmsr,
+	[EXIT_REASON_MWAIT_INSTRUCTION]		= handle_ud,
+	[EXIT_REASON_MONITOR_INSTRUCTION]	= handle_ud,
+	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
+	[EXIT_REASON_INVEPT]			= handle_ud,
+	[EXIT_REASON_PREEMPTION_TIMER]		= handle_nothing,
+	[EXIT_REASON_INVVPID]			= handle_ud,
+	[EXIT_REASON_XSETBV]			= handle_xsetbv,
+	[EXIT_REASON_VMFUNC]			= handle_ud,
+};
+
+static int fail_entry(struct plumb_vcpu *vcpu, u64 reason)
+{
+	struct plumb_exit *e = plumb_ring_next(vcpu, PLUMB_EXIT_FAIL_ENTRY);
+
+	pr_info_ratelimited("vCPU %u: VM entry failed (%#llx)\n", vcpu->id,
+			    reason);
+	e->fail_entry.hardware_reason = reason;
+	e->fail_entry.cpu = READ_ONCE(vcpu->cpu);
+	plumb_ring_commit(vcpu, e, false);
+	return 0;
+}
+
+int vmx_handle_exit(struct plumb_vcpu *vcpu, int entry_ret, u32 insn_error)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	struct vmx_exit_info *x = &vmx->exit;
+	u32 basic = x->reason & 0xffff;
+
+	/* VMLAUNCH/VMRESUME refused: the VM-instruction error (31.4). */
+	if (entry_ret)
+		return fail_entry(vcpu, PLUMB_FAIL_VMX_INSN_ERROR | insn_error);
+	/* Entry failed while checking or loading guest state (27.8). */
+	if (x->reason & EXIT_REASON_FAILED_VMENTRY)
+		return fail_entry(vcpu, x->reason | x->qual << 32);
+
+	/* An event whose delivery the exit interrupted goes in again (28.2.4). */
+	if (x->idt_info & INTR_INFO_VALID) {
+		vmx->inject_info = x->idt_info & ~INTR_INFO_UNBLOCK_NMI;
+		vmx->inject_err = x->idt_err;
+		vmx->inject_len = x->insn_len;
+	}
+
+	if (basic < EXIT_REASON_MAX && vmx_exit_handlers[basic])
+		return vmx_exit_handlers[basic](vcpu);
+	return unhandled(vcpu);
+}
+
+/* Userspace replied to the record we wait for: finish the instruction. */
+int vmx_complete(struct plumb_vcpu *vcpu, const struct plumb_exit *reply)
+{
+	u64 *rax = &vcpu->regs[PLUMB_RAX];
+
+	switch (reply->reason) {	/* the kernel's copy, see vcpu_run() */
+	case PLUMB_EXIT_IO:
+		*rax = plumb_io_in_rax(*rax, reply, to_vmx(vcpu)->io_size);
+		return 0;
+	case PLUMB_EXIT_HYPERCALL:
+		*rax = reply->hypercall.ret;
+		return 0;
+	case PLUMB_EXIT_MSR:
+		if (reply->msr.error) {
+			inject_gp(vcpu);
+			return 0;
+		}
+		if (!vcpu->pending_msr_write) {
+			*rax = (u32)reply->msr.data;
+			vcpu->regs[PLUMB_RDX] = reply->msr.data >> 32;
+		}
+		skip_insn(vcpu);
+		return 0;
+	default:
+		return 0;
+	}
+}
