@@ -5,6 +5,8 @@
 
 check "load Debian's kvm_$vendor" load_kvm
 check "plumb against a KVM VM: EBUSY, then works (t_stress busy)" ./t_stress busy
+check "the EBUSY line names the fix" sh -c \
+	"dmesg | grep 'already in use' | grep -q 'kvm.enable_virt_at_load=0'"
 check "unload kvm_$vendor" unload_kvm
 check "plumb runs a guest once KVM is gone" sh -c './t_guest hello64 > /dev/null'
 
