@@ -154,8 +154,9 @@ static int vmx_probe(struct plumb_features *feat)
 	missing = vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 			     MSR_IA32_VMX_PINBASED_CTLS,
 			     PIN_BASED_EXT_INTR_EXITING | PIN_BASED_NMI_EXITING,
-			     c->preemption_timer ?
-			     PIN_BASED_VMX_PREEMPTION_TIMER : 0, &c->pin);
+			     (c->preemption_timer ?
+			      PIN_BASED_VMX_PREEMPTION_TIMER : 0) |
+			     PIN_BASED_VIRTUAL_NMIS, &c->pin);
 	missing |= vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 			      MSR_IA32_VMX_PROCBASED_CTLS,
 			      CPU_BASED_HLT_EXITING | CPU_BASED_CR8_LOAD_EXITING |
@@ -810,17 +811,21 @@ static void vmx_inject_interrupt(struct plumb_vcpu *vcpu, u8 vector)
 }
 
 /*
- * NMIs: the guest's interruptibility state says whether it is blocking
- * them (an injected NMI sets it, its IRET clears it); one that must wait
- * goes in at a later exit (the preemption timer bounds the wait).
+ * NMIs: with virtual NMIs (SDM Vol. 3C 25.3, 26.7.1) the guest's
+ * interruptibility state says whether it is blocking them: an injected NMI
+ * sets it, its IRET clears it. Without them IRET would not unblock (NMI
+ * exiting is on), so the bit is not trusted. One that must wait goes in at
+ * a later exit (the preemption timer bounds the wait).
  */
 static bool vmx_nmi_allowed(struct plumb_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
-	return !(vmx->g.interruptibility &
-		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS |
-		  GUEST_INTR_STATE_NMI)) &&
+	u32 block = GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS;
+
+	if (vmx_conf.pin & PIN_BASED_VIRTUAL_NMIS)
+		block |= GUEST_INTR_STATE_NMI;
+	return !(vmx->g.interruptibility & block) &&
 	       !(vmx->inject_info & INTR_INFO_VALID);
 }
 
