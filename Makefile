@@ -24,6 +24,9 @@ USER_CFLAGS := -std=gnu11 -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
 UAPI := include/uapi/linux/plumb.h
 
 USER_SRCS := $(wildcard user/*.c)
+# Everything but main(): the unit tests link it too.
+USER_LIB_SRCS := $(filter-out user/main.c,$(USER_SRCS)) user/default_guest.S
+USER_LIBS := -lpthread
 INTEG_SRCS := $(wildcard tests/integration/t_*.c)
 INTEG_BINS := $(INTEG_SRCS:.c=)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
@@ -39,15 +42,32 @@ module:
 
 user: user/plumb
 
-user/plumb: $(USER_SRCS) $(wildcard user/*.h) $(UAPI)
-	$(CC) $(USER_CFLAGS) -o $@ $(USER_SRCS)
+user/plumb: $(USER_SRCS) $(wildcard user/*.h) $(UAPI) user/default_guest.S \
+		user/guest/default.elf
+	$(CC) $(USER_CFLAGS) -o $@ $(USER_SRCS) user/default_guest.S $(USER_LIBS)
+
+# plumb's own multiboot guests: 32-bit freestanding C, loaded at 1 MiB.
+GUEST_CFLAGS := -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
+	-fno-stack-protector -fno-builtin -fno-delete-null-pointer-checks \
+	-mgeneral-regs-only -O2 -g -Wall -Wextra -Werror -Iuser/guest
+GUEST_LIB := user/guest/start.S user/guest/lib.c user/guest/lib.h \
+	user/guest/guest.lds
+user/guest/default.elf tests/guests/mbcheck.elf: $(GUEST_LIB)
+user/guest/default.elf: user/guest/default.c
+tests/guests/mbcheck.elf: tests/guests/mbcheck.c
+user/guest/default.elf tests/guests/mbcheck.elf:
+	$(CC) $(GUEST_CFLAGS) -nostdlib -static -no-pie -Wl,-m,elf_i386 \
+		-Wl,-T,user/guest/guest.lds -Wl,-z,noexecstack -Wl,--build-id=none \
+		-Wl,--no-warn-rwx-segments \
+		-o $@ user/guest/start.S user/guest/lib.c \
+		$(filter-out user/guest/lib.c,$(filter %.c,$^))
 
 # Test guests: NAME-MODE.bin from tests/guests/NAME.S, loaded at 0x1000.
 GUEST_BINS := $(addprefix tests/guests/,hello-16.bin hello-32.bin \
 	hello-64.bin cpuid-32.bin msr-64.bin triple-32.bin loop-64.bin \
 	memsum-64.bin mmio-64.bin rep-32.bin)
 
-tests-bin: $(INTEG_BINS) $(UNIT_BINS) $(GUEST_BINS)
+tests-bin: $(INTEG_BINS) $(UNIT_BINS) $(GUEST_BINS) tests/guests/mbcheck.elf
 
 tests/integration/t_%: tests/integration/t_%.c tests/integration/testlib.h \
 		tests/integration/vmlib.c tests/integration/vmlib.h $(UAPI)
@@ -63,6 +83,12 @@ tests/guests/%.bin: tests/guests/guest.h $(wildcard tests/guests/*.S)
 tests/unit/%: tests/unit/%.c $(UAPI)
 	$(CC) $(USER_CFLAGS) $$(pkg-config --cflags check) -o $@ $< \
 		$$(pkg-config --libs check)
+
+# Loaders and devices are tested through the launcher's own code.
+tests/unit/test_loaders tests/unit/test_devices: tests/unit/%: tests/unit/%.c \
+		$(USER_LIB_SRCS) $(wildcard user/*.h) $(UAPI) user/guest/default.elf
+	$(CC) $(USER_CFLAGS) -Iuser $$(pkg-config --cflags check) -o $@ $< \
+		$(USER_LIB_SRCS) $$(pkg-config --libs check) $(USER_LIBS)
 
 # The decoder is kernel code built for userspace too (kmod/decode.h).
 tests/unit/test_decode: tests/unit/test_decode.c kmod/decode.c kmod/decode.h
@@ -95,7 +121,7 @@ install: user
 clean:
 	-[ -d "$(KDIR)" ] && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -f user/plumb $(INTEG_BINS) $(UNIT_BINS) tests/guests/*.bin \
-		tests/guests/*.o tests/guests/*.elf
+		tests/guests/*.o tests/guests/*.elf user/guest/*.elf
 	rm -rf build/kmod build/results build/initramfs build/hosts
 
 help:
