@@ -198,6 +198,12 @@ static int set_cpuid(struct vm *vm, struct vcpu *v, const struct plumb_cpuid *su
 			if (vm->ncpus > 1)
 				e->edx |= 1U << 28;	/* HTT: count valid */
 			break;
+		case 7:
+			/* LA57 hidden: plumb.ko checks MSR bases for 48-bit
+			 * canonical form only (docs/decisions.md). */
+			if (e->index == 0)
+				e->ecx &= ~(1U << 16);
+			break;
 		case 0xb:
 		case 0x1f:
 			e->edx = v->id;

@@ -26,8 +26,11 @@ static void report(int ok, const char *what, uint32_t got, uint32_t want)
 	}
 }
 
-#define CHECK_EQ(what, got, want) \
-	report((uint32_t)(got) == (uint32_t)(want), what, (uint32_t)(got), (uint32_t)(want))
+/* got is evaluated once: it may be a port read with side effects. */
+#define CHECK_EQ(what, got, want) do {					\
+	uint32_t got_ = (uint32_t)(got), want_ = (uint32_t)(want);	\
+	report(got_ == want_, what, got_, want_);			\
+} while (0)
 #define CHECK(what, cond) report(!!(cond), what, !!(cond), 1)
 
 /* The number after "key=" in s (a command line or an env file), or -1. */
@@ -122,18 +125,22 @@ static void check_fw_cfg(int mem, int cpus)
 static void check_devices(int mem)
 {
 	uint32_t t;
-	uint8_t s, lo, hi;
+	uint8_t s, lo, hi, lsr, rbr, msr;
 
 	/* UART: scratch register, loopback, LSR. */
 	outb(0x3ff, 0xa5);
 	CHECK_EQ("uart scratch register", inb(0x3ff), 0xa5);
 	CHECK_EQ("uart LSR: THR empty, transmitter empty", inb(0x3fd) & 0x61, 0x60);
+	/* Loopback: nothing may be printed until it is off again. */
 	outb(0x3fc, 0x13);		/* loopback, DTR, RTS */
 	outb(0x3f8, 'Q');
-	CHECK("uart loopback: data ready", inb(0x3fd) & 1);
-	CHECK_EQ("uart loopback: the byte comes back", inb(0x3f8), 'Q');
-	CHECK_EQ("uart loopback: MSR shows CTS|DSR", inb(0x3fe) & 0xf0, 0x30);
+	lsr = inb(0x3fd);
+	rbr = inb(0x3f8);
+	msr = inb(0x3fe);
 	outb(0x3fc, 0x03);
+	CHECK("uart loopback: data ready", lsr & 1);
+	CHECK_EQ("uart loopback: the byte comes back", rbr, 'Q');
+	CHECK_EQ("uart loopback: MSR shows CTS|DSR", msr & 0xf0, 0x30);
 
 	/* PIT channel 2 through port 0x61, as Linux calibrates the TSC. */
 	outb(0x61, (inb(0x61) & ~0x02) | 0x01);	/* gate on, speaker off */

@@ -29,7 +29,15 @@ for t in insmod rmmod lsmod modinfo modprobe; do
 	ln -s kmod "$root/usr/local/sbin/$t"
 done
 mkdir -p "$root/tests/guests"
-cp tests/guests/*.bin "$root/tests/guests/"
+cp tests/guests/*.bin tests/guests/*.elf "$root/tests/guests/"
+# A real guest for `plumb run`: this very kernel, and a tiny initrd.
+cp "build/kernels/$kver/boot/vmlinuz-$kver" "$root/tests/guests/vmlinuz"
+echo "plumb test initrd" | gzip -1 > "$root/tests/guests/tiny-initrd"
+# KVM, to provoke the VT owner conflict (run_badinput.sh).
+mkdir -p "$root/kvm"
+for m in kvm kvm-amd kvm-intel irqbypass ccp; do
+	find "build/kernels/$kver/lib/modules" -name "$m.ko*" -exec cp {} "$root/kvm/" \;
+done
 bins=(user/plumb "$(command -v kmod)")
 for src in tests/integration/t_*.c; do
 	b=${src%.c}
