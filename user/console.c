@@ -78,7 +78,7 @@ static void help(void)
 		return;
 }
 
-static void to_guest(struct vm *vm, const uint8_t *buf, size_t len)
+void console_feed(struct vm *vm, const uint8_t *buf, size_t len)
 {
 	if (!input_fn || !len)
 		return;
@@ -95,7 +95,7 @@ static void input(struct vm *vm, const uint8_t *buf, size_t len)
 	size_t i, n = 0;
 
 	if (!raw_on) {
-		to_guest(vm, buf, len);
+		console_feed(vm, buf, len);
 		return;
 	}
 	for (i = 0; i < len; i++) {
@@ -120,11 +120,11 @@ static void input(struct vm *vm, const uint8_t *buf, size_t len)
 			out[n++] = c;
 		}
 		if (n >= sizeof(out) - 2) {
-			to_guest(vm, out, n);
+			console_feed(vm, out, n);
 			n = 0;
 		}
 	}
-	to_guest(vm, out, n);
+	console_feed(vm, out, n);
 }
 
 void console_loop(struct vm *vm)

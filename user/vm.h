@@ -239,6 +239,8 @@ extern const uint8_t plumb_default_guest_end[];
 /* The UART (or any device) that takes keyboard input. */
 typedef void console_input_t(void *opaque, const uint8_t *buf, size_t len);
 void console_set_input(struct vm *vm, console_input_t *fn, void *opaque);
+/* Hand keyboard bytes to that device (takes vm->lock). */
+void console_feed(struct vm *vm, const uint8_t *buf, size_t len);
 /* Put the terminal in raw mode when stdin is a tty; restored at exit. */
 void console_start(struct vm *vm);
 void console_restore(void);
