@@ -32,7 +32,7 @@ INTEG_BINS := $(INTEG_SRCS:.c=)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
-.PHONY: all module user tests-bin deps check check-unit check-build \
+.PHONY: all module user tests-bin deps demo check check-unit check-build \
 	check-svm check-vmx check-harness install clean help
 
 all: module user tests-bin
@@ -98,6 +98,10 @@ tests/unit/test_decode: tests/unit/test_decode.c kmod/decode.c kmod/decode.h
 deps:
 	scripts/deps.sh
 
+# Boots plumb's default guest: here if /dev/plumb exists, else emulated.
+demo: user tests-bin
+	@scripts/demo.sh
+
 # Each prints a final "N passed, N failed" line; results under build/results.
 check: user tests-bin
 	tests/run.sh all
@@ -126,6 +130,7 @@ clean:
 
 help:
 	@echo "make deps         install every Debian package needed (root)"
+	@echo "make demo         boot plumb's default guest (in an emulated host if needed)"
 	@echo "make              build plumb.ko (KDIR=$(KDIR)), user/plumb and the tests"
 	@echo "make check        unit + build + every emulated host; ends 'N passed, N failed'"
 	@echo "make check-unit   ABI pins (Check)"
