@@ -31,7 +31,7 @@ check "the kernel started (Linux version on the console)" grep -q "Linux version
 check "it took our e820 map" grep -q "BIOS-e820: \[mem 0x0000000000100000-0x000000000fffffff\] usable" /tmp/bz.out
 check "it took our command line" grep -q "Command line: console=ttyS0" /tmp/bz.out
 check "it found the initrd" grep -q "RAMDISK: \[mem" /tmp/bz.out
-check "its 8250 driver took over the console" grep -q "printk: legacy console \[ttyS0\] enabled" /tmp/bz.out
+check "its 8250 driver took over the console" grep -Eq "printk: (legacy )?console \[ttyS0\] enabled" /tmp/bz.out
 check "it got to the TSC calibration, the last step before the first timer wait" \
 	grep -Eq "tsc: (Marking TSC unstable|Refined TSC|Detected)" /tmp/bz.out
 check "no panic" not grep -q "Kernel panic" /tmp/bz.out
