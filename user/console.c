@@ -88,13 +88,13 @@ void console_feed(struct vm *vm, const uint8_t *buf, size_t len)
 }
 
 /* Keyboard bytes: Ctrl-A escapes only on a terminal, pipes pass through. */
-static void input(struct vm *vm, const uint8_t *buf, size_t len)
+void console_input(struct vm *vm, const uint8_t *buf, size_t len, bool escapes)
 {
 	static bool escape;
 	uint8_t out[256];
 	size_t i, n = 0;
 
-	if (!raw_on) {
+	if (!escapes) {
 		console_feed(vm, buf, len);
 		return;
 	}
@@ -104,6 +104,7 @@ static void input(struct vm *vm, const uint8_t *buf, size_t len)
 		if (escape) {
 			escape = false;
 			if (c == 'x' || c == 'X') {
+				console_feed(vm, out, n);	/* what came before */
 				vm_stop(vm, PLUMB_EXIT_OK, "quit from the console (Ctrl-A x)");
 				return;
 			} else if (c == 'h' || c == 'H' || c == '?') {
@@ -162,7 +163,7 @@ void console_loop(struct vm *vm)
 			ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
 
 			if (n > 0)
-				input(vm, buf, (size_t)n);
+				console_input(vm, buf, (size_t)n, raw_on);
 			else if (n == 0 || errno != EINTR)
 				in_open = false;	/* EOF: the guest runs on */
 		}

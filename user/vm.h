@@ -241,6 +241,8 @@ typedef void console_input_t(void *opaque, const uint8_t *buf, size_t len);
 void console_set_input(struct vm *vm, console_input_t *fn, void *opaque);
 /* Hand keyboard bytes to that device (takes vm->lock). */
 void console_feed(struct vm *vm, const uint8_t *buf, size_t len);
+/* Keyboard bytes through the Ctrl-A escape (on a terminal) to the device. */
+void console_input(struct vm *vm, const uint8_t *buf, size_t len, bool escapes);
 /* Put the terminal in raw mode when stdin is a tty; restored at exit. */
 void console_start(struct vm *vm);
 void console_restore(void);

@@ -172,6 +172,30 @@ START_TEST(uart_fifo_and_iir)
 }
 END_TEST
 
+START_TEST(console_escape)
+{
+	const uint8_t keys[] = { 'a', 0x01, 0x01, 'b', 0x01, 'q', 0x01, 'h' };
+	const uint8_t quit[] = { 'c', 0x01, 'x', 'd' };
+	const uint8_t want[] = { 'a', 0x01, 'b', 0x01, 'q', 'c' };
+	unsigned int i;
+
+	outb(0x3fa, 0x01);				/* FIFO */
+	console_input(&vm, keys, sizeof(keys), true);	/* Ctrl-A h: help only */
+	ck_assert_int_eq(vm.stopping, 0);
+	console_input(&vm, quit, sizeof(quit), true);	/* Ctrl-A x: quit */
+	ck_assert_int_eq(vm.stopping, 1);
+	ck_assert_int_eq(vm.status, PLUMB_EXIT_OK);
+	for (i = 0; i < sizeof(want); i++)
+		ck_assert_uint_eq(inb(0x3f8), want[i]);
+	ck_assert_uint_eq(inb(0x3fd) & 0x01, 0);	/* 'd' never sent */
+	vm.stopping = 0;
+	console_input(&vm, quit, sizeof(quit), false);	/* a pipe: all bytes */
+	ck_assert_int_eq(vm.stopping, 0);
+	for (i = 0; i < sizeof(quit); i++)
+		ck_assert_uint_eq(inb(0x3f8), quit[i]);
+}
+END_TEST
+
 START_TEST(uart_wide_access)
 {
 	/* a 16-bit read of LSR+MSR returns both */
@@ -485,6 +509,7 @@ static Suite *devices_suite(void)
 	tcase_add_test(t, uart_loopback);
 	tcase_add_test(t, uart_fifo_and_iir);
 	tcase_add_test(t, uart_wide_access);
+	tcase_add_test(t, console_escape);
 	tcase_add_test(t, debug_exit);
 	tcase_add_test(t, shutdown_port);
 	tcase_add_test(t, fw_cfg);
