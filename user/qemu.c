@@ -14,9 +14,6 @@
 
 #include "vm.h"
 
-int parse_size(const char *s, uint64_t *out);
-int run_vm(struct vm_config *cfg);
-
 /* Options that take an argument we ignore, and flags we ignore. */
 static const char *const ignored_arg[] = {
 	"-machine", "-M", "-display", "-global", "-serial", "-name", "-vnc",

@@ -51,7 +51,6 @@ static void run_usage(FILE *out)
 }
 
 /* "512M", "2G", "64" (MiB), "1048576K". */
-int parse_size(const char *s, uint64_t *out);
 int parse_size(const char *s, uint64_t *out)
 {
 	char *end;
@@ -94,7 +93,6 @@ int parse_size(const char *s, uint64_t *out)
 }
 
 /* FILE@ADDR[,MODE] */
-int parse_flat(char *arg, struct vm_config *cfg);
 int parse_flat(char *arg, struct vm_config *cfg)
 {
 	char *at = strrchr(arg, '@'), *mode, *end;
@@ -212,7 +210,6 @@ static int precheck(const struct vm_config *cfg)
 	return 0;
 }
 
-int run_vm(struct vm_config *cfg);
 int run_vm(struct vm_config *cfg)
 {
 	struct boot_state boot;

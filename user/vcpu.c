@@ -16,9 +16,6 @@
 
 #include "vm.h"
 
-int vcpu_start_ap(struct vcpu *v);
-const char *vm_stop_message(void);
-
 #define SIG_KICK	SIGUSR1
 
 static void kick_handler(int sig)

@@ -35,12 +35,12 @@ void vm_stop(struct vm *vm, int status, const char *fmt, ...)
 		vsnprintf(stop_msg, sizeof(stop_msg), fmt, ap);
 		va_end(ap);
 	}
-	if (vm->wake_fd >= 0 && write(vm->wake_fd, &one, sizeof(one)) < 0)
-		stop_msg[0] = stop_msg[0];	/* nothing better to do */
+	/* An eventfd write of 1 cannot fail short of a closed fd. */
+	if (vm->wake_fd >= 0)
+		(void)!write(vm->wake_fd, &one, sizeof(one));
 	pthread_cond_broadcast(&vm->cond);
 }
 
-const char *vm_stop_message(void);
 const char *vm_stop_message(void)
 {
 	return stop_msg;
@@ -346,7 +346,6 @@ int vm_create_vcpus(struct vm *vm, const struct boot_state *boot)
 }
 
 /* An AP's state after INIT-SIPI: real mode at vector << 12. */
-int vcpu_start_ap(struct vcpu *v);
 int vcpu_start_ap(struct vcpu *v)
 {
 	struct boot_state b = { .mode = CPU_REAL,

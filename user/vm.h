@@ -199,6 +199,15 @@ void vm_destroy(struct vm *vm);
 
 /* Start an AP (the userspace LAPIC stub's SIPI). */
 void vm_sipi(struct vm *vm, unsigned int cpu, uint8_t vector);
+/* An AP's registers after its SIPI (vm.c, from the AP's own thread). */
+int vcpu_start_ap(struct vcpu *v);
+/* Why the VM stopped (the first vm_stop's message). */
+const char *vm_stop_message(void);
+
+/* run.c: the command line's parsers, and a whole run from a config. */
+int parse_size(const char *s, uint64_t *out);
+int parse_flat(char *arg, struct vm_config *cfg);
+int run_vm(struct vm_config *cfg);
 
 /* Monotonic time in ns for the timer devices; unit tests replace it. */
 extern uint64_t (*plumb_clock_ns)(void);

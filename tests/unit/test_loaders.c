@@ -463,9 +463,6 @@ START_TEST(memory_layout)
 }
 END_TEST
 
-int parse_size(const char *s, uint64_t *out);
-int parse_flat(char *arg, struct vm_config *cfg);
-
 START_TEST(command_line)
 {
 	struct vm_config cfg;
