@@ -28,20 +28,28 @@ static void pit_wait(uint64_t ticks)
 	fake_ns += ticks * 1000000000ULL / 1193182 + 1;
 }
 
-static void make_vm(unsigned int cpus, bool testdev)
+static void make_vm_ram(unsigned int cpus, bool testdev, bool ram)
 {
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.cpus = cpus;
 	cfg.mem = 128 * MiB;
 	cfg.pc_testdev = testdev;
 	ck_assert_int_eq(vm_init(&vm, &cfg), 0);
-	gmem_layout(&vm.mem, cfg.mem);		/* sizes only: no RAM needed */
+	if (ram)
+		ck_assert_int_eq(gmem_alloc(&vm.mem, cfg.mem), 0);
+	else
+		gmem_layout(&vm.mem, cfg.mem);	/* sizes only: no RAM needed */
 	ck_assert_int_eq(pipe(out_pipe), 0);
 	fcntl(out_pipe[0], F_SETFL, O_NONBLOCK);
 	vm.out_fd = out_pipe[1];
 	plumb_clock_ns = fake_clock;
 	fake_ns = 1000000000ULL;
 	ck_assert_int_eq(vm_init_devices(&vm), 0);
+}
+
+static void make_vm(unsigned int cpus, bool testdev)
+{
+	make_vm_ram(cpus, testdev, false);
 }
 
 static void setup(void)
@@ -56,6 +64,7 @@ static void teardown(void)
 	close(out_pipe[1]);
 	free(vm.pio_logged);
 	close(vm.wake_fd);
+	gmem_free(&vm.mem);
 }
 
 static uint32_t in(uint16_t port, uint8_t size)
@@ -498,6 +507,48 @@ START_TEST(lapic_stub)
 }
 END_TEST
 
+static uint8_t sum(const uint8_t *p, size_t n)
+{
+	uint8_t s = 0;
+
+	while (n--)
+		s += *p++;
+	return s;
+}
+
+START_TEST(acpi)
+{
+	const uint8_t *rsdp, *rsdt, *fadt;
+	uint32_t a, t0, t1;
+
+	teardown();
+	make_vm_ram(1, false, true);
+	rsdp = gmem_ptr(&vm.mem, 0xf0000, 20);
+	ck_assert(!memcmp(rsdp, "RSD PTR ", 8));
+	ck_assert_uint_eq(sum(rsdp, 20), 0);
+	memcpy(&a, rsdp + 16, 4);
+	rsdt = gmem_ptr(&vm.mem, a, 40);
+	ck_assert(!memcmp(rsdt, "RSDT", 4));
+	ck_assert_uint_eq(sum(rsdt, 40), 0);
+	memcpy(&a, rsdt + 36, 4);
+	fadt = gmem_ptr(&vm.mem, a, 116);
+	ck_assert(!memcmp(fadt, "FACP", 4));
+	ck_assert_uint_eq(sum(fadt, 116), 0);
+	memcpy(&a, fadt + 76, 4);
+	ck_assert_uint_eq(a, 0x608);			/* PM_TMR_BLK */
+	t0 = in(0x608, 4);
+	fake_ns += 1000000;				/* 1 ms */
+	t1 = in(0x608, 4);
+	ck_assert_uint_ge((t1 - t0) & 0xffffff, 3579);
+	ck_assert_uint_le((t1 - t0) & 0xffffff, 3580);
+	ck_assert_uint_eq(t1 >> 24, 0);			/* 24 bits */
+	ck_assert_uint_eq(in(0x604, 2) & 1, 1);		/* SCI_EN: ACPI mode */
+	out(0x604, 2, (5 << 10) | 0x2000);		/* S5 + SLP_EN */
+	ck_assert_int_eq(vm.stopping, 1);
+	ck_assert_int_eq(vm.status, PLUMB_EXIT_OK);
+}
+END_TEST
+
 static Suite *devices_suite(void)
 {
 	Suite *s = suite_create("devices");
@@ -524,6 +575,7 @@ static Suite *devices_suite(void)
 	tcase_add_test(t, unhandled);
 	tcase_add_test(t, bus_overlap);
 	tcase_add_test(t, lapic_stub);
+	tcase_add_test(t, acpi);
 	suite_add_tcase(s, t);
 	return s;
 }
