@@ -24,12 +24,15 @@ USER_CFLAGS := -std=gnu11 -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
 UAPI := include/uapi/linux/plumb.h
 
 USER_SRCS := $(wildcard user/*.c)
+# Everything but main(): the unit tests link it too.
+USER_LIB_SRCS := $(filter-out user/main.c,$(USER_SRCS)) user/default_guest.S
+USER_LIBS := -lpthread
 INTEG_SRCS := $(wildcard tests/integration/t_*.c)
 INTEG_BINS := $(INTEG_SRCS:.c=)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
-.PHONY: all module user tests-bin deps bench check check-unit check-build \
+.PHONY: all module user tests-bin deps bench demo check check-unit check-build \
 	check-svm check-vmx check-harness install clean help
 
 all: module user tests-bin
@@ -39,8 +42,25 @@ module:
 
 user: user/plumb
 
-user/plumb: $(USER_SRCS) $(wildcard user/*.h) $(UAPI)
-	$(CC) $(USER_CFLAGS) -o $@ $(USER_SRCS)
+user/plumb: $(USER_SRCS) $(wildcard user/*.h) $(UAPI) user/default_guest.S \
+		user/guest/default.elf
+	$(CC) $(USER_CFLAGS) -o $@ $(USER_SRCS) user/default_guest.S $(USER_LIBS)
+
+# plumb's own multiboot guests: 32-bit freestanding C, loaded at 1 MiB.
+GUEST_CFLAGS := -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
+	-fno-stack-protector -fno-builtin -fno-delete-null-pointer-checks \
+	-mgeneral-regs-only -O2 -g -Wall -Wextra -Werror -Iuser/guest
+GUEST_LIB := user/guest/start.S user/guest/lib.c user/guest/lib.h \
+	user/guest/guest.lds
+user/guest/default.elf tests/guests/mbcheck.elf: $(GUEST_LIB)
+user/guest/default.elf: user/guest/default.c
+tests/guests/mbcheck.elf: tests/guests/mbcheck.c
+user/guest/default.elf tests/guests/mbcheck.elf:
+	$(CC) $(GUEST_CFLAGS) -nostdlib -static -no-pie -Wl,-m,elf_i386 \
+		-Wl,-T,user/guest/guest.lds -Wl,-z,noexecstack -Wl,--build-id=none \
+		-Wl,--no-warn-rwx-segments \
+		-o $@ user/guest/start.S user/guest/lib.c \
+		$(filter-out user/guest/lib.c,$(filter %.c,$^))
 
 # Test guests: NAME-MODE.bin from tests/guests/NAME.S, loaded at 0x1000.
 GUEST_BINS := $(addprefix tests/guests/,hello-16.bin hello-32.bin \
@@ -48,7 +68,8 @@ GUEST_BINS := $(addprefix tests/guests/,hello-16.bin hello-32.bin \
 	memsum-64.bin mmio-64.bin rep-32.bin burst-64.bin spin-64.bin \
 	avx-64.bin bench-64.bin apic-64.bin ipi-64.bin sipi-64.bin)
 
-tests-bin: $(INTEG_BINS) $(UNIT_BINS) $(GUEST_BINS) bench/exitbench
+tests-bin: $(INTEG_BINS) $(UNIT_BINS) $(GUEST_BINS) tests/guests/mbcheck.elf \
+	bench/exitbench
 
 bench/exitbench: bench/exitbench.c tests/integration/vmlib.c \
 		tests/integration/vmlib.h $(UAPI)
@@ -74,6 +95,12 @@ tests/unit/test_apic: tests/unit/test_apic.c kmod/apic.c kmod/apic.h
 	$(CC) $(USER_CFLAGS) -Ikmod $$(pkg-config --cflags check) -o $@ $< \
 		kmod/apic.c $$(pkg-config --libs check)
 
+# Loaders and devices are tested through the launcher's own code.
+tests/unit/test_loaders tests/unit/test_devices: tests/unit/%: tests/unit/%.c \
+		$(USER_LIB_SRCS) $(wildcard user/*.h) $(UAPI) user/guest/default.elf
+	$(CC) $(USER_CFLAGS) -Iuser $$(pkg-config --cflags check) -o $@ $< \
+		$(USER_LIB_SRCS) $$(pkg-config --libs check) $(USER_LIBS)
+
 # The decoder is kernel code built for userspace too (kmod/decode.h).
 tests/unit/test_decode: tests/unit/test_decode.c kmod/decode.c kmod/decode.h
 	$(CC) $(USER_CFLAGS) -Ikmod $$(pkg-config --cflags check) -o $@ $< \
@@ -85,6 +112,10 @@ deps:
 # Not a test: plumb against Debian's KVM in the emulated hosts (bench/).
 bench:
 	bench/run.sh
+
+# Boots plumb's default guest: here if /dev/plumb exists, else emulated.
+demo: user tests-bin
+	@scripts/demo.sh
 
 # Each prints a final "N passed, N failed" line; results under build/results.
 check: user tests-bin
@@ -109,11 +140,12 @@ install: user
 clean:
 	-[ -d "$(KDIR)" ] && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -f user/plumb $(INTEG_BINS) $(UNIT_BINS) tests/guests/*.bin \
-		tests/guests/*.o tests/guests/*.elf
+		tests/guests/*.o tests/guests/*.elf user/guest/*.elf
 	rm -rf build/kmod build/results build/initramfs build/hosts
 
 help:
 	@echo "make deps         install every Debian package needed (root)"
+	@echo "make demo         boot plumb's default guest (in an emulated host if needed)"
 	@echo "make              build plumb.ko (KDIR=$(KDIR)), user/plumb and the tests"
 	@echo "make check        unit + build + every emulated host; ends 'N passed, N failed'"
 	@echo "make check-unit   ABI pins (Check)"

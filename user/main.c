@@ -2,8 +2,8 @@
 /*
  * plumb: the launcher's command line.
  *
- * Today it inspects the module (`plumb info`, `plumb cpuid`); `plumb run`
- * arrives with the launcher issue.
+ * `plumb run` boots a guest (run.c); `plumb info` and `plumb cpuid`
+ * inspect the module.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -88,9 +88,10 @@ static int cmd_cpuid(int fd)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: plumb [--device PATH] COMMAND\n"
+		"usage: plumb [--device PATH] COMMAND [ARGS]\n"
 		"\n"
 		"Commands:\n"
+		"  run      boot a guest (plumb run --help); alone, the default guest\n"
 		"  info     show the module's API version, backend and limits\n"
 		"  cpuid    show the CPUID leaves a guest may be given\n"
 		"\n"
@@ -110,9 +111,14 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *device = PLUMB_DEVICE;
-	const char *cmd;
+	const char *cmd, *base;
 	int c, fd, ret;
 
+	/* Installed as a QEMU stand-in (e.g. for kvm-unit-tests' QEMU=). */
+	base = strrchr(argv[0], '/');
+	base = base ? base + 1 : argv[0];
+	if (strstr(base, "qemu"))
+		return cmd_qemu(argc, argv);
 	while ((c = getopt_long(argc, argv, "+d:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -135,6 +141,8 @@ int main(int argc, char **argv)
 		return PLUMB_EXIT_USAGE;
 	}
 	cmd = argv[optind];
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - optind, argv + optind, device);
 	if (strcmp(cmd, "info") && strcmp(cmd, "cpuid")) {
 		plumb_err("unknown command '%s' (try plumb --help)", cmd);
 		return PLUMB_EXIT_USAGE;

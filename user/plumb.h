@@ -7,8 +7,18 @@
 #define PLUMB_VERSION	"0.1.0"
 #define PLUMB_DEVICE	"/dev/plumb"
 
-/* Exit status for a command line the launcher cannot understand. */
-#define PLUMB_EXIT_USAGE	2
+/*
+ * Exit statuses. The guest's debug-exit value v gives (v << 1) | 1, as
+ * QEMU's isa-debug-exit does, so every odd status belongs to the guest;
+ * the launcher's own are even (docs/decisions.md, docs/plumb.1).
+ */
+#define PLUMB_EXIT_OK		0	/* guest powered off or reset; Ctrl-A x */
+#define PLUMB_EXIT_USAGE	2	/* a command line we cannot understand */
+#define PLUMB_EXIT_SETUP	4	/* bad input: file, module, memory, ... */
+#define PLUMB_EXIT_TRIPLE	6	/* the guest triple-faulted */
+#define PLUMB_EXIT_INTERNAL	8	/* internal error, failed VM entry */
+#define PLUMB_EXIT_HALTED	10	/* every vCPU halted with interrupts off */
+#define PLUMB_EXIT_SIGNAL	12	/* stopped by SIGINT/SIGTERM */
 
 /* Print "plumb: MESSAGE" on stderr; returns 1 for `return plumb_err(...)`. */
 int plumb_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -18,5 +28,9 @@ int plumb_open_device(const char *path);
 
 /* The module's supported CPUID table (malloc'ed), or NULL after a message. */
 struct plumb_cpuid *plumb_get_supported_cpuid(int fd);
+
+/* `plumb run ARGS` (run.c) and the QEMU-compatible entry point (qemu.c). */
+int cmd_run(int argc, char **argv, const char *device);
+int cmd_qemu(int argc, char **argv);
 
 #endif /* PLUMB_USER_H */

@@ -45,7 +45,10 @@ for m in virt/lib/irqbypass drivers/crypto/ccp/ccp arch/x86/kvm/kvm \
 	fi
 done
 mkdir -p "$root/tests/guests"
-cp tests/guests/*.bin "$root/tests/guests/"
+cp tests/guests/*.bin tests/guests/*.elf "$root/tests/guests/"
+# A real guest for `plumb run`: this very kernel, and a tiny initrd.
+cp "build/kernels/$kver/boot/vmlinuz-$kver" "$root/tests/guests/vmlinuz"
+echo "plumb test initrd" | gzip -1 > "$root/tests/guests/tiny-initrd"
 bins=(user/plumb "$(command -v kmod)" bench/exitbench)
 for src in tests/integration/t_*.c; do
 	b=${src%.c}

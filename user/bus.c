@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The device bus: port and MMIO ranges registered by devices with one
+ * handler signature, and the dispatch of the accesses the exit ring carries.
+ * Nothing here knows a device by name.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm.h"
+
+static struct device_type *device_types;
+
+void device_type_register(struct device_type *t)
+{
+	struct device_type **p = &device_types;
+
+	/* Keep link order: devices come up in a reproducible order. */
+	while (*p)
+		p = &(*p)->next;
+	t->next = NULL;
+	*p = t;
+}
+
+int vm_init_devices(struct vm *vm)
+{
+	struct device_type *t;
+	int ret;
+
+	for (t = device_types; t; t = t->next) {
+		ret = t->init(vm);
+		if (ret) {
+			plumb_err("device %s: %s", t->name, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void vm_flush_devices(struct vm *vm)
+{
+	struct device_type *t;
+
+	for (t = device_types; t; t = t->next)
+		if (t->flush)
+			t->flush(vm);
+}
+
+void vm_fini_devices(struct vm *vm)
+{
+	struct device_type *t;
+
+	for (t = device_types; t; t = t->next)
+		if (t->fini)
+			t->fini(vm);
+}
+
+int io_register(struct vm *vm, int busno, uint64_t base, uint64_t len,
+		io_handler_t *fn, void *opaque, const char *name,
+		unsigned int flags)
+{
+	struct bus *bus = &vm->bus[busno];
+	unsigned int i;
+
+	if (!len || base + len < base)
+		return -EINVAL;
+	for (i = 0; i < bus->n; i++) {
+		const struct io_range *r = &bus->r[i];
+
+		if (base < r->base + r->len && r->base < base + len) {
+			plumb_err("%s at %#" PRIx64 " overlaps %s", name, base,
+				  r->name);
+			return -EEXIST;
+		}
+	}
+	if (bus->n == BUS_MAX)
+		return -ENOSPC;
+	bus->r[bus->n++] = (struct io_range){ base, len, fn, opaque, name,
+					      flags };
+	return 0;
+}
+
+static const struct io_range *io_find(const struct bus *bus, uint64_t addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < bus->n; i++)
+		if (addr - bus->r[i].base < bus->r[i].len)
+			return &bus->r[i];
+	return NULL;
+}
+
+void vm_log(const struct vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!vm->cfg || !vm->cfg->verbose)
+		return;
+	fputs("plumb: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	/* The terminal may be raw: end the line ourselves. */
+	fputs("\r\n", stderr);
+}
+
+/* Unhandled: reads are all ones, writes dropped; counted, logged once. */
+static void unhandled(struct vm *vm, int busno, uint64_t addr, uint8_t size,
+		      bool write, uint64_t *data)
+{
+	bool first = true;
+
+	vm->unhandled++;
+	if (busno == BUS_PIO && vm->pio_logged && addr < 65536) {
+		first = !(vm->pio_logged[addr / 8] & (1U << (addr % 8)));
+		vm->pio_logged[addr / 8] |= 1U << (addr % 8);
+	} else if (busno == BUS_MMIO) {
+		first = vm->unhandled_mmio_logged++ < 16;
+	}
+	if (first)
+		vm_log(vm, "unhandled %s %s %#" PRIx64 " size %u%s",
+		       busno == BUS_PIO ? "port" : "MMIO",
+		       write ? "write to" : "read of", addr, size,
+		       busno == BUS_PIO ? " (further accesses not logged)" : "");
+	if (!write)
+		*data = size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+}
+
+void io_dispatch(struct vm *vm, int busno, unsigned int cpu, uint64_t addr,
+		 uint8_t size, bool write, uint64_t *data)
+{
+	const struct io_range *r;
+	struct io_req req;
+
+	pthread_mutex_lock(&vm->lock);
+	r = io_find(&vm->bus[busno], addr);
+	if (!r) {
+		unhandled(vm, busno, addr, size, write, data);
+		pthread_mutex_unlock(&vm->lock);
+		return;
+	}
+	req = (struct io_req){ .vm = vm, .cpu = cpu, .addr = addr - r->base,
+			       .data = write ? *data : 0, .size = size,
+			       .write = write };
+	r->fn(r->opaque, &req);
+	if (!write) {
+		uint64_t mask = size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+
+		*data = req.data & mask;
+	}
+	pthread_mutex_unlock(&vm->lock);
+}

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The MC146818 RTC and CMOS RAM (index 0x70, bit 7 = NMI mask; data 0x71).
+ * The clock is the host's (UTC), in BCD or binary and 12/24-hour as
+ * register B asks; a guest's writes to the time registers are kept as an
+ * offset from the host clock. Register A shows no update in progress.
+ * The memory-size bytes follow the PC/QEMU layout: 0x15-0x18 and
+ * 0x30-0x31 in KiB, 0x34-0x35 above 16 MiB and 0x5b-0x5d above 4 GiB in
+ * 64 KiB units, 0x5f the vCPU count - 1.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "vm.h"
+
+#define RTC_PORT	0x70
+#define REG_A		0x0a
+#define REG_B		0x0b
+#define REG_C		0x0c
+#define REG_D		0x0d
+#define B_24H		0x02
+#define B_BINARY	0x04
+#define B_SET		0x80
+
+static struct {
+	uint8_t index;
+	uint8_t ram[128];
+	time_t offset;		/* guest time - host time */
+} rtc;
+
+static uint8_t to_bcd(int v)
+{
+	return (uint8_t)(((v / 10) << 4) | (v % 10));
+}
+
+static int from_bcd(uint8_t v)
+{
+	return (v >> 4) * 10 + (v & 0xf);
+}
+
+static uint8_t enc(int v)
+{
+	return (rtc.ram[REG_B] & B_BINARY) ? (uint8_t)v : to_bcd(v);
+}
+
+static int dec(uint8_t v)
+{
+	return (rtc.ram[REG_B] & B_BINARY) ? v : from_bcd(v);
+}
+
+static void now(struct tm *tm)
+{
+	time_t t = time(NULL) + rtc.offset;
+
+	gmtime_r(&t, tm);
+}
+
+static uint8_t read_time(uint8_t reg)
+{
+	struct tm tm;
+	int h;
+
+	now(&tm);
+	switch (reg) {
+	case 0x00:
+		return enc(tm.tm_sec);
+	case 0x02:
+		return enc(tm.tm_min);
+	case 0x04:
+		if (rtc.ram[REG_B] & B_24H)
+			return enc(tm.tm_hour);
+		h = tm.tm_hour % 12 ? tm.tm_hour % 12 : 12;
+		return (uint8_t)(enc(h) | (tm.tm_hour >= 12 ? 0x80 : 0));
+	case 0x06:
+		return enc(tm.tm_wday + 1);
+	case 0x07:
+		return enc(tm.tm_mday);
+	case 0x08:
+		return enc(tm.tm_mon + 1);
+	case 0x09:
+		return enc(tm.tm_year % 100);
+	case 0x32:
+		return enc(19 + tm.tm_year / 100);
+	default:
+		return rtc.ram[reg];
+	}
+}
+
+/* A guest setting the clock moves its offset from the host's clock. */
+static void write_time(uint8_t reg, uint8_t v)
+{
+	struct tm tm;
+	time_t t;
+
+	now(&tm);
+	switch (reg) {
+	case 0x00:
+		tm.tm_sec = dec(v);
+		break;
+	case 0x02:
+		tm.tm_min = dec(v);
+		break;
+	case 0x04:
+		if (rtc.ram[REG_B] & B_24H)
+			tm.tm_hour = dec(v);
+		else
+			tm.tm_hour = dec(v & 0x7f) % 12 + ((v & 0x80) ? 12 : 0);
+		break;
+	case 0x07:
+		tm.tm_mday = dec(v);
+		break;
+	case 0x08:
+		tm.tm_mon = dec(v) - 1;
+		break;
+	case 0x09:
+		tm.tm_year = (tm.tm_year / 100) * 100 + dec(v);
+		break;
+	default:
+		return;
+	}
+	t = timegm(&tm);
+	if (t != (time_t)-1)
+		rtc.offset = t - time(NULL);
+}
+
+static void rtc_io(void *opaque, struct io_req *r)
+{
+	uint8_t reg = rtc.index & 0x7f;
+
+	(void)opaque;
+	if (r->addr == 0) {
+		if (r->write)
+			rtc.index = (uint8_t)r->data;
+		else
+			r->data = 0xff;		/* the index port is write-only */
+		return;
+	}
+	if (!r->write) {
+		r->data = read_time(reg);
+		if (reg == REG_C)
+			rtc.ram[REG_C] = 0;	/* flags clear on read */
+		return;
+	}
+	switch (reg) {
+	case REG_A:
+		rtc.ram[REG_A] = (uint8_t)(r->data & 0x7f);	/* UIP is read-only */
+		break;
+	case REG_C:
+	case REG_D:
+		break;				/* read-only */
+	case 0x00: case 0x02: case 0x04: case 0x06:
+	case 0x07: case 0x08: case 0x09:
+		write_time(reg, (uint8_t)r->data);
+		break;
+	default:
+		rtc.ram[reg] = (uint8_t)r->data;
+		break;
+	}
+}
+
+static void set16(uint8_t lo, uint64_t v)
+{
+	if (v > 0xffff)
+		v = 0xffff;
+	rtc.ram[lo] = (uint8_t)v;
+	rtc.ram[lo + 1] = (uint8_t)(v >> 8);
+}
+
+static int rtc_init(struct vm *vm)
+{
+	uint64_t low = vm->mem.low_size, high = vm->mem.high_size;
+
+	memset(&rtc, 0, sizeof(rtc));
+	rtc.ram[REG_A] = 0x26;		/* 32.768 kHz, 1024 Hz rate */
+	rtc.ram[REG_B] = B_24H;		/* BCD, 24 hours, no interrupts */
+	rtc.ram[REG_D] = 0x80;		/* valid RAM and time */
+	set16(0x15, 640);
+	set16(0x17, low > MiB ? (low - MiB) / KiB : 0);
+	set16(0x30, low > MiB ? (low - MiB) / KiB : 0);
+	set16(0x34, low > 16 * MiB ? (low - 16 * MiB) / (64 * KiB) : 0);
+	rtc.ram[0x5b] = (uint8_t)(high >> 16);
+	rtc.ram[0x5c] = (uint8_t)(high >> 24);
+	rtc.ram[0x5d] = (uint8_t)(high >> 32);
+	rtc.ram[0x5f] = (uint8_t)(vm->ncpus - 1);
+	return io_register(vm, BUS_PIO, RTC_PORT, 2, rtc_io, NULL, "rtc-cmos", 0);
+}
+
+static struct device_type rtc_type = {
+	.name = "rtc",
+	.init = rtc_init,
+};
+DEVICE_REGISTER(rtc_type)

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The run loop: one thread per vCPU consumes its exit ring in order (the
+ * kernel never lets a read overtake an earlier posted write), hands port
+ * and MMIO accesses to the bus, replies to reads, and turns the other
+ * records into the end of the VM with the documented exit status.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vm.h"
+
+#define SIG_KICK	SIGUSR1
+
+static void kick_handler(int sig)
+{
+	(void)sig;	/* only there to interrupt PLUMB_RUN */
+}
+
+static void handle_io(struct vcpu *v, struct plumb_exit *e)
+{
+	struct plumb_exit_io *io = &e->io;
+	uint32_t i, n = io->count ? io->count : 1;
+	bool out = io->direction == PLUMB_IO_OUT;
+
+	if ((io->size != 1 && io->size != 2 && io->size != 4) ||
+	    n * io->size > sizeof(io->data)) {
+		vm_stop(v->vm, PLUMB_EXIT_INTERNAL,
+			"vCPU %u: malformed port I/O record (size %u count %u)",
+			v->id, io->size, io->count);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		uint64_t d = 0;
+
+		if (out)
+			memcpy(&d, io->data + i * io->size, io->size);
+		io_dispatch(v->vm, BUS_PIO, v->id, io->port, io->size, out, &d);
+		if (!out)
+			memcpy(io->data + i * io->size, &d, io->size);
+	}
+}
+
+static void handle_mmio(struct vcpu *v, struct plumb_exit *e)
+{
+	struct plumb_exit_mmio *m = &e->mmio;
+	uint64_t d = m->is_write ? m->data : 0;
+
+	if (m->size != 1 && m->size != 2 && m->size != 4 && m->size != 8) {
+		vm_stop(v->vm, PLUMB_EXIT_INTERNAL,
+			"vCPU %u: malformed MMIO record (size %u)", v->id, m->size);
+		return;
+	}
+	io_dispatch(v->vm, BUS_MMIO, v->id, m->phys_addr, m->size, m->is_write,
+		    &d);
+	if (!m->is_write)
+		m->data = d;
+}
+
+/*
+ * HLT. No interrupt can reach a guest before the in-kernel APIC (issue 6):
+ * with IF clear the vCPU is stopped for good, and a VM whose vCPUs all are
+ * ends (PLUMB_EXIT_HALTED); with IF set we wait a tick and let it go on,
+ * as a timer interrupt would.
+ */
+static void handle_hlt(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	struct plumb_regs r;
+	unsigned int i, halted = 0;
+
+	if (ioctl(v->fd, PLUMB_GET_REGS, &r) == 0 && (r.rflags & 0x200)) {
+		struct timespec ts = { 0, 1000000 };
+
+		nanosleep(&ts, NULL);
+		return;
+	}
+	pthread_mutex_lock(&vm->lock);
+	v->halted = true;
+	for (i = 0; i < vm->ncpus; i++)
+		/* An AP that never ran waits in the kernel for its SIPI. */
+		halted += vm->vcpus[i].halted || (i && !vm->vcpus[i].ran);
+	if (halted == vm->ncpus)
+		vm_stop(vm, PLUMB_EXIT_HALTED,
+			"the guest halted with interrupts disabled on every vCPU (rip %#" PRIx64 ")",
+			(uint64_t)r.rip);
+	while (!vm->stopping)
+		pthread_cond_wait(&vm->cond, &vm->lock);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static void handle(struct vcpu *v, struct plumb_exit *e)
+{
+	struct vm *vm = v->vm;
+
+	switch (e->reason) {
+	case PLUMB_EXIT_IO:
+		handle_io(v, e);
+		break;
+	case PLUMB_EXIT_MMIO:
+		handle_mmio(v, e);
+		break;
+	case PLUMB_EXIT_HLT:
+		handle_hlt(v);
+		break;
+	case PLUMB_EXIT_SHUTDOWN:
+		vm_stop(vm, PLUMB_EXIT_TRIPLE, "vCPU %u: triple fault (shutdown)",
+			v->id);
+		break;
+	case PLUMB_EXIT_HYPERCALL:
+		/* No hypercalls defined yet: -ENOSYS, as KVM answers (-1000). */
+		vm_log(vm, "vCPU %u: hypercall %#llx not implemented", v->id,
+		       (unsigned long long)e->hypercall.nr);
+		e->hypercall.ret = (uint64_t)-1000;
+		break;
+	case PLUMB_EXIT_FAIL_ENTRY:
+		vm_stop(vm, PLUMB_EXIT_INTERNAL,
+			"vCPU %u: VM entry failed (hardware reason %#llx); dmesg has the state",
+			v->id, (unsigned long long)e->fail_entry.hardware_reason);
+		break;
+	case PLUMB_EXIT_INTERNAL_ERROR:
+		vm_stop(vm, PLUMB_EXIT_INTERNAL,
+			"vCPU %u: internal error %u (data %#llx %#llx %#llx)",
+			v->id, e->internal.suberror,
+			(unsigned long long)e->internal.data[0],
+			(unsigned long long)e->internal.data[1],
+			(unsigned long long)e->internal.data[2]);
+		break;
+	default:
+		vm_stop(vm, PLUMB_EXIT_INTERNAL, "vCPU %u: unknown exit record %u",
+			v->id, e->reason);
+		break;
+	}
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	struct vm *vm = v->vm;
+	sigset_t kick;
+
+	sigemptyset(&kick);
+	sigaddset(&kick, SIG_KICK);
+	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	while (!vm->stopping) {
+		struct plumb_exit *e;
+
+		if (v->cons == __atomic_load_n(&v->hdr->producer, __ATOMIC_ACQUIRE)) {
+			vm_flush_devices(vm);
+			if (ioctl(v->fd, PLUMB_RUN, 0)) {
+				if (errno == EINTR)
+					continue;
+				vm_stop(vm, PLUMB_EXIT_INTERNAL, "vCPU %u: PLUMB_RUN: %s",
+					v->id, strerror(errno));
+				break;
+			}
+			continue;
+		}
+		e = &v->ring[v->cons % v->hdr->entry_count];
+		v->ran = true;
+		handle(v, e);
+		v->cons++;
+		__atomic_store_n(&v->hdr->consumer, v->cons, __ATOMIC_RELEASE);
+	}
+	vm_flush_devices(vm);
+	return NULL;
+}
+
+int vm_run(struct vm *vm)
+{
+	struct sigaction sa;
+	sigset_t block;
+	unsigned int i;
+	int ret;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_handler;	/* no SA_RESTART: RUN returns EINTR */
+	sigaction(SIG_KICK, &sa, NULL);
+	/* Threads inherit this: only the console loop takes these signals. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIG_KICK);
+	pthread_sigmask(SIG_BLOCK, &block, NULL);
+
+	console_start(vm);
+	for (i = 0; i < vm->ncpus; i++) {
+		ret = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread,
+				     &vm->vcpus[i]);
+		if (ret) {
+			vm_stop(vm, PLUMB_EXIT_INTERNAL, "cannot start vCPU %u's thread: %s",
+				i, strerror(ret));
+			break;
+		}
+		vm->vcpus[i].thread_started = true;
+	}
+	console_loop(vm);
+
+	/* Stop every vCPU: immediate_exit for the next RUN, a signal for
+	 * one running now. */
+	pthread_mutex_lock(&vm->lock);
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+	for (i = 0; i < vm->ncpus; i++) {
+		if (!vm->vcpus[i].thread_started)
+			continue;
+		__atomic_store_n(&vm->vcpus[i].hdr->immediate_exit, 1,
+				 __ATOMIC_SEQ_CST);
+		pthread_kill(vm->vcpus[i].thread, SIG_KICK);
+	}
+	for (i = 0; i < vm->ncpus; i++)
+		if (vm->vcpus[i].thread_started)
+			pthread_join(vm->vcpus[i].thread, NULL);
+	console_restore();
+	/* Odd statuses are the guest's own verdict (debug-exit): quiet. */
+	if (vm_stop_message()[0] &&
+	    (vm->cfg->verbose || (vm->status != PLUMB_EXIT_OK && !(vm->status & 1))))
+		plumb_err("%s", vm_stop_message());
+	if (vm->unhandled)
+		vm_log(vm, "%" PRIu64 " unhandled port/MMIO accesses", vm->unhandled);
+	return vm->status;
+}

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The launcher's core: guest memory, the device bus, the VM and its vCPUs.
+ * Loaders and devices only see what is declared here; the core names no
+ * device and no image format.
+ */
+#ifndef PLUMB_VM_H
+#define PLUMB_VM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plumb.h"
+
+#define KiB	((uint64_t)1024)
+#define MiB	(1024 * KiB)
+#define GiB	(1024 * MiB)
+
+/*
+ * Guest memory (docs/decisions.md): RAM from 0 up to 3 GiB, the rest from
+ * 4 GiB on; 3-4 GiB is the MMIO hole (LAPIC, pc-testdev, ...).
+ */
+#define LOWMEM_LIMIT	(3 * GiB)
+#define HIGHMEM_BASE	(4 * GiB)
+
+struct gmem {
+	uint8_t *low;		/* gpa 0 .. low_size */
+	uint64_t low_size;
+	uint8_t *high;		/* gpa HIGHMEM_BASE .. + high_size */
+	uint64_t high_size;
+};
+
+/* Host pointer for [gpa, gpa + len) if it is all RAM, else NULL. */
+void *gmem_ptr(const struct gmem *m, uint64_t gpa, uint64_t len);
+/* Allocate (anonymous, lazily backed) `size` bytes of guest RAM. */
+int gmem_alloc(struct gmem *m, uint64_t size);
+void gmem_free(struct gmem *m);
+/* Split `size` between low and high memory without allocating. */
+void gmem_layout(struct gmem *m, uint64_t size);
+
+/* The guest's physical memory map, as e820 and multiboot give it. */
+#define MAP_RAM		1
+#define MAP_RESERVED	2
+struct map_entry {
+	uint64_t addr, len;
+	uint32_t type;
+};
+#define MAP_MAX		8
+int gmem_map(const struct gmem *m, struct map_entry *out);
+
+/* ---- how a loader leaves the boot vCPU ---- */
+
+enum cpu_mode { CPU_REAL = 16, CPU_PROT32 = 32, CPU_LONG64 = 64 };
+
+struct boot_state {
+	enum cpu_mode mode;
+	uint64_t rip, rsp, rax, rbx, rsi;
+	uint64_t cr3;		/* CPU_LONG64: identity page tables */
+	uint64_t gdt_base;	/* 0: none loaded */
+	uint16_t gdt_limit;
+	uint16_t cs, ds;	/* selectors for the flat segments */
+	uint16_t real_cs;	/* CPU_REAL: CS selector (base = cs << 4) */
+};
+
+/* Build 4-level tables mapping 0-4 GiB 1:1 with 2 MiB pages (6 pages). */
+int boot_identity_tables(const struct gmem *m, uint64_t at);
+
+/* ---- devices ---- */
+
+struct vm;
+
+/* One access: `addr` is the offset into the registered range. */
+struct io_req {
+	struct vm *vm;
+	unsigned int cpu;	/* the vCPU that made it */
+	uint64_t addr;
+	uint64_t data;		/* written value, or the reply to a read */
+	uint8_t size;		/* 1, 2, 4 (or 8 for MMIO) */
+	bool write;
+};
+
+/* The one handler signature of every device, for ports and MMIO alike. */
+typedef void io_handler_t(void *opaque, struct io_req *r);
+
+#define BUS_PIO		0
+#define BUS_MMIO	1
+#define IO_POSTED	(1U << 0)	/* writes need no exit (plumb posted range) */
+
+struct io_range {
+	uint64_t base, len;
+	io_handler_t *fn;
+	void *opaque;
+	const char *name;
+	unsigned int flags;
+};
+
+#define BUS_MAX		64
+struct bus {
+	struct io_range r[BUS_MAX];
+	unsigned int n;
+};
+
+int io_register(struct vm *vm, int bus, uint64_t base, uint64_t len,
+		io_handler_t *fn, void *opaque, const char *name,
+		unsigned int flags);
+/* Dispatch one access (takes the device lock). Unhandled: reads all ones. */
+void io_dispatch(struct vm *vm, int bus, unsigned int cpu, uint64_t addr,
+		 uint8_t size, bool write, uint64_t *data);
+
+/*
+ * A device type: registered from its own file by DEVICE_REGISTER, set up
+ * by vm_init_devices() after guest memory exists. init may decline (return
+ * 0 without registering anything) when the configuration does not ask for it.
+ */
+struct device_type {
+	const char *name;
+	int (*init)(struct vm *vm);
+	void (*flush)(struct vm *vm);	/* optional: before a vCPU enters RUN */
+	void (*fini)(struct vm *vm);	/* optional */
+	struct device_type *next;
+};
+void device_type_register(struct device_type *t);
+#define DEVICE_REGISTER(t)						\
+	static void __attribute__((constructor)) register_##t(void)	\
+	{ device_type_register(&t); }
+
+/* ---- the VM ---- */
+
+struct vm_config {
+	const char *device;		/* /dev/plumb */
+	const char *kernel;		/* --kernel: multiboot ELF or bzImage */
+	const char *initrd;		/* --initrd: initrd or multiboot module */
+	const char *append;		/* --append */
+	const char *flat;		/* --flat FILE@ADDR[,MODE] */
+	uint64_t flat_addr;
+	enum cpu_mode flat_mode;
+	uint64_t mem;			/* bytes */
+	unsigned int cpus;
+	int verbose;
+	bool pc_testdev;
+	bool no_console_input;
+};
+
+struct vcpu {
+	struct vm *vm;
+	unsigned int id;
+	int fd;
+	struct plumb_ring_header *hdr;
+	struct plumb_exit *ring;
+	size_t map_size;
+	uint32_t cons;
+	pthread_t thread;
+	bool thread_started;
+	bool halted;		/* HLT with IF clear: stays so (no interrupts yet) */
+	bool ran;		/* RUN returned a record: it was started */
+};
+
+struct vm {
+	const struct vm_config *cfg;
+	int sys_fd, fd;
+	struct gmem mem;
+	unsigned int ncpus;
+	struct vcpu *vcpus;
+	struct bus bus[2];
+	unsigned int nslots;
+	pthread_mutex_t lock;		/* devices; taken by io_dispatch */
+	pthread_cond_t cond;		/* AP start, halts */
+	int out_fd;			/* console output */
+
+	/* the end: first stop wins */
+	volatile int stopping;
+	int status;
+	int wake_fd;			/* eventfd: tells the main thread */
+
+	/* unhandled accesses */
+	uint64_t unhandled;
+	uint8_t *pio_logged;		/* 65536 bits */
+	unsigned int unhandled_mmio_logged;
+};
+
+/* Ask the VM to stop with this exit status; the first request wins. */
+void vm_stop(struct vm *vm, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The VM without a kernel (unit tests) or with it (vm_open). */
+int vm_init(struct vm *vm, const struct vm_config *cfg);
+int vm_open(struct vm *vm);
+/* Add a RAM-backed slot at gpa (a device's RAM-like MMIO window). */
+int vm_add_ram(struct vm *vm, uint64_t gpa, void *host, uint64_t size);
+int vm_init_devices(struct vm *vm);
+void vm_flush_devices(struct vm *vm);
+void vm_fini_devices(struct vm *vm);
+int vm_create_vcpus(struct vm *vm, const struct boot_state *boot);
+/* Run every vCPU in its thread until vm_stop; returns the exit status. */
+int vm_run(struct vm *vm);
+void vm_destroy(struct vm *vm);
+
+/* Why the VM stopped (the first vm_stop's message). */
+const char *vm_stop_message(void);
+
+/* run.c: the command line's parsers, and a whole run from a config. */
+int parse_size(const char *s, uint64_t *out);
+int parse_flat(char *arg, struct vm_config *cfg);
+int run_vm(struct vm_config *cfg);
+
+/* Monotonic time in ns for the timer devices; unit tests replace it. */
+extern uint64_t (*plumb_clock_ns)(void);
+
+/* -v logging */
+void vm_log(const struct vm *vm, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- loaders ---- */
+
+struct image {
+	const uint8_t *data;
+	size_t len;
+	const char *path;
+	uint8_t *owned;		/* what image_free frees */
+};
+/* Read a whole file, or say why not (one line) and return -1. */
+int image_read(struct image *img, const char *path, const char *what);
+void image_free(struct image *img);
+
+int load_flat(const struct gmem *m, const struct image *img, uint64_t addr,
+	      enum cpu_mode mode, struct boot_state *b);
+bool multiboot_probe(const struct image *img);
+int load_multiboot(const struct gmem *m, const struct image *img,
+		   const char *cmdline, const struct image *mods, unsigned int nmods,
+		   struct boot_state *b);
+bool bzimage_probe(const struct image *img);
+int load_bzimage(const struct gmem *m, const struct image *img,
+		 const char *cmdline, const struct image *initrd,
+		 struct boot_state *b);
+
+/* The default guest, embedded in the launcher (guest/default.c). */
+extern const uint8_t plumb_default_guest[];
+extern const uint8_t plumb_default_guest_end[];
+
+/* ---- console (console.c) ---- */
+
+/* The UART (or any device) that takes keyboard input. */
+typedef void console_input_t(void *opaque, const uint8_t *buf, size_t len);
+void console_set_input(struct vm *vm, console_input_t *fn, void *opaque);
+/* Hand keyboard bytes to that device (takes vm->lock). */
+void console_feed(struct vm *vm, const uint8_t *buf, size_t len);
+/* Keyboard bytes through the Ctrl-A escape (on a terminal) to the device. */
+void console_input(struct vm *vm, const uint8_t *buf, size_t len, bool escapes);
+/* Put the terminal in raw mode when stdin is a tty; restored at exit. */
+void console_start(struct vm *vm);
+void console_restore(void);
+/* Wait for the VM's end, serving input, Ctrl-A and signals. */
+void console_loop(struct vm *vm);
+
+#endif /* PLUMB_VM_H */
