@@ -890,49 +890,6 @@ static int t_migrate(void)
 	return t_done();
 }
 
-static void on_alarm(int sig)
-{
-	(void)sig;
-}
-
-/*
- * A signal interrupts a guest that never exits on its own: RUN returns
- * EINTR promptly (host interrupts exit the guest; the run loop checks for
- * signals between entries), and the guest goes on afterwards.
- */
-static int t_signal(void)
-{
-	struct sigaction sa = { .sa_handler = on_alarm };
-	struct plumb_regs r;
-	struct vm vm;
-	struct vcpu v;
-	double t;
-	int ret;
-
-	setup(&vm, &v, "loop", 64);
-	ioctl(v.fd, PLUMB_GET_REGS, &r);
-	r.rcx = ~0ULL;			/* 2^64 iterations: forever */
-	ioctl(v.fd, PLUMB_SET_REGS, &r);
-	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART */
-	alarm(1);
-	t = now();
-	ret = ioctl(v.fd, PLUMB_RUN, 0);
-	t = now() - t;
-	T_CHECK(ret == -1 && errno == EINTR, "RUN interrupted by SIGALRM (ret %d, %s)",
-		ret, strerror(errno));
-	T_CHECK(t < 3.0, "within %.2fs of a 1s alarm", t);
-	ioctl(v.fd, PLUMB_GET_REGS, &r);
-	T_CHECK(r.rcx != ~0ULL && r.rip >= GUEST_LOAD, "the guest ran (rcx %#llx)",
-		(unsigned long long)r.rcx);
-	r.rcx = 3;
-	ioctl(v.fd, PLUMB_SET_REGS, &r);
-	expect_out32(&v, 0x1238);
-	T_CHECK(1, "and goes on after RUN again");
-	vcpu_destroy(&v);
-	vm_destroy(&vm);
-	return t_done();
-}
-
 /* CREATE_VM once: prints "created" or the errno name; exit 0 either way. */
 static int t_createvm(void)
 {
@@ -996,10 +953,8 @@ int main(int argc, char **argv)
 		return t_badstate(argc > 2 ? argv[2] : "");
 	if (!strcmp(t, "migrate"))
 		return t_migrate();
-	if (!strcmp(t, "signal"))
-		return t_signal();
 	if (!strcmp(t, "createvm"))
 		return t_createvm();
-	fprintf(stderr, "usage: t_guest hello16|hello32|hello64|cpuid|msr|triple|loop|memsum|posted|badinput|foreign|close_order|unmap|mmio|mmio_posted|rep|apic|badstate BACKEND|migrate|signal|createvm\n");
+	fprintf(stderr, "usage: t_guest hello16|hello32|hello64|cpuid|msr|triple|loop|memsum|posted|badinput|foreign|close_order|unmap|mmio|mmio_posted|rep|apic|badstate BACKEND|migrate|createvm\n");
 	return 2;
 }
