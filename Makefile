@@ -45,7 +45,7 @@ user/plumb: $(USER_SRCS) $(wildcard user/*.h) $(UAPI)
 # Test guests: NAME-MODE.bin from tests/guests/NAME.S, loaded at 0x1000.
 GUEST_BINS := $(addprefix tests/guests/,hello-16.bin hello-32.bin \
 	hello-64.bin cpuid-32.bin msr-64.bin triple-32.bin loop-64.bin \
-	memsum-64.bin mmio-64.bin rep-32.bin)
+	memsum-64.bin mmio-64.bin rep-32.bin modes-16.bin)
 
 tests-bin: $(INTEG_BINS) $(UNIT_BINS) $(GUEST_BINS)
 

@@ -687,6 +687,30 @@ static int t_migrate(void)
 	return t_done();
 }
 
+/* The guest climbs from real mode to long mode by itself (guests/modes.S). */
+static int t_modes(void)
+{
+	struct plumb_sregs s;
+	struct vm vm;
+	struct vcpu v;
+	uint32_t efer;
+
+	setup(&vm, &v, "modes", 16);
+	T_CHECK(expect_out32(&v, 0x1238) == 1, "real mode -> protected mode");
+	T_CHECK(expect_out32(&v, 0x1238) == 2, "PAE paging: a read through the tables");
+	efer = expect_out32(&v, 0x1238);
+	T_CHECK(efer == 0x500, "long mode: EFER = %#x (LME | LMA)", efer);
+	expect_reason(&v, PLUMB_EXIT_HLT);
+	T_CHECK(ioctl(v.fd, PLUMB_GET_SREGS, &s) == 0 && (s.efer & 0x400) &&
+		s.cs.l && (s.cr0 & 0x80000001) == 0x80000001 && (s.cr4 & 0x20) &&
+		s.cr3 == 0x5000, "GET_SREGS: EFER %#llx CR0 %#llx CR4 %#llx CR3 %#llx CS.L %u",
+		(unsigned long long)s.efer, (unsigned long long)s.cr0,
+		(unsigned long long)s.cr4, (unsigned long long)s.cr3, s.cs.l);
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -695,9 +719,10 @@ static void on_alarm(int sig)
 /*
  * A signal interrupts a guest that never exits on its own: RUN returns
  * EINTR promptly (host interrupts exit the guest; the run loop checks for
- * signals between entries), and the guest goes on afterwards.
+ * signals between entries), and the guest goes on afterwards. With "if0"
+ * the guest runs with EFLAGS.IF clear, which must not matter.
  */
-static int t_signal(void)
+static int t_signal(int if0)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
 	struct plumb_regs r;
@@ -709,14 +734,15 @@ static int t_signal(void)
 	setup(&vm, &v, "loop", 64);
 	ioctl(v.fd, PLUMB_GET_REGS, &r);
 	r.rcx = ~0ULL;			/* 2^64 iterations: forever */
+	r.rflags = if0 ? 0x2 : 0x202;
 	ioctl(v.fd, PLUMB_SET_REGS, &r);
 	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART */
 	alarm(1);
 	t = now();
 	ret = ioctl(v.fd, PLUMB_RUN, 0);
 	t = now() - t;
-	T_CHECK(ret == -1 && errno == EINTR, "RUN interrupted by SIGALRM (ret %d, %s)",
-		ret, strerror(errno));
+	T_CHECK(ret == -1 && errno == EINTR, "RUN (guest IF=%d) interrupted by SIGALRM (ret %d, %s)",
+		!if0, ret, strerror(errno));
 	T_CHECK(t < 3.0, "within %.2fs of a 1s alarm", t);
 	ioctl(v.fd, PLUMB_GET_REGS, &r);
 	T_CHECK(r.rcx != ~0ULL && r.rip >= GUEST_LOAD, "the guest ran (rcx %#llx)",
@@ -789,10 +815,12 @@ int main(int argc, char **argv)
 		return t_badstate(argc > 2 ? argv[2] : "");
 	if (!strcmp(t, "migrate"))
 		return t_migrate();
+	if (!strcmp(t, "modes"))
+		return t_modes();
 	if (!strcmp(t, "signal"))
-		return t_signal();
+		return t_signal(argc > 2 && !strcmp(argv[2], "if0"));
 	if (!strcmp(t, "createvm"))
 		return t_createvm();
-	fprintf(stderr, "usage: t_guest hello16|hello32|hello64|cpuid|msr|triple|loop|memsum|posted|badinput|foreign|close_order|unmap|mmio|rep|badstate BACKEND|migrate|signal|createvm\n");
+	fprintf(stderr, "usage: t_guest hello16|hello32|hello64|cpuid|msr|triple|loop|memsum|posted|badinput|foreign|close_order|unmap|mmio|rep|badstate BACKEND|migrate|signal [if0]|modes|createvm\n");
 	return 2;
 }
