@@ -658,6 +658,7 @@ static int vmx_vcpu_run(struct plumb_vcpu *vcpu)
 	struct vmx_host_msrs hmsr;
 	u16 ds, es, fs, gs, ldt;
 	u64 fs_base, debugctl;
+	struct desc_ptr gdt;
 	u32 insn_error = 0;
 	int cpu, gen, ret;
 
@@ -693,6 +694,7 @@ static int vmx_vcpu_run(struct plumb_vcpu *vcpu)
 	savesegment(fs, fs);
 	savesegment(gs, gs);
 	asm volatile("sldt %0" : "=g" (ldt));
+	native_store_gdt(&gdt);
 	debugctl = get_debugctlmsr();
 	if (fs)
 		rdmsrl(MSR_FS_BASE, fs_base);
@@ -707,7 +709,12 @@ static int vmx_vcpu_run(struct plumb_vcpu *vcpu)
 	vmx->g.cr2 = native_read_cr2();
 	rdmsrl(MSR_KERNEL_GS_BASE, vmx->g.kernel_gs_base);
 
-	/* Exit left DS/ES/FS/GS null, LDTR unusable, TR's limit at 0x67. */
+	/*
+	 * Exit left the GDT limit at 0xffff (a user's LAR/LSL could then make
+	 * the CPU read past the GDT page), DS/ES/FS/GS null, LDTR unusable and
+	 * TR's limit at 0x67 (SDM Vol. 3C 28.5.2).
+	 */
+	native_load_gdt(&gdt);
 	if (ds)
 		loadsegment(ds, ds);
 	if (es)
