@@ -866,6 +866,60 @@ regs:
 	return t_done();
 }
 
+static int set_online(int cpu, int on)
+{
+	char path[64];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
+	f = fopen(path, "w");
+	if (!f)
+		return 0;
+	ok = fprintf(f, "%d\n", on) > 0;
+	return fclose(f) == 0 && ok;
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/*
+ * CPU hotplug under a live VM: the vCPU last ran on CPU 1, which goes
+ * offline (VMX/SVM off there, its VMCS cleared first), runs on CPU 0,
+ * then CPU 1 comes back (VMX/SVM on again for the VM) and runs it again.
+ */
+static int t_hotplug(void)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	struct vm vm;
+	struct vcpu v;
+
+	if (ncpu < 2) {
+		printf("ok: a single CPU: nothing to take offline\n");
+		return t_done();
+	}
+	setup(&vm, &v, "hello", 64);
+	pin(1);
+	expect_out(&v, 0x3f8, 1, 'h');
+	T_CHECK(set_online(1, 0), "CPU 1 offline with a VM loaded on it");
+	pin(0);
+	expect_out(&v, 0x3f8, 1, 'e');
+	T_CHECK(1, "the vCPU runs on CPU 0");
+	T_CHECK(set_online(1, 1), "CPU 1 online again");
+	pin(1);
+	expect_out(&v, 0x3f8, 1, 'l');
+	T_CHECK(1, "the vCPU runs on CPU 1 again");
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
 /* CREATE_VM once: prints "created" or the errno name; exit 0 either way. */
 static int t_createvm(void)
 {
@@ -925,6 +979,8 @@ int main(int argc, char **argv)
 		return t_badstate(argc > 2 ? argv[2] : "");
 	if (!strcmp(t, "migrate"))
 		return t_migrate();
+	if (!strcmp(t, "hotplug"))
+		return t_hotplug();
 	if (!strcmp(t, "fuzz"))
 		return t_fuzz();
 	if (!strcmp(t, "modes"))
@@ -933,6 +989,6 @@ int main(int argc, char **argv)
 		return t_signal(argc > 2 && !strcmp(argv[2], "if0"));
 	if (!strcmp(t, "createvm"))
 		return t_createvm();
-	fprintf(stderr, "usage: t_guest hello16|hello32|hello64|cpuid|msr|triple|loop|memsum|posted|badinput|foreign|close_order|unmap|mmio|rep|badstate BACKEND|migrate|signal [if0]|modes|fuzz|createvm\n");
+	fprintf(stderr, "usage: t_guest hello16|hello32|hello64|cpuid|msr|triple|loop|memsum|posted|badinput|foreign|close_order|unmap|mmio|rep|badstate BACKEND|migrate|signal [if0]|modes|fuzz|hotplug|createvm\n");
 	return 2;
 }
