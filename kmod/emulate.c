@@ -17,8 +17,8 @@
 #include "plumb.h"
 #include "decode.h"
 
-/* GPRs in x86 encoding order, as the decoder numbers them. */
-static void regs_to_array(const struct plumb_regs *r, u64 *a)
+/* GPRs in x86 encoding order (PLUMB_RAX..), as the decoder numbers them. */
+void plumb_regs_to_gprs(const struct plumb_regs *r, u64 *a)
 {
 	a[0] = r->rax; a[1] = r->rcx; a[2] = r->rdx; a[3] = r->rbx;
 	a[4] = r->rsp; a[5] = r->rbp; a[6] = r->rsi; a[7] = r->rdi;
@@ -26,7 +26,7 @@ static void regs_to_array(const struct plumb_regs *r, u64 *a)
 	a[12] = r->r12; a[13] = r->r13; a[14] = r->r14; a[15] = r->r15;
 }
 
-static void array_to_regs(const u64 *a, struct plumb_regs *r)
+void plumb_gprs_to_regs(const u64 *a, struct plumb_regs *r)
 {
 	r->rax = a[0]; r->rcx = a[1]; r->rdx = a[2]; r->rbx = a[3];
 	r->rsp = a[4]; r->rbp = a[5]; r->rsi = a[6]; r->rdi = a[7];
@@ -191,7 +191,7 @@ int plumb_emulate_mmio(struct plumb_vcpu *vcpu, u64 gpa, const u8 *hw_bytes,
 		r.rip += insn->len;
 		if (mode != 64)
 			r.rip = (u32)r.rip;
-		regs_to_array(&r, gprs);
+		plumb_regs_to_gprs(&r, gprs);
 		if (insn->is_write) {
 			plumb_lapic_mmio(vcpu, gpa, insn->size, true,
 					 plumb_insn_write_value(insn, gprs));
@@ -200,7 +200,7 @@ int plumb_emulate_mmio(struct plumb_vcpu *vcpu, u64 gpa, const u8 *hw_bytes,
 
 			gprs[insn->reg] = plumb_insn_apply_read(insn,
 						gprs[insn->reg], v & mask);
-			array_to_regs(gprs, &r);
+			plumb_gprs_to_regs(gprs, &r);
 		}
 		plumb_ops->set_regs(vcpu, &r);
 		return 1;
@@ -216,7 +216,7 @@ int plumb_emulate_mmio(struct plumb_vcpu *vcpu, u64 gpa, const u8 *hw_bytes,
 	plumb_ops->set_regs(vcpu, &r);
 
 	if (insn->is_write) {
-		regs_to_array(&r, gprs);
+		plumb_regs_to_gprs(&r, gprs);
 		e->mmio.data = plumb_insn_write_value(insn, gprs);
 		return plumb_ring_commit_write(vcpu, e, false, gpa, insn->size);
 	}
@@ -234,10 +234,10 @@ static int complete_mmio(struct plumb_vcpu *vcpu, const struct plumb_exit *reply
 
 	mask = insn->size == 8 ? ~0ULL : (1ULL << (insn->size * 8)) - 1;
 	plumb_ops->get_regs(vcpu, &r);
-	regs_to_array(&r, gprs);
+	plumb_regs_to_gprs(&r, gprs);
 	gprs[insn->reg] = plumb_insn_apply_read(insn, gprs[insn->reg],
 						reply->mmio.data & mask);
-	array_to_regs(gprs, &r);
+	plumb_gprs_to_regs(gprs, &r);
 	return plumb_ops->set_regs(vcpu, &r);
 }
 

@@ -151,3 +151,73 @@ bool plumb_is_canonical(u64 v)
 {
 	return ((s64)v << 16 >> 16) == (s64)v;
 }
+
+/* The slot of a guest-state MSR in @m, or NULL. */
+static u64 *state_reg(const struct plumb_msr_state *m, u32 index)
+{
+	switch (index) {
+	case MSR_STAR:			return m->star;
+	case MSR_LSTAR:			return m->lstar;
+	case MSR_CSTAR:			return m->cstar;
+	case MSR_SYSCALL_MASK:		return m->sfmask;
+	case MSR_KERNEL_GS_BASE:	return m->kernel_gs_base;
+	case MSR_FS_BASE:		return m->fs_base;
+	case MSR_GS_BASE:		return m->gs_base;
+	case MSR_IA32_SYSENTER_CS:	return m->sysenter_cs;
+	case MSR_IA32_SYSENTER_ESP:	return m->sysenter_esp;
+	case MSR_IA32_SYSENTER_EIP:	return m->sysenter_eip;
+	case MSR_IA32_CR_PAT:		return m->pat;
+	default:			return NULL;
+	}
+}
+
+/*
+ * RDMSR/WRMSR of everything but what only the backend knows (EFER, TSC):
+ * the guest-state MSRs where the backend keeps them (@m), then the
+ * storage-only ones. 0 handled, 1 not an MSR we have or a bad value (#GP).
+ */
+int plumb_msr_get_state(struct plumb_vcpu *vcpu,
+			const struct plumb_msr_state *m, u32 index, u64 *data)
+{
+	u64 *reg = state_reg(m, index);
+
+	if (!reg)
+		return plumb_msr_get(vcpu, index, data);
+	*data = *reg;
+	return 0;
+}
+
+int plumb_msr_set_state(struct plumb_vcpu *vcpu,
+			const struct plumb_msr_state *m, u32 index, u64 data)
+{
+	u64 *reg = state_reg(m, index);
+
+	switch (index) {
+	case MSR_SYSCALL_MASK:
+		data &= 0xffffffff;
+		break;
+	case MSR_IA32_SYSENTER_CS:
+		data &= 0xffff;
+		break;
+	case MSR_IA32_CR_PAT:
+		if (!plumb_pat_valid(data))
+			return 1;
+		break;
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+		if (!plumb_is_canonical(data))
+			return 1;
+		break;
+	default:
+		break;
+	}
+	if (!reg)
+		return plumb_msr_set(vcpu, index, data);
+	*reg = data;
+	return 0;
+}

@@ -300,6 +300,14 @@ bool plumb_posted(struct plumb_vm *vm, bool pio, u64 addr, u32 len);
 void plumb_cpuid_lookup(struct plumb_vcpu *vcpu, u32 fn, u32 idx, u32 *eax,
 			u32 *ebx, u32 *ecx, u32 *edx);
 
+/* Where a backend keeps the MSRs that are part of the guest state. */
+struct plumb_msr_state {
+	u64 *star, *lstar, *cstar, *sfmask, *kernel_gs_base;
+	u64 *fs_base, *gs_base;
+	u64 *sysenter_cs, *sysenter_esp, *sysenter_eip;
+	u64 *pat;
+};
+
 /*
  * msr.c: 0 handled, 1 #GP (a value the MSR refuses), PLUMB_MSR_UNKNOWN not
  * an MSR we know (the backend calls plumb_msr_exit).
@@ -331,6 +339,10 @@ u8 plumb_lapic_get_cr8(struct plumb_vcpu *vcpu);
 void plumb_lapic_set_cr8(struct plumb_vcpu *vcpu, u8 cr8);
 int plumb_lapic_signal_msi(struct plumb_vm *vm, const struct plumb_msi *msi);
 int plumb_lapic_report_eoi(struct plumb_vcpu *vcpu);
+int plumb_msr_get_state(struct plumb_vcpu *vcpu,
+			const struct plumb_msr_state *m, u32 index, u64 *data);
+int plumb_msr_set_state(struct plumb_vcpu *vcpu,
+			const struct plumb_msr_state *m, u32 index, u64 data);
 bool plumb_pat_valid(u64 pat);
 bool plumb_is_canonical(u64 v);
 
@@ -343,6 +355,10 @@ void plumb_mmu_zap(struct plumb_vm *vm, u64 gfn, u64 npages);
 int plumb_read_guest(struct plumb_vm *vm, u64 gpa, void *buf, size_t len);
 int plumb_write_guest(struct plumb_vm *vm, u64 gpa, const void *buf,
 		      size_t len);
+
+/* emulate.c: the 16 GPRs between plumb_regs and x86 encoding order */
+void plumb_regs_to_gprs(const struct plumb_regs *r, u64 *gprs);
+void plumb_gprs_to_regs(const u64 *gprs, struct plumb_regs *r);
 
 /* emulate.c: like vcpu_run's ops, 1 go on, 0 record for userspace */
 int plumb_emulate_mmio(struct plumb_vcpu *vcpu, u64 gpa, const u8 *hw_bytes,

@@ -292,24 +292,10 @@ static void svm_vcpu_free(struct plumb_vcpu *vcpu)
 static void svm_get_regs(struct plumb_vcpu *vcpu, struct plumb_regs *r)
 {
 	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
-	const u64 *g = vcpu->regs;
 
+	plumb_gprs_to_regs(vcpu->regs, r);
 	r->rax = save->rax;
-	r->rbx = g[PLUMB_RBX];
-	r->rcx = g[PLUMB_RCX];
-	r->rdx = g[PLUMB_RDX];
-	r->rsi = g[PLUMB_RSI];
-	r->rdi = g[PLUMB_RDI];
 	r->rsp = save->rsp;
-	r->rbp = g[PLUMB_RBP];
-	r->r8 = g[PLUMB_R8];
-	r->r9 = g[PLUMB_R9];
-	r->r10 = g[PLUMB_R10];
-	r->r11 = g[PLUMB_R11];
-	r->r12 = g[PLUMB_R12];
-	r->r13 = g[PLUMB_R13];
-	r->r14 = g[PLUMB_R14];
-	r->r15 = g[PLUMB_R15];
 	r->rip = save->rip;
 	r->rflags = save->rflags;
 }
@@ -317,24 +303,10 @@ static void svm_get_regs(struct plumb_vcpu *vcpu, struct plumb_regs *r)
 static int svm_set_regs(struct plumb_vcpu *vcpu, const struct plumb_regs *r)
 {
 	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
-	u64 *g = vcpu->regs;
 
+	plumb_regs_to_gprs(r, vcpu->regs);	/* RAX, RSP: the VMCB's */
 	save->rax = r->rax;
-	g[PLUMB_RBX] = r->rbx;
-	g[PLUMB_RCX] = r->rcx;
-	g[PLUMB_RDX] = r->rdx;
-	g[PLUMB_RSI] = r->rsi;
-	g[PLUMB_RDI] = r->rdi;
 	save->rsp = r->rsp;
-	g[PLUMB_RBP] = r->rbp;
-	g[PLUMB_R8] = r->r8;
-	g[PLUMB_R9] = r->r9;
-	g[PLUMB_R10] = r->r10;
-	g[PLUMB_R11] = r->r11;
-	g[PLUMB_R12] = r->r12;
-	g[PLUMB_R13] = r->r13;
-	g[PLUMB_R14] = r->r14;
-	g[PLUMB_R15] = r->r15;
 	save->rip = r->rip;
 	/* Bit 1 always set; reserved bits clear (SDM Vol. 1 3.4.3). */
 	save->rflags = (r->rflags & 0x3f7fd7) | X86_EFLAGS_FIXED;
@@ -407,58 +379,43 @@ static int svm_set_sregs(struct plumb_vcpu *vcpu, const struct plumb_sregs *s)
 	return 0;
 }
 
+/* The guest-state MSRs in the VMCB's save area. */
+static void svm_msr_state(struct vmcb_save *save, struct plumb_msr_state *m)
+{
+	*m = (struct plumb_msr_state) {
+		.star = &save->star, .lstar = &save->lstar,
+		.cstar = &save->cstar, .sfmask = &save->sfmask,
+		.kernel_gs_base = &save->kernel_gs_base,
+		.fs_base = &save->fs.base, .gs_base = &save->gs.base,
+		.sysenter_cs = &save->sysenter_cs,
+		.sysenter_esp = &save->sysenter_esp,
+		.sysenter_eip = &save->sysenter_eip,
+		.pat = &save->g_pat,
+	};
+}
+
 int svm_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 {
 	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
+	struct plumb_msr_state m;
 
 	switch (index) {
 	case MSR_EFER:
 		*data = save->efer & ~EFER_SVME;
 		return 0;
-	case MSR_STAR:
-		*data = save->star;
-		return 0;
-	case MSR_LSTAR:
-		*data = save->lstar;
-		return 0;
-	case MSR_CSTAR:
-		*data = save->cstar;
-		return 0;
-	case MSR_SYSCALL_MASK:
-		*data = save->sfmask;
-		return 0;
-	case MSR_FS_BASE:
-		*data = save->fs.base;
-		return 0;
-	case MSR_GS_BASE:
-		*data = save->gs.base;
-		return 0;
-	case MSR_KERNEL_GS_BASE:
-		*data = save->kernel_gs_base;
-		return 0;
-	case MSR_IA32_SYSENTER_CS:
-		*data = save->sysenter_cs;
-		return 0;
-	case MSR_IA32_SYSENTER_ESP:
-		*data = save->sysenter_esp;
-		return 0;
-	case MSR_IA32_SYSENTER_EIP:
-		*data = save->sysenter_eip;
-		return 0;
-	case MSR_IA32_CR_PAT:
-		*data = save->g_pat;
-		return 0;
 	case MSR_IA32_TSC:
 		*data = rdtsc() + to_svm(vcpu)->vmcb->control.tsc_offset;
 		return 0;
 	default:
-		return plumb_msr_get(vcpu, index, data);
+		svm_msr_state(save, &m);
+		return plumb_msr_get_state(vcpu, &m, index, data);
 	}
 }
 
 int svm_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 {
 	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
+	struct plumb_msr_state m;
 
 	switch (index) {
 	case MSR_EFER:
@@ -469,49 +426,12 @@ int svm_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 		save->efer = (data & ~EFER_LMA) | (save->efer & EFER_LMA) |
 			     EFER_SVME;
 		return 0;
-	case MSR_STAR:
-		save->star = data;
-		return 0;
-	case MSR_LSTAR:
-	case MSR_CSTAR:
-	case MSR_FS_BASE:
-	case MSR_GS_BASE:
-	case MSR_KERNEL_GS_BASE:
-	case MSR_IA32_SYSENTER_ESP:
-	case MSR_IA32_SYSENTER_EIP:
-		if (!plumb_is_canonical(data))
-			return 1;
-		if (index == MSR_LSTAR)
-			save->lstar = data;
-		else if (index == MSR_CSTAR)
-			save->cstar = data;
-		else if (index == MSR_FS_BASE)
-			save->fs.base = data;
-		else if (index == MSR_GS_BASE)
-			save->gs.base = data;
-		else if (index == MSR_KERNEL_GS_BASE)
-			save->kernel_gs_base = data;
-		else if (index == MSR_IA32_SYSENTER_ESP)
-			save->sysenter_esp = data;
-		else
-			save->sysenter_eip = data;
-		return 0;
-	case MSR_SYSCALL_MASK:
-		save->sfmask = data & 0xffffffff;
-		return 0;
-	case MSR_IA32_SYSENTER_CS:
-		save->sysenter_cs = data & 0xffff;
-		return 0;
-	case MSR_IA32_CR_PAT:
-		if (!plumb_pat_valid(data))
-			return 1;
-		save->g_pat = data;
-		return 0;
 	case MSR_IA32_TSC:
 		to_svm(vcpu)->vmcb->control.tsc_offset = data - rdtsc();
 		return 0;
 	default:
-		return plumb_msr_set(vcpu, index, data);
+		svm_msr_state(save, &m);
+		return plumb_msr_set_state(vcpu, &m, index, data);
 	}
 }
 

@@ -350,24 +350,9 @@ static void vmx_vcpu_free(struct plumb_vcpu *vcpu)
 static void vmx_get_regs(struct plumb_vcpu *vcpu, struct plumb_regs *r)
 {
 	struct vmx_guest *g = &to_vmx(vcpu)->g;
-	const u64 *x = vcpu->regs;
 
-	r->rax = x[PLUMB_RAX];
-	r->rbx = x[PLUMB_RBX];
-	r->rcx = x[PLUMB_RCX];
-	r->rdx = x[PLUMB_RDX];
-	r->rsi = x[PLUMB_RSI];
-	r->rdi = x[PLUMB_RDI];
+	plumb_gprs_to_regs(vcpu->regs, r);
 	r->rsp = g->rsp;
-	r->rbp = x[PLUMB_RBP];
-	r->r8 = x[PLUMB_R8];
-	r->r9 = x[PLUMB_R9];
-	r->r10 = x[PLUMB_R10];
-	r->r11 = x[PLUMB_R11];
-	r->r12 = x[PLUMB_R12];
-	r->r13 = x[PLUMB_R13];
-	r->r14 = x[PLUMB_R14];
-	r->r15 = x[PLUMB_R15];
 	r->rip = g->rip;
 	r->rflags = g->rflags;
 }
@@ -375,24 +360,9 @@ static void vmx_get_regs(struct plumb_vcpu *vcpu, struct plumb_regs *r)
 static int vmx_set_regs(struct plumb_vcpu *vcpu, const struct plumb_regs *r)
 {
 	struct vmx_guest *g = &to_vmx(vcpu)->g;
-	u64 *x = vcpu->regs;
 
-	x[PLUMB_RAX] = r->rax;
-	x[PLUMB_RBX] = r->rbx;
-	x[PLUMB_RCX] = r->rcx;
-	x[PLUMB_RDX] = r->rdx;
-	x[PLUMB_RSI] = r->rsi;
-	x[PLUMB_RDI] = r->rdi;
+	plumb_regs_to_gprs(r, vcpu->regs);	/* RSP: the VMCS's */
 	g->rsp = r->rsp;
-	x[PLUMB_RBP] = r->rbp;
-	x[PLUMB_R8] = r->r8;
-	x[PLUMB_R9] = r->r9;
-	x[PLUMB_R10] = r->r10;
-	x[PLUMB_R11] = r->r11;
-	x[PLUMB_R12] = r->r12;
-	x[PLUMB_R13] = r->r13;
-	x[PLUMB_R14] = r->r14;
-	x[PLUMB_R15] = r->r15;
 	g->rip = r->rip;
 	/* Bit 1 always set; reserved bits clear (SDM Vol. 1 3.4.3). */
 	g->rflags = (r->rflags & 0x3f7fd7) | X86_EFLAGS_FIXED;
@@ -494,52 +464,36 @@ static int vmx_set_sregs(struct plumb_vcpu *vcpu, const struct plumb_sregs *s)
 	return vmx_load_pdptrs(vcpu) ? -EINVAL : 0;
 }
 
+/* The guest-state MSRs in the cached guest state. */
+static void vmx_msr_state(struct vmx_guest *g, struct plumb_msr_state *m)
+{
+	*m = (struct plumb_msr_state) {
+		.star = &g->star, .lstar = &g->lstar, .cstar = &g->cstar,
+		.sfmask = &g->sfmask, .kernel_gs_base = &g->kernel_gs_base,
+		.fs_base = &g->seg[VMX_FS].base,
+		.gs_base = &g->seg[VMX_GS].base,
+		.sysenter_cs = &g->sysenter_cs,
+		.sysenter_esp = &g->sysenter_esp,
+		.sysenter_eip = &g->sysenter_eip,
+		.pat = &g->pat,
+	};
+}
+
 int vmx_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 {
 	struct vmx_guest *g = &to_vmx(vcpu)->g;
+	struct plumb_msr_state m;
 
 	switch (index) {
 	case MSR_EFER:
 		*data = g->efer;
 		return 0;
-	case MSR_STAR:
-		*data = g->star;
-		return 0;
-	case MSR_LSTAR:
-		*data = g->lstar;
-		return 0;
-	case MSR_CSTAR:
-		*data = g->cstar;
-		return 0;
-	case MSR_SYSCALL_MASK:
-		*data = g->sfmask;
-		return 0;
-	case MSR_FS_BASE:
-		*data = g->seg[VMX_FS].base;
-		return 0;
-	case MSR_GS_BASE:
-		*data = g->seg[VMX_GS].base;
-		return 0;
-	case MSR_KERNEL_GS_BASE:
-		*data = g->kernel_gs_base;
-		return 0;
-	case MSR_IA32_SYSENTER_CS:
-		*data = g->sysenter_cs;
-		return 0;
-	case MSR_IA32_SYSENTER_ESP:
-		*data = g->sysenter_esp;
-		return 0;
-	case MSR_IA32_SYSENTER_EIP:
-		*data = g->sysenter_eip;
-		return 0;
-	case MSR_IA32_CR_PAT:
-		*data = g->pat;
-		return 0;
 	case MSR_IA32_TSC:
 		*data = rdtsc() + g->tsc_offset;
 		return 0;
 	default:
-		return plumb_msr_get(vcpu, index, data);
+		vmx_msr_state(g, &m);
+		return plumb_msr_get_state(vcpu, &m, index, data);
 	}
 }
 
@@ -547,7 +501,7 @@ int vmx_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	struct vmx_guest *g = &vmx->g;
-	u64 *reg;
+	struct plumb_msr_state m;
 
 	switch (index) {
 	case MSR_EFER:
@@ -557,55 +511,17 @@ int vmx_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 		if ((g->cr0 & X86_CR0_PG) && ((data ^ g->efer) & EFER_LME))
 			return 1;
 		g->efer = (data & ~EFER_LMA) | (g->efer & EFER_LMA);
-		vmx->dirty = true;
-		return 0;
-	case MSR_STAR:
-		g->star = data;
-		return 0;
-	case MSR_SYSCALL_MASK:
-		g->sfmask = data & 0xffffffff;
-		return 0;
-	case MSR_IA32_SYSENTER_CS:
-		g->sysenter_cs = data & 0xffff;
-		vmx->dirty = true;
-		return 0;
-	case MSR_IA32_CR_PAT:
-		if (!plumb_pat_valid(data))
-			return 1;
-		g->pat = data;
-		vmx->dirty = true;
-		return 0;
+		break;
 	case MSR_IA32_TSC:
 		g->tsc_offset = data - rdtsc();
-		vmx->dirty = true;
-		return 0;
-	case MSR_LSTAR:
-		reg = &g->lstar;
-		break;
-	case MSR_CSTAR:
-		reg = &g->cstar;
-		break;
-	case MSR_FS_BASE:
-		reg = &g->seg[VMX_FS].base;
-		break;
-	case MSR_GS_BASE:
-		reg = &g->seg[VMX_GS].base;
-		break;
-	case MSR_KERNEL_GS_BASE:
-		reg = &g->kernel_gs_base;
-		break;
-	case MSR_IA32_SYSENTER_ESP:
-		reg = &g->sysenter_esp;
-		break;
-	case MSR_IA32_SYSENTER_EIP:
-		reg = &g->sysenter_eip;
 		break;
 	default:
-		return plumb_msr_set(vcpu, index, data);
+		vmx_msr_state(g, &m);
+		if (plumb_msr_set_state(vcpu, &m, index, data))
+			return 1;
+		break;
 	}
-	if (!plumb_is_canonical(data))
-		return 1;
-	*reg = data;
+	/* Some of them live in the VMCS: write the state back. */
 	vmx->dirty = true;
 	return 0;
 }
@@ -659,6 +575,7 @@ static int vmx_vcpu_run(struct plumb_vcpu *vcpu)
 	struct vmx_host_msrs hmsr;
 	u16 ds, es, fs, gs, ldt;
 	u64 fs_base, debugctl, host_aux;
+	struct desc_ptr gdt;
 	u32 insn_error = 0;
 	int cpu, gen, ret;
 
@@ -702,6 +619,7 @@ static int vmx_vcpu_run(struct plumb_vcpu *vcpu)
 	savesegment(fs, fs);
 	savesegment(gs, gs);
 	asm volatile("sldt %0" : "=g" (ldt));
+	native_store_gdt(&gdt);
 	debugctl = get_debugctlmsr();
 	if (fs)
 		rdmsrl(MSR_FS_BASE, fs_base);
@@ -722,7 +640,12 @@ static int vmx_vcpu_run(struct plumb_vcpu *vcpu)
 	vmx->g.cr2 = native_read_cr2();
 	rdmsrl(MSR_KERNEL_GS_BASE, vmx->g.kernel_gs_base);
 
-	/* Exit left DS/ES/FS/GS null, LDTR unusable, TR's limit at 0x67. */
+	/*
+	 * Exit left the GDT limit at 0xffff (a user's LAR/LSL could then make
+	 * the CPU read past the GDT page), DS/ES/FS/GS null, LDTR unusable and
+	 * TR's limit at 0x67 (SDM Vol. 3C 28.5.2).
+	 */
+	native_load_gdt(&gdt);
 	if (ds)
 		loadsegment(ds, ds);
 	if (es)

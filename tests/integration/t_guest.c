@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -890,6 +891,184 @@ static int t_migrate(void)
 	return t_done();
 }
 
+/* The guest climbs from real mode to long mode by itself (guests/modes.S). */
+static int t_modes(void)
+{
+	struct plumb_sregs s;
+	struct vm vm;
+	struct vcpu v;
+	uint32_t efer;
+
+	setup(&vm, &v, "modes", 16);
+	T_CHECK(expect_out32(&v, 0x1238) == 1, "real mode -> protected mode");
+	T_CHECK(expect_out32(&v, 0x1238) == 2, "PAE paging: a read through the tables");
+	efer = expect_out32(&v, 0x1238);
+	T_CHECK(efer == 0x500, "long mode: EFER = %#x (LME | LMA)", efer);
+	expect_reason(&v, PLUMB_EXIT_HLT);
+	T_CHECK(ioctl(v.fd, PLUMB_GET_SREGS, &s) == 0 && (s.efer & 0x400) &&
+		s.cs.l && (s.cr0 & 0x80000001) == 0x80000001 && (s.cr4 & 0x20) &&
+		s.cr3 == 0x5000, "GET_SREGS: EFER %#llx CR0 %#llx CR4 %#llx CR3 %#llx CS.L %u",
+		(unsigned long long)s.efer, (unsigned long long)s.cr0,
+		(unsigned long long)s.cr4, (unsigned long long)s.cr3, s.cs.l);
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A signal interrupts a guest that never exits on its own: RUN returns
+ * EINTR promptly (host interrupts exit the guest; the run loop checks for
+ * signals between entries), and the guest goes on afterwards. With "if0"
+ * the guest runs with EFLAGS.IF clear, which must not matter.
+ */
+static int t_signal(int if0)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct plumb_regs r;
+	struct vm vm;
+	struct vcpu v;
+	double t;
+	int ret;
+
+	setup(&vm, &v, "loop", 64);
+	ioctl(v.fd, PLUMB_GET_REGS, &r);
+	r.rcx = ~0ULL;			/* 2^64 iterations: forever */
+	r.rflags = if0 ? 0x2 : 0x202;
+	ioctl(v.fd, PLUMB_SET_REGS, &r);
+	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART */
+	alarm(1);
+	t = now();
+	ret = ioctl(v.fd, PLUMB_RUN, 0);
+	t = now() - t;
+	T_CHECK(ret == -1 && errno == EINTR, "RUN (guest IF=%d) interrupted by SIGALRM (ret %d, %s)",
+		!if0, ret, strerror(errno));
+	T_CHECK(t < 3.0, "within %.2fs of a 1s alarm", t);
+	ioctl(v.fd, PLUMB_GET_REGS, &r);
+	T_CHECK(r.rcx != ~0ULL && r.rip >= GUEST_LOAD, "the guest ran (rcx %#llx)",
+		(unsigned long long)r.rcx);
+	r.rcx = 3;
+	ioctl(v.fd, PLUMB_SET_REGS, &r);
+	expect_out32(&v, 0x1238);
+	T_CHECK(1, "and goes on after RUN again");
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
+static uint64_t rnd(uint64_t *st)
+{
+	*st ^= *st << 13;
+	*st ^= *st >> 7;
+	*st ^= *st << 17;
+	return *st;
+}
+
+static void rnd_seg(struct plumb_segment *g, uint64_t *st)
+{
+	uint64_t x = rnd(st);
+
+	g->selector = x;
+	g->base = (x >> 16) & 1 ? 0 : rnd(st) & 0xffffffff;
+	g->limit = (x >> 17) & 1 ? 0xffffffff : (uint32_t)rnd(st);
+	g->type = x >> 20;
+	g->type &= 15;
+	g->present = (x >> 24) & 1;
+	g->dpl = (x >> 25) & 3;
+	g->db = (x >> 27) & 1;
+	g->s = (x >> 28) & 1;
+	g->l = (x >> 29) & 1;
+	g->g = (x >> 30) & 1;
+	g->avl = (x >> 31) & 1;
+	g->unusable = (x >> 32) & 1;
+	g->padding = 0;
+}
+
+/*
+ * Hostile register state: random segments, control registers, EFER and
+ * RIP/RFLAGS, each followed by RUN. Whatever the CPU makes of it (entry
+ * failure, a triple fault, MMIO the emulator refuses, a guest running
+ * wild), RUN must come back (a 20 ms interval timer interrupts it) and the
+ * host must stay well: the harness checks the kernel log.
+ */
+static int t_fuzz(void)
+{
+	static const uint64_t cr0s[] = { 0x10, 0x11, 0x80000011, 0x60000010,
+					 0xe0000011, 0x80000001 };
+	static const uint64_t efers[] = { 0, 0x100, 0x500, 0xd01, 0x400 };
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval it = { { 0, 20000 }, { 0, 20000 } };
+	unsigned int i, n = 150, accepted = 0, records = 0, eintr = 0, seen = 0;
+	uint64_t st = 0x9e3779b97f4a7c15ULL;
+	struct plumb_sregs s0;
+	struct vm vm;
+	struct vcpu v;
+
+	setup(&vm, &v, "hello", 64);
+	ioctl(v.fd, PLUMB_GET_SREGS, &s0);
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	for (i = 0; i < n; i++) {
+		struct plumb_sregs s = s0;
+		struct plumb_regs r;
+		int ret;
+
+		if (i & 1)	/* valid 64-bit state, random code: a wild guest */
+			goto regs;
+		rnd_seg(&s.cs, &st);
+		rnd_seg(&s.ss, &st);
+		rnd_seg(&s.ds, &st);
+		if (rnd(&st) & 1)
+			rnd_seg(&s.tr, &st);
+		if (rnd(&st) & 1)
+			rnd_seg(&s.ldt, &st);
+		s.cr0 = cr0s[rnd(&st) % 6];
+		s.cr4 = rnd(&st) & 0x6ff;
+		s.cr3 = rnd(&st) & 0x3ff000;
+		s.efer = efers[rnd(&st) % 5];
+		s.gdt.limit = rnd(&st);
+		s.idt.limit = rnd(&st);
+regs:
+		if (ioctl(v.fd, PLUMB_SET_SREGS, &s) == 0)
+			accepted++;
+		ioctl(v.fd, PLUMB_GET_REGS, &r);
+		r.rip = rnd(&st) & 0x3fffff;
+		r.rsp = rnd(&st) & 0x3fffff;
+		r.rflags = rnd(&st);
+		ioctl(v.fd, PLUMB_SET_REGS, &r);
+		ret = ioctl(v.fd, PLUMB_RUN, 0);
+		if (ret == -1 && errno == EINTR)
+			eintr++;
+		if (ret == 0 && v.hdr->producer != v.cons) {
+			uint32_t why = v.ring[v.cons % v.hdr->entry_count].reason;
+
+			if (why < 16)
+				seen |= 1U << why;
+		}
+		/* Take whatever came, replies unanswered. */
+		if (v.hdr->producer != v.cons)
+			records++;
+		v.cons = v.hdr->producer;
+		v.hdr->consumer = v.cons;
+		if (v.hdr->producer == v.cons && ret == 0 && (i % 16) == 15) {
+			/* A dead (triple-faulted) vCPU stays dead: a new one. */
+			vcpu_destroy(&v);
+			vcpu_create(&vm, &v, 1 + i / 16);
+		}
+	}
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	T_CHECK(1, "%u hostile states: %u accepted by SET_SREGS, %u RUNs with records (reasons seen %#x), %u interrupted",
+		n, accepted, records, seen, eintr);
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
 /* CREATE_VM once: prints "created" or the errno name; exit 0 either way. */
 static int t_createvm(void)
 {
@@ -953,8 +1132,14 @@ int main(int argc, char **argv)
 		return t_badstate(argc > 2 ? argv[2] : "");
 	if (!strcmp(t, "migrate"))
 		return t_migrate();
+	if (!strcmp(t, "fuzz"))
+		return t_fuzz();
+	if (!strcmp(t, "modes"))
+		return t_modes();
+	if (!strcmp(t, "signal"))
+		return t_signal(argc > 2 && !strcmp(argv[2], "if0"));
 	if (!strcmp(t, "createvm"))
 		return t_createvm();
-	fprintf(stderr, "usage: t_guest hello16|hello32|hello64|cpuid|msr|triple|loop|memsum|posted|badinput|foreign|close_order|unmap|mmio|mmio_posted|rep|apic|badstate BACKEND|migrate|createvm\n");
+	fprintf(stderr, "usage: t_guest hello16|hello32|hello64|cpuid|msr|triple|loop|memsum|posted|badinput|foreign|close_order|unmap|mmio|mmio_posted|rep|apic|badstate BACKEND|migrate|signal [if0]|modes|fuzz|createvm\n");
 	return 2;
 }
