@@ -115,6 +115,19 @@ static void filter_entry(struct plumb_cpuid_entry *e)
 		/* The in-kernel APIC has both, whatever the host has. */
 		e->ecx |= CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE;
 		break;
+	case 0x7:
+		/*
+		 * LA57: the MSR and segment bases are checked as 48-bit
+		 * canonical, so a 5-level guest would see valid writes refused.
+		 */
+		if (e->index == 0)
+			e->ecx &= ~BIT(16);
+		break;
+	case 0xd:
+		/* XSAVES/XRSTORS need IA32_XSS, which plumb does not keep. */
+		if (e->index == 1)
+			e->eax &= ~BIT(3);
+		break;
 	case 0x80000001:
 		e->ecx &= ~CPUID_81_ECX_SVM;
 		break;

@@ -172,7 +172,8 @@ static int vmx_probe(struct plumb_features *feat)
 			      SECONDARY_EXEC_ENABLE_EPT |
 			      SECONDARY_EXEC_UNRESTRICTED_GUEST,
 			      (vpid_ok ? SECONDARY_EXEC_ENABLE_VPID : 0) |
-			      SECONDARY_EXEC_ENABLE_RDTSCP, &c->cpu2);
+			      SECONDARY_EXEC_ENABLE_RDTSCP |
+			      SECONDARY_EXEC_ENABLE_INVPCID, &c->cpu2);
 	missing |= vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
 			      MSR_IA32_VMX_EXIT_CTLS,
 			      VM_EXIT_HOST_ADDR_SPACE_SIZE |
@@ -515,11 +516,15 @@ int vmx_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 	case MSR_IA32_TSC:
 		g->tsc_offset = data - rdtsc();
 		break;
-	default:
+	default: {
+		int ret;
+
 		vmx_msr_state(g, &m);
-		if (plumb_msr_set_state(vcpu, &m, index, data))
-			return 1;
+		ret = plumb_msr_set_state(vcpu, &m, index, data);
+		if (ret)
+			return ret;	/* 1: #GP; PLUMB_MSR_UNKNOWN */
 		break;
+	}
 	}
 	/* Some of them live in the VMCS: write the state back. */
 	vmx->dirty = true;

@@ -41,4 +41,5 @@ _start:
 	mov	$PORT_ECHO32, %dx
 	mov	%r9d, %eax
 	out	%eax, %dx
+	cli			/* the host may have set IF: HLT must reach it */
 	hlt

@@ -19,4 +19,5 @@ _start:
 	mov	$PORT_VAL32, %dx
 	mov	%ebx, %eax
 	out	%eax, %dx
+	cli			/* the host may have set IF: HLT must reach it */
 	hlt

@@ -21,4 +21,5 @@ _start:
 	out	%eax, %dx
 	shr	$32, %rax
 	out	%eax, %dx
+	cli			/* the host may have set IF: HLT must reach it */
 	hlt
