@@ -133,6 +133,7 @@ check-harness: user tests-bin
 
 install: user
 	install -D -m 0755 user/plumb $(DESTDIR)/usr/local/bin/plumb
+	ln -sf plumb $(DESTDIR)/usr/local/bin/plumb-qemu	# QEMU-compatible entry
 	install -D -m 0644 packaging/60-plumb.rules \
 		$(DESTDIR)/etc/udev/rules.d/60-plumb.rules
 	install -D -m 0644 docs/plumb.1 $(DESTDIR)/usr/local/share/man/man1/plumb.1
