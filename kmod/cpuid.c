@@ -114,6 +114,15 @@ static void filter_entry(struct plumb_cpuid_entry *e)
 		e->ecx |= CPUID_1_ECX_HYPERVISOR;
 		/* The in-kernel APIC has both, whatever the host has. */
 		e->ecx |= CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE;
+		/* No IA32_PERF_CAPABILITIES behind PDCM (no vPMU, below). */
+		e->ecx &= ~BIT(15);
+		break;
+	case 0xa:
+		/*
+		 * Intel's architectural PMU: not virtualized, so not offered
+		 * (its counter MSRs would #GP; kvm-unit-tests clears them all).
+		 */
+		e->eax = e->ebx = e->ecx = e->edx = 0;
 		break;
 	case 0x7:
 		/*
