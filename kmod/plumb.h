@@ -296,6 +296,8 @@ u64 plumb_io_in_rax(u64 rax, const struct plumb_exit *reply, u8 size);
 int plumb_exit_hlt(struct plumb_vcpu *vcpu);
 int plumb_exit_shutdown(struct plumb_vcpu *vcpu);
 int plumb_exit_hypercall(struct plumb_vcpu *vcpu, u64 rax);
+int plumb_exit_io(struct plumb_vcpu *vcpu, u16 port, u8 size, bool in,
+		  u64 rax);
 bool plumb_posted(struct plumb_vm *vm, bool pio, u64 addr, u32 len);
 void plumb_cpuid_lookup(struct plumb_vcpu *vcpu, u32 fn, u32 idx, u32 *eax,
 			u32 *ebx, u32 *ecx, u32 *edx);

@@ -121,6 +121,28 @@ int plumb_exit_shutdown(struct plumb_vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * A single IN or OUT of @size bytes (the backend has moved RIP past it):
+ * an OUT to a posted port keeps the guest running; an IN waits for the
+ * reply, which the backend's vcpu_complete merges into RAX.
+ */
+int plumb_exit_io(struct plumb_vcpu *vcpu, u16 port, u8 size, bool in,
+		  u64 rax)
+{
+	struct plumb_exit *e = plumb_ring_next(vcpu, PLUMB_EXIT_IO);
+
+	e->io.port = port;
+	e->io.size = size;
+	e->io.count = 1;
+	e->io.direction = in ? PLUMB_IO_IN : PLUMB_IO_OUT;
+	if (in) {
+		plumb_ring_commit(vcpu, e, true);
+		return 0;
+	}
+	memcpy(e->io.data, &rax, size);
+	return plumb_ring_commit_write(vcpu, e, true, port, size);
+}
+
 /* VMCALL/VMMCALL: RAX is the number, RBX, RCX, RDX, RSI the arguments. */
 int plumb_exit_hypercall(struct plumb_vcpu *vcpu, u64 rax)
 {

@@ -175,7 +175,6 @@ static int handle_ioio(struct plumb_vcpu *vcpu)
 	unsigned int size = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
 	bool in = info & SVM_IOIO_TYPE_IN;
 	u16 port = info >> SVM_IOIO_PORT_SHIFT;
-	struct plumb_exit *e;
 
 	/* SZ8/SZ16/SZ32 are one-hot: 1, 2, 4 bytes. */
 	if (size != 1 && size != 2 && size != 4) {
@@ -196,21 +195,10 @@ static int handle_ioio(struct plumb_vcpu *vcpu)
 					       vmcb->control.exit_info_2);
 	}
 
-	e = plumb_ring_next(vcpu, PLUMB_EXIT_IO);
-	e->io.port = port;
-	e->io.size = size;
-	e->io.count = 1;
-	e->io.direction = in ? PLUMB_IO_IN : PLUMB_IO_OUT;
-	if (!in)
-		memcpy(e->io.data, &vmcb->save.rax, size);
 	/* EXITINFO2 is the next RIP, with or without NRIP-save (APM 15.10.2). */
 	vmcb->save.rip = vmcb->control.exit_info_2;
 	svm->io_size = size;
-
-	if (!in)	/* posted writes keep the guest running */
-		return plumb_ring_commit_write(vcpu, e, true, port, size);
-	plumb_ring_commit(vcpu, e, true);
-	return 0;
+	return plumb_exit_io(vcpu, port, size, in, vmcb->save.rax);
 }
 
 static int handle_npf(struct plumb_vcpu *vcpu)

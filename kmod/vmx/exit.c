@@ -307,7 +307,6 @@ static int handle_io(struct plumb_vcpu *vcpu)
 	bool in = qual & BIT(3);
 	u16 port = qual >> 16;
 	u64 next_rip = g->rip + vmx->exit.insn_len;
-	struct plumb_exit *e;
 
 	if (!long_mode64(g))
 		next_rip = (u32)next_rip;
@@ -333,21 +332,10 @@ static int handle_io(struct plumb_vcpu *vcpu)
 					       next_rip);
 	}
 
-	e = plumb_ring_next(vcpu, PLUMB_EXIT_IO);
-	e->io.port = port;
-	e->io.size = size;
-	e->io.count = 1;
-	e->io.direction = in ? PLUMB_IO_IN : PLUMB_IO_OUT;
-	if (!in)
-		memcpy(e->io.data, &vcpu->regs[PLUMB_RAX], size);
 	g->rip = next_rip;
 	g->interruptibility &= ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
 	vmx->io_size = size;
-
-	if (!in)	/* posted writes keep the guest running */
-		return plumb_ring_commit_write(vcpu, e, true, port, size);
-	plumb_ring_commit(vcpu, e, true);
-	return 0;
+	return plumb_exit_io(vcpu, port, size, in, vcpu->regs[PLUMB_RAX]);
 }
 
 /* An MSR nobody in the kernel knows: userspace if it asked, else #GP. */
