@@ -14,6 +14,16 @@
 #define PORT_ECHO32	0x1237	/* the guest writes that dword + 1 */
 #define PORT_VAL32	0x1238	/* a 32-bit value for the host to check */
 
+/* RAX on PORT_VAL32 as two dwords (low, high), then the final HLT. */
+.macro report64_halt
+	mov	$PORT_VAL32, %dx
+	out	%eax, %dx
+	shr	$32, %rax
+	out	%eax, %dx
+	cli			/* the host may have set IF: HLT must reach it */
+	hlt
+.endm
+
 .macro putc c
 	mov	$\c, %al
 	out	%al, %dx

@@ -9,9 +9,4 @@ _start:
 1:	add	%rcx, %rax
 	dec	%rcx
 	jnz	1b
-	mov	$PORT_VAL32, %dx
-	out	%eax, %dx
-	shr	$32, %rax
-	out	%eax, %dx
-	cli			/* the host may have set IF: HLT must reach it */
-	hlt
+	report64_halt

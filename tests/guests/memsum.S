@@ -17,9 +17,4 @@ _start:
 	add	$8, %rdi
 	dec	%r8
 	jnz	1b
-	mov	$PORT_VAL32, %dx
-	out	%eax, %dx
-	shr	$32, %rax
-	out	%eax, %dx
-	cli			/* the host may have set IF: HLT must reach it */
-	hlt
+	report64_halt
