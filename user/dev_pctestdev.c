@@ -6,7 +6,7 @@
  * 0xe4: the "flush page" port (a 4-byte write, nothing to flush here: the
  * guest's pages are ordinary memory); 0xe8-0xeb: a scratch register written
  * and read byte by byte; 0x2000-0x2017: one port per IRQ line whose byte
- * sets the line's level (kept for the interrupt controller of issue 6);
+ * sets that interrupt line's level (irq_set: the PICs and the IOAPIC);
  * 0xff000000: 64 KiB of RAM-like memory, a memory slot of its own.
  */
 #include <errno.h>
@@ -66,8 +66,10 @@ static void irq_io(void *opaque, struct io_req *r)
 	(void)opaque;
 	if (!r->write)
 		r->data = td.irq[r->addr];
-	else if (r->size == 1)		/* the device takes bytes only */
+	else if (r->size == 1) {	/* the device takes bytes only */
 		td.irq[r->addr] = (uint8_t)r->data;
+		irq_set(r->vm, (unsigned int)r->addr, r->data & 1);
+	}
 }
 
 static int testdev_init(struct vm *vm)

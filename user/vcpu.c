@@ -64,23 +64,18 @@ static void handle_mmio(struct vcpu *v, struct plumb_exit *e)
 }
 
 /*
- * HLT. No interrupt can reach a guest before the in-kernel APIC (issue 6):
- * with IF clear the vCPU is stopped for good, and a VM whose vCPUs all are
- * ends (PLUMB_EXIT_HALTED); with IF set we wait a tick and let it go on,
- * as a timer interrupt would.
+ * HLT with interrupts disabled: the kernel sleeps through an HLT with IF
+ * set and only hands us this one, after which nothing but an NMI or INIT
+ * could wake the vCPU. It stays stopped, and a VM whose vCPUs all are
+ * ends (PLUMB_EXIT_HALTED).
  */
 static void handle_hlt(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
-	struct plumb_regs r;
+	struct plumb_regs r = { 0 };
 	unsigned int i, halted = 0;
 
-	if (ioctl(v->fd, PLUMB_GET_REGS, &r) == 0 && (r.rflags & 0x200)) {
-		struct timespec ts = { 0, 1000000 };
-
-		nanosleep(&ts, NULL);
-		return;
-	}
+	(void)ioctl(v->fd, PLUMB_GET_REGS, &r);
 	pthread_mutex_lock(&vm->lock);
 	v->halted = true;
 	for (i = 0; i < vm->ncpus; i++)
@@ -108,6 +103,11 @@ static void handle(struct vcpu *v, struct plumb_exit *e)
 		break;
 	case PLUMB_EXIT_HLT:
 		handle_hlt(v);
+		break;
+	case PLUMB_EXIT_EOI:
+		pthread_mutex_lock(&vm->lock);
+		irq_eoi(vm, e->eoi.vector);
+		pthread_mutex_unlock(&vm->lock);
 		break;
 	case PLUMB_EXIT_SHUTDOWN:
 		vm_stop(vm, PLUMB_EXIT_TRIPLE, "vCPU %u: triple fault (shutdown)",
@@ -191,7 +191,11 @@ int vm_run(struct vm *vm)
 	pthread_sigmask(SIG_BLOCK, &block, NULL);
 
 	console_start(vm);
-	for (i = 0; i < vm->ncpus; i++) {
+	ret = event_start(vm);
+	if (ret)
+		vm_stop(vm, PLUMB_EXIT_INTERNAL, "cannot start the event thread: %s",
+			strerror(-ret));
+	for (i = 0; i < vm->ncpus && !ret; i++) {
 		ret = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread,
 				     &vm->vcpus[i]);
 		if (ret) {

@@ -51,6 +51,7 @@ int vm_init(struct vm *vm, const struct vm_config *cfg)
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = cfg;
 	vm->sys_fd = vm->fd = vm->wake_fd = -1;
+	vm->epoll_fd = vm->event_quit_fd = -1;
 	vm->out_fd = STDOUT_FILENO;
 	vm->ncpus = cfg->cpus ? cfg->cpus : 1;
 	pthread_mutex_init(&vm->lock, NULL);
@@ -360,6 +361,7 @@ void vm_destroy(struct vm *vm)
 {
 	unsigned int i;
 
+	event_stop(vm);
 	vm_fini_devices(vm);
 	for (i = 0; vm->vcpus && i < vm->ncpus; i++) {
 		if (vm->vcpus[i].hdr)

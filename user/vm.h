@@ -126,6 +126,55 @@ void device_type_register(struct device_type *t);
 	static void __attribute__((constructor)) register_##t(void)	\
 	{ device_type_register(&t); }
 
+/* ---- the event thread (event.c) ---- */
+
+/*
+ * One thread per VM waits (epoll) on the file descriptors devices give it:
+ * timers, a tap, a disk's completions. Its callbacks run without vm->lock;
+ * they take it to touch device state. Sources may be added from a device's
+ * init (before the thread starts) or later from any thread.
+ */
+typedef void event_fn_t(struct vm *vm, void *opaque, uint32_t events);
+int event_add(struct vm *vm, int fd, uint32_t events, event_fn_t *fn,
+	      void *opaque);
+/* Stop watching fd (the caller still owns and closes it). */
+void event_del(struct vm *vm, int fd);
+
+/* A device timer: fn(vm, opaque) on the event thread when it expires. */
+typedef void vtimer_fn_t(struct vm *vm, void *opaque);
+struct vtimer {
+	int fd;			/* timerfd, CLOCK_MONOTONIC */
+	vtimer_fn_t *fn;
+	void *opaque;
+	uint64_t overruns;	/* expiries folded into the last call */
+};
+int vtimer_init(struct vm *vm, struct vtimer *t, vtimer_fn_t *fn, void *opaque);
+/* First expiry after `delay_ns` (0: disarm), then every `period_ns` (0: once). */
+void vtimer_arm(struct vtimer *t, uint64_t delay_ns, uint64_t period_ns);
+void vtimer_fini(struct vm *vm, struct vtimer *t);
+
+int event_start(struct vm *vm);
+void event_stop(struct vm *vm);
+
+/* ---- interrupts (irq.c): dual 8259 PIC and IOAPIC ---- */
+
+/*
+ * Lines 0-15 are the ISA IRQs: each drives the PIC pin of that number and
+ * the IOAPIC pin the MADT names for it (IRQ 0 -> GSI 2, the others 1:1).
+ * Lines 16-23 are IOAPIC-only (GSI 16-23, level, active high: for PCI INTx
+ * and virtio-mmio). Callers hold vm->lock.
+ */
+#define IRQ_LINES	24
+void irq_set(struct vm *vm, unsigned int line, bool level);
+/* An edge: raise and lower at once (a timer tick on an edge-triggered line). */
+void irq_pulse(struct vm *vm, unsigned int line);
+/* A message-signalled interrupt (MSI/MSI-X); any thread, no lock needed. */
+int irq_msi(struct vm *vm, uint64_t address, uint32_t data);
+/* The guest EOI'd a level-triggered vector (PLUMB_EXIT_EOI; vm->lock held). */
+void irq_eoi(struct vm *vm, uint8_t vector);
+/* Unit tests replace the kernel call (default: PLUMB_SIGNAL_MSI on vm->fd). */
+extern int (*irq_signal_msi)(struct vm *vm, const struct plumb_msi *msi);
+
 /* ---- the VM ---- */
 
 struct vm_config {
@@ -173,6 +222,12 @@ struct vm {
 	volatile int stopping;
 	int status;
 	int wake_fd;			/* eventfd: tells the main thread */
+
+	/* the event thread (event.c) */
+	int epoll_fd, event_quit_fd;
+	pthread_t event_thread;
+	bool event_started;
+	struct event_src *events;
 
 	/* unhandled accesses */
 	uint64_t unhandled;
