@@ -96,7 +96,7 @@ tests/unit/test_apic: tests/unit/test_apic.c kmod/apic.c kmod/apic.h
 		kmod/apic.c $$(pkg-config --libs check)
 
 # Loaders and devices are tested through the launcher's own code.
-tests/unit/test_loaders tests/unit/test_devices: tests/unit/%: tests/unit/%.c \
+tests/unit/test_loaders tests/unit/test_devices tests/unit/test_virtio: tests/unit/%: tests/unit/%.c \
 		$(USER_LIB_SRCS) $(wildcard user/*.h) $(UAPI) user/guest/default.elf
 	$(CC) $(USER_CFLAGS) -Iuser $$(pkg-config --cflags check) -o $@ $< \
 		$(USER_LIB_SRCS) $$(pkg-config --libs check) $(USER_LIBS)

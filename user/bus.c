@@ -154,3 +154,22 @@ void io_dispatch(struct vm *vm, int busno, unsigned int cpu, uint64_t addr,
 	}
 	pthread_mutex_unlock(&vm->lock);
 }
+
+int vm_cmdline_add(struct vm *vm, const char *fmt, ...)
+{
+	size_t used = strlen(vm->cmdline_extra);
+	va_list ap;
+	int n;
+
+	if (used && used + 1 < sizeof(vm->cmdline_extra))
+		vm->cmdline_extra[used++] = ' ';
+	va_start(ap, fmt);
+	n = vsnprintf(vm->cmdline_extra + used, sizeof(vm->cmdline_extra) - used,
+		      fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(vm->cmdline_extra) - used) {
+		vm->cmdline_extra[used ? used - 1 : 0] = 0;
+		return -ENOSPC;
+	}
+	return 0;
+}

@@ -39,6 +39,12 @@ static void run_usage(FILE *out)
 		"                         default 128M)\n"
 		"  -c, --cpus N           vCPUs (default 1)\n"
 		"      --pc-testdev       add QEMU's pc-testdev (ports 0xe0-0xe8, 0x2000)\n"
+		"      --disk FILE[,ro]   a virtio-blk disk on a raw image (repeatable)\n"
+		"      --net tap[=NAME][,bridge=BR]\n"
+		"                         a virtio-net NIC on a tap device (repeatable)\n"
+		"      --rng              a virtio-rng device (the host's getrandom)\n"
+		"      --vconsole         a virtio console (hvc0), which takes the input\n"
+		"      --virtio mmio|pci  the virtio transport (default pci)\n"
 		"  -d, --device PATH      the plumb device (default " PLUMB_DEVICE ")\n"
 		"  -v, --verbose          say what the VM does that the launcher ignores\n"
 		"  -h, --help             this help\n"
@@ -122,6 +128,50 @@ int parse_flat(char *arg, struct vm_config *cfg)
 	return 0;
 }
 
+/* --disk FILE[,ro] */
+int parse_disk(char *arg, struct vm_config *cfg)
+{
+	char *opt = strrchr(arg, ',');
+
+	if (cfg->ndisks == MAX_DISKS || !*arg)
+		return -EINVAL;
+	cfg->disks[cfg->ndisks].ro = false;
+	if (opt && !strcmp(opt, ",ro")) {
+		*opt = 0;
+		cfg->disks[cfg->ndisks].ro = true;
+	}
+	if (!*arg)
+		return -EINVAL;
+	cfg->disks[cfg->ndisks++].path = arg;
+	return 0;
+}
+
+/* --net tap[=NAME][,bridge=BR] */
+int parse_net(char *arg, struct vm_config *cfg)
+{
+	struct nic_config *n = &cfg->nics[cfg->nnics];
+	char *opt = strchr(arg, ',');
+
+	if (cfg->nnics == MAX_NICS)
+		return -EINVAL;
+	if (opt)
+		*opt++ = 0;
+	if (strncmp(arg, "tap", 3) || (arg[3] && arg[3] != '='))
+		return -EINVAL;
+	n->tap = arg[3] ? arg + 4 : NULL;
+	n->bridge = NULL;
+	if (n->tap && (!*n->tap || strlen(n->tap) >= 16))
+		return -EINVAL;
+	if (opt) {
+		if (strncmp(opt, "bridge=", 7) || !opt[7] || strlen(opt + 7) >= 16 ||
+		    strchr(opt, ','))
+			return -EINVAL;
+		n->bridge = opt + 7;
+	}
+	cfg->nnics++;
+	return 0;
+}
+
 /* Both kinds of kernel the launcher knows, told apart by their headers. */
 static int load_kernel(struct vm *vm, const struct vm_config *cfg,
 		       struct boot_state *boot)
@@ -149,7 +199,20 @@ static int load_kernel(struct vm *vm, const struct vm_config *cfg,
 	if (cfg->initrd && image_read(&initrd, cfg->initrd, "--initrd"))
 		goto out;
 	if (bzimage_probe(&kernel)) {
-		ret = load_bzimage(&vm->mem, &kernel, cfg->append,
+		/* What the devices add (virtio_mmio.device=...) goes last. */
+		if (vm->cmdline_extra[0]) {
+			size_t n = (cfg->append ? strlen(cfg->append) : 0) +
+				   strlen(vm->cmdline_extra) + 2;
+
+			cmdline = malloc(n);
+			if (!cmdline)
+				goto out;
+			strcpy(cmdline, cfg->append ? cfg->append : "");
+			if (cfg->append)
+				strcat(cmdline, " ");
+			strcat(cmdline, vm->cmdline_extra);
+		}
+		ret = load_bzimage(&vm->mem, &kernel, cmdline ? cmdline : cfg->append,
 				   cfg->initrd ? &initrd : NULL, boot);
 	} else if (multiboot_probe(&kernel)) {
 		size_t n = strlen(kernel.path) + 2 + (cfg->append ? strlen(cfg->append) : 0);
@@ -223,8 +286,9 @@ int run_vm(struct vm_config *cfg)
 		return PLUMB_EXIT_SETUP;
 	}
 	ret = PLUMB_EXIT_SETUP;
-	if (vm_open(&vm) || load_kernel(&vm, cfg, &boot) ||
-	    vm_init_devices(&vm) || vm_create_vcpus(&vm, &boot))
+	/* Devices before the kernel: they add to its command line. */
+	if (vm_open(&vm) || vm_init_devices(&vm) || load_kernel(&vm, cfg, &boot) ||
+	    vm_create_vcpus(&vm, &boot))
 		goto out;
 	ret = vm_run(&vm);
 out:
@@ -244,6 +308,11 @@ int cmd_run(int argc, char **argv, const char *device)
 		{ "pc-testdev", no_argument, NULL, 'T' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "disk", required_argument, NULL, 'D' },
+		{ "net", required_argument, NULL, 'N' },
+		{ "rng", no_argument, NULL, 'R' },
+		{ "vconsole", no_argument, NULL, 'C' },
+		{ "virtio", required_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -290,6 +359,36 @@ int cmd_run(int argc, char **argv, const char *device)
 			break;
 		case 'd':
 			cfg.device = optarg;
+			break;
+		case 'D':
+			if (parse_disk(optarg, &cfg)) {
+				plumb_err("--disk %s: want FILE[,ro] (at most %d disks)",
+					  optarg, MAX_DISKS);
+				return PLUMB_EXIT_USAGE;
+			}
+			break;
+		case 'N':
+			if (parse_net(optarg, &cfg)) {
+				plumb_err("--net %s: want tap[=NAME][,bridge=BR] (at most %d)",
+					  optarg, MAX_NICS);
+				return PLUMB_EXIT_USAGE;
+			}
+			break;
+		case 'R':
+			cfg.rng = true;
+			break;
+		case 'C':
+			cfg.vconsole = true;
+			break;
+		case 'V':
+			if (!strcmp(optarg, "mmio")) {
+				cfg.virtio = VIRTIO_MMIO;
+			} else if (!strcmp(optarg, "pci")) {
+				cfg.virtio = VIRTIO_PCI;
+			} else {
+				plumb_err("--virtio %s: want mmio or pci", optarg);
+				return PLUMB_EXIT_USAGE;
+			}
 			break;
 		case 'v':
 			cfg.verbose++;

@@ -177,6 +177,20 @@ extern int (*irq_signal_msi)(struct vm *vm, const struct plumb_msi *msi);
 
 /* ---- the VM ---- */
 
+/* virtio devices (--virtio, --disk, --net, --rng, --vconsole; docs/virtio.md) */
+#define VIRTIO_PCI	0
+#define VIRTIO_MMIO	1
+#define MAX_DISKS	8
+#define MAX_NICS	4
+struct disk_config {
+	const char *path;
+	bool ro;
+};
+struct nic_config {
+	const char *tap;		/* NULL: the kernel names it */
+	const char *bridge;		/* NULL: none */
+};
+
 struct vm_config {
 	const char *device;		/* /dev/plumb */
 	const char *kernel;		/* --kernel: multiboot ELF or bzImage */
@@ -190,6 +204,12 @@ struct vm_config {
 	int verbose;
 	bool pc_testdev;
 	bool no_console_input;
+	int virtio;			/* VIRTIO_PCI (default) or VIRTIO_MMIO */
+	struct disk_config disks[MAX_DISKS];
+	unsigned int ndisks;
+	struct nic_config nics[MAX_NICS];
+	unsigned int nnics;
+	bool rng, vconsole;
 };
 
 struct vcpu {
@@ -233,7 +253,17 @@ struct vm {
 	uint64_t unhandled;
 	uint8_t *pio_logged;		/* 65536 bits */
 	unsigned int unhandled_mmio_logged;
+
+	/* virtio and PCI (virtio.c, pci.c) */
+	struct virtio_dev *virtio;
+	struct pci_bus *pci;
+	unsigned int nvirtio_mmio;
+	char cmdline_extra[512];	/* what devices add to a Linux command line */
 };
+
+/* A device adds "WORDS" to a bzImage's command line (before the load). */
+int vm_cmdline_add(struct vm *vm, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Ask the VM to stop with this exit status; the first request wins. */
 void vm_stop(struct vm *vm, int status, const char *fmt, ...)
@@ -258,6 +288,8 @@ const char *vm_stop_message(void);
 /* run.c: the command line's parsers, and a whole run from a config. */
 int parse_size(const char *s, uint64_t *out);
 int parse_flat(char *arg, struct vm_config *cfg);
+int parse_disk(char *arg, struct vm_config *cfg);
+int parse_net(char *arg, struct vm_config *cfg);
 int run_vm(struct vm_config *cfg);
 
 /* Monotonic time in ns for the timer devices; unit tests replace it. */
