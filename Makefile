@@ -26,7 +26,10 @@ UAPI := include/uapi/linux/plumb.h
 USER_SRCS := $(wildcard user/*.c)
 # Everything but main(): the unit tests link it too.
 USER_LIB_SRCS := $(filter-out user/main.c,$(USER_SRCS)) user/default_guest.S
-USER_LIBS := -lpthread
+# libnl-route for virtio-net's tap (system headers: no warnings of theirs).
+NL_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libnl-route-3.0))
+USER_CFLAGS += $(NL_CFLAGS)
+USER_LIBS := -lpthread $(shell pkg-config --libs libnl-route-3.0)
 INTEG_SRCS := $(wildcard tests/integration/t_*.c)
 INTEG_BINS := $(INTEG_SRCS:.c=)
 UNIT_SRCS := $(wildcard tests/unit/*.c)

@@ -164,6 +164,13 @@ size_t iov_to_buf(const struct iovec *iov, unsigned int n, size_t off,
 size_t iov_from_buf(const struct iovec *iov, unsigned int n, size_t off,
 		    const void *buf, size_t len);
 
+/*
+ * virtio-net's tap: opened, up, on its bridge; returns the fd (packets
+ * with a 12-byte virtio-net header) and the interface name (IFNAMSIZ).
+ * Unit tests put a socketpair here.
+ */
+extern int (*net_tap_setup)(const struct nic_config *nc, char *ifname);
+
 /* ---- transports ---- */
 int virtio_mmio_add(struct virtio_dev *d);
 int virtio_pci_add(struct virtio_dev *d);
