@@ -55,10 +55,11 @@ GUEST_CFLAGS := -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
 	-mgeneral-regs-only -O2 -g -Wall -Wextra -Werror -Iuser/guest
 GUEST_LIB := user/guest/start.S user/guest/lib.c user/guest/lib.h \
 	user/guest/guest.lds
-user/guest/default.elf tests/guests/mbcheck.elf: $(GUEST_LIB)
+user/guest/default.elf tests/guests/mbcheck.elf tests/guests/vcheck.elf: $(GUEST_LIB)
 user/guest/default.elf: user/guest/default.c
 tests/guests/mbcheck.elf: tests/guests/mbcheck.c
-user/guest/default.elf tests/guests/mbcheck.elf:
+tests/guests/vcheck.elf: tests/guests/vcheck.c
+user/guest/default.elf tests/guests/mbcheck.elf tests/guests/vcheck.elf:
 	$(CC) $(GUEST_CFLAGS) -nostdlib -static -no-pie -Wl,-m,elf_i386 \
 		-Wl,-T,user/guest/guest.lds -Wl,-z,noexecstack -Wl,--build-id=none \
 		-Wl,--no-warn-rwx-segments \
@@ -72,6 +73,7 @@ GUEST_BINS := $(addprefix tests/guests/,hello-16.bin hello-32.bin \
 	avx-64.bin bench-64.bin apic-64.bin ipi-64.bin sipi-64.bin modes-16.bin)
 
 tests-bin: $(INTEG_BINS) $(UNIT_BINS) $(GUEST_BINS) tests/guests/mbcheck.elf \
+	tests/guests/vcheck.elf \
 	bench/exitbench
 
 bench/exitbench: bench/exitbench.c tests/integration/vmlib.c \

@@ -717,7 +717,7 @@ static void rng_case(int transport)
 	avail_next = 0;
 	/* no disks: the console comes first, then the rng */
 	d = find(transport, 1, VIRTIO_ID_RNG);
-	setup_dev(&d, 0, 0, QSIZE);
+	setup_dev(&d, ~(1ULL << VIRTIO_F_VERSION_1), 0, QSIZE);
 	b = g(BUF_GPA, 8192);
 	memset(b, 0, 8192);
 	set_desc(0, BUF_GPA, 4096, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
