@@ -123,6 +123,7 @@ struct plumb_lapic {
 	u64 tsc_deadline;		/* IA32_TSC_DEADLINE as written */
 	u64 deadline_ns;		/* ... in CLOCK_MONOTONIC, 0: none */
 	bool nmi_pending, init_pending, sipi_pending;
+	int extint_vector;		/* from the PIC through LINT0, or -1 */
 	unsigned long eoi_level[256 / BITS_PER_LONG];	/* level EOIs to report */
 	u8 sipi_vector;
 };
@@ -329,7 +330,7 @@ u64 plumb_lapic_mmio(struct plumb_vcpu *vcpu, u64 gpa, unsigned int size,
 		     bool write, u64 value);
 int plumb_lapic_msr_get(struct plumb_vcpu *vcpu, u32 msr, u64 *data);
 int plumb_lapic_msr_set(struct plumb_vcpu *vcpu, u32 msr, u64 data);
-void plumb_lapic_deliver(struct plumb_vm *vm, struct plumb_vcpu *src,
+int plumb_lapic_deliver(struct plumb_vm *vm, struct plumb_vcpu *src,
 			 const struct plumb_apic_ipi *ipi);
 bool plumb_lapic_has_interrupt(struct plumb_vcpu *vcpu);
 bool plumb_lapic_wakes(struct plumb_vcpu *vcpu);
