@@ -163,7 +163,6 @@ struct plumb_vcpu {
 	u64 mtrr_def_type;
 	u64 mtrr_var[16];		/* base/mask pairs 0x200..0x20f */
 	u64 mtrr_fixed[11];
-	u64 perf[16];			/* AMD PERF_CTL/CTR, zero-filled */
 	void *backend;
 	u64 nr_exits;
 	u64 nr_runs;

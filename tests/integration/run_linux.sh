@@ -40,7 +40,7 @@ check "no unstable clocksource" not grep -Eq 'clocksource.*unstable|Marking cloc
 check "no APIC errors" not grep -q 'APIC error' $out
 check "no spurious-interrupt storm (at most 2 reports)" \
 	test "$(grep -ci 'spurious' $out)" -le 2
-check "no soft lockup, panic, oops or warning" \
+check "no lockups, panics, oopses or warnings in the guest log" \
 	not grep -Eq 'soft lockup|Kernel panic|Oops|WARNING:|BUG:|Call Trace' $out
 if [ "$cpus" -gt 1 ]; then
 	check "all $cpus CPUs brought up (smpboot)" \
