@@ -171,6 +171,25 @@ int plumb_cpuid_init(void)
 		memcpy(&e->edx, PLUMB_CPUID_SIGNATURE + 8, 4);
 	}
 
+	/*
+	 * KVM's paravirtual interface at the next base, with only its clock
+	 * (pvclock.c): KVM_FEATURE_CLOCKSOURCE2 (3), CLOCKSOURCE_STABLE_BIT (24).
+	 */
+	if (plumb_pvclock_available() &&
+	    nr_supported + 2 <= PLUMB_MAX_CPUID_ENTRIES) {
+		e = &supported[nr_supported++];
+		memset(e, 0, sizeof(*e));
+		e->function = 0x40000100;
+		e->eax = 0x40000101;
+		memcpy(&e->ebx, "KVMK", 4);
+		memcpy(&e->ecx, "VMKV", 4);
+		memcpy(&e->edx, "M\0\0\0", 4);
+		e = &supported[nr_supported++];
+		memset(e, 0, sizeof(*e));
+		e->function = 0x40000101;
+		e->eax = BIT(3) | BIT(24);
+	}
+
 	max_ext = cpuid_eax(0x80000000);
 	if (max_ext >= 0x80000000) {
 		max_ext = min(max_ext, PLUMB_CPUID_MAX_EXT);

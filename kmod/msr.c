@@ -77,8 +77,12 @@ int plumb_msr_get(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 		return 0;
 	}
 	reg = mtrr_reg(vcpu, index);
-	if (!reg)
-		return plumb_lapic_msr_get(vcpu, index, data);
+	if (!reg) {
+		int ret = plumb_pvclock_msr_get(vcpu, index, data);
+
+		return ret != PLUMB_MSR_UNKNOWN ? ret :
+		       plumb_lapic_msr_get(vcpu, index, data);
+	}
 	*data = *reg;
 	return 0;
 }
@@ -108,8 +112,12 @@ int plumb_msr_set(struct plumb_vcpu *vcpu, u32 index, u64 data)
 	if (amd_perf_msr(index))
 		return 0;
 	reg = mtrr_reg(vcpu, index);
-	if (!reg)
-		return plumb_lapic_msr_set(vcpu, index, data);
+	if (!reg) {
+		int ret = plumb_pvclock_msr_set(vcpu, index, data);
+
+		return ret != PLUMB_MSR_UNKNOWN ? ret :
+		       plumb_lapic_msr_set(vcpu, index, data);
+	}
 	*reg = data;
 	return 0;
 }

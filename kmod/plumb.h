@@ -85,6 +85,7 @@ struct plumb_vm {
 	struct plumb_posted_range posted[PLUMB_MAX_POSTED_RANGES];
 	unsigned int nr_posted;
 	u32 msr_exits;			/* PLUMB_MSR_EXIT_* */
+	u64 pvclock_tsc0;		/* host TSC at creation: pvclock's 0 */
 	void *backend;			/* the backend's per-VM state */
 };
 
@@ -160,6 +161,8 @@ struct plumb_vcpu {
 	u64 tsc_aux;
 	bool pending_msr_write;		/* the PLUMB_EXIT_MSR we wait for */
 	u64 misc_enable;
+	u64 pvclock_system_time, pvclock_wall;	/* the guest's MSR values */
+	u32 pvclock_version;
 	u64 mtrr_def_type;
 	u64 mtrr_var[16];		/* base/mask pairs 0x200..0x20f */
 	u64 mtrr_fixed[11];
@@ -339,6 +342,11 @@ void plumb_vcpu_kick(struct plumb_vcpu *vcpu);
 int plumb_lapic_init_sipi(struct plumb_vcpu *vcpu);
 u8 plumb_lapic_get_cr8(struct plumb_vcpu *vcpu);
 void plumb_lapic_set_cr8(struct plumb_vcpu *vcpu, u8 cr8);
+/* pvclock.c: KVM's paravirtual clock MSRs */
+bool plumb_pvclock_available(void);
+int plumb_pvclock_msr_get(struct plumb_vcpu *vcpu, u32 msr, u64 *data);
+int plumb_pvclock_msr_set(struct plumb_vcpu *vcpu, u32 msr, u64 data);
+
 int plumb_lapic_signal_msi(struct plumb_vm *vm, const struct plumb_msi *msi);
 int plumb_lapic_report_eoi(struct plumb_vcpu *vcpu);
 int plumb_msr_get_state(struct plumb_vcpu *vcpu,
