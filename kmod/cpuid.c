@@ -116,6 +116,15 @@ static void filter_entry(struct plumb_cpuid_entry *e)
 		e->ecx |= CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE;
 		/* No IA32_PERF_CAPABILITIES behind PDCM (no vPMU, below). */
 		e->ecx &= ~BIT(15);
+		/*
+		 * No MONITOR/MWAIT: both backends make them #UD, and Linux's
+		 * intel_idle would use them (KVM does not offer them either).
+		 */
+		e->ecx &= ~BIT(3);
+		break;
+	case 0x5:
+		/* MONITOR/MWAIT leaf: nothing, as leaf 1 says. */
+		e->eax = e->ebx = e->ecx = e->edx = 0;
 		break;
 	case 0xa:
 		/*
@@ -139,6 +148,7 @@ static void filter_entry(struct plumb_cpuid_entry *e)
 		break;
 	case 0x80000001:
 		e->ecx &= ~CPUID_81_ECX_SVM;
+		e->ecx &= ~BIT(29);	/* MONITORX/MWAITX: #UD, as MWAIT */
 		break;
 	case 0x8000000a:
 		/* SVM revision and features: nothing nested to offer. */
