@@ -69,6 +69,7 @@ int plumb_msr_get(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_IA32_MCG_STATUS:
 	case MSR_K7_HWCR:
 	case MSR_AMD64_SYSCFG:
+	case MSR_K8_INT_PENDING_MSG:
 		*data = 0;
 		return 0;
 	}
@@ -107,6 +108,7 @@ int plumb_msr_set(struct plumb_vcpu *vcpu, u32 index, u64 data)
 	case MSR_IA32_MCG_STATUS:
 	case MSR_K7_HWCR:
 	case MSR_AMD64_SYSCFG:
+	case MSR_K8_INT_PENDING_MSG:
 		return 0;	/* writes ignored, as KVM does */
 	}
 	if (amd_perf_msr(index))

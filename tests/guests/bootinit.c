@@ -6,6 +6,7 @@
  *
  *   PLUMB-BOOT-OK cpus=N clocksource=X clockevent=Y broadcast=Z
  *   PLUMB-SLEPT ms=S       (a 0.5 s nanosleep returned: timer interrupts)
+ *   PLUMB-CPU constant_tsc=0|1
  *
  * followed by the kernel's /proc/interrupts for the log, then
  * reboot(POWER_OFF). A static binary: the initramfs has nothing else.
@@ -54,6 +55,30 @@ static double mono(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Is flag in the first CPU's /proc/cpuinfo flags? */
+static int has_flag(const char *flag)
+{
+	static char buf[16384];
+	char *line, *p;
+	int fd = open("/proc/cpuinfo", O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	size_t len = strlen(flag);
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	line = strstr(buf, "\nflags");
+	if (!line)
+		return 0;
+	line[strcspn(line + 1, "\n") + 1] = 0;
+	for (p = strstr(line, flag); p; p = strstr(p + 1, flag))
+		if (p[-1] == ' ' && (p[len] == ' ' || !p[len]))
+			return 1;
+	return 0;
+}
+
 int main(void)
 {
 	char cs[64], ce[64], bc[64];
@@ -75,6 +100,7 @@ int main(void)
 	t0 = mono();
 	nanosleep(&nap, NULL);
 	printf("PLUMB-SLEPT ms=%.0f\n", (mono() - t0) * 1000);
+	printf("PLUMB-CPU constant_tsc=%d\n", has_flag("constant_tsc"));
 	dump("/proc/interrupts");
 	sync();
 	reboot(RB_POWER_OFF);
