@@ -74,7 +74,11 @@ GUEST_BINS := $(addprefix tests/guests/,hello-16.bin hello-32.bin \
 
 tests-bin: $(INTEG_BINS) $(UNIT_BINS) $(GUEST_BINS) tests/guests/mbcheck.elf \
 	tests/guests/vcheck.elf \
-	bench/exitbench
+	bench/exitbench tests/guests/bootinit
+
+# /init of the initramfs that Linux guests boot into (run_linux.sh).
+tests/guests/bootinit: tests/guests/bootinit.c
+	$(CC) -static -Os $(WARN) -o $@ $<
 
 bench/exitbench: bench/exitbench.c tests/integration/vmlib.c \
 		tests/integration/vmlib.h $(UAPI)
@@ -146,7 +150,8 @@ install: user
 clean:
 	-[ -d "$(KDIR)" ] && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -f user/plumb $(INTEG_BINS) $(UNIT_BINS) tests/guests/*.bin \
-		tests/guests/*.o tests/guests/*.elf user/guest/*.elf
+		tests/guests/*.o tests/guests/*.elf user/guest/*.elf \
+		tests/guests/bootinit
 	rm -rf build/kmod build/results build/initramfs build/hosts
 
 help:

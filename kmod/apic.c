@@ -251,6 +251,16 @@ u64 plumb_apic_timer_next(const struct plumb_apic *a)
 	return a->timer_start + a->timer_period;
 }
 
+bool plumb_apic_accepts_extint(const struct plumb_apic *a)
+{
+	u32 lvt0 = REG(a, PAPIC_REG_LVT_LINT0);
+
+	if (!plumb_apic_hw_enabled(a))
+		return true;	/* 11.4.3: LINT0 is the processor's INTR pin */
+	return !(lvt0 & PAPIC_LVT_MASKED) &&
+	       ((lvt0 >> 8) & 7) == PAPIC_DM_EXTINT;
+}
+
 void plumb_apic_lvt_fire(struct plumb_apic *a, u32 lvt_offset,
 			 struct plumb_apic_effects *fx)
 {

@@ -151,6 +151,9 @@ u8 plumb_apic_ppr(const struct plumb_apic *a);
 bool plumb_apic_match(const struct plumb_apic *a, const struct plumb_apic *src,
 		      const struct plumb_apic_ipi *ipi);
 
+/* Does LINT0 take the PIC's INTR (ExtINT mode, unmasked; or APIC off)? */
+bool plumb_apic_accepts_extint(const struct plumb_apic *a);
+
 /* Timer (oneshot/periodic): the next expiry in ns, or 0 for none. */
 u64 plumb_apic_timer_next(const struct plumb_apic *a);
 /* The timer fired at @now: raise its vector, reload if periodic. */

@@ -116,6 +116,15 @@ static void filter_entry(struct plumb_cpuid_entry *e)
 		e->ecx |= CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE;
 		/* No IA32_PERF_CAPABILITIES behind PDCM (no vPMU, below). */
 		e->ecx &= ~BIT(15);
+		/*
+		 * No MONITOR/MWAIT: both backends make them #UD, and Linux's
+		 * intel_idle would use them (KVM does not offer them either).
+		 */
+		e->ecx &= ~BIT(3);
+		break;
+	case 0x5:
+		/* MONITOR/MWAIT leaf: nothing, as leaf 1 says. */
+		e->eax = e->ebx = e->ecx = e->edx = 0;
 		break;
 	case 0xa:
 		/*
@@ -139,6 +148,7 @@ static void filter_entry(struct plumb_cpuid_entry *e)
 		break;
 	case 0x80000001:
 		e->ecx &= ~CPUID_81_ECX_SVM;
+		e->ecx &= ~BIT(29);	/* MONITORX/MWAITX: #UD, as MWAIT */
 		break;
 	case 0x8000000a:
 		/* SVM revision and features: nothing nested to offer. */
@@ -169,6 +179,25 @@ int plumb_cpuid_init(void)
 		memcpy(&e->ebx, PLUMB_CPUID_SIGNATURE, 4);
 		memcpy(&e->ecx, PLUMB_CPUID_SIGNATURE + 4, 4);
 		memcpy(&e->edx, PLUMB_CPUID_SIGNATURE + 8, 4);
+	}
+
+	/*
+	 * KVM's paravirtual interface at the next base, with only its clock
+	 * (pvclock.c): KVM_FEATURE_CLOCKSOURCE2 (3), CLOCKSOURCE_STABLE_BIT (24).
+	 */
+	if (plumb_pvclock_available() &&
+	    nr_supported + 2 <= PLUMB_MAX_CPUID_ENTRIES) {
+		e = &supported[nr_supported++];
+		memset(e, 0, sizeof(*e));
+		e->function = 0x40000100;
+		e->eax = 0x40000101;
+		memcpy(&e->ebx, "KVMK", 4);
+		memcpy(&e->ecx, "VMKV", 4);
+		memcpy(&e->edx, "M\0\0\0", 4);
+		e = &supported[nr_supported++];
+		memset(e, 0, sizeof(*e));
+		e->function = 0x40000101;
+		e->eax = BIT(3) | BIT(24);
 	}
 
 	max_ext = cpuid_eax(0x80000000);

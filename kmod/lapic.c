@@ -104,6 +104,14 @@ void plumb_lapic_init(struct plumb_vcpu *vcpu)
 	hrtimer_init(&l->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	l->timer.function = lapic_timer_fn;
 	plumb_apic_reset(&l->m, vcpu->id, vcpu->id == 0);
+	l->extint_vector = -1;
+	/*
+	 * The BSP's LINT0 starts in virtual-wire mode (ExtINT, unmasked), as
+	 * firmware leaves it and as KVM does, so that the 8259 reaches a
+	 * guest that never programs its APIC.
+	 */
+	if (!vcpu->id)
+		l->m.regs[PAPIC_REG_LVT_LINT0 >> 4] = PAPIC_DM_EXTINT << 8;
 }
 
 void plumb_lapic_destroy(struct plumb_vcpu *vcpu)
@@ -139,12 +147,17 @@ bool plumb_lapic_owns(struct plumb_vcpu *vcpu, u64 gpa)
 	       (gpa & PAGE_MASK) == (base & 0x000ffffffffff000ULL);
 }
 
-/* Deliver an IPI or message to every matching vCPU of @vm. */
-void plumb_lapic_deliver(struct plumb_vm *vm, struct plumb_vcpu *src,
-			 const struct plumb_apic_ipi *ipi)
+/*
+ * Deliver an IPI or message to every matching vCPU of @vm; returns how many
+ * took it. An ExtINT (the PIC's INTR) goes to the first vCPU whose LINT0
+ * accepts it and has none pending, whatever the destination.
+ */
+int plumb_lapic_deliver(struct plumb_vm *vm, struct plumb_vcpu *src,
+			const struct plumb_apic_ipi *ipi)
 {
 	/* vm->vcpus[] only grows, and entries live as long as the VM. */
 	unsigned int i, n = smp_load_acquire(&vm->nr_vcpus);
+	int taken = 0;
 
 	for (i = 0; i < n; i++) {
 		struct plumb_vcpu *t = vm->vcpus[i];
@@ -153,7 +166,13 @@ void plumb_lapic_deliver(struct plumb_vm *vm, struct plumb_vcpu *src,
 		bool kick = false;
 
 		raw_spin_lock_irqsave(&l->lock, flags);
-		if (plumb_apic_match(&l->m, src ? &src->lapic.m : NULL, ipi)) {
+		if (ipi->mode == PAPIC_DM_EXTINT) {
+			if (plumb_apic_accepts_extint(&l->m) &&
+			    l->extint_vector < 0) {
+				l->extint_vector = ipi->vector;
+				kick = true;
+			}
+		} else if (plumb_apic_match(&l->m, src ? &src->lapic.m : NULL, ipi)) {
 			switch (ipi->mode) {
 			case PAPIC_DM_FIXED:
 			case PAPIC_DM_LOWEST:
@@ -174,15 +193,19 @@ void plumb_lapic_deliver(struct plumb_vm *vm, struct plumb_vcpu *src,
 				kick = true;
 				break;
 			default:
-				break;	/* SMI, ExtINT: not modelled */
+				break;	/* SMI: not modelled */
 			}
 		}
 		raw_spin_unlock_irqrestore(&l->lock, flags);
-		if (kick)
-			plumb_vcpu_kick(t);
-		if (kick && ipi->mode == PAPIC_DM_LOWEST)
-			break;	/* lowest priority: the first that takes it */
+		if (!kick)
+			continue;
+		taken++;
+		plumb_vcpu_kick(t);
+		/* Lowest priority, ExtINT: the first that takes it. */
+		if (ipi->mode == PAPIC_DM_LOWEST || ipi->mode == PAPIC_DM_EXTINT)
+			break;
 	}
+	return taken;
 }
 
 static void lapic_after_access(struct plumb_vcpu *vcpu,
@@ -279,7 +302,11 @@ int plumb_lapic_msr_set(struct plumb_vcpu *vcpu, u32 msr, u64 data)
 	return ret ? 1 : 0;
 }
 
-/* The vector to inject now, acknowledged (IRR -> ISR), or -1. */
+/*
+ * The vector to inject now, or -1: an ExtINT first (the PIC already did
+ * its INTA; it bypasses the APIC's priorities), else the APIC's best,
+ * acknowledged (IRR -> ISR).
+ */
 int plumb_lapic_take(struct plumb_vcpu *vcpu)
 {
 	struct plumb_lapic *l = &vcpu->lapic;
@@ -287,9 +314,13 @@ int plumb_lapic_take(struct plumb_vcpu *vcpu)
 	int v;
 
 	raw_spin_lock_irqsave(&l->lock, flags);
-	v = plumb_apic_pending(&l->m);
-	if (v >= 0)
-		plumb_apic_ack(&l->m, v);
+	v = l->extint_vector;
+	l->extint_vector = -1;
+	if (v < 0) {
+		v = plumb_apic_pending(&l->m);
+		if (v >= 0)
+			plumb_apic_ack(&l->m, v);
+	}
 	raw_spin_unlock_irqrestore(&l->lock, flags);
 	return v;
 }
@@ -307,7 +338,7 @@ bool plumb_lapic_has_interrupt(struct plumb_vcpu *vcpu)
 	bool yes;
 
 	raw_spin_lock_irqsave(&l->lock, flags);
-	yes = plumb_apic_pending(&l->m) >= 0;
+	yes = l->extint_vector >= 0 || plumb_apic_pending(&l->m) >= 0;
 	raw_spin_unlock_irqrestore(&l->lock, flags);
 	return yes;
 }
@@ -415,7 +446,10 @@ int plumb_lapic_init_sipi(struct plumb_vcpu *vcpu)
 	return 0;
 }
 
-/* SDM Vol. 3A 11.11.1-2: an MSI's address and data, as an IPI request. */
+/*
+ * SDM Vol. 3A 11.11.1-2: an MSI's address and data, as an IPI request.
+ * Returns how many vCPUs took it (0: none matched, or all refused it).
+ */
 int plumb_lapic_signal_msi(struct plumb_vm *vm, const struct plumb_msi *msi)
 {
 	struct plumb_apic_ipi ipi = {};
@@ -430,10 +464,9 @@ int plumb_lapic_signal_msi(struct plumb_vm *vm, const struct plumb_msi *msi)
 	ipi.mode = (msi->data >> 8) & 7;
 	ipi.level = true;
 	ipi.trigger_level = msi->data & (1u << 15);
-	if (ipi.mode == 3 || ipi.mode == 6)	/* reserved, STARTUP */
+	if (ipi.mode == 3 || ipi.mode == PAPIC_DM_STARTUP)	/* reserved */
 		return -EINVAL;
-	plumb_lapic_deliver(vm, NULL, &ipi);
-	return 0;
+	return plumb_lapic_deliver(vm, NULL, &ipi);
 }
 
 /* A record for one level-triggered EOI not yet reported: 1 none, 0 made. */

@@ -15,14 +15,16 @@
 #define PLUMB_MTRR_CAP_FIX		BIT_ULL(8)
 #define PLUMB_MTRR_CAP_WC		BIT_ULL(10)
 
-/* AMD core performance counters: legacy 0xc0010000-7, extended 0xc0010200-b. */
-static u64 *perf_reg(struct plumb_vcpu *vcpu, u32 index)
+/*
+ * AMD's core performance counters (legacy 0xc0010000-7, extended
+ * 0xc0010200-b) read 0 and ignore writes, as KVM's without a vPMU: Linux
+ * then finds no PMU ("not available due to virtualization") instead of
+ * counters that never count and an RDPMC that faults.
+ */
+static bool amd_perf_msr(u32 index)
 {
-	if (index >= MSR_K7_EVNTSEL0 && index <= MSR_K7_PERFCTR3)
-		return &vcpu->perf[index - MSR_K7_EVNTSEL0];
-	if (index >= MSR_F15H_PERF_CTL && index < MSR_F15H_PERF_CTL + 12)
-		return &vcpu->perf[4 + (index - MSR_F15H_PERF_CTL) % 12];
-	return NULL;
+	return (index >= MSR_K7_EVNTSEL0 && index <= MSR_K7_PERFCTR3) ||
+	       (index >= MSR_F15H_PERF_CTL && index < MSR_F15H_PERF_CTL + 12);
 }
 
 static u64 *mtrr_reg(struct plumb_vcpu *vcpu, u32 index)
@@ -42,14 +44,6 @@ static u64 *mtrr_reg(struct plumb_vcpu *vcpu, u32 index)
 	default:
 		return NULL;
 	}
-}
-
-/* The per-vCPU slot of an MSR that is pure storage, or NULL. */
-static u64 *storage_reg(struct plumb_vcpu *vcpu, u32 index)
-{
-	u64 *reg = mtrr_reg(vcpu, index);
-
-	return reg ? reg : perf_reg(vcpu, index);
 }
 
 
@@ -74,12 +68,22 @@ int plumb_msr_get(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_IA32_MCG_CAP:
 	case MSR_IA32_MCG_STATUS:
 	case MSR_K7_HWCR:
+	case MSR_AMD64_SYSCFG:
+	case MSR_K8_INT_PENDING_MSG:
 		*data = 0;
 		return 0;
 	}
-	reg = storage_reg(vcpu, index);
-	if (!reg)
-		return plumb_lapic_msr_get(vcpu, index, data);
+	if (amd_perf_msr(index)) {
+		*data = 0;
+		return 0;
+	}
+	reg = mtrr_reg(vcpu, index);
+	if (!reg) {
+		int ret = plumb_pvclock_msr_get(vcpu, index, data);
+
+		return ret != PLUMB_MSR_UNKNOWN ? ret :
+		       plumb_lapic_msr_get(vcpu, index, data);
+	}
 	*data = *reg;
 	return 0;
 }
@@ -103,11 +107,19 @@ int plumb_msr_set(struct plumb_vcpu *vcpu, u32 index, u64 data)
 	case MSR_IA32_UCODE_REV:
 	case MSR_IA32_MCG_STATUS:
 	case MSR_K7_HWCR:
+	case MSR_AMD64_SYSCFG:
+	case MSR_K8_INT_PENDING_MSG:
 		return 0;	/* writes ignored, as KVM does */
 	}
-	reg = storage_reg(vcpu, index);
-	if (!reg)
-		return plumb_lapic_msr_set(vcpu, index, data);
+	if (amd_perf_msr(index))
+		return 0;
+	reg = mtrr_reg(vcpu, index);
+	if (!reg) {
+		int ret = plumb_pvclock_msr_set(vcpu, index, data);
+
+		return ret != PLUMB_MSR_UNKNOWN ? ret :
+		       plumb_lapic_msr_set(vcpu, index, data);
+	}
 	*reg = data;
 	return 0;
 }

@@ -85,6 +85,7 @@ struct plumb_vm {
 	struct plumb_posted_range posted[PLUMB_MAX_POSTED_RANGES];
 	unsigned int nr_posted;
 	u32 msr_exits;			/* PLUMB_MSR_EXIT_* */
+	u64 pvclock_tsc0;		/* host TSC at creation: pvclock's 0 */
 	void *backend;			/* the backend's per-VM state */
 };
 
@@ -123,6 +124,7 @@ struct plumb_lapic {
 	u64 tsc_deadline;		/* IA32_TSC_DEADLINE as written */
 	u64 deadline_ns;		/* ... in CLOCK_MONOTONIC, 0: none */
 	bool nmi_pending, init_pending, sipi_pending;
+	int extint_vector;		/* from the PIC through LINT0, or -1 */
 	unsigned long eoi_level[256 / BITS_PER_LONG];	/* level EOIs to report */
 	u8 sipi_vector;
 };
@@ -159,10 +161,11 @@ struct plumb_vcpu {
 	u64 tsc_aux;
 	bool pending_msr_write;		/* the PLUMB_EXIT_MSR we wait for */
 	u64 misc_enable;
+	u64 pvclock_system_time, pvclock_wall;	/* the guest's MSR values */
+	u32 pvclock_version;
 	u64 mtrr_def_type;
 	u64 mtrr_var[16];		/* base/mask pairs 0x200..0x20f */
 	u64 mtrr_fixed[11];
-	u64 perf[16];			/* AMD PERF_CTL/CTR, zero-filled */
 	void *backend;
 	u64 nr_exits;
 	u64 nr_runs;
@@ -329,7 +332,7 @@ u64 plumb_lapic_mmio(struct plumb_vcpu *vcpu, u64 gpa, unsigned int size,
 		     bool write, u64 value);
 int plumb_lapic_msr_get(struct plumb_vcpu *vcpu, u32 msr, u64 *data);
 int plumb_lapic_msr_set(struct plumb_vcpu *vcpu, u32 msr, u64 data);
-void plumb_lapic_deliver(struct plumb_vm *vm, struct plumb_vcpu *src,
+int plumb_lapic_deliver(struct plumb_vm *vm, struct plumb_vcpu *src,
 			 const struct plumb_apic_ipi *ipi);
 bool plumb_lapic_has_interrupt(struct plumb_vcpu *vcpu);
 bool plumb_lapic_wakes(struct plumb_vcpu *vcpu);
@@ -339,6 +342,11 @@ void plumb_vcpu_kick(struct plumb_vcpu *vcpu);
 int plumb_lapic_init_sipi(struct plumb_vcpu *vcpu);
 u8 plumb_lapic_get_cr8(struct plumb_vcpu *vcpu);
 void plumb_lapic_set_cr8(struct plumb_vcpu *vcpu, u8 cr8);
+/* pvclock.c: KVM's paravirtual clock MSRs */
+bool plumb_pvclock_available(void);
+int plumb_pvclock_msr_get(struct plumb_vcpu *vcpu, u32 msr, u64 *data);
+int plumb_pvclock_msr_set(struct plumb_vcpu *vcpu, u32 msr, u64 data);
+
 int plumb_lapic_signal_msi(struct plumb_vm *vm, const struct plumb_msi *msi);
 int plumb_lapic_report_eoi(struct plumb_vcpu *vcpu);
 int plumb_msr_get_state(struct plumb_vcpu *vcpu,

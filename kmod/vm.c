@@ -379,6 +379,7 @@ long plumb_create_vm(unsigned long type)
 	RCU_INIT_POINTER(vm->slots, slots);
 	mutex_init(&vm->lock);
 	mutex_init(&vm->slots_lock);
+	vm->pvclock_tsc0 = rdtsc();
 	refcount_set(&vm->refs, 1);
 	ret = init_srcu_struct(&vm->srcu);
 	if (ret)

@@ -84,7 +84,7 @@ run_hosts() {
 	for h in "$@"; do
 		while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
 		echo "== host $h: starting"
-		tests/harness/run-host.sh "$h" > "$RESULTS/$h.out" 2>&1 &
+		tests/harness/run-host.sh "$h" ${ONLY:+"$ONLY"} > "$RESULTS/$h.out" 2>&1 &
 		pids+=($!)
 		names+=("$h")
 	done
@@ -121,9 +121,10 @@ all)	run_unit; run_build; mapfile -t hs < <(hosts_of vmx; hosts_of svm)
 unit)	run_unit ;;
 build)	run_build ;;
 svm|vmx) mapfile -t hs < <(hosts_of "${groups[0]}"); run_hosts "${hs[@]}" ;;
-host)	run_hosts "${groups[1]}" ;;
+host)	ONLY=${groups[2]:-}	# comma list of tests; all when empty
+	run_hosts "${groups[1]}" ;;
 harness) run_selftest ;;
-*)	echo "usage: tests/run.sh [all|unit|build|svm|vmx|harness|host NAME]" >&2; exit 2 ;;
+*)	echo "usage: tests/run.sh [all|unit|build|svm|vmx|harness|host NAME [TEST,TEST...]]" >&2; exit 2 ;;
 esac
 
 p=$(grep -c '^PASS ' "$SUMMARY")

@@ -1,17 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The least ACPI a PC guest looks for: tables in the BIOS area (RSDP at
- * 0xf0000, found by the 16-byte scan of 0xe0000-0xfffff; RSDT, a revision-1
- * FADT, an empty DSDT, a FACS) and the fixed hardware they describe: the
- * PM1a event block at 0x600, the PM1a control block at 0x604 (SCI_EN set,
- * so the guest is in ACPI mode; any SLP_EN write powers off, status 0) and
- * the 24-bit PM timer at 0x608 counting at 3.579545 MHz on the host's
- * monotonic clock. kvm-unit-tests' vmexit_inl_pmtimer reads that timer;
- * Linux calibrates its TSC against it. There is no MADT: the vCPUs and the
- * (userspace, for now) APIC are found the classic way.
+ * The ACPI a PC guest looks for, in the BIOS area (RSDP at 0xf0000, found
+ * by the 16-byte scan of 0xe0000-0xfffff):
+ *
+ * - RSDP revision 2 pointing at an RSDT and an XSDT, both listing the
+ *   FADT and the MADT;
+ * - FADT revision 3 (ACPI 2.0) with the fixed hardware below, both as
+ *   32-bit blocks and as generic addresses, the 8042 and legacy devices
+ *   flagged present, no VGA, and the reset register (port 0x64, 0xfe:
+ *   the i8042 pulses reset) for reboot;
+ * - a DSDT whose only object is \_S5 (SLP_TYP 5), so that Linux offers
+ *   ACPI power-off; a FACS;
+ * - the MADT: one enabled local APIC per vCPU (APIC ID = ACPI UID = index),
+ *   the IOAPIC (ID 0, GSI 0-23, 0xfec00000), the overrides ISA IRQ 0 ->
+ *   GSI 2 and SCI IRQ 9 level/active high, LINT1 as NMI on every CPU, and
+ *   PCAT_COMPAT (the 8259 pair is there).
+ *
+ * The fixed hardware: PM1a event block at 0x600, PM1a control block at
+ * 0x604 (SCI_EN set: the guest is in ACPI mode from the start; any SLP_EN
+ * write powers off, status 0) and the 24-bit PM timer at 0x608 counting
+ * at 3.579545 MHz on the host's monotonic clock (kvm-unit-tests'
+ * vmexit_inl_pmtimer reads it; Linux refines its TSC calibration with it).
  *
  * Only for --kernel boots: a --flat image may live in the BIOS area.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "vm.h"
@@ -19,10 +32,14 @@
 #define ACPI_BASE	0xf0000ULL
 #define RSDP_AT		(ACPI_BASE + 0x000)
 #define RSDT_AT		(ACPI_BASE + 0x040)
-#define FADT_AT		(ACPI_BASE + 0x080)
-#define DSDT_AT		(ACPI_BASE + 0x100)
-#define FACS_AT		(ACPI_BASE + 0x140)
-#define ACPI_SIZE	0x200
+#define XSDT_AT		(ACPI_BASE + 0x080)
+#define FACS_AT		(ACPI_BASE + 0x0c0)
+#define FADT_AT		(ACPI_BASE + 0x100)
+#define DSDT_AT		(ACPI_BASE + 0x200)
+#define MADT_AT		(ACPI_BASE + 0x300)
+#define ACPI_SIZE	0x1000
+#define FADT_LEN	244
+#define MADT_MAX	(ACPI_SIZE - (MADT_AT - ACPI_BASE))
 
 #define PM_BASE		0x600	/* PM1a_EVT 0x600, PM1a_CNT 0x604, PM_TMR 0x608 */
 #define PM_TMR_HZ	3579545ULL
@@ -55,48 +72,144 @@ static void header(uint8_t *t, const char *sig, uint32_t len, uint8_t rev)
 	memcpy(t + 32, &(uint32_t){ 1 }, 4);
 }
 
+static void put16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+
 static void put32(uint8_t *p, uint32_t v)
 {
 	memcpy(p, &v, 4);
 }
 
-static void build_tables(uint8_t *base)
+static void put64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
+
+/* A generic address structure for a block of I/O ports. */
+static void gas_io(uint8_t *p, uint8_t bits, uint16_t port)
+{
+	p[0] = 1;			/* system I/O */
+	p[1] = bits;
+	p[2] = 0;
+	p[3] = 0;			/* access size: legacy */
+	put64(p + 4, port);
+}
+
+/* Name (_S5, Package (4) { 5, 5, 0, 0 }) */
+static const uint8_t dsdt_aml[] = {
+	0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04,
+	0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00,
+};
+
+static uint32_t build_madt(uint8_t *t, unsigned int ncpus)
+{
+	uint32_t len = 44;
+	unsigned int i;
+
+	for (i = 0; i < ncpus; i++, len += 8) {
+		t[len] = 0;			/* processor local APIC */
+		t[len + 1] = 8;
+		t[len + 2] = (uint8_t)i;	/* ACPI processor UID */
+		t[len + 3] = (uint8_t)i;	/* APIC ID */
+		put32(t + len + 4, 1);		/* enabled */
+	}
+	t[len] = 1;				/* IOAPIC */
+	t[len + 1] = 12;
+	t[len + 2] = 0;				/* its ID */
+	put32(t + len + 4, 0xfec00000);
+	put32(t + len + 8, 0);			/* GSI base */
+	len += 12;
+	t[len] = 2;				/* override: IRQ 0 -> GSI 2 */
+	t[len + 1] = 10;
+	t[len + 3] = 0;
+	put32(t + len + 4, 2);
+	put16(t + len + 8, 0);			/* bus-conforming */
+	len += 10;
+	t[len] = 2;				/* override: SCI */
+	t[len + 1] = 10;
+	t[len + 3] = 9;
+	put32(t + len + 4, 9);
+	put16(t + len + 8, 0x000d);		/* level, active high */
+	len += 10;
+	t[len] = 4;				/* local APIC NMI */
+	t[len + 1] = 6;
+	t[len + 2] = 0xff;			/* every processor */
+	put16(t + len + 3, 0);
+	t[len + 5] = 1;				/* LINT1 */
+	len += 6;
+	header(t, "APIC", len, 1);
+	put32(t + 36, 0xfee00000);
+	put32(t + 40, 1);			/* PCAT_COMPAT */
+	t[9] = checksum(t, len);
+	return len;
+}
+
+static void build_fadt(uint8_t *f)
+{
+	header(f, "FACP", FADT_LEN, 3);
+	put32(f + 36, FACS_AT);
+	put32(f + 40, DSDT_AT);
+	put16(f + 46, 9);			/* SCI_INT */
+	put32(f + 56, PM_BASE);			/* PM1a_EVT_BLK */
+	put32(f + 64, PM_BASE + 4);		/* PM1a_CNT_BLK */
+	put32(f + 76, PM_BASE + 8);		/* PM_TMR_BLK */
+	f[88] = 4;				/* PM1_EVT_LEN */
+	f[89] = 2;				/* PM1_CNT_LEN */
+	f[91] = 4;				/* PM_TMR_LEN */
+	put16(f + 96, 101);			/* no C2 */
+	put16(f + 98, 1001);			/* no C3 */
+	f[108] = 0x32;				/* CMOS century */
+	put16(f + 109, 0x0007);			/* legacy devices, 8042, no VGA */
+	/* WBINVD, C1 on all CPUs, no power/sleep buttons, reset register. */
+	put32(f + 112, (1U << 0) | (1U << 2) | (1U << 4) | (1U << 5) | (1U << 10));
+	gas_io(f + 116, 8, 0x64);		/* RESET_REG */
+	f[128] = 0xfe;				/* RESET_VALUE */
+	put64(f + 132, FACS_AT);		/* X_FIRMWARE_CTRL */
+	put64(f + 140, DSDT_AT);		/* X_DSDT */
+	gas_io(f + 148, 32, PM_BASE);		/* X_PM1a_EVT_BLK */
+	gas_io(f + 172, 16, PM_BASE + 4);	/* X_PM1a_CNT_BLK */
+	gas_io(f + 208, 32, PM_BASE + 8);	/* X_PM_TMR_BLK */
+	f[9] = checksum(f, FADT_LEN);
+}
+
+static int build_tables(uint8_t *base, unsigned int ncpus)
 {
 	uint8_t *rsdp = base + (RSDP_AT - ACPI_BASE);
 	uint8_t *rsdt = base + (RSDT_AT - ACPI_BASE);
-	uint8_t *fadt = base + (FADT_AT - ACPI_BASE);
-	uint8_t *dsdt = base + (DSDT_AT - ACPI_BASE);
+	uint8_t *xsdt = base + (XSDT_AT - ACPI_BASE);
 	uint8_t *facs = base + (FACS_AT - ACPI_BASE);
+	uint8_t *dsdt = base + (DSDT_AT - ACPI_BASE);
 
+	if (44 + ncpus * 8 + 12 + 20 + 6 > MADT_MAX || ncpus > 255)
+		return -E2BIG;
 	memset(base, 0, ACPI_SIZE);
-	/* FACS: 64 bytes, no checksum. */
 	memcpy(facs, "FACS", 4);
 	put32(facs + 4, 64);
-	/* DSDT: a header and no AML. */
-	header(dsdt, "DSDT", 36, 1);
-	dsdt[9] = checksum(dsdt, 36);
-	/* FADT revision 1 (ACPI 1.0: 116 bytes). */
-	header(fadt, "FACP", 116, 1);
-	put32(fadt + 36, FACS_AT);
-	put32(fadt + 40, DSDT_AT);
-	fadt[46] = 9;				/* SCI_INT */
-	put32(fadt + 56, PM_BASE);		/* PM1a_EVT_BLK */
-	put32(fadt + 64, PM_BASE + 4);		/* PM1a_CNT_BLK */
-	put32(fadt + 76, PM_BASE + 8);		/* PM_TMR_BLK */
-	fadt[88] = 4;				/* PM1_EVT_LEN */
-	fadt[89] = 2;				/* PM1_CNT_LEN */
-	fadt[91] = 4;				/* PM_TMR_LEN */
-	put32(fadt + 112, (1U << 0) | (1U << 4) | (1U << 5));	/* WBINVD, no buttons */
-	fadt[9] = checksum(fadt, 116);
-	/* RSDT: one entry. */
-	header(rsdt, "RSDT", 40, 1);
+	facs[32] = 1;				/* version */
+	header(dsdt, "DSDT", 36 + sizeof(dsdt_aml), 2);
+	memcpy(dsdt + 36, dsdt_aml, sizeof(dsdt_aml));
+	dsdt[9] = checksum(dsdt, 36 + sizeof(dsdt_aml));
+	build_fadt(base + (FADT_AT - ACPI_BASE));
+	build_madt(base + (MADT_AT - ACPI_BASE), ncpus);
+	header(rsdt, "RSDT", 44, 1);
 	put32(rsdt + 36, FADT_AT);
-	rsdt[9] = checksum(rsdt, 40);
-	/* RSDP revision 0: 20 bytes. */
+	put32(rsdt + 40, MADT_AT);
+	rsdt[9] = checksum(rsdt, 44);
+	header(xsdt, "XSDT", 52, 1);
+	put64(xsdt + 36, FADT_AT);
+	put64(xsdt + 44, MADT_AT);
+	xsdt[9] = checksum(xsdt, 52);
 	memcpy(rsdp, "RSD PTR ", 8);
 	memcpy(rsdp + 9, "PLUMB ", 6);
+	rsdp[15] = 2;				/* revision: XSDT too */
 	put32(rsdp + 16, RSDT_AT);
+	put32(rsdp + 20, 36);
+	put64(rsdp + 24, XSDT_AT);
 	rsdp[8] = checksum(rsdp, 20);
+	rsdp[32] = checksum(rsdp, 36);
+	return 0;
 }
 
 static void pm_io(void *opaque, struct io_req *r)
@@ -148,6 +261,7 @@ static void pm_io(void *opaque, struct io_req *r)
 static int acpi_init(struct vm *vm)
 {
 	uint8_t *base;
+	int ret;
 
 	memset(&pm, 0, sizeof(pm));
 	pm.cnt = CNT_SCI_EN;
@@ -156,7 +270,9 @@ static int acpi_init(struct vm *vm)
 	base = gmem_ptr(&vm->mem, ACPI_BASE, ACPI_SIZE);
 	if (!base)		/* unit tests: no RAM behind the VM */
 		return 0;
-	build_tables(base);
+	ret = build_tables(base, vm->ncpus);
+	if (ret)
+		return ret;
 	return io_register(vm, BUS_PIO, PM_BASE, 12, pm_io, NULL, "acpi-pm", 0);
 }
 

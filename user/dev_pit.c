@@ -4,8 +4,11 @@
  * on the host's monotonic clock, and system control port B (0x61), which
  * carries channel 2's gate (bit 0, write) and output (bit 5, read) so that
  * a guest can calibrate its TSC against it as Linux does. Modes 0-5,
- * LSB/MSB/both access, counter latch and read-back commands. Channel 0's
- * output will drive IRQ 0 once interrupts exist (issue 6).
+ * LSB/MSB/both access, counter latch and read-back commands. Channel 0
+ * drives IRQ 0 from a timer on the event thread: an edge per period in
+ * modes 2 and 3, one at terminal count in the others. Periods shorter
+ * than PIT_MIN_PERIOD_NS are stretched to it (docs/decisions.md), so a
+ * guest cannot make the launcher spin on interrupts.
  */
 #include <string.h>
 #include <time.h>
@@ -15,6 +18,7 @@
 #define PIT_PORT	0x40
 #define PORT_B		0x61
 #define PIT_HZ		1193182ULL
+#define PIT_MIN_PERIOD_NS	100000ULL	/* 10 kHz at most */
 
 static uint64_t mono_ns(void)
 {
@@ -43,6 +47,8 @@ struct pit_channel {
 static struct {
 	struct pit_channel ch[3];
 	uint8_t port_b;			/* bits 0-1 as written */
+	struct vm *vm;
+	struct vtimer irq0;		/* channel 0's output edges */
 } pit;
 
 static uint64_t ticks(void)
@@ -120,6 +126,32 @@ static void set_gate(struct pit_channel *c, bool g)
 		c->start = ticks() - c->frozen;	/* resume where it stopped */
 	}
 	c->gate = g;
+}
+
+/* Channel 0's timer follows its mode and count (vm->lock held). */
+static void irq0_rearm(void)
+{
+	struct pit_channel *c = &pit.ch[0];
+	uint64_t ns;
+
+	if (!pit.vm || pit.irq0.fd < 0)
+		return;
+	if (!c->armed) {
+		vtimer_arm(&pit.irq0, 0, 0);
+		return;
+	}
+	ns = (uint64_t)c->count * 1000000000ULL / PIT_HZ;
+	if (ns < PIT_MIN_PERIOD_NS)
+		ns = PIT_MIN_PERIOD_NS;
+	vtimer_arm(&pit.irq0, ns, c->mode == 2 || c->mode == 3 ? ns : 0);
+}
+
+static void irq0_tick(struct vm *vm, void *opaque)
+{
+	(void)opaque;
+	pthread_mutex_lock(&vm->lock);
+	irq_pulse(vm, 0);
+	pthread_mutex_unlock(&vm->lock);
 }
 
 static void control(uint8_t v)
@@ -221,12 +253,15 @@ static void pit_io(void *opaque, struct io_req *r)
 			control((uint8_t)r->data);
 		else
 			r->data = 0xff;		/* the control word is write-only */
-		return;
-	}
-	if (r->write)
+	} else if (r->write) {
 		write_counter(&pit.ch[r->addr], (uint8_t)r->data);
-	else
+	} else {
 		r->data = read_counter(&pit.ch[r->addr]);
+	}
+	/* A new mode disarms channel 0; a new count starts it. */
+	if (r->write && (r->addr == 0 || (r->addr == 3 && !((r->data >> 6) & 3) &&
+					  ((r->data >> 4) & 3))))
+		irq0_rearm();
 }
 
 static void port_b_io(void *opaque, struct io_req *r)
@@ -249,13 +284,24 @@ static int pit_init(struct vm *vm)
 
 	memset(&pit, 0, sizeof(pit));
 	pit.ch[0].gate = pit.ch[1].gate = true;	/* wired high on a PC */
+	pit.vm = vm;
+	ret = vtimer_init(vm, &pit.irq0, irq0_tick, NULL);
+	if (ret)
+		return ret;
 	ret = io_register(vm, BUS_PIO, PIT_PORT, 4, pit_io, NULL, "pit", 0);
 	return ret ? ret : io_register(vm, BUS_PIO, PORT_B, 1, port_b_io, NULL,
 				       "port-61", 0);
 }
 
+static void pit_fini(struct vm *vm)
+{
+	if (pit.vm == vm)
+		vtimer_fini(vm, &pit.irq0);
+}
+
 static struct device_type pit_type = {
 	.name = "pit",
 	.init = pit_init,
+	.fini = pit_fini,
 };
 DEVICE_REGISTER(pit_type)

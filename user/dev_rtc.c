@@ -7,6 +7,13 @@
  * The memory-size bytes follow the PC/QEMU layout: 0x15-0x18 and
  * 0x30-0x31 in KiB, 0x34-0x35 above 16 MiB and 0x5b-0x5d above 4 GiB in
  * 64 KiB units, 0x5f the vCPU count - 1.
+ *
+ * Interrupts on ISA IRQ 8: the periodic interrupt at register A's rate
+ * (PIE), update-ended once a second (UIE) and the alarm (AIE, with the
+ * "don't care" values 0xc0-0xff), flagged in register C, whose read
+ * clears the flags and lowers the line. The timers run only while an
+ * interrupt is enabled; periods below 1 ms (rates above 1024 Hz) are
+ * stretched to 1 ms (docs/decisions.md).
  */
 #include <string.h>
 #include <time.h>
@@ -21,11 +28,21 @@
 #define B_24H		0x02
 #define B_BINARY	0x04
 #define B_SET		0x80
+#define B_PIE		0x40
+#define B_AIE		0x20
+#define B_UIE		0x10
+#define C_IRQF		0x80
+#define C_PF		0x40
+#define C_AF		0x20
+#define C_UF		0x10
+#define RTC_MIN_PERIOD_NS	1000000ULL
 
 static struct {
 	uint8_t index;
 	uint8_t ram[128];
 	time_t offset;		/* guest time - host time */
+	struct vm *vm;
+	struct vtimer periodic, second;
 } rtc;
 
 static uint8_t to_bcd(int v)
@@ -123,6 +140,81 @@ static void write_time(uint8_t reg, uint8_t v)
 		rtc.offset = t - time(NULL);
 }
 
+/* Raise flags in register C; IRQ 8 follows IRQF (vm->lock held). */
+static void raise_flags(struct vm *vm, uint8_t flags)
+{
+	uint8_t b = rtc.ram[REG_B], c = rtc.ram[REG_C] | flags;
+
+	if ((c & C_PF && b & B_PIE) || (c & C_AF && b & B_AIE) ||
+	    (c & C_UF && b & B_UIE))
+		c |= C_IRQF;
+	rtc.ram[REG_C] = c;
+	irq_set(vm, 8, c & C_IRQF);
+}
+
+static bool alarm_matches(void)
+{
+	static const uint8_t regs[3][2] = { { 0x01, 0x00 }, { 0x03, 0x02 },
+					    { 0x05, 0x04 } };
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		uint8_t want = rtc.ram[regs[i][0]];
+
+		if (want < 0xc0 && want != read_time(regs[i][1]))
+			return false;
+	}
+	return true;
+}
+
+static void periodic_tick(struct vm *vm, void *opaque)
+{
+	(void)opaque;
+	pthread_mutex_lock(&vm->lock);
+	raise_flags(vm, C_PF);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static void second_tick(struct vm *vm, void *opaque)
+{
+	(void)opaque;
+	pthread_mutex_lock(&vm->lock);
+	if (!(rtc.ram[REG_B] & B_SET))
+		raise_flags(vm, C_UF | (alarm_matches() ? C_AF : 0));
+	pthread_mutex_unlock(&vm->lock);
+}
+
+/* Timers for what register A and B enable now. */
+static void rearm(void)
+{
+	unsigned int rate = rtc.ram[REG_A] & 0x0f;
+	uint64_t ns, now_ns;
+
+	if (!rtc.vm || rtc.periodic.fd < 0)
+		return;
+	if ((rtc.ram[REG_B] & B_PIE) && rate) {
+		/* 32768 Hz >> (rate - 1); rates 1 and 2 are 256 and 128 Hz. */
+		if (rate < 3)
+			rate += 7;
+		ns = (1000000000ULL << (rate - 1)) / 32768;
+		if (ns < RTC_MIN_PERIOD_NS)
+			ns = RTC_MIN_PERIOD_NS;
+		vtimer_arm(&rtc.periodic, ns, ns);
+	} else {
+		vtimer_arm(&rtc.periodic, 0, 0);
+	}
+	if (rtc.ram[REG_B] & (B_UIE | B_AIE)) {
+		/* At the host clock's next whole second. */
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		now_ns = (uint64_t)ts.tv_nsec;
+		vtimer_arm(&rtc.second, 1000000000ULL - now_ns, 1000000000ULL);
+	} else {
+		vtimer_arm(&rtc.second, 0, 0);
+	}
+}
+
 static void rtc_io(void *opaque, struct io_req *r)
 {
 	uint8_t reg = rtc.index & 0x7f;
@@ -137,13 +229,20 @@ static void rtc_io(void *opaque, struct io_req *r)
 	}
 	if (!r->write) {
 		r->data = read_time(reg);
-		if (reg == REG_C)
+		if (reg == REG_C) {
 			rtc.ram[REG_C] = 0;	/* flags clear on read */
+			irq_set(r->vm, 8, false);
+		}
 		return;
 	}
 	switch (reg) {
 	case REG_A:
 		rtc.ram[REG_A] = (uint8_t)(r->data & 0x7f);	/* UIP is read-only */
+		rearm();
+		break;
+	case REG_B:
+		rtc.ram[REG_B] = (uint8_t)r->data;
+		rearm();
 		break;
 	case REG_C:
 	case REG_D:
@@ -169,8 +268,15 @@ static void set16(uint8_t lo, uint64_t v)
 static int rtc_init(struct vm *vm)
 {
 	uint64_t low = vm->mem.low_size, high = vm->mem.high_size;
+	int ret;
 
 	memset(&rtc, 0, sizeof(rtc));
+	rtc.vm = vm;
+	ret = vtimer_init(vm, &rtc.periodic, periodic_tick, NULL);
+	if (!ret)
+		ret = vtimer_init(vm, &rtc.second, second_tick, NULL);
+	if (ret)
+		return ret;
 	rtc.ram[REG_A] = 0x26;		/* 32.768 kHz, 1024 Hz rate */
 	rtc.ram[REG_B] = B_24H;		/* BCD, 24 hours, no interrupts */
 	rtc.ram[REG_D] = 0x80;		/* valid RAM and time */
@@ -185,8 +291,17 @@ static int rtc_init(struct vm *vm)
 	return io_register(vm, BUS_PIO, RTC_PORT, 2, rtc_io, NULL, "rtc-cmos", 0);
 }
 
+static void rtc_fini(struct vm *vm)
+{
+	if (rtc.vm != vm)
+		return;
+	vtimer_fini(vm, &rtc.periodic);
+	vtimer_fini(vm, &rtc.second);
+}
+
 static struct device_type rtc_type = {
 	.name = "rtc",
 	.init = rtc_init,
+	.fini = rtc_fini,
 };
 DEVICE_REGISTER(rtc_type)

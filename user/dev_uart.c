@@ -4,7 +4,7 @@
  * (RBR/THR, IER, IIR/FCR, LCR, MCR, LSR, MSR, SCR, the divisor latch under
  * DLAB), 16-byte FIFOs, modem-control loopback, and the interrupt line the
  * chip would drive (IIR pending and MCR.OUT2), kept in `irq_level` for the
- * interrupt controller of issue 6.
+ * PICs and the IOAPIC (ISA IRQ 4).
  *
  * Transmission is instantaneous: THR writes reach the terminal at once, so
  * LSR always shows THRE|TEMT. THR writes are a posted range: a burst of
@@ -59,7 +59,7 @@ struct uart {
 	unsigned int inq_head, inq_n;
 	uint8_t out[512];
 	size_t out_n;
-	bool irq_level;			/* the IRQ 4 line, for issue 6 */
+	bool irq_level;			/* the IRQ 4 line */
 };
 
 static struct uart com1;
@@ -125,7 +125,11 @@ static uint8_t iir(const struct uart *u)
 /* The chip's interrupt output gated by OUT2, as a PC wires it. */
 static void update_irq(struct uart *u)
 {
-	u->irq_level = !(iir(u) & IIR_NONE) && (u->mcr & MCR_OUT2);
+	bool level = !(iir(u) & IIR_NONE) && (u->mcr & MCR_OUT2);
+
+	if (level != u->irq_level)
+		irq_set(u->vm, 4, level);
+	u->irq_level = level;
 }
 
 static uint8_t modem_status(struct uart *u)

@@ -175,13 +175,78 @@ static int set_posted(struct vm *vm)
 	return 0;
 }
 
+/* Replace leaf fn (sub-leaf 0) in c, or append it (c has the room). */
+static void put_leaf(struct plumb_cpuid *c, uint32_t fn, uint32_t a,
+		     uint32_t b, uint32_t cx, uint32_t d)
+{
+	struct plumb_cpuid_entry *e = NULL;
+	uint32_t i;
+
+	for (i = 0; i < c->nent && !e; i++)
+		if (c->entries[i].function == fn && !c->entries[i].index)
+			e = &c->entries[i];
+	if (!e) {
+		e = &c->entries[c->nent++];
+		memset(e, 0, sizeof(*e));
+		e->function = fn;
+	}
+	e->eax = a;
+	e->ebx = b;
+	e->ecx = cx;
+	e->edx = d;
+}
+
+/*
+ * The TSC frequency as CPUID tells it (docs/decisions.md): Intel's leaf
+ * 0x15 with a 1 GHz "crystal", the rate of the in-kernel APIC timer, and
+ * the TSC as a ratio of it (Linux multiplies in 32 bits: the numerator
+ * stays below 4295); leaf 0x16 in MHz; and the hypervisor timing leaf
+ * 0x40000010 (TSC and APIC bus in kHz) that other systems read.
+ */
+static void tsc_leaves(struct plumb_cpuid *c, uint32_t tsc_khz, bool intel)
+{
+	uint32_t i, best_n = 0, best_d = 1;
+	uint64_t best_err = 0;
+
+	for (i = 0; i < c->nent; i++) {
+		struct plumb_cpuid_entry *e = &c->entries[i];
+
+		if (e->function == 0x40000000 && e->eax < 0x40000010)
+			e->eax = 0x40000010;
+		if (intel && e->function == 0 && e->eax < 0x16)
+			e->eax = 0x16;
+	}
+	put_leaf(c, 0x40000010, tsc_khz, 1000000, 0, 0);
+	if (!intel)
+		return;
+	for (i = 1; i <= 4000; i++) {
+		uint64_t n = ((uint64_t)tsc_khz * i + 500000) / 1000000, err;
+
+		if (!n || n >= 4295)
+			break;
+		err = n * 1000000 > (uint64_t)tsc_khz * i ?
+		      n * 1000000 - (uint64_t)tsc_khz * i :
+		      (uint64_t)tsc_khz * i - n * 1000000;
+		/* Compare errors per unit of the denominator. */
+		if (!best_n || err * best_d < best_err * i) {
+			best_err = err;
+			best_n = (uint32_t)n;
+			best_d = i;
+		}
+	}
+	if (best_n)
+		put_leaf(c, 0x15, best_d, best_n, 1000000000, 0);
+	put_leaf(c, 0x16, tsc_khz / 1000, tsc_khz / 1000, 1000, 0);
+}
+
 /* CPUID as the module allows, adjusted to this VM's shape. */
 static int set_cpuid(struct vm *vm, struct vcpu *v, const struct plumb_cpuid *sup)
 {
 	size_t sz = sizeof(*sup) + sup->nent * sizeof(sup->entries[0]);
-	struct plumb_cpuid *c = malloc(sz);
+	struct plumb_cpuid *c = malloc(sz + 3 * sizeof(sup->entries[0]));
 	uint32_t i;
 	int ret = 0;
+	bool intel = false;
 
 	if (!c)
 		return -ENOMEM;
@@ -190,13 +255,16 @@ static int set_cpuid(struct vm *vm, struct vcpu *v, const struct plumb_cpuid *su
 		struct plumb_cpuid_entry *e = &c->entries[i];
 
 		switch (e->function) {
+		case 0:
+			intel = !memcmp(&e->ebx, "Genu", 4) &&
+				!memcmp(&e->edx, "ineI", 4) &&
+				!memcmp(&e->ecx, "ntel", 4);
+			break;
 		case 1:
-			/* APIC ID and logical count; x2APIC and TSC
-			 * deadline stay hidden until a Linux boot has been
-			 * validated with them (issue 6). */
+			/* APIC ID and logical count (x2APIC and TSC-deadline
+			 * come from the in-kernel APIC, as the module says). */
 			e->ebx = (e->ebx & 0xffff) | (v->id << 24) |
 				 ((vm->ncpus & 0xff) << 16);
-			e->ecx &= ~((1U << 21) | (1U << 24));
 			if (vm->ncpus > 1)
 				e->edx |= 1U << 28;	/* HTT: count valid */
 			break;
@@ -214,6 +282,8 @@ static int set_cpuid(struct vm *vm, struct vcpu *v, const struct plumb_cpuid *su
 			break;
 		}
 	}
+	if (vm->tsc_khz)
+		tsc_leaves(c, vm->tsc_khz, intel);
 	if (ioctl(v->fd, PLUMB_SET_CPUID, c))
 		ret = -errno;
 	free(c);
@@ -297,6 +367,9 @@ int vm_create_vcpus(struct vm *vm, const struct boot_state *boot)
 	sup = plumb_get_supported_cpuid(vm->sys_fd);
 	if (!sup)
 		return -EIO;
+	ret = ioctl(vm->sys_fd, PLUMB_CHECK_CAPABILITY, PLUMB_CAP_TSC_KHZ);
+	vm->tsc_khz = ret > 0 ? (uint32_t)ret : 0;
+	ret = 0;
 	size = ioctl(vm->sys_fd, PLUMB_GET_VCPU_MMAP_SIZE, 0);
 	for (i = 0; i < vm->ncpus && !ret; i++) {
 		struct vcpu *v = &vm->vcpus[i];

@@ -232,6 +232,7 @@ struct vm {
 	struct gmem mem;
 	unsigned int ncpus;
 	struct vcpu *vcpus;
+	uint32_t tsc_khz;		/* the host's, which the guest's TSC runs at */
 	struct bus bus[2];
 	unsigned int nslots;
 	pthread_mutex_t lock;		/* devices; taken by io_dispatch */

@@ -1,6 +1,7 @@
 /*
  * msr (64-bit): writes and reads back MSRs the kernel keeps (STAR, LSTAR,
- * PAT, TSC_AUX, an MTRR, an AMD perf counter) and reports each read on
+ * PAT, TSC_AUX, an MTRR; an AMD perf counter, which reads 0) and reports
+ * each read on
  * PORT_VAL32 (low, high); reads TSC_AUX back with RDTSCP too. Then, with
  * its own GDT and IDT:
  *   1. RDMSR 0xdeadbeef must raise #GP (the handler reports vector 13 and

@@ -49,6 +49,18 @@ cp tests/guests/*.bin tests/guests/*.elf "$root/tests/guests/"
 # A real guest for `plumb run`: this very kernel, and a tiny initrd.
 cp "build/kernels/$kver/boot/vmlinuz-$kver" "$root/tests/guests/vmlinuz"
 echo "plumb test initrd" | gzip -1 > "$root/tests/guests/tiny-initrd"
+# Both Debian kernels as guests (run_linux.sh), and the initramfs they boot
+# into: /init prints the marker and powers off; /dev/console for its output.
+for series in 6.1 6.12; do
+	gk=$(scripts/kernels.sh kver "$series")
+	cp "build/kernels/$gk/boot/vmlinuz-$gk" "$root/tests/guests/vmlinuz-$series"
+done
+groot=$(mktemp -d)
+mkdir -p "$groot"/{dev,proc,sys}
+mknod -m 600 "$groot/dev/console" c 5 1
+install -m 0755 tests/guests/bootinit "$groot/init"
+(cd "$groot" && find . | cpio -o -H newc --quiet) | gzip -1 > "$root/tests/guests/boot-initrd"
+rm -rf "$groot"
 bins=(user/plumb "$(command -v kmod)" bench/exitbench)
 for src in tests/integration/t_*.c; do
 	b=${src%.c}

@@ -110,11 +110,85 @@ static int t_cpuid(void)
 	return t_done();
 }
 
+/*
+ * KVM's paravirtual clock: the MSR write makes the kernel fill the guest's
+ * pvclock_vcpu_time_info, whose scale must turn the TSC into nanoseconds
+ * at the frequency PLUMB_CAP_TSC_KHZ reports; an address outside guest
+ * RAM is refused (#GP).
+ */
+static int t_pvclock(void)
+{
+	struct {
+		struct plumb_msrs hdr;
+		struct plumb_msr_entry e[1];
+	} m = { .hdr.nmsrs = 1 };
+	struct plumb_cpuid *c;
+	struct vm vm;
+	struct vcpu v;
+	uint32_t ver, mul, sec, khz, i;
+	uint64_t sys, ns;
+	int8_t shift;
+	uint8_t flags;
+	int found = 0;
+
+	vm_create(&vm, 1 << 20);
+	vcpu_create(&vm, &v, 0);
+	khz = (uint32_t)ioctl(vm.sys_fd, PLUMB_CHECK_CAPABILITY, PLUMB_CAP_TSC_KHZ);
+	c = calloc(1, sizeof(*c) + 256 * sizeof(c->entries[0]));
+	c->nent = 256;
+	T_CHECK(ioctl(vm.sys_fd, PLUMB_GET_SUPPORTED_CPUID, c) == 0, "supported CPUID");
+	for (i = 0; i < c->nent; i++)
+		if (c->entries[i].function == 0x40000100 &&
+		    !memcmp(&c->entries[i].ebx, "KVMK", 4) &&
+		    !memcmp(&c->entries[i].ecx, "VMKV", 4))
+			found |= 1;
+		else if (c->entries[i].function == 0x40000101 &&
+			 c->entries[i].eax == ((1U << 3) | (1U << 24)))
+			found |= 2;
+	free(c);
+	T_CHECK(found == 3, "CPUID 0x40000100: KVM's signature, CLOCKSOURCE2 + stable bit");
+	m.e[0].index = 0x4b564d01;
+	m.e[0].data = 0x5001;
+	T_CHECK(ioctl(v.fd, PLUMB_SET_MSRS, &m) == 1, "MSR_KVM_SYSTEM_TIME_NEW = 0x5001");
+	memcpy(&ver, vm.mem + 0x5000, 4);
+	memcpy(&sys, vm.mem + 0x5010, 8);
+	memcpy(&mul, vm.mem + 0x5018, 4);
+	memcpy(&shift, vm.mem + 0x501c, 1);
+	memcpy(&flags, vm.mem + 0x501d, 1);
+	T_CHECK(ver && !(ver & 1), "version even and set (%u)", ver);
+	T_CHECK(flags & 1, "PVCLOCK_TSC_STABLE_BIT");
+	T_CHECK(sys < 600ULL * 1000000000ULL, "system time counts from the VM's creation");
+	/* One second of TSC at tsc_khz must scale to 1e9 ns (within 1 ppm). */
+	ns = (uint64_t)(((unsigned __int128)(shift >= 0 ?
+		(uint64_t)khz * 1000 << shift : (uint64_t)khz * 1000 >> -shift) * mul) >> 32);
+	T_CHECK(khz && ns > 999999000ULL && ns < 1000001000ULL,
+		"the scale: %u kHz of TSC is %llu ns per second", khz,
+		(unsigned long long)ns);
+	m.e[0].data = 0;
+	T_CHECK(ioctl(v.fd, PLUMB_GET_MSRS, &m) == 1 && m.e[0].data == 0x5001,
+		"the MSR reads back");
+	m.e[0].index = 0x4b564d00;
+	m.e[0].data = 0x6000;
+	T_CHECK(ioctl(v.fd, PLUMB_SET_MSRS, &m) == 1, "MSR_KVM_WALL_CLOCK_NEW = 0x6000");
+	memcpy(&sec, vm.mem + 0x6004, 4);
+	T_CHECK(sec > 1700000000U && sec <= (uint32_t)time(NULL),
+		"wall clock at system time 0: %u", sec);
+	m.e[0].index = 0x4b564d01;
+	m.e[0].data = 0x7fff0001;	/* far outside the 1 MiB of RAM */
+	T_CHECK(ioctl(v.fd, PLUMB_SET_MSRS, &m) == 0, "an address outside RAM is refused");
+	m.e[0].data = 0x5003;		/* reserved bit 1 */
+	T_CHECK(ioctl(v.fd, PLUMB_SET_MSRS, &m) == 0, "a reserved bit is refused");
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
 static int t_msr(void)
 {
 	static const uint64_t want[] = {
 		0x0023001011223344ULL, 0xfffffffffedcba98ULL,
-		0x0007010600070406ULL, 0x7, 0x0000000100000006ULL, 0x1234,
+		0x0007010600070406ULL, 0x7, 0x0000000100000006ULL,
+		0,	/* AMD PERF_CTR0: no PMU, reads 0 (as KVM without one) */
 	};
 	struct {
 		struct plumb_msrs hdr;
@@ -1104,6 +1178,8 @@ int main(int argc, char **argv)
 		return t_cpuid();
 	if (!strcmp(t, "msr"))
 		return t_msr();
+	if (!strcmp(t, "pvclock"))
+		return t_pvclock();
 	if (!strcmp(t, "triple"))
 		return t_triple();
 	if (!strcmp(t, "loop"))
@@ -1140,6 +1216,6 @@ int main(int argc, char **argv)
 		return t_signal(argc > 2 && !strcmp(argv[2], "if0"));
 	if (!strcmp(t, "createvm"))
 		return t_createvm();
-	fprintf(stderr, "usage: t_guest hello16|hello32|hello64|cpuid|msr|triple|loop|memsum|posted|badinput|foreign|close_order|unmap|mmio|mmio_posted|rep|apic|badstate BACKEND|migrate|signal [if0]|modes|fuzz|createvm\n");
+	fprintf(stderr, "usage: t_guest hello16|hello32|hello64|cpuid|msr|pvclock|triple|loop|memsum|posted|badinput|foreign|close_order|unmap|mmio|mmio_posted|rep|apic|badstate BACKEND|migrate|signal [if0]|modes|fuzz|createvm\n");
 	return 2;
 }

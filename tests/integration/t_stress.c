@@ -814,7 +814,7 @@ static int t_msi(void)
 	while (*ready != 1 && now() < end)
 		msleep(5);
 	for (i = 1; i <= n && now() < end; i++) {
-		if (msi(&vm, 0xfee00000, 0x41))
+		if (msi(&vm, 0xfee00000, 0x41) != 1)
 			break;
 		while (*count < i && now() < end)
 			sched_yield();
@@ -822,13 +822,21 @@ static int t_msi(void)
 	T_CHECK(*count == n, "%u edge MSIs, each counted by the sleeping guest (%llu)",
 		n, (unsigned long long)*count);
 	T_CHECK(atomic_load(&run.eois) == 0, "no EOI record for edge interrupts");
-	T_CHECK(msi(&vm, 0xfee00000, 0x8041) == 0, "level-triggered MSI");
+	T_CHECK(msi(&vm, 0xfee00000, 0x8041) == 1, "level-triggered MSI, taken by 1 vCPU");
 	T_CHECK(wait_last(&run, n + 1, 30), "the guest took it");
 	end = now() + 10 * slow;
 	while (!atomic_load(&run.eois) && now() < end)
 		msleep(5);
 	T_CHECK(atomic_load(&run.eois) == 1 && atomic_load(&run.eoi_vector) == 0x41,
 		"its EOI came to userspace as an EOI record for vector 0x41");
+	/* ExtINT: a PIC's INTR, through vCPU 0's LINT0 (virtual wire at reset). */
+	T_CHECK(msi(&vm, 0xfee00000, 0x741) == 1, "ExtINT taken by vCPU 0's LINT0");
+	end = now() + 10 * slow;
+	while (*count < n + 2 && now() < end)
+		msleep(5);
+	T_CHECK(*count == n + 2, "the guest took the ExtINT vector (count %llu)",
+		(unsigned long long)*count);
+	T_CHECK(atomic_load(&run.eois) == 1, "and it made no EOI record");
 	runner_stop(&run);
 	T_CHECK(!run.error, "no RUN error (%s)", strerror(run.error));
 	vcpu_destroy(&v);

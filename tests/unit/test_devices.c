@@ -3,6 +3,7 @@
  * The userspace devices' register semantics, driven through the bus as the
  * vCPU threads drive them, on a VM without a kernel (no /dev/plumb needed).
  */
+#define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -474,26 +475,71 @@ static uint8_t sum(const uint8_t *p, size_t n)
 	return s;
 }
 
+/* The table at a, checked: its signature, its length, its checksum. */
+static const uint8_t *table(uint64_t a, const char *sig)
+{
+	const uint8_t *t = gmem_ptr(&vm.mem, a, 36);
+	uint32_t len;
+
+	ck_assert_ptr_nonnull(t);
+	ck_assert_msg(!memcmp(t, sig, 4), "%s at %#llx", sig, (unsigned long long)a);
+	memcpy(&len, t + 4, 4);
+	ck_assert_ptr_nonnull(gmem_ptr(&vm.mem, a, len));
+	ck_assert_uint_eq(sum(t, len), 0);
+	return t;
+}
+
 START_TEST(acpi)
 {
-	const uint8_t *rsdp, *rsdt, *fadt;
-	uint32_t a, t0, t1;
+	const uint8_t *rsdp, *rsdt, *xsdt, *fadt, *madt, *dsdt, *e;
+	uint32_t a, t0, t1, len, cpus = 0, ioapics = 0, overrides = 0;
+	uint64_t x;
 
 	teardown();
-	make_vm_ram(1, false, true);
-	rsdp = gmem_ptr(&vm.mem, 0xf0000, 20);
+	make_vm_ram(4, false, true);
+	rsdp = gmem_ptr(&vm.mem, 0xf0000, 36);
 	ck_assert(!memcmp(rsdp, "RSD PTR ", 8));
 	ck_assert_uint_eq(sum(rsdp, 20), 0);
+	ck_assert_uint_eq(rsdp[15], 2);			/* XSDT too */
+	ck_assert_uint_eq(sum(rsdp, 36), 0);
 	memcpy(&a, rsdp + 16, 4);
-	rsdt = gmem_ptr(&vm.mem, a, 40);
-	ck_assert(!memcmp(rsdt, "RSDT", 4));
-	ck_assert_uint_eq(sum(rsdt, 40), 0);
+	rsdt = table(a, "RSDT");
+	memcpy(&x, rsdp + 24, 8);
+	xsdt = table(x, "XSDT");
 	memcpy(&a, rsdt + 36, 4);
-	fadt = gmem_ptr(&vm.mem, a, 116);
-	ck_assert(!memcmp(fadt, "FACP", 4));
-	ck_assert_uint_eq(sum(fadt, 116), 0);
+	memcpy(&x, xsdt + 36, 8);
+	ck_assert_uint_eq(a, x);			/* both list the FADT */
+	fadt = table(a, "FACP");
+	memcpy(&a, rsdt + 40, 4);
+	madt = table(a, "APIC");
 	memcpy(&a, fadt + 76, 4);
 	ck_assert_uint_eq(a, 0x608);			/* PM_TMR_BLK */
+	memcpy(&x, fadt + 208 + 4, 8);
+	ck_assert_uint_eq(x, 0x608);			/* X_PM_TMR_BLK */
+	memcpy(&a, fadt + 40, 4);
+	dsdt = table(a, "DSDT");
+	ck_assert_ptr_nonnull(memmem(dsdt, 60, "_S5_", 4));
+	/* MADT: 4 enabled CPUs, the IOAPIC, IRQ 0 on GSI 2. */
+	memcpy(&len, madt + 4, 4);
+	for (e = madt + 44; e < madt + len; e += e[1]) {
+		ck_assert_uint_ge(e[1], 2);
+		if (e[0] == 0) {
+			ck_assert_uint_eq(e[3], cpus);
+			ck_assert_uint_eq(e[4] & 1, 1);
+			cpus++;
+		} else if (e[0] == 1) {
+			memcpy(&a, e + 4, 4);
+			ck_assert_uint_eq(a, 0xfec00000);
+			ioapics++;
+		} else if (e[0] == 2 && e[3] == 0) {
+			memcpy(&a, e + 4, 4);
+			ck_assert_uint_eq(a, 2);
+			overrides++;
+		}
+	}
+	ck_assert_uint_eq(cpus, 4);
+	ck_assert_uint_eq(ioapics, 1);
+	ck_assert_uint_eq(overrides, 1);
 	t0 = in(0x608, 4);
 	fake_ns += 1000000;				/* 1 ms */
 	t1 = in(0x608, 4);
@@ -504,6 +550,186 @@ START_TEST(acpi)
 	out(0x604, 2, (5 << 10) | 0x2000);		/* S5 + SLP_EN */
 	ck_assert_int_eq(vm.stopping, 1);
 	ck_assert_int_eq(vm.status, PLUMB_EXIT_OK);
+}
+END_TEST
+
+/* ---- PIC and IOAPIC: the messages they send to the local APICs ---- */
+
+static struct plumb_msi msis[16];
+static unsigned int nmsi;
+static int msi_taken = 1;		/* what the fake kernel answers */
+
+static int fake_msi(struct vm *v, const struct plumb_msi *m)
+{
+	(void)v;
+	if (nmsi < 16)
+		msis[nmsi] = *m;
+	nmsi++;
+	return msi_taken;
+}
+
+static void irq_setup(void)
+{
+	make_vm(1, true);
+	irq_signal_msi = fake_msi;
+	nmsi = 0;
+	msi_taken = 1;
+}
+
+static void pic_init_pair(void)
+{
+	outb(0x20, 0x11); outb(0x21, 0x20); outb(0x21, 0x04); outb(0x21, 0x01);
+	outb(0xa0, 0x11); outb(0xa1, 0x28); outb(0xa1, 0x02); outb(0xa1, 0x01);
+}
+
+START_TEST(pic)
+{
+	pic_init_pair();
+	ck_assert_uint_eq(inb(0x21), 0);		/* ICW1 clears the IMR */
+	outb(0x21, 0xfe);				/* only IRQ 0 */
+	outb(0xa1, 0xff);
+	ck_assert_uint_eq(inb(0x21), 0xfe);
+	irq_set(&vm, 3, true);				/* masked: nothing */
+	ck_assert_uint_eq(nmsi, 0);
+	irq_pulse(&vm, 0);
+	ck_assert_uint_eq(nmsi, 1);			/* ExtINT, vector 0x20 */
+	ck_assert_uint_eq(msis[0].data, 0x720);
+	outb(0x20, 0x0b);				/* OCW3: read ISR */
+	ck_assert_uint_eq(inb(0x20), 0x01);		/* INTA done: in service */
+	irq_pulse(&vm, 0);				/* waits for the EOI */
+	ck_assert_uint_eq(nmsi, 1);
+	outb(0x20, 0x20);				/* non-specific EOI */
+	ck_assert_uint_eq(nmsi, 2);
+	ck_assert_uint_eq(msis[1].data, 0x720);
+	outb(0x20, 0x20);
+	ck_assert_uint_eq(inb(0x20), 0);
+	/* The slave's IRQ 12 through the cascade: vector 0x28 + 4. */
+	outb(0x21, 0xfb);
+	outb(0xa1, 0xef);
+	irq_pulse(&vm, 12);
+	ck_assert_uint_eq(nmsi, 3);
+	ck_assert_uint_eq(msis[2].data, 0x72c);
+	outb(0xa0, 0x20);
+	outb(0x20, 0x20);
+	/* Refused by every vCPU: the request stays in IRR for later. */
+	msi_taken = 0;
+	irq_pulse(&vm, 12);
+	ck_assert_uint_ge(nmsi, 4);
+	outb(0xa0, 0x0a);				/* OCW3: read IRR */
+	ck_assert_uint_eq(inb(0xa0), 0x10);
+	msi_taken = 1;
+	nmsi = 5;
+	outb(0xa1, 0xef);				/* any change offers it again */
+	ck_assert_uint_eq(nmsi, 6);
+	ck_assert_uint_eq(inb(0xa0), 0x00);
+	outb(0xa0, 0x20);
+	outb(0x20, 0x20);
+	/* Level-triggered (ELCR) IRQ 10 stays requested while high. */
+	out(0x4d0, 2, 0x0400);
+	ck_assert_uint_eq(in(0x4d0, 2), 0x0400);
+	out(0x4d0, 2, 0xffff);
+	ck_assert_uint_eq(in(0x4d0, 2), 0xdef8);	/* 0-2, 8, 13 edge only */
+	out(0x4d0, 2, 0x0400);
+	outb(0xa1, 0xfb);
+	irq_set(&vm, 10, true);
+	ck_assert_uint_eq(nmsi, 7);
+	ck_assert_uint_eq(msis[6].data, 0x72a);
+	outb(0xa0, 0x20);
+	outb(0x20, 0x20);
+	ck_assert_uint_eq(nmsi, 8);			/* still high: again */
+	irq_set(&vm, 10, false);
+	outb(0xa0, 0x20);
+	outb(0x20, 0x20);
+	ck_assert_uint_eq(nmsi, 8);
+	/* Poll mode: OCW3 poll, the read acknowledges. */
+	outb(0x21, 0xfe);
+	msi_taken = 0;
+	irq_pulse(&vm, 0);
+	outb(0x20, 0x0c);
+	ck_assert_uint_eq(inb(0x20), 0x80);
+	ck_assert_uint_eq(vm.unhandled, 0);
+}
+END_TEST
+
+static void ioapic_write(unsigned int idx, uint32_t v)
+{
+	uint64_t d = idx;
+
+	io_dispatch(&vm, BUS_MMIO, 0, 0xfec00000, 4, true, &d);
+	d = v;
+	io_dispatch(&vm, BUS_MMIO, 0, 0xfec00010, 4, true, &d);
+}
+
+static uint32_t ioapic_read(unsigned int idx)
+{
+	uint64_t d = idx;
+
+	io_dispatch(&vm, BUS_MMIO, 0, 0xfec00000, 4, true, &d);
+	d = 0;
+	io_dispatch(&vm, BUS_MMIO, 0, 0xfec00010, 4, false, &d);
+	return (uint32_t)d;
+}
+
+START_TEST(ioapic)
+{
+	outb(0x21, 0xff);				/* PIC masked */
+	outb(0xa1, 0xff);
+	ck_assert_uint_eq(ioapic_read(1), 0x00170011);	/* 24 pins, v0x11 */
+	ck_assert_uint_eq(ioapic_read(0x10) & (1U << 16), 1U << 16);
+	/* Pin 2 (ISA IRQ 0): edge, vector 0x30, to APIC ID 1. */
+	ioapic_write(0x15, 1U << 24);
+	ioapic_write(0x14, 0x30);
+	irq_pulse(&vm, 0);
+	ck_assert_uint_eq(nmsi, 1);
+	ck_assert_uint_eq(msis[0].address_lo, 0xfee01000);
+	ck_assert_uint_eq(msis[0].data & 0xc7ff, 0x4030);
+	/* Pin 4 (the UART): logical, lowest priority, masked then unmasked. */
+	ioapic_write(0x19, 0x03U << 24);
+	ioapic_write(0x18, 0x10931);
+	irq_set(&vm, 4, true);
+	ck_assert_uint_eq(nmsi, 1);
+	ioapic_write(0x18, 0x00931);			/* edge: no late delivery */
+	ck_assert_uint_eq(nmsi, 1);
+	irq_set(&vm, 4, false);
+	irq_set(&vm, 4, true);
+	ck_assert_uint_eq(nmsi, 2);
+	ck_assert_uint_eq(msis[1].address_lo, 0xfee03004);
+	ck_assert_uint_eq(msis[1].data & 0xc7ff, 0x4131);
+	irq_set(&vm, 4, false);
+	/* Pin 20: level. Remote IRR holds until the EOI of its vector. */
+	ioapic_write(0x38, 0x08040);
+	irq_set(&vm, 20, true);
+	ck_assert_uint_eq(nmsi, 3);
+	ck_assert_uint_eq(msis[2].data, 0xc040);
+	ck_assert_uint_eq(ioapic_read(0x38) & (1U << 14), 1U << 14);
+	ioapic_write(0x38, 0x08040);			/* Remote IRR read-only */
+	ck_assert_uint_eq(ioapic_read(0x38) & (1U << 14), 1U << 14);
+	irq_eoi(&vm, 0x41);				/* another vector */
+	ck_assert_uint_eq(nmsi, 3);
+	irq_eoi(&vm, 0x40);				/* still high: again */
+	ck_assert_uint_eq(nmsi, 4);
+	irq_set(&vm, 20, false);
+	irq_eoi(&vm, 0x40);
+	ck_assert_uint_eq(nmsi, 4);
+	ck_assert_uint_eq(ioapic_read(0x38) & (1U << 14), 0);
+	/* Out-of-range registers and lines are ignored. */
+	ioapic_write(0x40, 0x1234);
+	ck_assert_uint_eq(ioapic_read(0x40), 0xffffffff);
+	irq_set(&vm, 99, true);
+	ck_assert_uint_eq(nmsi, 4);
+	/* The UART's line follows IER/IIR and OUT2 onto pin 4. */
+	outb(0x3fc, 0x08);				/* OUT2 */
+	outb(0x3f9, 0x02);				/* THRE interrupt */
+	ck_assert_uint_eq(nmsi, 5);
+	ck_assert_uint_eq(msis[4].data & 0xff, 0x31);
+	ck_assert_uint_eq(inb(0x3fa) & 0x0f, 0x02);	/* IIR: THRE, acked */
+	outb(0x3f8, 'x');				/* THR empty again: new edge */
+	ck_assert_uint_eq(nmsi, 6);
+	/* pc-testdev's IRQ ports drive the same lines. */
+	outb(0x2014, 1);
+	ck_assert_uint_eq(nmsi, 7);
+	ck_assert_uint_eq(msis[6].data & 0xff, 0x40);
+	ck_assert_uint_eq(vm.unhandled, 0);
 }
 END_TEST
 
@@ -533,6 +759,11 @@ static Suite *devices_suite(void)
 	tcase_add_test(t, unhandled);
 	tcase_add_test(t, bus_overlap);
 	tcase_add_test(t, acpi);
+	suite_add_tcase(s, t);
+	t = tcase_create("irq");
+	tcase_add_checked_fixture(t, irq_setup, teardown);
+	tcase_add_test(t, pic);
+	tcase_add_test(t, ioapic);
 	suite_add_tcase(s, t);
 	return s;
 }

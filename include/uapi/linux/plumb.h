@@ -216,7 +216,13 @@ struct plumb_sregs {
  * 11.11): address 0xFEExxxxx with the destination APIC ID in bits 19:12
  * (bits 31:8 of address_hi extend it for x2APIC) and the logical mode in
  * bit 2; data with the vector in bits 7:0, the delivery mode in 10:8 and
- * level triggering in bit 15. Returns 0; -EINVAL for a malformed message.
+ * level triggering in bit 15. Delivery mode 7 (ExtINT) is the 8259 PIC's
+ * INTR with the vector its INTA cycle gives: it goes, whatever the
+ * destination, to the first vCPU whose LINT0 is in ExtINT mode and
+ * unmasked (the BSP's is at reset) or whose APIC is off, and that has no
+ * ExtINT pending. Returns how many vCPUs took the message (0: none; a
+ * userspace PIC keeps the request in its IRR and offers it again later);
+ * -EINVAL for a malformed message.
  */
 struct plumb_msi {
 	__u32 address_lo;

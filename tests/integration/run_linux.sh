@@ -1,0 +1,75 @@
+# run_linux.sh SERIES CPUS [pit]
+# Debian's kernel SERIES (6.1 or 6.12) boots to userspace under plumb with
+# CPUS vCPUs: its /init (tests/guests/bootinit.c) prints the marker, the CPU
+# count, the clocksource and clockevent, sleeps on a timer, and powers off
+# through ACPI S5; the launcher exits 0. The guest's log must be free of
+# the signs of broken interrupts and timers.
+#
+# With the TSC frequency known and the TSC-deadline timer, Linux never
+# programs the PIT. "pit" boots with nolapic_timer instead: the PIT, through
+# IOAPIC pin 2, is then the tick of every CPU (broadcast by IPIs).
+. ./lib.sh
+
+series=$1
+cpus=$2
+mode=${3:-}
+K=/tests/guests/vmlinuz-$series
+[ -f "$K" ] || { fail "no $K in the initramfs"; done_; }
+extra=
+[ "$mode" = pit ] && extra=nolapic_timer
+limit=120
+case "$PLUMB_HOST" in bochs*) limit=900 ;; esac
+out=/tmp/linux-$series-$cpus.out
+start=$(date +%s)
+timeout -s KILL $limit plumb run --kernel "$K" --mem 160M --cpus "$cpus" \
+	--initrd /tests/guests/boot-initrd \
+	--append "console=ttyS0 loglevel=7 panic=-1 $extra" < /dev/null > $out 2>/tmp/linux.err
+rc=$?
+took=$(( $(date +%s) - start ))
+guest_log $out
+cat /tmp/linux.err
+echo "plumb run ended with status $rc after ${took}s (limit ${limit}s)"
+marker=$(grep -m1 '^PLUMB-BOOT-OK' $out | tr -d '\r')
+echo "marker: $marker"
+field() { echo "$marker" | sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
+check "the launcher exited 0 (the guest powered off)" test "$rc" -eq 0
+check "userspace ran: the marker" test -n "$marker"
+check "the guest sees $cpus CPU(s) ($(field cpus))" test "$(field cpus)" = "$cpus"
+check "a clocksource that needs a known TSC frequency: tsc or kvm-clock ($(field clocksource))" \
+	grep -Eq '^PLUMB-BOOT-OK .*clocksource=(tsc|kvm-clock) ' $out
+if [ "$mode" = pit ]; then
+	check "the PIT is the broadcast tick ($(field broadcast))" test "$(field broadcast)" = pit
+	check "its IRQ 0 came through IOAPIC pin 2, edge" \
+		grep -Eq '^ +0: +[1-9][0-9]* .*IO-APIC +2-edge +timer' $out
+else
+	check "the local APIC is the clockevent ($(field clockevent))" \
+		grep -Eq '^PLUMB-BOOT-OK .*clockevent=lapic' $out
+	check "local timer interrupts on CPU 0" grep -Eq '^ *LOC: +[1-9]' $out
+fi
+check "a 0.5 s sleep returned (timer interrupts in userspace)" grep -q '^PLUMB-SLEPT ms=' $out
+check "ACPI found the IOAPIC in the MADT" grep -q 'IOAPIC\[0\]: apic_id 0' $out
+check "the serial port's interrupt (IRQ 4) through the IOAPIC" \
+	grep -Eq '^ +4: .*IO-APIC +4-edge +ttyS0' $out
+check "no timer fallback (8259 or virtual wire)" \
+	not grep -Eiq "timer doesn't work|through the 8259A|Virtual Wire IRQ|ExtINT IRQ" $out
+check "no lost interrupts" not grep -qi 'lost interrupt' $out
+check "no clocksource watchdog verdict" not grep -Eiq 'clocksource.*unstable' $out
+# Linux marks the TSC of a multi-CPU AMD guest without constant_tsc (the
+# emulated hosts' CPU model) "unsynchronized" by policy, not by measure.
+if grep -q '^PLUMB-CPU constant_tsc=1' $out; then
+	check "the TSC stays stable" not grep -qi 'TSC unstable' $out
+else
+	other_tsc_verdict() { grep -i 'TSC unstable' $out | grep -vq 'TSCs unsynchronized'; }
+	check "the TSC is not marked unstable but for lacking constant_tsc" \
+		not other_tsc_verdict
+fi
+check "no APIC errors" not grep -q 'APIC error' $out
+check "no spurious-interrupt storm (at most 2 reports)" \
+	test "$(grep -v 'SPU:' $out | grep -ci 'spurious')" -le 2
+check "no unchecked MSR access" not grep -q 'unchecked MSR access' $out
+check "no lockups, panics, oopses or warnings in the guest log" \
+	not grep -Eq 'soft lockup|Kernel panic|Oops|WARNING:|BUG:|Call Trace' $out
+if [ "$cpus" -gt 1 ]; then
+	check "all $cpus CPUs brought up" grep -Eq "smp: Brought up 1 node, $cpus CPUs" $out
+fi
+done_
