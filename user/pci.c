@@ -174,10 +174,10 @@ static void pci_fini(struct vm *vm)
 	vm->pci = NULL;
 }
 
+/* Always there, like a PC's: the DSDT declares it (dev_acpi.c). */
 static int pci_init(struct vm *vm)
 {
-	(void)vm;	/* the bus appears with its first device */
-	return 0;
+	return vm->pci ? 0 : pci_bus_init(vm);
 }
 
 static struct device_type pci_type = {

@@ -3,7 +3,7 @@
  * A PCI bus for the launcher's devices (pci.c): configuration mechanism #1
  * at ports 0xcf8/0xcfc, bus 0 only, a host bridge at 00:00.0, and memory
  * BARs placed once, like firmware would, in the PCI window below 4 GiB.
- * The bus exists only when a device is added to it.
+ * The bus is always there, like a PC's (the DSDT declares its root).
  */
 #ifndef PLUMB_PCI_H
 #define PLUMB_PCI_H

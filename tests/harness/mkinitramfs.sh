@@ -61,7 +61,9 @@ mknod -m 600 "$groot/dev/console" c 5 1
 install -m 0755 tests/guests/bootinit "$groot/init"
 (cd "$groot" && find . | cpio -o -H newc --quiet) | gzip -1 > "$root/tests/guests/boot-initrd"
 rm -rf "$groot"
-bins=(user/plumb "$(command -v kmod)" bench/exitbench)
+# The virtio tests' guest initramfs, disk image, tun/bridge, debugfs.
+tests/harness/mkvirtio.sh "$kver" "$root"
+bins=(user/plumb "$(command -v kmod)" bench/exitbench "$(command -v debugfs)")
 for src in tests/integration/t_*.c; do
 	b=${src%.c}
 	cp "$b" "$root/tests/"
