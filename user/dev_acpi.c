@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "virtio.h"
 #include "vm.h"
 
 #define ACPI_BASE	0xf0000ULL
@@ -35,11 +36,12 @@
 #define XSDT_AT		(ACPI_BASE + 0x080)
 #define FACS_AT		(ACPI_BASE + 0x0c0)
 #define FADT_AT		(ACPI_BASE + 0x100)
-#define DSDT_AT		(ACPI_BASE + 0x200)
 #define MADT_AT		(ACPI_BASE + 0x300)
+#define DSDT_AT		(ACPI_BASE + 0x800)	/* room for virtio-mmio devices */
 #define ACPI_SIZE	0x1000
 #define FADT_LEN	244
-#define MADT_MAX	(ACPI_SIZE - (MADT_AT - ACPI_BASE))
+#define MADT_MAX	(DSDT_AT - MADT_AT)
+#define DSDT_MAX	(ACPI_SIZE - (DSDT_AT - ACPI_BASE))
 
 #define PM_BASE		0x600	/* PM1a_EVT 0x600, PM1a_CNT 0x604, PM_TMR 0x608 */
 #define PM_TMR_HZ	3579545ULL
@@ -202,13 +204,14 @@ static void build_fadt(uint8_t *f)
 	f[9] = checksum(f, FADT_LEN);
 }
 
-static int build_tables(uint8_t *base, unsigned int ncpus)
+static int build_tables(uint8_t *base, unsigned int ncpus, unsigned int nvmmio)
 {
 	uint8_t *rsdp = base + (RSDP_AT - ACPI_BASE);
 	uint8_t *rsdt = base + (RSDT_AT - ACPI_BASE);
 	uint8_t *xsdt = base + (XSDT_AT - ACPI_BASE);
 	uint8_t *facs = base + (FACS_AT - ACPI_BASE);
 	uint8_t *dsdt = base + (DSDT_AT - ACPI_BASE);
+	uint32_t dlen = 36 + sizeof(dsdt_aml);
 
 	if (44 + ncpus * 8 + 12 + 20 + 6 > MADT_MAX || ncpus > 255)
 		return -E2BIG;
@@ -216,9 +219,11 @@ static int build_tables(uint8_t *base, unsigned int ncpus)
 	memcpy(facs, "FACS", 4);
 	put32(facs + 4, 64);
 	facs[32] = 1;				/* version */
-	header(dsdt, "DSDT", 36 + sizeof(dsdt_aml), 2);
 	memcpy(dsdt + 36, dsdt_aml, sizeof(dsdt_aml));
-	dsdt[9] = checksum(dsdt, 36 + sizeof(dsdt_aml));
+	/* virtio-mmio devices (Debian's virtio_mmio takes no command line). */
+	dlen += (uint32_t)virtio_mmio_aml(nvmmio, dsdt + dlen, DSDT_MAX - dlen);
+	header(dsdt, "DSDT", dlen, 2);
+	dsdt[9] = checksum(dsdt, dlen);
 	build_fadt(base + (FADT_AT - ACPI_BASE));
 	build_madt(base + (MADT_AT - ACPI_BASE), ncpus);
 	header(rsdt, "RSDT", 44, 1);
@@ -298,7 +303,7 @@ static int acpi_init(struct vm *vm)
 	base = gmem_ptr(&vm->mem, ACPI_BASE, ACPI_SIZE);
 	if (!base)		/* unit tests: no RAM behind the VM */
 		return 0;
-	ret = build_tables(base, vm->ncpus);
+	ret = build_tables(base, vm->ncpus, virtio_mmio_count(vm->cfg));
 	if (ret)
 		return ret;
 	return io_register(vm, BUS_PIO, PM_BASE, 12, pm_io, NULL, "acpi-pm", 0);

@@ -44,7 +44,10 @@ static void run_usage(FILE *out)
 		"                         a virtio-net NIC on a tap device (repeatable)\n"
 		"      --rng              a virtio-rng device (the host's getrandom)\n"
 		"      --vconsole         a virtio console (hvc0), which takes the input\n"
-		"      --virtio mmio|pci  the virtio transport (default pci)\n"
+		"      --virtio pci|mmio|mmio-cmdline\n"
+		"                         the virtio transport (default pci); virtio-mmio\n"
+		"                         devices are declared in ACPI, or with\n"
+		"                         virtio_mmio.device= on the command line\n"
 		"  -d, --device PATH      the plumb device (default " PLUMB_DEVICE ")\n"
 		"  -v, --verbose          say what the VM does that the launcher ignores\n"
 		"  -h, --help             this help\n"
@@ -383,10 +386,12 @@ int cmd_run(int argc, char **argv, const char *device)
 		case 'V':
 			if (!strcmp(optarg, "mmio")) {
 				cfg.virtio = VIRTIO_MMIO;
+			} else if (!strcmp(optarg, "mmio-cmdline")) {
+				cfg.virtio = VIRTIO_MMIO_CMDLINE;
 			} else if (!strcmp(optarg, "pci")) {
 				cfg.virtio = VIRTIO_PCI;
 			} else {
-				plumb_err("--virtio %s: want mmio or pci", optarg);
+				plumb_err("--virtio %s: want pci, mmio or mmio-cmdline", optarg);
 				return PLUMB_EXIT_USAGE;
 			}
 			break;

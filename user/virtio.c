@@ -496,10 +496,10 @@ struct virtio_dev *virtio_dev_new(struct vm *vm, const struct virtio_dev_ops *op
 	d->intx_dirty = false;
 	if (!d->elem)
 		goto fail;
-	ret = vm->cfg->virtio == VIRTIO_MMIO ? virtio_mmio_add(d) : virtio_pci_add(d);
+	ret = vm->cfg->virtio == VIRTIO_PCI ? virtio_pci_add(d) : virtio_mmio_add(d);
 	if (ret) {
 		plumb_err("%s: cannot add it on virtio-%s: %s", d->name,
-			  vm->cfg->virtio == VIRTIO_MMIO ? "mmio" : "pci",
+			  vm->cfg->virtio == VIRTIO_PCI ? "pci" : "mmio",
 			  strerror(-ret));
 		goto fail;
 	}

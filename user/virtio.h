@@ -175,6 +175,14 @@ extern int (*net_tap_setup)(const struct nic_config *nc, char *ifname);
 int virtio_mmio_add(struct virtio_dev *d);
 int virtio_pci_add(struct virtio_dev *d);
 
+/*
+ * The virtio-mmio devices a configuration makes, and their ACPI
+ * declarations for the DSDT (LNRO0005 devices with memory and interrupt
+ * resources): the bytes written, at most `room`.
+ */
+unsigned int virtio_mmio_count(const struct vm_config *cfg);
+size_t virtio_mmio_aml(unsigned int n, uint8_t *buf, size_t room);
+
 /* virtio-mmio's window: device i at base + i * stride, line 16 + i. */
 #define VIRTIO_MMIO_BASE	0xd0000000ULL
 #define VIRTIO_MMIO_STRIDE	0x1000ULL

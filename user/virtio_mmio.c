@@ -2,8 +2,11 @@
 /*
  * The virtio-mmio transport, version 2 (virtio 1.2, 4.2.2): a 0x200-byte
  * register block per device at VIRTIO_MMIO_BASE + i * 0x1000, interrupt
- * line 16 + i (IOAPIC-only, level), declared to a Linux guest with
- * "virtio_mmio.device=512@ADDR:IRQ" on its command line.
+ * line 16 + i (IOAPIC-only, level). A Linux guest learns of them from the
+ * DSDT (--virtio mmio: LNRO0005 devices, which Linux's virtio_mmio
+ * matches; Debian builds it without command-line devices) or from
+ * "virtio_mmio.device=512@ADDR:IRQ" on its command line
+ * (--virtio mmio-cmdline).
  *
  * QueueNotify (0x50) is a posted write: the guest does not wait for it,
  * and the event thread is woken when the vCPU's ring is read. The block is
@@ -12,6 +15,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 #include <linux/virtio_mmio.h>
 
 #include "virtio.h"
@@ -193,6 +197,61 @@ int virtio_mmio_add(struct virtio_dev *d)
 	d->tdata = m;
 	d->irq_line = VIRTIO_MMIO_FIRST_LINE + vm->nvirtio_mmio;
 	vm->nvirtio_mmio++;
+	if (vm->cfg->virtio != VIRTIO_MMIO_CMDLINE)
+		return 0;
 	return vm_cmdline_add(vm, "virtio_mmio.device=%" PRIu64 "@%#" PRIx64 ":%u",
 			      (uint64_t)VIRTIO_MMIO_SIZE, base, d->irq_line);
+}
+
+unsigned int virtio_mmio_count(const struct vm_config *cfg)
+{
+	unsigned int n;
+
+	if (cfg->virtio != VIRTIO_MMIO)
+		return 0;
+	n = cfg->ndisks + cfg->nnics + cfg->rng + cfg->vconsole;
+	return n < VIRTIO_MMIO_MAX ? n : VIRTIO_MMIO_MAX;
+}
+
+/*
+ * Device (VRnn) {
+ *	Name (_HID, "LNRO0005") Name (_UID, nn)
+ *	Name (_CRS, ResourceTemplate () {
+ *		Memory32Fixed (ReadWrite, BASE + nn * 0x1000, 0x200)
+ *		Interrupt (ResourceConsumer, Level, ActiveHigh, Exclusive) { 16 + nn }
+ *	})
+ * }
+ * at the namespace root: 61 bytes each.
+ */
+#define AML_DEV_LEN	61
+
+size_t virtio_mmio_aml(unsigned int n, uint8_t *buf, size_t room)
+{
+	static const uint8_t tmpl[AML_DEV_LEN] = {
+		0x5b, 0x82, 0x3b, 'V', 'R', '0', '0',
+		0x08, '_', 'H', 'I', 'D', 0x0d,
+		'L', 'N', 'R', 'O', '0', '0', '0', '5', 0x00,
+		0x08, '_', 'U', 'I', 'D', 0x0a, 0x00,
+		0x08, '_', 'C', 'R', 'S', 0x11, 0x1a, 0x0a, 0x17,
+		0x86, 0x09, 0x00, 0x01, 0, 0, 0, 0, 0x00, 0x02, 0x00, 0x00,
+		0x89, 0x06, 0x00, 0x01, 0x01, 0, 0, 0, 0,
+		0x79, 0x00,
+	};
+	size_t done = 0;
+	unsigned int i;
+
+	for (i = 0; i < n && i < VIRTIO_MMIO_MAX && room - done >= sizeof(tmpl); i++) {
+		uint8_t *d = buf + done;
+		uint32_t base = (uint32_t)(VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_STRIDE);
+		uint32_t line = VIRTIO_MMIO_FIRST_LINE + i;
+
+		memcpy(d, tmpl, sizeof(tmpl));
+		d[5] = (uint8_t)('0' + i / 10);
+		d[6] = (uint8_t)('0' + i % 10);
+		d[28] = (uint8_t)i;
+		memcpy(d + 42, &base, 4);
+		memcpy(d + 55, &line, 4);
+		done += sizeof(tmpl);
+	}
+	return done;
 }

@@ -179,7 +179,8 @@ extern int (*irq_signal_msi)(struct vm *vm, const struct plumb_msi *msi);
 
 /* virtio devices (--virtio, --disk, --net, --rng, --vconsole; docs/virtio.md) */
 #define VIRTIO_PCI	0
-#define VIRTIO_MMIO	1
+#define VIRTIO_MMIO	1		/* declared in the DSDT */
+#define VIRTIO_MMIO_CMDLINE 2		/* declared with virtio_mmio.device= */
 #define MAX_DISKS	8
 #define MAX_NICS	4
 struct disk_config {
@@ -204,7 +205,7 @@ struct vm_config {
 	int verbose;
 	bool pc_testdev;
 	bool no_console_input;
-	int virtio;			/* VIRTIO_PCI (default) or VIRTIO_MMIO */
+	int virtio;			/* VIRTIO_PCI (default), VIRTIO_MMIO(_CMDLINE) */
 	struct disk_config disks[MAX_DISKS];
 	unsigned int ndisks;
 	struct nic_config nics[MAX_NICS];

@@ -13,8 +13,9 @@
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
-ok() { echo "PLUMB-VT ok: $*"; }
-bad() { echo "PLUMB-VT FAIL: $*"; }
+up() { cut -d' ' -f1 /proc/uptime; }
+ok() { echo "PLUMB-VT ok: $* (at $(up) s)"; }
+bad() { echo "PLUMB-VT FAIL: $* (at $(up) s)"; }
 arg() { tr ' ' '\n' < /proc/cmdline | sed -n "s/^$1=//p" | head -1; }
 
 echo "PLUMB-VT start $(uname -r)"
@@ -32,9 +33,9 @@ if mount -t ext4 /dev/vda /mnt; then
 	ok "ext4 mounted"
 	got=$(md5sum /mnt/host.txt | cut -d' ' -f1)
 	if [ "$got" = "$(arg vt_md5)" ]; then ok "host.txt md5 $got"; else bad "host.txt md5 $got"; fi
-	echo "PLUMB-VT rng $(cat /sys/class/misc/hw_random/rng_current 2>&1)"
+	echo "PLUMB-VT rng $(cat /sys/class/misc/hw_random/rng_current 2>&1) (at $(up) s)"
 	dd if=/dev/hwrng of=/mnt/guest.bin bs=4096 count=256 2>/dev/null
-	echo "PLUMB-VT guest.bin $(wc -c < /mnt/guest.bin) $(md5sum /mnt/guest.bin | cut -d' ' -f1)"
+	echo "PLUMB-VT guest.bin $(wc -c < /mnt/guest.bin) $(md5sum /mnt/guest.bin | cut -d' ' -f1) (at $(up) s)"
 	umount /mnt && ok "unmounted"
 else
 	bad "mount /dev/vda"

@@ -22,7 +22,7 @@ cp /tests/guests/vdisk.ext4 $D
 want=$(debugfs -R "cat /host.txt" $D 2>/dev/null | md5sum | cut -d' ' -f1)
 limit=240
 case "$PLUMB_HOST" in bochs*) limit=1500 ;; esac
-append="console=ttyS0 loglevel=4 panic=-1 vt_md5=$want"
+append="console=ttyS0 loglevel=${LV_LOGLEVEL:-4} nmi_watchdog=0 panic=-1 vt_md5=$want"
 run="timeout -s KILL $limit plumb run --kernel $K --initrd $I --mem 320M \
 	--virtio $t --disk $D --rng"
 
@@ -63,7 +63,7 @@ check "it finished" grep -q '^PLUMB-VT done' $out
 check "no step failed" not grep -q '^PLUMB-VT FAIL' $out
 check "/dev/vda appeared" grep -q '^PLUMB-VT ok: /dev/vda' $out
 check "ext4 on virtio-blk mounted" grep -q '^PLUMB-VT ok: ext4 mounted' $out
-check "the host's file read back intact ($want)" grep -q "^PLUMB-VT ok: host.txt md5 $want" $out
+check "the host's file read back intact ($want)" grep -q "^PLUMB-VT ok: host.txt md5 $want " $out
 check "hwrng is virtio-rng" grep -q '^PLUMB-VT rng virtio_rng' $out
 gline=$(grep -m1 '^PLUMB-VT guest.bin' $out | tr -d '\r')
 gsum=$(echo "$gline" | cut -d' ' -f4)

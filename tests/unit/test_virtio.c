@@ -425,9 +425,8 @@ static void blk_rw_case(int transport)
 START_TEST(blk_mmio)
 {
 	blk_rw_case(VIRTIO_MMIO);
-	/* The Linux command line names the block; ISR shows the completions. */
-	ck_assert_ptr_nonnull(strstr(vm.cmdline_extra,
-				     "virtio_mmio.device=512@0xd0000000:16"));
+	ck_assert_str_eq(vm.cmdline_extra, "");		/* ACPI declares them */
+	/* ISR shows the completions; the ack clears it. */
 	{
 		struct drv d = find(VIRTIO_MMIO, 0, VIRTIO_ID_BLOCK);
 
@@ -435,6 +434,45 @@ START_TEST(blk_mmio)
 		mmio(d.base + VIRTIO_MMIO_INTERRUPT_ACK, 4, true, 1);
 		ck_assert_uint_eq(fget(&d, F_ISR), 0);
 	}
+}
+END_TEST
+
+START_TEST(mmio_cmdline)
+{
+	start_vm(VIRTIO_MMIO_CMDLINE, 1, false);
+	ck_assert_str_eq(vm.cmdline_extra,
+			 "virtio_mmio.device=512@0xd0000000:16 "
+			 "virtio_mmio.device=512@0xd0001000:17 "
+			 "virtio_mmio.device=512@0xd0002000:18");
+	ck_assert_uint_eq(virtio_mmio_count(&cfg), 0);
+}
+END_TEST
+
+/* The DSDT declares one LNRO0005 device per virtio-mmio block. */
+START_TEST(mmio_acpi)
+{
+	uint8_t aml[8 * 61 + 10], *p;
+	uint32_t v;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.virtio = VIRTIO_MMIO;
+	cfg.ndisks = 2;
+	cfg.rng = true;
+	ck_assert_uint_eq(virtio_mmio_count(&cfg), 3);
+	cfg.ndisks = 8;
+	ck_assert_uint_eq(virtio_mmio_count(&cfg), 8);
+	ck_assert_uint_eq(virtio_mmio_aml(3, aml, sizeof(aml)), 3 * 61);
+	ck_assert_uint_eq(virtio_mmio_aml(3, aml, 100), 61);	/* room */
+	ck_assert_uint_eq(virtio_mmio_aml(3, aml, sizeof(aml)), 3 * 61);
+	p = aml + 2 * 61;
+	ck_assert(!memcmp(p + 3, "VR02", 4));
+	ck_assert(!memcmp(p + 13, "LNRO0005", 8));
+	memcpy(&v, p + 42, 4);
+	ck_assert_uint_eq(v, 0xd0002000);
+	memcpy(&v, p + 55, 4);
+	ck_assert_uint_eq(v, 18);
+	ck_assert_uint_eq(p[2], 59);				/* PkgLength */
+	ck_assert_uint_eq(p[59], 0x79);				/* end tag */
 }
 END_TEST
 
@@ -964,6 +1002,7 @@ static Suite *virtio_suite(void)
 	tcase_set_timeout(t, 20);
 	tcase_add_test(t, blk_mmio);
 	tcase_add_test(t, blk_pci);
+	tcase_add_test(t, mmio_cmdline);
 	tcase_add_test(t, blk_discard_and_ro);
 	tcase_add_test(t, hostile_loop);
 	tcase_add_test(t, hostile_address);
@@ -984,6 +1023,7 @@ static Suite *virtio_suite(void)
 	suite_add_tcase(s, t);
 	t = tcase_create("options");
 	tcase_add_test(t, options);
+	tcase_add_test(t, mmio_acpi);
 	suite_add_tcase(s, t);
 	return s;
 }
