@@ -25,12 +25,17 @@ limit=120
 case "$PLUMB_HOST" in bochs*) limit=900 ;; esac
 out=/tmp/linux-$series-$cpus.out
 start=$(date +%s)
+: > $out
+# The guest's console into the test log as it comes: a hang shows where.
+( tail -f $out & echo $! > /tmp/linux-tail.pid; wait ) | guest_log &
 timeout -s KILL $limit plumb run --kernel "$K" --mem 160M --cpus "$cpus" \
 	--initrd /tests/guests/boot-initrd \
 	--append "console=ttyS0 loglevel=7 panic=-1 $extra" < /dev/null > $out 2>/tmp/linux.err
 rc=$?
 took=$(( $(date +%s) - start ))
-guest_log $out
+sleep 1
+kill "$(cat /tmp/linux-tail.pid)" 2>/dev/null
+wait
 cat /tmp/linux.err
 echo "plumb run ended with status $rc after ${took}s (limit ${limit}s)"
 marker=$(grep -m1 '^PLUMB-BOOT-OK' $out | tr -d '\r')
