@@ -214,6 +214,13 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 		if (plumb_lapic_init_sipi(vcpu))
 			return -EINTR;
 		if (vcpu->halted) {
+			/*
+			 * Posted writes reach userspace before the vCPU
+			 * sleeps: a guest that notified a device and halted
+			 * waits for that very device.
+			 */
+			if (READ_ONCE(hdr->consumer) != vcpu->prod)
+				return 0;
 			/* HLT with IF=1: no CPU used until an interrupt. */
 			if (wait_event_interruptible(vcpu->wq,
 					plumb_lapic_wakes(vcpu)))
