@@ -121,6 +121,18 @@ static void filter_entry(struct plumb_cpuid_entry *e)
 		 * intel_idle would use them (KVM does not offer them either).
 		 */
 		e->ecx &= ~BIT(3);
+		/*
+		 * No debug store, thermal monitors, SpeedStep or xTPR
+		 * control: their MSRs are not kept (DTES64, DS-CPL, EST,
+		 * TM2, xTPR; DS, ACPI, TM, PBE), as KVM does not offer them.
+		 */
+		e->ecx &= ~(BIT(2) | BIT(4) | BIT(7) | BIT(8) | BIT(14));
+		e->edx &= ~(BIT(21) | BIT(22) | BIT(29) | BIT(31));
+		break;
+	case 0x6:
+		/* Thermal and power: only ARAT, the APIC timer never stops. */
+		e->eax = BIT(2);
+		e->ebx = e->ecx = e->edx = 0;
 		break;
 	case 0x5:
 		/* MONITOR/MWAIT leaf: nothing, as leaf 1 says. */
@@ -137,9 +149,12 @@ static void filter_entry(struct plumb_cpuid_entry *e)
 		/*
 		 * LA57: the MSR and segment bases are checked as 48-bit
 		 * canonical, so a 5-level guest would see valid writes refused.
+		 * No IA32_TSC_ADJUST: it is not kept.
 		 */
-		if (e->index == 0)
+		if (e->index == 0) {
 			e->ecx &= ~BIT(16);
+			e->ebx &= ~BIT(1);
+		}
 		break;
 	case 0xd:
 		/* XSAVES/XRSTORS need IA32_XSS, which plumb does not keep. */

@@ -143,12 +143,17 @@ static void irq0_rearm(void)
 	ns = (uint64_t)c->count * 1000000000ULL / PIT_HZ;
 	if (ns < PIT_MIN_PERIOD_NS)
 		ns = PIT_MIN_PERIOD_NS;
+	if (pit.vm->cfg->verbose > 1)
+		vm_log(pit.vm, "pit: channel 0 mode %u count %u: IRQ 0 in %llu ns",
+		       c->mode, c->count, (unsigned long long)ns);
 	vtimer_arm(&pit.irq0, ns, c->mode == 2 || c->mode == 3 ? ns : 0);
 }
 
 static void irq0_tick(struct vm *vm, void *opaque)
 {
 	(void)opaque;
+	if (vm->cfg->verbose > 1)
+		vm_log(vm, "pit: IRQ 0");
 	pthread_mutex_lock(&vm->lock);
 	irq_pulse(vm, 0);
 	pthread_mutex_unlock(&vm->lock);
