@@ -587,6 +587,41 @@ START_TEST(hostile_loop)
 }
 END_TEST
 
+/* Broken twice (a reset in between): one line on stderr, not two. */
+START_TEST(broken_logged_once)
+{
+	struct drv d;
+	char buf[4096];
+	FILE *f;
+	int fd, saved, n = 0;
+	ssize_t len;
+
+	fflush(stderr);
+	saved = dup(2);
+	f = tmpfile();
+	ck_assert_ptr_nonnull(f);
+	dup2(fileno(f), 2);
+	d = hostile_setup();
+	offer(&d, 0, 999, QSIZE);
+	ck_assert(wait_broken(&d));
+	avail_next = 0;
+	setup_dev(&d, 0, 0, QSIZE);
+	ck_assert(!(fget(&d, F_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET));
+	offer(&d, 0, 999, QSIZE);
+	ck_assert(wait_broken(&d));
+	fflush(stderr);
+	dup2(saved, 2);
+	fd = fileno(f);
+	len = pread(fd, buf, sizeof(buf) - 1, 0);
+	ck_assert_int_gt(len, 0);
+	buf[len] = 0;
+	for (char *p = buf; (p = strstr(p, "needs a reset")); p++)
+		n++;
+	ck_assert_int_eq(n, 1);
+	fclose(f);
+}
+END_TEST
+
 START_TEST(hostile_address)
 {
 	struct drv d = hostile_setup();
@@ -1006,6 +1041,7 @@ static Suite *virtio_suite(void)
 	tcase_add_test(t, blk_discard_and_ro);
 	tcase_add_test(t, hostile_loop);
 	tcase_add_test(t, hostile_address);
+	tcase_add_test(t, broken_logged_once);
 	tcase_add_test(t, hostile_length);
 	tcase_add_test(t, hostile_next_and_head);
 	tcase_add_test(t, hostile_avail_idx);
