@@ -361,11 +361,11 @@ static int blk_rw(struct vdev *d, uint32_t type, uint32_t sec, int use_irq)
 	__asm__ volatile("cli");
 	submit(d, 0, &blkq, 0);
 	/* The kick is posted: it reaches the launcher because the vCPU halts. */
-	while (!irqs)
+	while (__atomic_load_n(&blkq.used.idx, __ATOMIC_ACQUIRE) == blkq.last_used)
 		__asm__ volatile("sti; hlt; cli");
 	__asm__ volatile("sti");
 	blkq.last_used++;
-	return st == 0;
+	return st == 0 && irqs > 0;
 }
 
 static void check_blk(int pci)
@@ -391,12 +391,16 @@ static void check_blk(int pci)
 	CHECK("write sector 1", blk_rw(&d, 1, 1, 0));
 	CHECK("flush", blk_rw(&d, 4, 0, 0));
 	memset_(sector, 0, 512);
+	/* The polled requests' last interrupt status: acked before the line
+	 * is unmasked, or it would interrupt at once (it is level). */
+	read_isr(&d);
 	irq_setup(&d);
 	CHECK("read sector 1 back, waiting in HLT for the interrupt", blk_rw(&d, 0, 1, 1));
 	for (ok = 1, i = 0; i < 512; i++)
 		ok &= sector[i] == (uint8_t)(i ^ 0x5a);
 	CHECK("sector 1 reads back as written", ok);
-	CHECK("one interrupt per completion", irqs == 1);
+	/* 2 if the last polled completion's interrupt came after the drain. */
+	CHECK("its interrupt came, and no storm", irqs >= 1 && irqs <= 2);
 	CHECK("the device is not broken", !(status(&d) & S_RESET));
 	/* A chain past the disk's end breaks only this device. */
 	irq_dev = 0;

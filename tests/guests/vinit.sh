@@ -29,6 +29,28 @@ for m in $(cat /modules.list); do
 done
 sleep 1
 
+# bench/virtiobench.sh: the same device work, timed, for plumb and QEMU+KVM.
+if [ "$(arg vt_bench)" = 1 ]; then
+	mb=$(arg vt_mb)
+	t0=$(up)
+	dd if=/dev/zero of=/dev/vda bs=1M count="$mb" oflag=direct 2>/dev/null
+	t1=$(up)
+	dd if=/dev/vda of=/dev/null bs=1M count="$mb" iflag=direct 2>/dev/null
+	t2=$(up)
+	ip link set lo up
+	ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0
+	ping -c 1 -W 20 10.0.2.2 > /dev/null 2>&1
+	t3=$(up)
+	head -c $((mb * 1048576)) /dev/zero | nc 10.0.2.2 5000
+	t4=$(up)
+	echo "$t0 $t1 $t2 $t3 $t4" | awk -v mb="$mb" '{
+		printf "VBENCH blk_write %.2f MiB/s\n", mb / ($2 - $1)
+		printf "VBENCH blk_read %.2f MiB/s\n", mb / ($3 - $2)
+		printf "VBENCH net_tx %.2f MiB/s\n", mb / ($5 - $4) }'
+	sleep 1
+	poweroff -f
+fi
+
 mounted=0
 if [ -b /dev/vda ]; then ok "/dev/vda"; else bad "no /dev/vda"; fi
 if mount -t ext4 /dev/vda /mnt; then

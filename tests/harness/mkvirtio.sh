@@ -49,7 +49,7 @@ done
 
 d=$(mktemp -d)
 printf 'written by the host for plumb virtio-blk\n' > "$d/host.txt"
-mkfs.ext4 -q -F -L plumbvt -d "$d" "$root/tests/guests/vdisk.ext4" 16M
+mkfs.ext4 -q -F -L plumbvt -d "$d" "$root/tests/guests/vdisk.ext4" 16M > /dev/null
 rm -rf "$d"
 
 mkdir -p "$root/netmods"
