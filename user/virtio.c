@@ -140,9 +140,14 @@ void virtio_set_status(struct virtio_dev *d, uint8_t v)
 		if (d->ops->driver_ok)
 			d->ops->driver_ok(d);
 		/* Buffers made available before DRIVER_OK (2.1.2). */
-		for (i = 0; i < d->ops->nqueues; i++)
-			if (d->vq[i].ready)
+		for (i = 0; i < d->ops->nqueues; i++) {
+			if (!d->vq[i].ready)
+				continue;
+			if (d->ops->inline_queue)
+				d->ops->queue(d, &d->vq[i]);	/* lock held */
+			else
 				virtio_kick(d, i);
+		}
 	}
 }
 
@@ -389,8 +394,19 @@ void virtio_kick(struct virtio_dev *d, unsigned int qi)
 {
 	uint64_t one = 1;
 
-	if (qi < d->ops->nqueues)
-		(void)!write(d->vq[qi].kick_fd, &one, sizeof(one));
+	if (qi >= d->ops->nqueues)
+		return;
+	if (d->ops->inline_queue) {
+		struct virtq *q = &d->vq[qi];
+
+		pthread_mutex_lock(&d->lock);
+		if (q->ready && virtio_running(d))
+			d->ops->queue(d, q);
+		pthread_mutex_unlock(&d->lock);
+		virtio_update_intx(d, true);
+		return;
+	}
+	(void)!write(d->vq[qi].kick_fd, &one, sizeof(one));
 }
 
 static void kick_event(struct vm *vm, void *opaque, uint32_t events)

@@ -64,7 +64,14 @@ struct virtio_dev_ops {
 	uint16_t queue_max;
 	uint64_t features;		/* device-specific feature bits */
 	uint32_t config_len;
-	/* Event thread, device lock held: the guest made buffers available. */
+	/*
+	 * Serve notifications on the notifying vCPU's thread instead of the
+	 * event thread: only for work that never blocks (virtio-rng), where
+	 * the event thread's wake-up would be most of the latency.
+	 */
+	bool inline_queue;
+	/* Event thread (or see inline_queue), device lock held: the guest
+	 * made buffers available. */
 	void (*queue)(struct virtio_dev *d, struct virtq *q);
 	/* Device lock held. Optional. */
 	void (*driver_ok)(struct virtio_dev *d);
@@ -122,7 +129,8 @@ void virtio_write_features(struct virtio_dev *d, uint32_t v);
 void virtio_set_status(struct virtio_dev *d, uint8_t v);
 /* Check and enable the selected queue (QUEUE_READY / queue_enable = 1). */
 void virtq_enable(struct virtio_dev *d, struct virtq *q);
-/* The guest notified queue `qi`: wake the event thread (no lock needed). */
+/* The guest notified queue `qi`: wake the event thread, or serve it here
+ * (inline_queue: vm->lock held, the device lock not). */
 void virtio_kick(struct virtio_dev *d, unsigned int qi);
 /* Config space bytes, bounds-checked. */
 uint64_t virtio_config_read(struct virtio_dev *d, uint64_t off, unsigned int len);
