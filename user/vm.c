@@ -290,6 +290,45 @@ static int set_cpuid(struct vm *vm, struct vcpu *v, const struct plumb_cpuid *su
 	return ret;
 }
 
+/*
+ * What firmware leaves in the MTRRs (docs/decisions.md): fixed ranges and
+ * the default type write-back, enabled; variable range 0 makes the 3-4 GiB
+ * MMIO hole uncacheable. Without it Linux 6.1 finds "MTRRs disabled by
+ * BIOS" and leaves PAT off. Failure is not fatal: the guest sees them off.
+ */
+static void set_mtrrs(struct vcpu *v, const struct plumb_cpuid *sup)
+{
+	struct {
+		struct plumb_msrs hdr;
+		struct plumb_msr_entry e[14];
+	} m = { .hdr.nmsrs = 14 };
+	uint64_t wb8 = 0x0606060606060606ULL, phys_mask;
+	unsigned int i, maxphy = 36;
+	static const uint32_t fixed[11] = {
+		0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d,
+		0x26e, 0x26f,
+	};
+
+	for (i = 0; i < sup->nent; i++)
+		if (sup->entries[i].function == 0x80000008)
+			maxphy = sup->entries[i].eax & 0xff;
+	if (maxphy < 36 || maxphy > 52)
+		maxphy = 36;
+	phys_mask = (1ULL << maxphy) - 1;
+	for (i = 0; i < 11; i++) {
+		m.e[i].index = fixed[i];
+		m.e[i].data = wb8;
+	}
+	m.e[11].index = 0x200;			/* PHYSBASE0: 3 GiB, UC */
+	m.e[11].data = LOWMEM_LIMIT;
+	m.e[12].index = 0x201;			/* PHYSMASK0: 1 GiB, valid */
+	m.e[12].data = (~(GiB - 1) & phys_mask) | (1ULL << 11);
+	m.e[13].index = 0x2ff;			/* enabled, fixed enabled, WB */
+	m.e[13].data = (1ULL << 11) | (1ULL << 10) | 6;
+	if (ioctl(v->fd, PLUMB_SET_MSRS, &m) != 14)
+		vm_log(v->vm, "vCPU %u: could not set the MTRRs", v->id);
+}
+
 static void flat_seg(struct plumb_segment *s, uint16_t sel, uint8_t type,
 		     int db, int l)
 {
@@ -419,6 +458,8 @@ int vm_create_vcpus(struct vm *vm, const struct boot_state *boot)
 		ret = set_cpuid(vm, v, sup);
 		if (ret)
 			plumb_err("vCPU %u: PLUMB_SET_CPUID: %s", i, strerror(-ret));
+		else
+			set_mtrrs(v, sup);
 		if (!ret && i == 0) {
 			ret = set_boot_regs(v, boot);
 			if (ret)

@@ -37,10 +37,15 @@ unload_kvm() {
 # A guest's console output for the test log, defused: a guest kernel's own
 # oops or panic must not read as one of the host's (run-host.sh's BAD list).
 guest_log() {
-	sed -e 's/^/guest| /' -e 's/BUG/B-U-G/g; s/Oops/O-ops/g; s/WARNING:/W-ARNING:/g' \
-	    -e 's/general protection/general-protection/g; s/Kernel panic/Kernel-panic/g' \
-	    -e 's/Call Trace:/Call-Trace:/g; s/soft lockup/soft-lockup/g; s/hung task/hung-task/g' \
-	    -e 's/blocked for more/blocked-for more/g; s/RCU stall/RCU-stall/g; s/detected stall/detected-stall/g' \
-	    -e 's/refcount_t:/refcount_t-/g; s/use-after-free/use-after_free/g; s/double fault/double-fault/g' \
-	    -e 's/stack-protector/stack_protector/g; s/_add corruption/_add-corruption/g; s/_del corruption/_del-corruption/g' "$@"
+	# awk, flushing each line: a guest console piped in live (run_linux.sh)
+	# reaches the host's serial log as it comes.
+	awk '{
+		gsub(/BUG/, "B-U-G"); gsub(/Oops/, "O-ops"); gsub(/WARNING:/, "W-ARNING:")
+		gsub(/general protection/, "general-protection"); gsub(/Kernel panic/, "Kernel-panic")
+		gsub(/Call Trace:/, "Call-Trace:"); gsub(/soft lockup/, "soft-lockup"); gsub(/hung task/, "hung-task")
+		gsub(/blocked for more/, "blocked-for more"); gsub(/RCU stall/, "RCU-stall"); gsub(/detected stall/, "detected-stall")
+		gsub(/refcount_t:/, "refcount_t-"); gsub(/use-after-free/, "use-after_free"); gsub(/double fault/, "double-fault")
+		gsub(/stack-protector/, "stack_protector"); gsub(/_add corruption/, "_add-corruption"); gsub(/_del corruption/, "_del-corruption")
+		print "guest| " $0; fflush()
+	}' "$@"
 }
