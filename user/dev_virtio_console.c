@@ -3,7 +3,7 @@
  * virtio-console (virtio 1.2, 5.3), one port without the multiport
  * feature: the guest's hvc0. Added by --vconsole; it then takes the
  * terminal's input in place of COM1, and its output goes where COM1's
- * does. Input that finds no receive buffer waits in a small FIFO (the
+ * does, written on the vCPU's thread like COM1's. Input that finds no receive buffer waits in a small FIFO (the
  * excess is dropped, as a UART's overrun would).
  */
 #include <errno.h>
@@ -124,6 +124,11 @@ static const struct virtio_dev_ops vcon_ops = {
 	.nqueues = 2,
 	.queue_max = 64,
 	.config_len = sizeof(struct virtio_console_config),
+	/* Linux's hvc output spins, lock held, until the buffer comes back:
+	 * its notification must exit, and is served at once, on the vCPU's
+	 * thread, as COM1's output is. */
+	.inline_queue = true,
+	.notify_exits = true,
 	.queue = vcon_queue,
 	.reset = vcon_reset,
 	.fini = vcon_fini,

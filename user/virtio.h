@@ -70,6 +70,12 @@ struct virtio_dev_ops {
 	 * the event thread's wake-up would be most of the latency.
 	 */
 	bool inline_queue;
+	/*
+	 * Notifications exit instead of being posted: for drivers that spin
+	 * until the device answers (Linux's hvc output over virtio-console
+	 * waits with a lock held), which a posted write would deadlock.
+	 */
+	bool notify_exits;
 	/* Event thread (or see inline_queue), device lock held: the guest
 	 * made buffers available. */
 	void (*queue)(struct virtio_dev *d, struct virtq *q);

@@ -184,7 +184,8 @@ int virtio_mmio_add(struct virtio_dev *d)
 			  &m->part[0], d->name, 0);
 	if (!ret)
 		ret = io_register(vm, BUS_MMIO, base + VIRTIO_MMIO_QUEUE_NOTIFY, 4,
-				  vmmio_io, &m->part[1], d->name, IO_POSTED);
+				  vmmio_io, &m->part[1], d->name,
+				  d->ops->notify_exits ? 0 : IO_POSTED);
 	if (!ret)
 		ret = io_register(vm, BUS_MMIO, base + VIRTIO_MMIO_QUEUE_NOTIFY + 4,
 				  VIRTIO_MMIO_SIZE - VIRTIO_MMIO_QUEUE_NOTIFY - 4,

@@ -455,7 +455,7 @@ int virtio_pci_add(struct virtio_dev *d)
 	if (!ret)
 		ret = io_register(d->vm, BUS_MMIO, p->bar_addr[0] + NOTIFY_AT,
 				  BAR_SIZE - NOTIFY_AT, notify_io, vp, d->name,
-				  IO_POSTED);
+				  d->ops->notify_exits ? 0 : IO_POSTED);
 	if (ret) {
 		free(vp);
 		return ret;

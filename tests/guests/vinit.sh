@@ -2,6 +2,7 @@
 # /init of the initramfs a Debian kernel boots under plumb for the virtio
 # tests (tests/integration/run_linux_virtio.sh). It loads the virtio
 # modules, then, each step reported on a PLUMB-VT line:
+#  - writes a line on hvc0 (virtio-console);
 #  - mounts the ext4 disk /dev/vda, checks the host's /host.txt (vt_md5= on
 #    the command line), writes 1 MiB read from /dev/hwrng to /guest.bin and
 #    reports its md5 for the host to compare (in the background: one
@@ -50,6 +51,9 @@ if [ "$(arg vt_bench)" = 1 ]; then
 	sleep 1
 	poweroff -f
 fi
+
+# virtio-console: hvc0's output goes where the launcher's COM1 goes.
+if [ -c /dev/hvc0 ]; then echo "PLUMB-VT hvc0 says hello" > /dev/hvc0; else bad "no /dev/hvc0"; fi
 
 mounted=0
 if [ -b /dev/vda ]; then ok "/dev/vda"; else bad "no /dev/vda"; fi

@@ -2,7 +2,8 @@
 # Debian's kernel SERIES as a guest with plumb's virtio devices on the
 # transport given: its /init (tests/guests/vinit.sh) loads the virtio
 # modules, mounts the ext4 image on virtio-blk, checks the file the host
-# wrote and writes 1 MiB read from virtio-rng's /dev/hwrng; the host then
+# wrote and writes 1 MiB read from virtio-rng's /dev/hwrng, says hello on
+# hvc0 (virtio-console); the host then
 # reads that file back out of the image (debugfs) and compares. With
 # "net", in a network namespace of its own: a bridge at 10.0.2.2, the
 # launcher's tap on it; the guest pings it and sends 64 MiB, whose md5
@@ -24,7 +25,7 @@ limit=240
 case "$PLUMB_HOST" in bochs*) limit=1500 ;; esac
 append="console=ttyS0 loglevel=${LV_LOGLEVEL:-4} nmi_watchdog=0 panic=-1 vt_md5=$want"
 run="timeout -s KILL $limit plumb run --kernel $K --initrd $I --mem 320M \
-	--virtio $t --disk $D --rng"
+	--virtio $t --disk $D --rng --vconsole"
 
 if [ -z "$net" ]; then
 	$run --append "$append" < /dev/null > $out 2> $err
@@ -61,6 +62,7 @@ check "the launcher exited 0 (the guest powered off)" test "$rc" -eq 0
 check "the guest's /init ran" grep -q '^PLUMB-VT start' $out
 check "it finished" grep -q '^PLUMB-VT done' $out
 check "no step failed" not grep -q '^PLUMB-VT FAIL' $out
+check "hvc0 (virtio-console) wrote on the launcher's output" grep -q '^PLUMB-VT hvc0 says hello' $out
 check "/dev/vda appeared" grep -q '^PLUMB-VT ok: /dev/vda' $out
 check "ext4 on virtio-blk mounted" grep -q '^PLUMB-VT ok: ext4 mounted' $out
 check "the host's file read back intact ($want)" grep -q "^PLUMB-VT ok: host.txt md5 $want " $out
