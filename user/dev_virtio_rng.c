@@ -4,22 +4,23 @@
  * filled from getrandom(2) right on the notifying vCPU's thread: it never
  * blocks once the host's pool is up, and Linux asks for 512 bytes at a
  * time, so an event-thread round trip per request would dominate (1 MiB
- * from /dev/hwrng took 60-75 s in the emulated host that way). Added by
- * --rng.
+ * from /dev/hwrng took 60-75 s in the emulated host that way). Before
+ * the host's pool is up (early in a slow emulated host's boot) requests
+ * go to the event thread, which waits for it. Added by --rng.
  */
 #include <errno.h>
 #include <sys/random.h>
 
 #include "virtio.h"
 
-static size_t fill(void *buf, size_t len)
+/* Fill buf; with `wait` false, stop where the host's pool is not up yet. */
+static size_t fill(void *buf, size_t len, bool wait)
 {
 	size_t done = 0;
 
 	while (done < len) {
-		/* Never wait here (vm->lock is held): before the host's pool
-		 * is up the buffer comes back short, even empty. */
-		ssize_t n = getrandom((uint8_t *)buf + done, len - done, GRND_NONBLOCK);
+		ssize_t n = getrandom((uint8_t *)buf + done, len - done,
+				      wait ? 0 : GRND_NONBLOCK);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -40,7 +41,15 @@ static void rng_queue(struct virtio_dev *d, struct virtq *q)
 		unsigned int i;
 
 		for (i = e->nout; i < e->nout + e->nin; i++)
-			done += fill(e->iov[i].iov_base, e->iov[i].iov_len);
+			done += fill(e->iov[i].iov_base, e->iov[i].iov_len,
+				     d->on_event_thread);
+		if (!done && !d->on_event_thread) {
+			/* 5.4.6.2: at least one byte. Before the host's pool
+			 * is up that means waiting: on the event thread. */
+			virtq_unpop(q);
+			virtio_defer(d, q);
+			break;
+		}
 		virtq_push(q, e->head, (uint32_t)done);
 	}
 	virtq_notify(d, q);

@@ -420,10 +420,20 @@ static void kick_event(struct vm *vm, void *opaque, uint32_t events)
 	if (read(q->kick_fd, &n, sizeof(n)) != sizeof(n))
 		return;
 	pthread_mutex_lock(&d->lock);
+	d->on_event_thread = true;
 	if (q->ready && virtio_running(d))
 		d->ops->queue(d, q);
+	d->on_event_thread = false;
 	pthread_mutex_unlock(&d->lock);
 	virtio_update_intx(d, false);
+}
+
+void virtio_defer(struct virtio_dev *d, struct virtq *q)
+{
+	uint64_t one = 1;
+
+	(void)d;
+	(void)!write(q->kick_fd, &one, sizeof(one));
 }
 
 /* ---- scatter/gather ---- */

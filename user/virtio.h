@@ -109,6 +109,7 @@ struct virtio_dev {
 	uint32_t isr;			/* atomic: bit 0 queue, bit 1 config */
 	bool intx_dirty;		/* atomic: isr changed, line to update */
 	bool broken_logged;
+	bool on_event_thread;		/* ops->queue runs there now */
 	uint8_t config[VIRTIO_CONFIG_MAX];
 	struct virtq vq[VIRTIO_MAX_QUEUES];
 
@@ -160,6 +161,8 @@ void virtq_push(struct virtq *q, uint16_t head, uint32_t len);
 void virtq_notify(struct virtio_dev *d, struct virtq *q);
 /* Undo the last pop (no room: retry later). */
 void virtq_unpop(struct virtq *q);
+/* Have the event thread serve q (an inline_queue device that must wait). */
+void virtio_defer(struct virtio_dev *d, struct virtq *q);
 /* Whether the device may use its queues now. */
 bool virtio_running(const struct virtio_dev *d);
 bool virtq_has_buffers(struct virtq *q);
