@@ -21,7 +21,7 @@ extra=
 # (TSC-deadline must go too: with it and ARAT, Linux sets up no PIT.)
 [ "$mode" = pit ] && extra="nolapic_timer lapic=notscdeadline"
 [ "$mode" = pic ] && extra=nolapic
-limit=120
+limit=$((120 + 8 * cpus))
 case "$PLUMB_HOST" in bochs*) limit=500 ;; esac	# under the runner's 600
 out=/tmp/linux-$series-$cpus.out
 start=$(date +%s)
