@@ -190,12 +190,10 @@ static int set_cpuid(struct vm *vm, struct vcpu *v, const struct plumb_cpuid *su
 
 		switch (e->function) {
 		case 1:
-			/* APIC ID and logical count; x2APIC and TSC
-			 * deadline stay hidden until a Linux boot has been
-			 * validated with them (issue 6). */
+			/* APIC ID and logical count (the in-kernel APIC
+			 * offers x2APIC and TSC deadline). */
 			e->ebx = (e->ebx & 0xffff) | (v->id << 24) |
 				 ((vm->ncpus & 0xff) << 16);
-			e->ecx &= ~((1U << 21) | (1U << 24));
 			if (vm->ncpus > 1)
 				e->edx |= 1U << 28;	/* HTT: count valid */
 			break;
