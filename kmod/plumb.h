@@ -249,6 +249,8 @@ struct plumb_backend_ops {
 	/* Required. NMIs: blocked from an injected NMI to the guest's IRET. */
 	bool (*nmi_allowed)(struct plumb_vcpu *vcpu);
 	void (*inject_nmi)(struct plumb_vcpu *vcpu);
+	/* Optional: exit as soon as an NMI can be injected. */
+	void (*enable_nmi_window)(struct plumb_vcpu *vcpu);
 	/* Required. INIT: the architectural INIT state (SDM Vol. 3A 9.1.1). */
 	void (*vcpu_reset)(struct plumb_vcpu *vcpu);
 	/* Required. Guest TSC minus host TSC. */
@@ -370,6 +372,15 @@ int plumb_emulate_string_io(struct plumb_vcpu *vcpu, u16 port, u8 size,
 			    u64 next_rip);
 int plumb_emulate_complete(struct plumb_vcpu *vcpu,
 			   const struct plumb_exit *reply);
+int plumb_decode_cr_write(struct plumb_vcpu *vcpu, u8 *cr, u64 *val, u8 *len);
+
+/* cpuid.c: what the guest's own CPUID table allows */
+bool plumb_cr4_valid(struct plumb_vcpu *vcpu, u64 old, u64 val, u64 cr3,
+		     bool lma);
+bool plumb_guest_cpuid_has(struct plumb_vcpu *vcpu, u32 fn, u32 idx, int reg,
+			   int bit);
+#define PLUMB_GUEST_X2APIC(v)		plumb_guest_cpuid_has(v, 1, 0, 2, 21)
+#define PLUMB_GUEST_TSC_ADJUST(v)	plumb_guest_cpuid_has(v, 7, 0, 1, 1)
 
 /* fpu.c: guest FPU/XSAVE state, shared by the backends */
 int plumb_fpu_probe(void);

@@ -19,6 +19,7 @@
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/special_insns.h>
+#include <asm/trapnr.h>
 
 #include "../plumb.h"
 #include "svm.h"
@@ -262,6 +263,8 @@ static int svm_vcpu_create(struct plumb_vcpu *vcpu)
 			     INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT |
 			     INTERCEPT_MONITOR | INTERCEPT_MWAIT |
 			     INTERCEPT_XSETBV;
+	/* CR4 bits depend on the guest's CPUID: checked in exit.c. */
+	c->intercept_cr = INTERCEPT_CR4_WRITE;
 	c->iopm_base_pa = virt_to_phys(svm_vm->iopm);
 	c->msrpm_base_pa = virt_to_phys(svm_vm->msrpm);
 	c->int_ctl = V_INTR_MASKING;
@@ -490,8 +493,9 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	WRITE_ONCE(vcpu->cpu, smp_processor_id());
 	smp_store_mb(vcpu->mode, PLUMB_IN_GUEST);
 	gen = atomic_read(&vcpu->vm->tlb_gen);
-	if (gen != vcpu->tlb_gen) {
+	if (gen != vcpu->tlb_gen || svm->need_flush) {
 		vcpu->tlb_gen = gen;
+		svm->need_flush = false;
 		svm_new_asid(svm, sd);
 	}
 	/* An interrupt arrived since plumb_lapic_inject(): look again. */
@@ -560,6 +564,9 @@ static void svm_vcpu_reset(struct plumb_vcpu *vcpu)
 	c->int_state = 0;
 	c->intercept_misc1 &= ~INTERCEPT_IRET;
 	to_svm(vcpu)->nmi_masked = false;
+	to_svm(vcpu)->awaiting_iret = false;
+	to_svm(vcpu)->nmi_singlestep = false;
+	c->intercept_exceptions &= ~BIT(X86_TRAP_DB);
 }
 
 static bool svm_interrupt_allowed(struct plumb_vcpu *vcpu)
@@ -598,6 +605,27 @@ static bool svm_nmi_allowed(struct plumb_vcpu *vcpu)
 
 	return !svm->nmi_masked && !(c->int_state & SVM_INTERRUPT_SHADOW) &&
 	       !(c->event_inj & SVM_EVTINJ_VALID);
+}
+
+/*
+ * An NMI waits. Before the IRET of the NMI handler, its intercept brings us
+ * back; after it (awaiting_iret), or behind an interrupt shadow, step the
+ * guest over one instruction with TF, as KVM does: the #DB trap after it
+ * exits. Behind an event we inject, the next exit will do.
+ */
+static void svm_enable_nmi_window(struct plumb_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
+
+	if (svm->nmi_singlestep || (vmcb->control.event_inj & SVM_EVTINJ_VALID))
+		return;
+	if (svm->nmi_masked && !svm->awaiting_iret)
+		return;
+	svm->ss_rflags = vmcb->save.rflags & (X86_EFLAGS_TF | X86_EFLAGS_RF);
+	svm->nmi_singlestep = true;
+	vmcb->save.rflags |= X86_EFLAGS_TF | X86_EFLAGS_RF;
+	vmcb->control.intercept_exceptions |= BIT(X86_TRAP_DB);
 }
 
 static void svm_inject_nmi(struct plumb_vcpu *vcpu)
@@ -665,6 +693,7 @@ const struct plumb_backend_ops plumb_svm_ops = {
 	.inject_interrupt	= svm_inject_interrupt,
 	.nmi_allowed		= svm_nmi_allowed,
 	.inject_nmi		= svm_inject_nmi,
+	.enable_nmi_window	= svm_enable_nmi_window,
 	.tsc_offset		= svm_tsc_offset,
 	.vcpu_reset		= svm_vcpu_reset,
 	.check_capability	= svm_check_capability,

@@ -262,6 +262,7 @@ enum vmcs_field {
 #define GUEST_INTR_STATE_NMI		BIT(3)
 
 /* Segment access rights (25.4.1): the descriptor bits 47:40, 55:52 */
+#define VMX_AR_L			BIT(13)	/* 64-bit code segment */
 #define VMX_AR_UNUSABLE			BIT(16)
 
 /* Guest segments in VMCS order: the field encodings step by 2. */
