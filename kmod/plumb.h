@@ -157,6 +157,7 @@ struct plumb_vcpu {
 
 	/* MSRs that are plain storage on both vendors (msr.c) */
 	u64 tsc_aux;
+	u64 tsc_adjust;			/* IA32_TSC_ADJUST (SDM Vol. 3B 18.17.3) */
 	bool pending_msr_write;		/* the PLUMB_EXIT_MSR we wait for */
 	u64 misc_enable;
 	u64 mtrr_def_type;

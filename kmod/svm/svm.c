@@ -409,6 +409,11 @@ int svm_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_IA32_TSC:
 		*data = rdtsc() + to_svm(vcpu)->vmcb->control.tsc_offset;
 		return 0;
+	case MSR_IA32_TSC_ADJUST:
+		if (!PLUMB_GUEST_TSC_ADJUST(vcpu))
+			return 1;
+		*data = vcpu->tsc_adjust;
+		return 0;
 	default:
 		svm_msr_state(save, &m);
 		return plumb_msr_get_state(vcpu, &m, index, data);
@@ -429,8 +434,20 @@ int svm_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 		save->efer = (data & ~EFER_LMA) | (save->efer & EFER_LMA) |
 			     EFER_SVME;
 		return 0;
-	case MSR_IA32_TSC:
-		to_svm(vcpu)->vmcb->control.tsc_offset = data - rdtsc();
+	case MSR_IA32_TSC: {
+		u64 *offset = &to_svm(vcpu)->vmcb->control.tsc_offset;
+		u64 now = rdtsc();
+
+		/* A TSC write moves IA32_TSC_ADJUST by as much (SDM 18.17.3). */
+		vcpu->tsc_adjust += data - (now + *offset);
+		*offset = data - now;
+		return 0;
+	}
+	case MSR_IA32_TSC_ADJUST:
+		if (!PLUMB_GUEST_TSC_ADJUST(vcpu))
+			return 1;
+		to_svm(vcpu)->vmcb->control.tsc_offset += data - vcpu->tsc_adjust;
+		vcpu->tsc_adjust = data;
 		return 0;
 	default:
 		svm_msr_state(save, &m);

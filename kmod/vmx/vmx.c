@@ -492,6 +492,11 @@ int vmx_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_IA32_TSC:
 		*data = rdtsc() + g->tsc_offset;
 		return 0;
+	case MSR_IA32_TSC_ADJUST:
+		if (!PLUMB_GUEST_TSC_ADJUST(vcpu))
+			return 1;
+		*data = vcpu->tsc_adjust;
+		return 0;
 	default:
 		vmx_msr_state(g, &m);
 		return plumb_msr_get_state(vcpu, &m, index, data);
@@ -513,8 +518,19 @@ int vmx_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 			return 1;
 		g->efer = (data & ~EFER_LMA) | (g->efer & EFER_LMA);
 		break;
-	case MSR_IA32_TSC:
-		g->tsc_offset = data - rdtsc();
+	case MSR_IA32_TSC: {
+		u64 now = rdtsc();
+
+		/* A TSC write moves IA32_TSC_ADJUST by as much (18.17.3). */
+		vcpu->tsc_adjust += data - (now + g->tsc_offset);
+		g->tsc_offset = data - now;
+		break;
+	}
+	case MSR_IA32_TSC_ADJUST:
+		if (!PLUMB_GUEST_TSC_ADJUST(vcpu))
+			return 1;
+		g->tsc_offset += data - vcpu->tsc_adjust;
+		vcpu->tsc_adjust = data;
 		break;
 	default: {
 		int ret;
