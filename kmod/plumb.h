@@ -122,7 +122,12 @@ struct plumb_lapic {
 	struct hrtimer timer;
 	u64 tsc_deadline;		/* IA32_TSC_DEADLINE as written */
 	u64 deadline_ns;		/* ... in CLOCK_MONOTONIC, 0: none */
-	bool nmi_pending, init_pending, sipi_pending;
+	/*
+	 * NMIs latched: two can be, one taken at once and one held (SDM
+	 * Vol. 3A 6.7.1), one only while one is in service (lapic_inject).
+	 */
+	u8 nmi_pending;
+	bool init_pending, sipi_pending;
 	unsigned long eoi_level[256 / BITS_PER_LONG];	/* level EOIs to report */
 	u8 sipi_vector;
 };
@@ -284,6 +289,17 @@ bool plumb_vm_owner_ok(struct plumb_vm *vm);
 struct plumb_memslot *plumb_find_slot(struct plumb_vm *vm, u64 gfn);
 void plumb_vm_flush_tlbs(struct plumb_vm *vm);
 
+/*
+ * A fault-class exception (SDM Vol. 3A 6.5, Table 6-1): not the traps #DB,
+ * #BP and #OF, nor the aborts #DF and #MC. Its handler sees RF set in the
+ * pushed RFLAGS (6.8.3), which an injected one only has if we set it.
+ */
+static inline bool plumb_exception_is_fault(u8 vector)
+{
+	return vector < 32 && !((BIT(1) | BIT(3) | BIT(4) | BIT(8) | BIT(18)) &
+				BIT(vector));
+}
+
 /* vcpu.c */
 int plumb_create_vcpu(struct plumb_vm *vm, unsigned long id);
 void plumb_vcpu_destroy(struct plumb_vcpu *vcpu);
@@ -380,6 +396,7 @@ bool plumb_cr4_valid(struct plumb_vcpu *vcpu, u64 old, u64 val, u64 cr3,
 		     bool lma);
 bool plumb_guest_cpuid_has(struct plumb_vcpu *vcpu, u32 fn, u32 idx, int reg,
 			   int bit);
+unsigned int plumb_guest_maxphyaddr(struct plumb_vcpu *vcpu);
 #define PLUMB_GUEST_X2APIC(v)		plumb_guest_cpuid_has(v, 1, 0, 2, 21)
 #define PLUMB_GUEST_TSC_ADJUST(v)	plumb_guest_cpuid_has(v, 7, 0, 1, 1)
 

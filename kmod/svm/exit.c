@@ -35,6 +35,8 @@ void svm_inject_exception(struct plumb_vcpu *vcpu, u8 vector, bool has_err,
 	c->event_inj = vector | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID |
 		       (has_err ? SVM_EVTINJ_VALID_ERR : 0);
 	c->event_inj_err = err;
+	if (plumb_exception_is_fault(vector))
+		to_svm(vcpu)->vmcb->save.rflags |= X86_EFLAGS_RF;
 }
 
 /* Step over the intercepted instruction of architectural length @len. */

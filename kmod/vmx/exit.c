@@ -35,6 +35,8 @@ void vmx_inject_exception(struct plumb_vcpu *vcpu, u8 vector, bool has_err,
 		vmx->inject_info |= INTR_INFO_DELIVER_CODE;
 	vmx->inject_err = err;
 	vmx->inject_len = 0;
+	if (plumb_exception_is_fault(vector))
+		vmx->g.rflags |= X86_EFLAGS_RF;
 }
 
 static int inject_gp(struct plumb_vcpu *vcpu)
@@ -134,6 +136,12 @@ static int handle_triple_fault(struct plumb_vcpu *vcpu)
 static int handle_interrupt_window(struct plumb_vcpu *vcpu)
 {
 	to_vmx(vcpu)->cpu_ctls &= ~CPU_BASED_INTR_WINDOW_EXITING;
+	return 1;
+}
+
+static int handle_nmi_window(struct plumb_vcpu *vcpu)
+{
+	to_vmx(vcpu)->cpu_ctls &= ~CPU_BASED_NMI_WINDOW_EXITING;
 	return 1;
 }
 
@@ -418,6 +426,7 @@ static const vmx_exit_fn vmx_exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_INIT_SIGNAL]		= handle_nothing,
 	[EXIT_REASON_SIPI_SIGNAL]		= handle_nothing,
 	[EXIT_REASON_INTERRUPT_WINDOW]		= handle_interrupt_window,
+	[EXIT_REASON_NMI_WINDOW]		= handle_nmi_window,
 	[EXIT_REASON_CPUID]			= handle_cpuid,
 	[EXIT_REASON_GETSEC]			= handle_ud,
 	[EXIT_REASON_HLT]			= handle_hlt,

@@ -184,6 +184,11 @@ static int vmx_probe(struct plumb_features *feat)
 			      MSR_IA32_VMX_ENTRY_CTLS,
 			      VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER,
 			      0, &c->entry);
+	/* NMI-window exiting needs virtual NMIs (SDM Vol. 3C 26.2.1.1). */
+	if (!rdmsrl_safe(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+			 MSR_IA32_VMX_PROCBASED_CTLS, &v))
+		c->nmi_window = (c->pin & PIN_BASED_VIRTUAL_NMIS) &&
+				((v >> 32) & CPU_BASED_NMI_WINDOW_EXITING);
 	/* Neither acknowledge interrupts on exit nor enter IA-32e by default. */
 	c->exit &= ~VM_EXIT_ACK_INTR_ON_EXIT;
 	c->entry &= ~VM_ENTRY_IA32E_MODE;
@@ -722,7 +727,8 @@ static void vmx_vcpu_reset(struct plumb_vcpu *vcpu)
 
 	vmx_reset(vcpu);
 	vmx->inject_info = 0;
-	vmx->cpu_ctls &= ~CPU_BASED_INTR_WINDOW_EXITING;
+	vmx->cpu_ctls &= ~(CPU_BASED_INTR_WINDOW_EXITING |
+			   CPU_BASED_NMI_WINDOW_EXITING);
 	vmx->g.interruptibility = 0;
 	vmx->dirty = true;
 }
@@ -771,6 +777,15 @@ static bool vmx_nmi_allowed(struct plumb_vcpu *vcpu)
 		block |= GUEST_INTR_STATE_NMI;
 	return !(vmx->g.interruptibility & block) &&
 	       !(vmx->inject_info & INTR_INFO_VALID);
+}
+
+/* An exit as soon as the guest stops blocking NMIs (26.7.6). */
+static void vmx_enable_nmi_window(struct plumb_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	if (vmx_conf.nmi_window && !(vmx->inject_info & INTR_INFO_VALID))
+		vmx->cpu_ctls |= CPU_BASED_NMI_WINDOW_EXITING;
 }
 
 static void vmx_inject_nmi(struct plumb_vcpu *vcpu)
@@ -840,6 +855,7 @@ const struct plumb_backend_ops plumb_vmx_ops = {
 	.inject_interrupt	= vmx_inject_interrupt,
 	.nmi_allowed		= vmx_nmi_allowed,
 	.inject_nmi		= vmx_inject_nmi,
+	.enable_nmi_window	= vmx_enable_nmi_window,
 	.tsc_offset		= vmx_tsc_offset,
 	.vcpu_reset		= vmx_vcpu_reset,
 	.check_capability	= vmx_check_capability,
