@@ -96,6 +96,9 @@ int plumb_msr_set(struct plumb_vcpu *vcpu, u32 index, u64 data)
 		 */
 		if ((data & PAPIC_BASE_EXTD) && !PLUMB_GUEST_X2APIC(vcpu))
 			return 1;
+		/* The base is a physical address: MAXPHYADDR bounds it. */
+		if (data >> plumb_guest_maxphyaddr(vcpu))
+			return 1;
 		return plumb_lapic_set_base(vcpu, data) ? 1 : 0;
 	case MSR_TSC_AUX:
 		if (data >> 32)

@@ -218,6 +218,16 @@ bool plumb_guest_cpuid_has(struct plumb_vcpu *vcpu, u32 fn, u32 idx, int reg,
 	return r[reg & 3] & BIT(bit);
 }
 
+/* CPUID.80000008H:EAX[7:0], 36 bits when the table has no such leaf. */
+unsigned int plumb_guest_maxphyaddr(struct plumb_vcpu *vcpu)
+{
+	u32 a, b, c, d;
+
+	cpuid_table(vcpu, 0x80000008, 0, &a, &b, &c, &d);
+	a &= 0xff;
+	return a >= 32 && a <= 52 ? a : 36;
+}
+
 /*
  * MOV to CR4 (SDM Vol. 3A 2.5 and 4.10.1, Vol. 2B MOV; APM Vol. 2 3.1.3):
  * false means #GP. A feature the guest's CPUID does not offer has its CR4
