@@ -231,6 +231,19 @@ static u32 timer_current(const struct plumb_apic *a, u64 now)
 	return (a->timer_period - elapsed) / timer_divide(a);
 }
 
+/*
+ * The count times the divider, in ns; a periodic timer no faster than
+ * PAPIC_MIN_PERIOD_NS (as KVM's min_timer_period_us), or a guest could
+ * keep a host CPU in its timer interrupt.
+ */
+static void timer_set_period(struct plumb_apic *a)
+{
+	a->timer_period = (u64)REG(a, PAPIC_REG_TIMER_ICR) * timer_divide(a);
+	if (plumb_apic_timer_mode(a) == PAPIC_TIMER_PERIODIC &&
+	    a->timer_period < PAPIC_MIN_PERIOD_NS)
+		a->timer_period = PAPIC_MIN_PERIOD_NS;
+}
+
 static void timer_load(struct plumb_apic *a, u64 now)
 {
 	u32 count = REG(a, PAPIC_REG_TIMER_ICR);
@@ -240,7 +253,7 @@ static void timer_load(struct plumb_apic *a, u64 now)
 		return;
 	}
 	a->timer_start = now;
-	a->timer_period = (u64)count * timer_divide(a);
+	timer_set_period(a);
 	a->timer_armed = true;
 }
 
@@ -370,8 +383,7 @@ static void reg_write(struct plumb_apic *a, u32 off, u32 value, u64 now,
 	case PAPIC_REG_TIMER_DCR:
 		REG(a, off) = value & 0xb;
 		if (a->timer_armed)
-			a->timer_period = (u64)REG(a, PAPIC_REG_TIMER_ICR) *
-					  timer_divide(a);
+			timer_set_period(a);
 		fx->flags |= PAPIC_FX_TIMER;
 		break;
 	default:
