@@ -161,8 +161,7 @@ void plumb_lapic_deliver(struct plumb_vm *vm, struct plumb_vcpu *src,
 							 ipi->trigger_level);
 				break;
 			case PAPIC_DM_NMI:
-				if (l->nmi_pending < 2)
-					l->nmi_pending++;
+				l->nmi_pending = true;
 				kick = true;
 				break;
 			case PAPIC_DM_INIT:
@@ -325,16 +324,8 @@ void plumb_lapic_inject(struct plumb_vcpu *vcpu)
 	clear_bit(PLUMB_REQ_EVENT, &vcpu->requests);
 	/* An NMI goes first; until the guest's IRET the next one waits. */
 	if (READ_ONCE(l->nmi_pending)) {
-		unsigned long flags;
-		bool now = plumb_ops->nmi_allowed(vcpu);
-
-		raw_spin_lock_irqsave(&l->lock, flags);
-		if (now)
-			l->nmi_pending--;
-		else
-			l->nmi_pending = 1;	/* more collapse into one */
-		raw_spin_unlock_irqrestore(&l->lock, flags);
-		if (now) {
+		if (plumb_ops->nmi_allowed(vcpu)) {
+			WRITE_ONCE(l->nmi_pending, false);
 			plumb_ops->inject_nmi(vcpu);
 			return;
 		}

@@ -122,12 +122,7 @@ struct plumb_lapic {
 	struct hrtimer timer;
 	u64 tsc_deadline;		/* IA32_TSC_DEADLINE as written */
 	u64 deadline_ns;		/* ... in CLOCK_MONOTONIC, 0: none */
-	/*
-	 * NMIs latched: two can be, one taken at once and one held (SDM
-	 * Vol. 3A 6.7.1), one only while one is in service (lapic_inject).
-	 */
-	u8 nmi_pending;
-	bool init_pending, sipi_pending;
+	bool nmi_pending, init_pending, sipi_pending;
 	unsigned long eoi_level[256 / BITS_PER_LONG];	/* level EOIs to report */
 	u8 sipi_vector;
 };
