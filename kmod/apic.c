@@ -328,13 +328,24 @@ static void write_lvt(struct plumb_apic *a, u32 off, u32 value, u32 bits,
 	if (!plumb_apic_sw_enabled(a))
 		value |= PAPIC_LVT_MASKED;	/* 11.4.7.2 */
 	if (off == PAPIC_REG_LVT_TIMER &&
-	    (value & PAPIC_TIMER_MODE_MASK) != (*r & PAPIC_TIMER_MODE_MASK)) {
-		/* A new timer mode starts disarmed, the count cleared. */
+	    ((value & PAPIC_TIMER_MODE_MASK) == PAPIC_TIMER_TSC_DEADLINE) !=
+	    ((*r & PAPIC_TIMER_MODE_MASK) == PAPIC_TIMER_TSC_DEADLINE)) {
+		/*
+		 * Into or out of TSC-deadline mode the timer starts disarmed,
+		 * the count cleared (11.5.4.1); between one-shot and periodic
+		 * the count goes on from where it is (as KVM's).
+		 */
+		*r = value | keep;
 		REG(a, PAPIC_REG_TIMER_ICR) = 0;
 		timer_stop(a);
 		fx->flags |= PAPIC_FX_TIMER;
+		return;
 	}
 	*r = value | keep;
+	if (off == PAPIC_REG_LVT_TIMER && a->timer_armed) {
+		timer_set_period(a);	/* a periodic one has a floor */
+		fx->flags |= PAPIC_FX_TIMER;
+	}
 	(void)now;
 }
 

@@ -274,7 +274,14 @@ START_TEST(test_timer_periodic_masked)
 	/* no faster than PAPIC_MIN_PERIOD_NS, whatever the count */
 	wr(PAPIC_REG_TIMER_ICR, 1, 1000);
 	ck_assert_uint_eq(plumb_apic_timer_next(&a), 1000 + PAPIC_MIN_PERIOD_NS);
-	/* a mode change disarms and clears the count */
+	/* one-shot and back: the count goes on (only TSC deadline resets) */
+	wr(PAPIC_REG_TIMER_ICR, 300000, 2000);
+	wr(PAPIC_REG_LVT_TIMER, PAPIC_TIMER_ONESHOT | PAPIC_LVT_MASKED | 0x30, 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_TIMER_ICR, 0), 300000);
+	ck_assert_uint_eq(plumb_apic_timer_next(&a), 302000);
+	wr(PAPIC_REG_LVT_TIMER, PAPIC_TIMER_PERIODIC | PAPIC_LVT_MASKED | 0x30, 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_TIMER_CCR, 3000), 299000);
+	/* into TSC-deadline mode: disarmed, the count cleared */
 	wr(PAPIC_REG_LVT_TIMER, PAPIC_TIMER_TSC_DEADLINE | 0x30, 0);
 	ck_assert_uint_eq(plumb_apic_timer_next(&a), 0);
 	ck_assert_uint_eq(rd(PAPIC_REG_TIMER_ICR, 0), 0);
