@@ -10,6 +10,7 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -524,6 +525,12 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	}
 
 	plumb_fpu_load_guest(vcpu);
+	/*
+	 * Guest mode is a quiescent state for RCU, as user mode is (KVM's
+	 * guest_context_enter_irqoff): a vCPU that stays in the guest, with
+	 * preemption off around each entry, would otherwise stall RCU.
+	 */
+	rcu_note_context_switch(false);
 
 	/* CR8 is the APIC's TPR: V_TPR follows it in and out (no exit). */
 	cr8 = plumb_lapic_get_cr8(vcpu);

@@ -10,6 +10,7 @@
 #include <linux/io.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -661,6 +662,8 @@ static int vmx_vcpu_run(struct plumb_vcpu *vcpu)
 	if (native_read_cr2() != vmx->g.cr2)
 		native_write_cr2(vmx->g.cr2);
 
+	/* Guest mode is a quiescent state for RCU (see svm_vcpu_run). */
+	rcu_note_context_switch(false);
 	ret = plumb_vmx_enter(vcpu->regs, vmx->launched);
 
 	vmx->g.cr2 = native_read_cr2();
