@@ -231,6 +231,19 @@ static u32 timer_current(const struct plumb_apic *a, u64 now)
 	return (a->timer_period - elapsed) / timer_divide(a);
 }
 
+/*
+ * The count times the divider, in ns; a periodic timer no faster than
+ * PAPIC_MIN_PERIOD_NS (as KVM's min_timer_period_us), or a guest could
+ * keep a host CPU in its timer interrupt.
+ */
+static void timer_set_period(struct plumb_apic *a)
+{
+	a->timer_period = (u64)REG(a, PAPIC_REG_TIMER_ICR) * timer_divide(a);
+	if (plumb_apic_timer_mode(a) == PAPIC_TIMER_PERIODIC &&
+	    a->timer_period < PAPIC_MIN_PERIOD_NS)
+		a->timer_period = PAPIC_MIN_PERIOD_NS;
+}
+
 static void timer_load(struct plumb_apic *a, u64 now)
 {
 	u32 count = REG(a, PAPIC_REG_TIMER_ICR);
@@ -240,7 +253,7 @@ static void timer_load(struct plumb_apic *a, u64 now)
 		return;
 	}
 	a->timer_start = now;
-	a->timer_period = (u64)count * timer_divide(a);
+	timer_set_period(a);
 	a->timer_armed = true;
 }
 
@@ -325,13 +338,24 @@ static void write_lvt(struct plumb_apic *a, u32 off, u32 value, u32 bits,
 	if (!plumb_apic_sw_enabled(a))
 		value |= PAPIC_LVT_MASKED;	/* 11.4.7.2 */
 	if (off == PAPIC_REG_LVT_TIMER &&
-	    (value & PAPIC_TIMER_MODE_MASK) != (*r & PAPIC_TIMER_MODE_MASK)) {
-		/* A new timer mode starts disarmed, the count cleared. */
+	    ((value & PAPIC_TIMER_MODE_MASK) == PAPIC_TIMER_TSC_DEADLINE) !=
+	    ((*r & PAPIC_TIMER_MODE_MASK) == PAPIC_TIMER_TSC_DEADLINE)) {
+		/*
+		 * Into or out of TSC-deadline mode the timer starts disarmed,
+		 * the count cleared (11.5.4.1); between one-shot and periodic
+		 * the count goes on from where it is (as KVM's).
+		 */
+		*r = value | keep;
 		REG(a, PAPIC_REG_TIMER_ICR) = 0;
 		timer_stop(a);
 		fx->flags |= PAPIC_FX_TIMER;
+		return;
 	}
 	*r = value | keep;
+	if (off == PAPIC_REG_LVT_TIMER && a->timer_armed) {
+		timer_set_period(a);	/* a periodic one has a floor */
+		fx->flags |= PAPIC_FX_TIMER;
+	}
 	(void)now;
 }
 
@@ -380,8 +404,7 @@ static void reg_write(struct plumb_apic *a, u32 off, u32 value, u64 now,
 	case PAPIC_REG_TIMER_DCR:
 		REG(a, off) = value & 0xb;
 		if (a->timer_armed)
-			a->timer_period = (u64)REG(a, PAPIC_REG_TIMER_ICR) *
-					  timer_divide(a);
+			timer_set_period(a);
 		fx->flags |= PAPIC_FX_TIMER;
 		break;
 	default:

@@ -87,6 +87,7 @@
 #define PAPIC_SH_OTHERS		3
 
 #define PAPIC_NR_LVT		6	/* CMCI not offered: version says 6 */
+#define PAPIC_MIN_PERIOD_NS	200000	/* periodic timer: 5 kHz at most */
 
 struct plumb_apic {
 	u64 base;		/* IA32_APIC_BASE */

@@ -149,12 +149,9 @@ static void filter_entry(struct plumb_cpuid_entry *e)
 		/*
 		 * LA57: the MSR and segment bases are checked as 48-bit
 		 * canonical, so a 5-level guest would see valid writes refused.
-		 * No IA32_TSC_ADJUST: it is not kept.
 		 */
-		if (e->index == 0) {
+		if (e->index == 0)
 			e->ecx &= ~BIT(16);
-			e->ebx &= ~BIT(1);
-		}
 		break;
 	case 0xd:
 		/* XSAVES/XRSTORS need IA32_XSS, which plumb does not keep. */

@@ -393,6 +393,47 @@ int plumb_decode(const u8 *bytes, unsigned int len, int cpu_mode,
 	return 0;
 }
 
+int plumb_decode_mov_to_cr(const u8 *bytes, unsigned int len, int cpu_mode,
+			   u8 *cr, u8 *gpr, u8 *insn_len)
+{
+	struct cursor c = { .bytes = bytes, .len = len, .pos = 0 };
+	bool lock = false;
+	u8 b, rex = 0, modrm;
+	int ret;
+
+	if (cpu_mode != 16 && cpu_mode != 32 && cpu_mode != 64)
+		return -EINVAL;
+	for (;;) {
+		ret = fetch_u8(&c, &b);
+		if (ret)
+			return ret;
+		if (seg_of_prefix(b) >= 0 || b == 0x66 || b == 0x67 ||
+		    b == 0xf2 || b == 0xf3) {
+			rex = 0;
+		} else if (b == 0xf0) {
+			lock = true;
+			rex = 0;
+		} else if (cpu_mode == 64 && (b & 0xf0) == 0x40) {
+			rex = b;
+		} else {
+			break;
+		}
+	}
+	if (b != 0x0f)
+		return -EINVAL;
+	ret = fetch_u8(&c, &b);
+	if (!ret && b != 0x22)
+		return -EINVAL;
+	if (!ret)
+		ret = fetch_u8(&c, &modrm);
+	if (ret)
+		return ret;
+	*cr = ((modrm >> 3) & 7) | ((rex & REX_R) ? 8 : 0) | (lock ? 8 : 0);
+	*gpr = (modrm & 7) | ((rex & REX_B) ? 8 : 0);
+	*insn_len = (u8)c.pos;
+	return 0;
+}
+
 u64 plumb_insn_apply_read(const struct plumb_insn *insn, u64 old_reg,
 			  u64 mem_value)
 {

@@ -101,4 +101,14 @@ u64 plumb_insn_apply_read(const struct plumb_insn *insn, u64 old_reg,
 /* A write's value, truncated to 'size'; 'regs' is RAX..R15 (16 entries). */
 u64 plumb_insn_write_value(const struct plumb_insn *insn, const u64 *regs);
 
+/*
+ * MOV to a control register, 0F 22 /r (SDM Vol. 2B MOV; APM Vol. 3 MOV
+ * CRn): for the exits that do not name the source register (SVM without
+ * decode assists). The ModRM mod field is ignored (always a register),
+ * REX.R and AMD's LOCK prefix (APM: "LOCK MOV CR0" is CR8) select CR8-15.
+ * Returns 0 and fills *cr, *gpr and *len, or -EINVAL / -ENODATA.
+ */
+int plumb_decode_mov_to_cr(const u8 *bytes, unsigned int len, int cpu_mode,
+			   u8 *cr, u8 *gpr, u8 *insn_len);
+
 #endif /* PLUMB_DECODE_H */

@@ -148,6 +148,51 @@ static int emulation_failed(struct plumb_vcpu *vcpu, u64 gpa, u64 rip,
 	return plumb_exit_internal(vcpu, PLUMB_INTERNAL_EMULATION, 5, data);
 }
 
+/* Up to 15 bytes at CS:RIP, fewer if the code ends at a page: how many. */
+static unsigned int fetch_insn(struct plumb_vm *vm, const struct plumb_sregs *s,
+			       int mode, u64 rip, u8 *bytes)
+{
+	u64 la = (mode == 64 ? 0 : s->cs.base) + rip;
+	unsigned int n = PLUMB_INSN_MAX_LEN;
+
+	if (!read_linear(vm, s, la, bytes, n))
+		return n;
+	n = PAGE_SIZE - (la & ~PAGE_MASK);
+	if (n >= PLUMB_INSN_MAX_LEN || read_linear(vm, s, la, bytes, n))
+		return 0;
+	return n;
+}
+
+/*
+ * The MOV to CRn at CS:RIP, for a backend whose exit does not name its
+ * source register: 0 with the CR number, the value (32 bits outside
+ * 64-bit mode) and the length, or -EFAULT (code not readable) / -EINVAL.
+ */
+int plumb_decode_cr_write(struct plumb_vcpu *vcpu, u8 *cr, u64 *val,
+			  u8 *len)
+{
+	u8 bytes[PLUMB_INSN_MAX_LEN] = {};
+	struct plumb_sregs s;
+	struct plumb_regs r;
+	unsigned int n;
+	u64 gprs[16];
+	int mode, ret;
+	u8 gpr;
+
+	plumb_ops->get_sregs(vcpu, &s);
+	plumb_ops->get_regs(vcpu, &r);
+	mode = cpu_mode(&s);
+	n = fetch_insn(vcpu->vm, &s, mode, r.rip, bytes);
+	if (!n)
+		return -EFAULT;
+	ret = plumb_decode_mov_to_cr(bytes, n, mode, cr, &gpr, len);
+	if (ret)
+		return -EINVAL;
+	plumb_regs_to_gprs(&r, gprs);
+	*val = mode == 64 ? gprs[gpr] : (u32)gprs[gpr];
+	return 0;
+}
+
 int plumb_emulate_mmio(struct plumb_vcpu *vcpu, u64 gpa, const u8 *hw_bytes,
 		       unsigned int hw_len)
 {
@@ -169,16 +214,9 @@ int plumb_emulate_mmio(struct plumb_vcpu *vcpu, u64 gpa, const u8 *hw_bytes,
 		n = min_t(unsigned int, hw_len, sizeof(bytes));
 		memcpy(bytes, hw_bytes, n);
 	} else {
-		u64 la = (mode == 64 ? 0 : s.cs.base) + r.rip;
-
-		/* Fetch up to 15 bytes, fewer if the code ends at a page. */
-		n = sizeof(bytes);
-		if (read_linear(vm, &s, la, bytes, n)) {
-			n = PAGE_SIZE - (la & ~PAGE_MASK);
-			if (n >= sizeof(bytes) ||
-			    read_linear(vm, &s, la, bytes, n))
-				return emulation_failed(vcpu, gpa, r.rip, bytes, 0);
-		}
+		n = fetch_insn(vm, &s, mode, r.rip, bytes);
+		if (!n)
+			return emulation_failed(vcpu, gpa, r.rip, bytes, 0);
 	}
 	ret = plumb_decode(bytes, n, mode, insn);
 	if (ret)

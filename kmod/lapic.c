@@ -354,10 +354,14 @@ void plumb_lapic_inject(struct plumb_vcpu *vcpu)
 
 	clear_bit(PLUMB_REQ_EVENT, &vcpu->requests);
 	/* An NMI goes first; until the guest's IRET the next one waits. */
-	if (READ_ONCE(l->nmi_pending) && plumb_ops->nmi_allowed(vcpu)) {
-		WRITE_ONCE(l->nmi_pending, false);
-		plumb_ops->inject_nmi(vcpu);
-		return;
+	if (READ_ONCE(l->nmi_pending)) {
+		if (plumb_ops->nmi_allowed(vcpu)) {
+			WRITE_ONCE(l->nmi_pending, false);
+			plumb_ops->inject_nmi(vcpu);
+			return;
+		}
+		if (plumb_ops->enable_nmi_window)
+			plumb_ops->enable_nmi_window(vcpu);
 	}
 	if (!plumb_lapic_has_interrupt(vcpu))
 		return;

@@ -94,7 +94,15 @@ int plumb_msr_set(struct plumb_vcpu *vcpu, u32 index, u64 data)
 
 	switch (index) {
 	case MSR_IA32_APICBASE:
-		/* SDM Vol. 3A Table 11-5: invalid transitions are #GP. */
+		/*
+		 * SDM Vol. 3A Table 11-5: invalid transitions are #GP; so is
+		 * EXTD (a reserved bit) when CPUID does not offer x2APIC.
+		 */
+		if ((data & PAPIC_BASE_EXTD) && !PLUMB_GUEST_X2APIC(vcpu))
+			return 1;
+		/* The base is a physical address: MAXPHYADDR bounds it. */
+		if (data >> plumb_guest_maxphyaddr(vcpu))
+			return 1;
 		return plumb_lapic_set_base(vcpu, data) ? 1 : 0;
 	case MSR_TSC_AUX:
 		if (data >> 32)

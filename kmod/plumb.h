@@ -159,6 +159,7 @@ struct plumb_vcpu {
 
 	/* MSRs that are plain storage on both vendors (msr.c) */
 	u64 tsc_aux;
+	u64 tsc_adjust;			/* IA32_TSC_ADJUST (SDM Vol. 3B 18.17.3) */
 	bool pending_msr_write;		/* the PLUMB_EXIT_MSR we wait for */
 	u64 misc_enable;
 	u64 pvclock_system_time, pvclock_wall;	/* the guest's MSR values */
@@ -252,6 +253,8 @@ struct plumb_backend_ops {
 	/* Required. NMIs: blocked from an injected NMI to the guest's IRET. */
 	bool (*nmi_allowed)(struct plumb_vcpu *vcpu);
 	void (*inject_nmi)(struct plumb_vcpu *vcpu);
+	/* Optional: exit as soon as an NMI can be injected. */
+	void (*enable_nmi_window)(struct plumb_vcpu *vcpu);
 	/* Required. INIT: the architectural INIT state (SDM Vol. 3A 9.1.1). */
 	void (*vcpu_reset)(struct plumb_vcpu *vcpu);
 	/* Required. Guest TSC minus host TSC. */
@@ -283,6 +286,17 @@ void plumb_vm_put(struct plumb_vm *vm);
 bool plumb_vm_owner_ok(struct plumb_vm *vm);
 struct plumb_memslot *plumb_find_slot(struct plumb_vm *vm, u64 gfn);
 void plumb_vm_flush_tlbs(struct plumb_vm *vm);
+
+/*
+ * A fault-class exception (SDM Vol. 3A 6.5, Table 6-1): not the traps #DB,
+ * #BP and #OF, nor the aborts #DF and #MC. Its handler sees RF set in the
+ * pushed RFLAGS (6.8.3), which an injected one only has if we set it.
+ */
+static inline bool plumb_exception_is_fault(u8 vector)
+{
+	return vector < 32 && !((BIT(1) | BIT(3) | BIT(4) | BIT(8) | BIT(18)) &
+				BIT(vector));
+}
 
 /* vcpu.c */
 int plumb_create_vcpu(struct plumb_vm *vm, unsigned long id);
@@ -378,6 +392,16 @@ int plumb_emulate_string_io(struct plumb_vcpu *vcpu, u16 port, u8 size,
 			    u64 next_rip);
 int plumb_emulate_complete(struct plumb_vcpu *vcpu,
 			   const struct plumb_exit *reply);
+int plumb_decode_cr_write(struct plumb_vcpu *vcpu, u8 *cr, u64 *val, u8 *len);
+
+/* cpuid.c: what the guest's own CPUID table allows */
+bool plumb_cr4_valid(struct plumb_vcpu *vcpu, u64 old, u64 val, u64 cr3,
+		     bool lma);
+bool plumb_guest_cpuid_has(struct plumb_vcpu *vcpu, u32 fn, u32 idx, int reg,
+			   int bit);
+unsigned int plumb_guest_maxphyaddr(struct plumb_vcpu *vcpu);
+#define PLUMB_GUEST_X2APIC(v)		plumb_guest_cpuid_has(v, 1, 0, 2, 21)
+#define PLUMB_GUEST_TSC_ADJUST(v)	plumb_guest_cpuid_has(v, 7, 0, 1, 1)
 
 /* fpu.c: guest FPU/XSAVE state, shared by the backends */
 int plumb_fpu_probe(void);

@@ -12,9 +12,12 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/percpu.h>
+#include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
+#include <asm/trapnr.h>
 
 #include "../plumb.h"
 #include "svm.h"
@@ -32,6 +35,8 @@ void svm_inject_exception(struct plumb_vcpu *vcpu, u8 vector, bool has_err,
 	c->event_inj = vector | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID |
 		       (has_err ? SVM_EVTINJ_VALID_ERR : 0);
 	c->event_inj_err = err;
+	if (plumb_exception_is_fault(vector))
+		to_svm(vcpu)->vmcb->save.rflags |= X86_EFLAGS_RF;
 }
 
 /* Step over the intercepted instruction of architectural length @len. */
@@ -89,13 +94,52 @@ static int handle_hlt(struct plumb_vcpu *vcpu)
 	return plumb_exit_hlt(vcpu);
 }
 
-/* The guest's IRET: NMIs can be injected again. */
+/*
+ * The guest's IRET, intercepted before it executes (APM Vol. 2 15.9): NMIs
+ * are unmasked once it completed, i.e. once the guest is seen past it
+ * (svm_handle_exit). An NMI injected now would come in before the IRET, on
+ * the handler's own frame.
+ */
 static int handle_iret(struct plumb_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 
-	svm->nmi_masked = false;
 	svm->vmcb->control.intercept_misc1 &= ~INTERCEPT_IRET;
+	svm->awaiting_iret = true;
+	svm->iret_rip = svm->vmcb->save.rip;
+	return 1;
+}
+
+/* Our single step is over: the guest's own TF and RF back. */
+static void svm_nmi_singlestep_off(struct svm_vcpu *svm)
+{
+	struct vmcb *vmcb = svm->vmcb;
+
+	if (!svm->nmi_singlestep)
+		return;
+	svm->nmi_singlestep = false;
+	vmcb->control.intercept_exceptions &= ~BIT(X86_TRAP_DB);
+	vmcb->save.rflags &= ~(X86_EFLAGS_TF | X86_EFLAGS_RF) | svm->ss_rflags;
+}
+
+/*
+ * #DB, intercepted only while we single-step towards an NMI window
+ * (svm_enable_nmi_window). Ours leaves no trace in DR6; one the guest
+ * asked for with its own TF is its.
+ */
+static int handle_db(struct plumb_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	bool guest_tf = svm->ss_rflags & X86_EFLAGS_TF;
+
+	if (svm->nmi_singlestep) {
+		svm_nmi_singlestep_off(svm);
+		if (!guest_tf) {
+			svm->vmcb->save.dr6 &= ~DR_STEP;
+			return 1;
+		}
+	}
+	svm_inject_exception(vcpu, X86_TRAP_DB, false, 0);
 	return 1;
 }
 
@@ -106,6 +150,41 @@ static int handle_vintr(struct plumb_vcpu *vcpu)
 
 	c->int_ctl &= ~(V_IRQ | V_IGN_TPR | (0xfu << V_INTR_PRIO_SHIFT));
 	c->intercept_misc1 &= ~INTERCEPT_VINTR;
+	return 1;
+}
+
+/*
+ * MOV to CR4, intercepted because the guest's CPUID decides which bits
+ * exist (plumb_cr4_valid). The exit does not name the source register
+ * without decode assists: the instruction is decoded.
+ */
+static int handle_cr4_write(struct plumb_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_save *save = &svm->vmcb->save;
+	const u64 flush = X86_CR4_PGE | X86_CR4_PAE | X86_CR4_PSE |
+			  X86_CR4_PCIDE | X86_CR4_SMEP | X86_CR4_LA57;
+	u64 val, old = save->cr4;
+	u8 cr, len;
+	int ret;
+
+	ret = plumb_decode_cr_write(vcpu, &cr, &val, &len);
+	if (ret || cr != 4) {
+		u64 data[3] = { SVM_EXIT_WRITE_CR4, save->rip, (u64)ret };
+
+		return plumb_exit_internal(vcpu, PLUMB_INTERNAL_EMULATION, 3,
+					   data);
+	}
+	if (!plumb_cr4_valid(vcpu, old, val, save->cr3,
+			     save->efer & EFER_LMA)) {
+		svm_inject_exception(vcpu, GP_VECTOR, true, 0);
+		return 1;
+	}
+	save->cr4 = val;
+	/* SDM Vol. 3A 4.10.4.1: these changes invalidate the TLBs. */
+	if ((old ^ val) & flush)
+		svm->need_flush = true;
+	skip_insn(vcpu, len);
 	return 1;
 }
 
@@ -220,6 +299,8 @@ static int handle_npf(struct plumb_vcpu *vcpu)
 }
 
 static const svm_exit_fn svm_exit_handlers[SVM_EXIT_MAX] = {
+	[SVM_EXIT_WRITE_CR4]	= handle_cr4_write,
+	[SVM_EXIT_DB]		= handle_db,
 	[SVM_EXIT_INTR]		= handle_nothing,
 	[SVM_EXIT_NMI]		= handle_nothing,
 	[SVM_EXIT_SMI]		= handle_nothing,
@@ -248,7 +329,8 @@ static const svm_exit_fn svm_exit_handlers[SVM_EXIT_MAX] = {
 
 int svm_handle_exit(struct plumb_vcpu *vcpu)
 {
-	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
 	u64 code = vmcb->control.exit_code;
 
 	/*
@@ -261,8 +343,14 @@ int svm_handle_exit(struct plumb_vcpu *vcpu)
 		vmcb->control.event_inj = vmcb->control.exit_int_info;
 		vmcb->control.event_inj_err = vmcb->control.exit_int_info_err;
 	}
+	/* The guest is past the IRET we intercepted: it completed. */
+	if (svm->awaiting_iret && vmcb->save.rip != svm->iret_rip) {
+		svm->awaiting_iret = false;
+		svm->nmi_masked = false;
+	}
 
-	if (code == SVM_EXIT_INVALID) {
+	/* VMRUN refused the guest state (QEMU stores the code as 32 bits). */
+	if (code == SVM_EXIT_INVALID || code == (u32)SVM_EXIT_INVALID) {
 		struct plumb_exit *e = plumb_ring_next(vcpu,
 						       PLUMB_EXIT_FAIL_ENTRY);
 

@@ -10,6 +10,7 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -19,6 +20,7 @@
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/special_insns.h>
+#include <asm/trapnr.h>
 
 #include "../plumb.h"
 #include "svm.h"
@@ -262,6 +264,8 @@ static int svm_vcpu_create(struct plumb_vcpu *vcpu)
 			     INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT |
 			     INTERCEPT_MONITOR | INTERCEPT_MWAIT |
 			     INTERCEPT_XSETBV;
+	/* CR4 bits depend on the guest's CPUID: checked in exit.c. */
+	c->intercept_cr = INTERCEPT_CR4_WRITE;
 	c->iopm_base_pa = virt_to_phys(svm_vm->iopm);
 	c->msrpm_base_pa = virt_to_phys(svm_vm->msrpm);
 	c->int_ctl = V_INTR_MASKING;
@@ -406,6 +410,11 @@ int svm_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_IA32_TSC:
 		*data = rdtsc() + to_svm(vcpu)->vmcb->control.tsc_offset;
 		return 0;
+	case MSR_IA32_TSC_ADJUST:
+		if (!PLUMB_GUEST_TSC_ADJUST(vcpu))
+			return 1;
+		*data = vcpu->tsc_adjust;
+		return 0;
 	default:
 		svm_msr_state(save, &m);
 		return plumb_msr_get_state(vcpu, &m, index, data);
@@ -426,8 +435,20 @@ int svm_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 		save->efer = (data & ~EFER_LMA) | (save->efer & EFER_LMA) |
 			     EFER_SVME;
 		return 0;
-	case MSR_IA32_TSC:
-		to_svm(vcpu)->vmcb->control.tsc_offset = data - rdtsc();
+	case MSR_IA32_TSC: {
+		u64 *offset = &to_svm(vcpu)->vmcb->control.tsc_offset;
+		u64 now = rdtsc();
+
+		/* A TSC write moves IA32_TSC_ADJUST by as much (SDM 18.17.3). */
+		vcpu->tsc_adjust += data - (now + *offset);
+		*offset = data - now;
+		return 0;
+	}
+	case MSR_IA32_TSC_ADJUST:
+		if (!PLUMB_GUEST_TSC_ADJUST(vcpu))
+			return 1;
+		to_svm(vcpu)->vmcb->control.tsc_offset += data - vcpu->tsc_adjust;
+		vcpu->tsc_adjust = data;
 		return 0;
 	default:
 		svm_msr_state(save, &m);
@@ -490,8 +511,9 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	WRITE_ONCE(vcpu->cpu, smp_processor_id());
 	smp_store_mb(vcpu->mode, PLUMB_IN_GUEST);
 	gen = atomic_read(&vcpu->vm->tlb_gen);
-	if (gen != vcpu->tlb_gen) {
+	if (gen != vcpu->tlb_gen || svm->need_flush) {
 		vcpu->tlb_gen = gen;
+		svm->need_flush = false;
 		svm_new_asid(svm, sd);
 	}
 	/* An interrupt arrived since plumb_lapic_inject(): look again. */
@@ -503,6 +525,12 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	}
 
 	plumb_fpu_load_guest(vcpu);
+	/*
+	 * Guest mode is a quiescent state for RCU, as user mode is (KVM's
+	 * guest_context_enter_irqoff): a vCPU that stays in the guest, with
+	 * preemption off around each entry, would otherwise stall RCU.
+	 */
+	rcu_note_context_switch(false);
 
 	/* CR8 is the APIC's TPR: V_TPR follows it in and out (no exit). */
 	cr8 = plumb_lapic_get_cr8(vcpu);
@@ -560,6 +588,9 @@ static void svm_vcpu_reset(struct plumb_vcpu *vcpu)
 	c->int_state = 0;
 	c->intercept_misc1 &= ~INTERCEPT_IRET;
 	to_svm(vcpu)->nmi_masked = false;
+	to_svm(vcpu)->awaiting_iret = false;
+	to_svm(vcpu)->nmi_singlestep = false;
+	c->intercept_exceptions &= ~BIT(X86_TRAP_DB);
 }
 
 static bool svm_interrupt_allowed(struct plumb_vcpu *vcpu)
@@ -598,6 +629,27 @@ static bool svm_nmi_allowed(struct plumb_vcpu *vcpu)
 
 	return !svm->nmi_masked && !(c->int_state & SVM_INTERRUPT_SHADOW) &&
 	       !(c->event_inj & SVM_EVTINJ_VALID);
+}
+
+/*
+ * An NMI waits. Before the IRET of the NMI handler, its intercept brings us
+ * back; after it (awaiting_iret), or behind an interrupt shadow, step the
+ * guest over one instruction with TF, as KVM does: the #DB trap after it
+ * exits. Behind an event we inject, the next exit will do.
+ */
+static void svm_enable_nmi_window(struct plumb_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
+
+	if (svm->nmi_singlestep || (vmcb->control.event_inj & SVM_EVTINJ_VALID))
+		return;
+	if (svm->nmi_masked && !svm->awaiting_iret)
+		return;
+	svm->ss_rflags = vmcb->save.rflags & (X86_EFLAGS_TF | X86_EFLAGS_RF);
+	svm->nmi_singlestep = true;
+	vmcb->save.rflags |= X86_EFLAGS_TF | X86_EFLAGS_RF;
+	vmcb->control.intercept_exceptions |= BIT(X86_TRAP_DB);
 }
 
 static void svm_inject_nmi(struct plumb_vcpu *vcpu)
@@ -665,6 +717,7 @@ const struct plumb_backend_ops plumb_svm_ops = {
 	.inject_interrupt	= svm_inject_interrupt,
 	.nmi_allowed		= svm_nmi_allowed,
 	.inject_nmi		= svm_inject_nmi,
+	.enable_nmi_window	= svm_enable_nmi_window,
 	.tsc_offset		= svm_tsc_offset,
 	.vcpu_reset		= svm_vcpu_reset,
 	.check_capability	= svm_check_capability,

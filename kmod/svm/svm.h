@@ -53,7 +53,16 @@ struct svm_vcpu {
 	u64 asid_gen;
 	/* the vCPU's view of an I/O exit in progress */
 	u8 io_size;
+	bool need_flush;	/* the guest's TLB, at the next entry */
 	bool nmi_masked;	/* an NMI was injected; no other before IRET */
+	/*
+	 * The guest's IRET was intercepted (it runs after the intercept):
+	 * NMIs stay masked until the guest is seen past @iret_rip.
+	 */
+	bool awaiting_iret;
+	u64 iret_rip;
+	bool nmi_singlestep;	/* TF|RF set by us to step over what blocks */
+	u64 ss_rflags;		/* the guest's TF|RF when we set ours */
 };
 
 void plumb_svm_enter(u64 vmcb_pa, u64 *regs, u64 host_save_pa);

@@ -113,6 +113,9 @@ static_assert(offsetof(struct vmcb, save.star) == 0x600);
 static_assert(offsetof(struct vmcb, save.cr2) == 0x640);
 static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 
+/* intercept_cr: reads of CRn are bit n, writes bit 16 + n */
+#define INTERCEPT_CR4_WRITE	BIT(16 + 4)
+
 /* intercept_misc1 (APM Vol. 2 B, VMCB offset 0x00c) */
 #define INTERCEPT_INTR		BIT(0)
 #define INTERCEPT_NMI		BIT(1)
@@ -162,7 +165,9 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define SVM_EVTINJ_TYPE_EXEPT	(3 << 8)
 
 /* Exit codes (APM Vol. 2 Appendix C) */
+#define SVM_EXIT_WRITE_CR4	0x014
 #define SVM_EXIT_EXCP_BASE	0x040
+#define SVM_EXIT_DB		(SVM_EXIT_EXCP_BASE + 1)
 #define SVM_EXIT_INTR		0x060
 #define SVM_EXIT_VINTR		0x064
 #define SVM_EXIT_NMI		0x061

@@ -35,6 +35,8 @@ void vmx_inject_exception(struct plumb_vcpu *vcpu, u8 vector, bool has_err,
 		vmx->inject_info |= INTR_INFO_DELIVER_CODE;
 	vmx->inject_err = err;
 	vmx->inject_len = 0;
+	if (plumb_exception_is_fault(vector))
+		vmx->g.rflags |= X86_EFLAGS_RF;
 }
 
 static int inject_gp(struct plumb_vcpu *vcpu)
@@ -137,6 +139,12 @@ static int handle_interrupt_window(struct plumb_vcpu *vcpu)
 	return 1;
 }
 
+static int handle_nmi_window(struct plumb_vcpu *vcpu)
+{
+	to_vmx(vcpu)->cpu_ctls &= ~CPU_BASED_NMI_WINDOW_EXITING;
+	return 1;
+}
+
 static int handle_cpuid(struct plumb_vcpu *vcpu)
 {
 	u64 *r = vcpu->regs;
@@ -180,6 +188,11 @@ static int set_cr0(struct plumb_vcpu *vcpu, u64 val)
 	if ((val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
 	    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
 		return 1;
+	/* Paging stays on with CR4.PCIDE set, and in 64-bit code (MOV CR0). */
+	if ((old & X86_CR0_PG) && !(val & X86_CR0_PG) &&
+	    ((g->cr4 & X86_CR4_PCIDE) ||
+	     ((g->efer & EFER_LMA) && (g->seg[VMX_CS].ar & VMX_AR_L))))
+		return 1;
 	/* Paging on with EFER.LME enters IA-32e mode; off leaves it. */
 	if (!(old & X86_CR0_PG) && (val & X86_CR0_PG) &&
 	    (g->efer & EFER_LME)) {
@@ -189,6 +202,8 @@ static int set_cr0(struct plumb_vcpu *vcpu, u64 val)
 	} else if ((old & X86_CR0_PG) && !(val & X86_CR0_PG)) {
 		g->efer &= ~EFER_LMA;
 	}
+	if ((old ^ val) & X86_CR0_PG)
+		vmx->need_flush = true;	/* SDM Vol. 3A 4.10.4.1 */
 	g->cr0 = val;
 	vmx->dirty = true;
 	return vmx_load_pdptrs(vcpu) ? 1 : 0;
@@ -198,12 +213,16 @@ static int set_cr4(struct plumb_vcpu *vcpu, u64 val)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	struct vmx_guest *g = &vmx->g;
+	const u64 flush = X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PCIDE |
+			  X86_CR4_SMEP | X86_CR4_LA57;
 
-	if ((val >> 32) || (val & (X86_CR4_VMXE | X86_CR4_SMXE)) ||
-	    (val & ~vmx_conf.cr4_fixed1) ||
-	    ((g->efer & EFER_LMA) &&
-	     (!(val & X86_CR4_PAE) || ((val ^ g->cr4) & X86_CR4_LA57))))
+	/* The guest's CPUID, then what this CPU can run (VMXE is ours). */
+	if (!plumb_cr4_valid(vcpu, g->cr4, val, g->cr3, g->efer & EFER_LMA) ||
+	    (val & ~vmx_conf.cr4_fixed1))
 		return 1;
+	/* SDM Vol. 3A 4.10.4.1: these changes invalidate the TLBs. */
+	if ((g->cr4 ^ val) & flush)
+		vmx->need_flush = true;
 	g->cr4 = val;
 	vmx->dirty = true;
 	return vmx_load_pdptrs(vcpu) ? 1 : 0;
@@ -407,6 +426,7 @@ static const vmx_exit_fn vmx_exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_INIT_SIGNAL]		= handle_nothing,
 	[EXIT_REASON_SIPI_SIGNAL]		= handle_nothing,
 	[EXIT_REASON_INTERRUPT_WINDOW]		= handle_interrupt_window,
+	[EXIT_REASON_NMI_WINDOW]		= handle_nmi_window,
 	[EXIT_REASON_CPUID]			= handle_cpuid,
 	[EXIT_REASON_GETSEC]			= handle_ud,
 	[EXIT_REASON_HLT]			= handle_hlt,

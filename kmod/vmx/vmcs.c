@@ -297,8 +297,13 @@ u64 vmx_hw_cr4(u64 cr4)
 /* Bits of CR0/CR4 whose guest writes exit (the rest the guest owns). */
 #define VMX_CR0_TRAPPED	(X86_CR0_PE | X86_CR0_PG | X86_CR0_CD | X86_CR0_NW | \
 			 X86_CR0_NE)
-#define VMX_CR4_TRAPPED	(X86_CR4_VMXE | X86_CR4_SMXE | X86_CR4_PAE | \
-			 X86_CR4_LA57 | X86_CR4_PKE)
+/*
+ * CR4: all but the bits every guest may flip (as KVM's guest-owned set):
+ * the others depend on the guest's CPUID or need more checks (set_cr4).
+ */
+#define VMX_CR4_TRAPPED	((u32)~(X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | \
+				X86_CR4_PCE | X86_CR4_OSFXSR | \
+				X86_CR4_OSXMMEXCPT | X86_CR4_PGE))
 
 /* The fields that never change for this vCPU; its VMCS is current. */
 void vmx_vmcs_setup(struct vmx_vcpu *vmx)

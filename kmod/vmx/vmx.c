@@ -10,6 +10,7 @@
 #include <linux/io.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -184,6 +185,11 @@ static int vmx_probe(struct plumb_features *feat)
 			      MSR_IA32_VMX_ENTRY_CTLS,
 			      VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER,
 			      0, &c->entry);
+	/* NMI-window exiting needs virtual NMIs (SDM Vol. 3C 26.2.1.1). */
+	if (!rdmsrl_safe(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+			 MSR_IA32_VMX_PROCBASED_CTLS, &v))
+		c->nmi_window = (c->pin & PIN_BASED_VIRTUAL_NMIS) &&
+				((v >> 32) & CPU_BASED_NMI_WINDOW_EXITING);
 	/* Neither acknowledge interrupts on exit nor enter IA-32e by default. */
 	c->exit &= ~VM_EXIT_ACK_INTR_ON_EXIT;
 	c->entry &= ~VM_ENTRY_IA32E_MODE;
@@ -492,6 +498,11 @@ int vmx_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_IA32_TSC:
 		*data = rdtsc() + g->tsc_offset;
 		return 0;
+	case MSR_IA32_TSC_ADJUST:
+		if (!PLUMB_GUEST_TSC_ADJUST(vcpu))
+			return 1;
+		*data = vcpu->tsc_adjust;
+		return 0;
 	default:
 		vmx_msr_state(g, &m);
 		return plumb_msr_get_state(vcpu, &m, index, data);
@@ -513,8 +524,19 @@ int vmx_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 			return 1;
 		g->efer = (data & ~EFER_LMA) | (g->efer & EFER_LMA);
 		break;
-	case MSR_IA32_TSC:
-		g->tsc_offset = data - rdtsc();
+	case MSR_IA32_TSC: {
+		u64 now = rdtsc();
+
+		/* A TSC write moves IA32_TSC_ADJUST by as much (18.17.3). */
+		vcpu->tsc_adjust += data - (now + g->tsc_offset);
+		g->tsc_offset = data - now;
+		break;
+	}
+	case MSR_IA32_TSC_ADJUST:
+		if (!PLUMB_GUEST_TSC_ADJUST(vcpu))
+			return 1;
+		g->tsc_offset += data - vcpu->tsc_adjust;
+		vcpu->tsc_adjust = data;
 		break;
 	default: {
 		int ret;
@@ -640,6 +662,8 @@ static int vmx_vcpu_run(struct plumb_vcpu *vcpu)
 	if (native_read_cr2() != vmx->g.cr2)
 		native_write_cr2(vmx->g.cr2);
 
+	/* Guest mode is a quiescent state for RCU (see svm_vcpu_run). */
+	rcu_note_context_switch(false);
 	ret = plumb_vmx_enter(vcpu->regs, vmx->launched);
 
 	vmx->g.cr2 = native_read_cr2();
@@ -706,7 +730,8 @@ static void vmx_vcpu_reset(struct plumb_vcpu *vcpu)
 
 	vmx_reset(vcpu);
 	vmx->inject_info = 0;
-	vmx->cpu_ctls &= ~CPU_BASED_INTR_WINDOW_EXITING;
+	vmx->cpu_ctls &= ~(CPU_BASED_INTR_WINDOW_EXITING |
+			   CPU_BASED_NMI_WINDOW_EXITING);
 	vmx->g.interruptibility = 0;
 	vmx->dirty = true;
 }
@@ -755,6 +780,15 @@ static bool vmx_nmi_allowed(struct plumb_vcpu *vcpu)
 		block |= GUEST_INTR_STATE_NMI;
 	return !(vmx->g.interruptibility & block) &&
 	       !(vmx->inject_info & INTR_INFO_VALID);
+}
+
+/* An exit as soon as the guest stops blocking NMIs (26.7.6). */
+static void vmx_enable_nmi_window(struct plumb_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	if (vmx_conf.nmi_window && !(vmx->inject_info & INTR_INFO_VALID))
+		vmx->cpu_ctls |= CPU_BASED_NMI_WINDOW_EXITING;
 }
 
 static void vmx_inject_nmi(struct plumb_vcpu *vcpu)
@@ -824,6 +858,7 @@ const struct plumb_backend_ops plumb_vmx_ops = {
 	.inject_interrupt	= vmx_inject_interrupt,
 	.nmi_allowed		= vmx_nmi_allowed,
 	.inject_nmi		= vmx_inject_nmi,
+	.enable_nmi_window	= vmx_enable_nmi_window,
 	.tsc_offset		= vmx_tsc_offset,
 	.vcpu_reset		= vmx_vcpu_reset,
 	.check_capability	= vmx_check_capability,

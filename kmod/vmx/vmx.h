@@ -39,6 +39,7 @@
 #define CPU_BASED_CR8_LOAD_EXITING		BIT(19)
 #define CPU_BASED_CR8_STORE_EXITING		BIT(20)
 #define CPU_BASED_TPR_SHADOW			BIT(21)
+#define CPU_BASED_NMI_WINDOW_EXITING		BIT(22)
 #define CPU_BASED_MOV_DR_EXITING		BIT(23)
 #define CPU_BASED_UNCOND_IO_EXITING		BIT(24)
 #define CPU_BASED_USE_IO_BITMAPS		BIT(25)
@@ -262,6 +263,7 @@ enum vmcs_field {
 #define GUEST_INTR_STATE_NMI		BIT(3)
 
 /* Segment access rights (25.4.1): the descriptor bits 47:40, 55:52 */
+#define VMX_AR_L			BIT(13)	/* 64-bit code segment */
 #define VMX_AR_UNUSABLE			BIT(16)
 
 /* Guest segments in VMCS order: the field encodings step by 2. */
@@ -280,6 +282,7 @@ struct vmx_conf {
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	bool vpid;
 	bool preemption_timer;
+	bool nmi_window;		/* virtual NMIs and NMI-window exiting */
 	u32 preemption_slice;		/* timer value for VMX_SLICE_MS */
 	bool feature_control_locked;
 	int invept_type;		/* single-context if offered, else global */

@@ -13,7 +13,11 @@
  *   8. a self-NMI through the x2APIC ICR: NMI count 1 (vector 2, no IF);
  *   9. three more, each WRMSR an exit: each delivered, count 4;
  *  10. an NMI whose handler sends itself another: the second waits for
- *      the first's IRET (count seen inside: 5), then runs (count 6).
+ *      the first's IRET (count seen inside: 5), then runs (count 6),
+ *      after the IRET completed: not on the IRET instruction (1);
+ *  11. MOV to CR4 with every bit set is #GP (CR4 unchanged): 1;
+ *  12. CPUID.1:EDX.APIC follows IA32_APIC_BASE.EN: clear with the APIC
+ *      disabled, set again once enabled (0x200 | 1);
  * then CLI; HLT (the host sees HLT).
  */
 #include "guest.h"
@@ -24,6 +28,8 @@
 #define X2APIC_ON	0x3010
 #define CNT_NMI		0x3018
 #define NMI_INSIDE	0x3028
+#define NMI6_RIP	0x3030
+#define CNT_GP		0x3038
 
 .macro report
 	mov	$PORT_VAL32, %dx
@@ -36,6 +42,7 @@ _start:
 	set_gate	0x40, timer_handler
 	set_gate	0x41, ipi_handler
 	set_gate	2, nmi_handler
+	set_gate	13, gp_handler
 	load_tables
 	movq	$0, CNT_TIMER
 	movq	$0, CNT_IPI
@@ -157,12 +164,59 @@ _start:
 	report
 	mov	CNT_NMI, %eax			/* 10b. 6 */
 	report
+	lea	nmi_iret(%rip), %rax
+	cmp	NMI6_RIP, %rax
+	setne	%al
+	movzbl	%al, %eax			/* 10c. 1: not on the IRET */
+	report
+
+	movq	$0, CNT_GP
+	mov	%cr4, %rbx
+	mov	$-1, %rax
+	mov	%rax, %cr4			/* #GP: the handler skips it */
+	mov	%cr4, %rax
+	cmp	%rax, %rbx
+	sete	%al
+	movzbl	%al, %eax
+	and	CNT_GP, %eax			/* 11. 1 */
+	report
+
+	mov	$0x1b, %ecx			/* APIC off (from x2APIC) */
+	rdmsr
+	and	$~0xc00, %eax
+	wrmsr
+	mov	$1, %eax
+	cpuid
+	mov	%edx, %esi
+	and	$0x200, %esi			/* 0 now */
+	mov	$0x1b, %ecx			/* and on, in xAPIC mode */
+	rdmsr
+	or	$0x800, %eax
+	wrmsr
+	mov	$1, %eax
+	cpuid
+	shr	$9, %edx
+	and	$1, %edx
+	lea	(%rsi, %rdx), %eax		/* 12. 1 */
+	report
 	cli
 	hlt
 
+gp_handler:					/* skip a 3-byte MOV to CR4 */
+	incq	CNT_GP
+	addq	$8, %rsp			/* the error code */
+	addq	$3, (%rsp)
+	iretq
+
 nmi_handler:
 	incq	CNT_NMI
-	cmpq	$5, CNT_NMI
+	cmpq	$6, CNT_NMI
+	jne	2f
+	push	%rax
+	mov	8(%rsp), %rax			/* where NMI 6 came in */
+	mov	%rax, NMI6_RIP
+	pop	%rax
+2:	cmpq	$5, CNT_NMI
 	jne	1f
 	push	%rax
 	push	%rcx
@@ -178,7 +232,9 @@ nmi_handler:
 	pop	%rdx
 	pop	%rcx
 	pop	%rax
-1:	iretq
+1:
+nmi_iret:
+	iretq
 
 eoi:
 	cmpq	$0, X2APIC_ON

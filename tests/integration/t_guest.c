@@ -847,11 +847,20 @@ static double cpu_seconds(void)
 /* The in-kernel local APIC: timer, self-IPIs, TPR, x2APIC, HLT sleeping. */
 static int t_apic(void)
 {
+	struct {
+		struct plumb_cpuid hdr;
+		struct plumb_cpuid_entry e[1];
+	} c = { .hdr.nent = 1 };
 	struct vm vm;
 	struct vcpu v;
 	double wall, cpu;
 
 	setup(&vm, &v, "apic", 64);
+	/* Leaf 1: APIC and x2APIC (EXTD is #GP without it). */
+	c.e[0].function = 1;
+	c.e[0].ecx = 1u << 21;
+	c.e[0].edx = 1u << 9;
+	T_CHECK(ioctl(v.fd, PLUMB_SET_CPUID, &c) == 0, "SET_CPUID: APIC, x2APIC");
 	wall = now();
 	cpu = cpu_seconds();
 	T_CHECK(expect_out32(&v, 0x1238) == 0, "xAPIC ID of vCPU 0 is 0");
@@ -878,9 +887,15 @@ static int t_apic(void)
 	T_CHECK(expect_out32(&v, 0x1238) == 5,
 		"an NMI sent from inside the NMI handler waits for its IRET");
 	T_CHECK(expect_out32(&v, 0x1238) == 6, "and runs after it");
+	T_CHECK(expect_out32(&v, 0x1238) == 1,
+		"once the IRET completed, not on the IRET instruction");
+	T_CHECK(expect_out32(&v, 0x1238) == 1,
+		"MOV to CR4 with reserved bits is #GP, CR4 unchanged");
+	T_CHECK(expect_out32(&v, 0x1238) == 1,
+		"CPUID.1:EDX.APIC clear with the APIC disabled, set when enabled");
 	expect_reason(&v, PLUMB_EXIT_HLT);
 	T_CHECK(1, "HLT with IF=0 comes to userspace");
-	T_CHECK(v.runs == 15, "15 RUN returns: the 14 reports and the last HLT (%llu)",
+	T_CHECK(v.runs == 18, "18 RUN returns: the 17 reports and the last HLT (%llu)",
 		(unsigned long long)v.runs);
 	vcpu_destroy(&v);
 	vm_destroy(&vm);

@@ -261,17 +261,27 @@ START_TEST(test_timer_periodic_masked)
 	enable();
 	wr(PAPIC_REG_TIMER_DCR, 0xb, 0);		/* divide by 1 */
 	wr(PAPIC_REG_LVT_TIMER, PAPIC_TIMER_PERIODIC | PAPIC_LVT_MASKED | 0x30, 0);
-	wr(PAPIC_REG_TIMER_ICR, 100, 0);
-	ck_assert_uint_eq(rd(PAPIC_REG_TIMER_CCR, 250), 50);
+	wr(PAPIC_REG_TIMER_ICR, 300000, 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_TIMER_CCR, 300250), 299750);
 	memset(&fx, 0, sizeof(fx));
-	plumb_apic_timer_fire(&a, 100, &fx);
+	plumb_apic_timer_fire(&a, 300000, &fx);
 	ck_assert(fx.flags & PAPIC_FX_TIMER);		/* re-arm */
 	ck_assert_int_eq(plumb_apic_pending(&a), -1);	/* masked */
-	ck_assert_uint_eq(plumb_apic_timer_next(&a), 200);
+	ck_assert_uint_eq(plumb_apic_timer_next(&a), 600000);
 	/* far behind: restart from now, not 1000 catch-up expiries */
-	plumb_apic_timer_fire(&a, 100000, &fx);
-	ck_assert_uint_eq(plumb_apic_timer_next(&a), 100100);
-	/* a mode change disarms and clears the count */
+	plumb_apic_timer_fire(&a, 300000000, &fx);
+	ck_assert_uint_eq(plumb_apic_timer_next(&a), 300300000);
+	/* no faster than PAPIC_MIN_PERIOD_NS, whatever the count */
+	wr(PAPIC_REG_TIMER_ICR, 1, 1000);
+	ck_assert_uint_eq(plumb_apic_timer_next(&a), 1000 + PAPIC_MIN_PERIOD_NS);
+	/* one-shot and back: the count goes on (only TSC deadline resets) */
+	wr(PAPIC_REG_TIMER_ICR, 300000, 2000);
+	wr(PAPIC_REG_LVT_TIMER, PAPIC_TIMER_ONESHOT | PAPIC_LVT_MASKED | 0x30, 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_TIMER_ICR, 0), 300000);
+	ck_assert_uint_eq(plumb_apic_timer_next(&a), 302000);
+	wr(PAPIC_REG_LVT_TIMER, PAPIC_TIMER_PERIODIC | PAPIC_LVT_MASKED | 0x30, 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_TIMER_CCR, 3000), 299000);
+	/* into TSC-deadline mode: disarmed, the count cleared */
 	wr(PAPIC_REG_LVT_TIMER, PAPIC_TIMER_TSC_DEADLINE | 0x30, 0);
 	ck_assert_uint_eq(plumb_apic_timer_next(&a), 0);
 	ck_assert_uint_eq(rd(PAPIC_REG_TIMER_ICR, 0), 0);

@@ -594,6 +594,43 @@ START_TEST(test_write_value)
 }
 END_TEST
 
+/* MOV to CRn (0F 22 /r): the CR and GPR numbers and the length. */
+START_TEST(test_mov_to_cr)
+{
+	static const struct {
+		const char *b;
+		unsigned int n;
+		int mode;
+		int ret;
+		u8 cr, gpr, len;
+	} t[] = {
+		{ "\x0f\x22\xe0", 3, 64, 0, 4, 0, 3 },	/* mov %rax,%cr4 */
+		{ "\x0f\x22\xc3", 3, 32, 0, 0, 3, 3 },	/* mov %ebx,%cr0 */
+		{ "\x41\x0f\x22\xe7", 4, 64, 0, 4, 15, 4 },	/* mov %r15,%cr4 */
+		{ "\x44\x0f\x22\xc1", 4, 64, 0, 8, 1, 4 },	/* mov %rcx,%cr8 */
+		{ "\xf0\x0f\x22\xc2", 4, 32, 0, 8, 2, 4 },	/* lock mov %edx,%cr0 */
+		{ "\x66\x0f\x22\xe6", 4, 16, 0, 4, 6, 4 },	/* mov %esi,%cr4 */
+		{ "\x41\x0f\x22\xe0", 4, 32, -EINVAL, 0, 0, 0 },	/* REX outside 64-bit */
+		{ "\x0f\x20\xe0", 3, 64, -EINVAL, 0, 0, 0 },	/* MOV from CR */
+		{ "\x0f\x22", 2, 64, -ENODATA, 0, 0, 0 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		u8 cr = 0xff, gpr = 0xff, len = 0xff;
+		int ret = plumb_decode_mov_to_cr((const u8 *)t[i].b, t[i].n,
+						 t[i].mode, &cr, &gpr, &len);
+
+		ck_assert_msg(ret == t[i].ret, "case %u: returned %d", i, ret);
+		if (ret)
+			continue;
+		ck_assert_uint_eq(cr, t[i].cr);
+		ck_assert_uint_eq(gpr, t[i].gpr);
+		ck_assert_uint_eq(len, t[i].len);
+	}
+}
+END_TEST
+
 static Suite *decode_suite(void)
 {
 	Suite *s = suite_create("decode");
@@ -607,6 +644,7 @@ static Suite *decode_suite(void)
 	tcase_add_loop_test(tc, test_invalid, 0,
 			    (int)(sizeof(invalid) / sizeof(invalid[0])));
 	tcase_add_test(tc, test_max_length);
+	tcase_add_test(tc, test_mov_to_cr);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("values");
