@@ -67,6 +67,13 @@ static int handle_ud(struct plumb_vcpu *vcpu)
 	return 1;
 }
 
+/* No PMU is offered: RDPMC must not read the host's counters. */
+static int handle_gp(struct plumb_vcpu *vcpu)
+{
+	svm_inject_exception(vcpu, GP_VECTOR, true, 0);
+	return 1;
+}
+
 static int handle_cpuid(struct plumb_vcpu *vcpu)
 {
 	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
@@ -321,6 +328,7 @@ static const svm_exit_fn svm_exit_handlers[SVM_EXIT_MAX] = {
 	[SVM_EXIT_STGI]		= handle_ud,
 	[SVM_EXIT_CLGI]		= handle_ud,
 	[SVM_EXIT_SKINIT]	= handle_ud,
+	[SVM_EXIT_RDPMC]	= handle_gp,
 	[SVM_EXIT_MONITOR]	= handle_ud,
 	[SVM_EXIT_MWAIT]	= handle_ud,
 	[SVM_EXIT_XSETBV]	= handle_xsetbv,

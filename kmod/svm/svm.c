@@ -256,6 +256,7 @@ static int svm_vcpu_create(struct plumb_vcpu *vcpu)
 	c = &svm->vmcb->control;
 	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI |
 			     INTERCEPT_INIT | INTERCEPT_CPUID | INTERCEPT_INVD |
+			     INTERCEPT_RDPMC |
 			     INTERCEPT_HLT | INTERCEPT_INVLPGA |
 			     INTERCEPT_IOIO_PROT | INTERCEPT_MSR_PROT |
 			     INTERCEPT_SHUTDOWN;

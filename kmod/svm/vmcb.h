@@ -122,6 +122,7 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define INTERCEPT_SMI		BIT(2)
 #define INTERCEPT_INIT		BIT(3)
 #define INTERCEPT_VINTR		BIT(4)
+#define INTERCEPT_RDPMC		BIT(15)
 #define INTERCEPT_CPUID		BIT(18)
 #define INTERCEPT_INVD		BIT(22)
 #define INTERCEPT_HLT		BIT(24)
@@ -173,6 +174,7 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define SVM_EXIT_NMI		0x061
 #define SVM_EXIT_SMI		0x062
 #define SVM_EXIT_INIT		0x063
+#define SVM_EXIT_RDPMC		0x06f
 #define SVM_EXIT_IRET		0x074
 #define SVM_EXIT_CPUID		0x072
 #define SVM_EXIT_INVD		0x076

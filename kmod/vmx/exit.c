@@ -45,6 +45,12 @@ static int inject_gp(struct plumb_vcpu *vcpu)
 	return 1;
 }
 
+/* No PMU is offered: RDPMC must not read the host's counters. */
+static int handle_rdpmc(struct plumb_vcpu *vcpu)
+{
+	return inject_gp(vcpu);
+}
+
 static bool long_mode64(const struct vmx_guest *g)
 {
 	return (g->efer & EFER_LMA) && (g->seg[VMX_CS].ar & BIT(13));
@@ -448,6 +454,7 @@ static const vmx_exit_fn vmx_exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_MSR_WRITE]			= handle_wrmsr,
 	[EXIT_REASON_MWAIT_INSTRUCTION]		= handle_ud,
 	[EXIT_REASON_MONITOR_INSTRUCTION]	= handle_ud,
+	[EXIT_REASON_RDPMC]			= handle_rdpmc,
 	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
 	[EXIT_REASON_INVEPT]			= handle_ud,
 	[EXIT_REASON_PREEMPTION_TIMER]		= handle_nothing,

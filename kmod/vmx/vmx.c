@@ -167,6 +167,7 @@ static int vmx_probe(struct plumb_features *feat)
 			      CPU_BASED_USE_MSR_BITMAPS |
 			      CPU_BASED_MWAIT_EXITING |
 			      CPU_BASED_MONITOR_EXITING |
+			      CPU_BASED_RDPMC_EXITING |
 			      CPU_BASED_USE_TSC_OFFSETTING |
 			      CPU_BASED_ACTIVATE_SECONDARY_CONTROLS, 0, &c->cpu);
 	missing |= vmx_adjust(MSR_IA32_VMX_PROCBASED_CTLS2,

@@ -8,7 +8,8 @@
  *      the error code);
  *   2. after the host asked for MSR exits: RDMSR 0xdeadbeef is answered by
  *      the host (reported), WRMSR 0xdeadbeef reaches the host, and
- *      RDMSR 0xdeadbef0, refused by the host, raises #GP again. Halts.
+ *      RDMSR 0xdeadbef0, refused by the host, raises #GP again;
+ *   3. RDPMC raises #GP (no PMU is offered). Halts.
  */
 #include "guest.h"
 .macro rw msr, lo, hi
@@ -70,6 +71,12 @@ phase2:
 	mov	$PORT_OUT, %dx
 	putc	'Y'
 done:
+	lea	done2(%rip), %r15
+	xor	%ecx, %ecx
+	rdpmc				/* no PMU: #GP, never the host's counter */
+	mov	$PORT_OUT, %dx
+	putc	'Z'
+done2:
 	hlt
 
 /* Report vector 13 and the error code, go on at R15 with the old stack. */

@@ -243,6 +243,8 @@ static int t_msr(void)
 	vcpu_consume(&v);
 	T_CHECK(expect_out32(&v, 0x1238) == 13 && expect_out32(&v, 0x1238) == 0,
 		"the host refused it: #GP(0) in the guest");
+	T_CHECK(expect_out32(&v, 0x1238) == 13 && expect_out32(&v, 0x1238) == 0,
+		"RDPMC raised #GP(0): no PMU, the host's counters stay hidden");
 	expect_reason(&v, PLUMB_EXIT_HLT);
 
 	m.e[0].index = 0xc0000081;	/* STAR, as the guest left it */
