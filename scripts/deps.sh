@@ -17,7 +17,7 @@ PKGS=(
 	# emulated hosts: QEMU (SVM), Bochs (VMX, SVM with optional features)
 	qemu-system-x86 bochs bochs-term bochsbios vgabios
 	isolinux syslinux-common xorriso busybox-static cpio util-linux
-	gawk coreutils
+	gawk coreutils e2fsprogs
 )
 
 # apt-cache needs lists; refresh them when they are missing or a day old.
