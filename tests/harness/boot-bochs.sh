@@ -26,6 +26,13 @@
 #  - The guest powers off through ACPI (PIIX4 PM of Bochs' i440FX, S5 with
 #    SLP_TYP 0).  Bochs reports that as a fatal "ACPI control: soft power off"
 #    panic and exits 1; we recognise it in bochs' log and exit 0.
+#  - With its debugger compiled in, the 'term' library does not draw on
+#    bochs' own terminal (the debugger has it) but on a new pty, announced
+#    as "Bochs connected to screen /dev/pts/N".  Nobody reads that pty:
+#    once its buffers are full (screen updates, the IPS counter), bochs
+#    blocks in write() and the emulated machine stops, at 0% CPU, after
+#    minutes to tens of minutes.  A reader drains it (drain_screen below).
+#    This was the "bochs-vmx host froze under Linux guests" of session 3.
 #  - A hung Bochs ignores SIGTERM, and script(1) puts bochs in its own
 #    session, so killing script's process group does not reach it.  The
 #    watchdog below walks the process tree and SIGKILLs every process, and
@@ -208,7 +215,17 @@ error: action=report
 info: action=report
 debug: action=ignore
 EOF
-printf 'c\nquit\n' >"$cmds"
+# After "c" returns (SIGINT from dump_cpus below, on a timeout or a stall),
+# the debugger goes on with these: every CPU's registers, mode (", vmx
+# guest" when it is in VMX non-root operation), code and stack, so a frozen
+# host shows where each CPU is.
+{
+	echo c
+	for ((i = 0; i < cpus; i++)); do
+		printf 'set $cpu = %d\ninfo cpu\nu /8\nprint-stack 24\n' "$i"
+	done
+	echo quit
+} >"$cmds"
 
 # --- run ----------------------------------------------------------------------
 # The command script(1) runs in its pty.  The shell records its pid and
@@ -263,13 +280,63 @@ start=$(date +%s)
 TERM=xterm SHELL=/bin/sh script -q -e -c "$inner" /dev/null </dev/null >"$term_out" 2>&1 &
 script_pid=$!
 
+# Ask bochs' debugger for the CPUs' state (the commands after "c" in
+# $cmds), give it a moment to write it to $term_out, and copy it out.
+dump_cpus() {
+	local p
+	for p in $(descendants "$script_pid"); do
+		if [ -z "$(pgrep -P "$p" 2>/dev/null || true)" ]; then
+			kill -INT "$p" 2>/dev/null || true
+		fi
+	done
+	sleep 10
+	sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' "$term_out" | tr -d '\r' |
+		awk '/^Next at t=|^CPU[0-9]*:|, vmx guest|^(rax|rbx|rcx|rdx|rsp|rbp|rsi|rdi|r[0-9]+|rip|eflags|cr[0-4]|efer|cs|ss):|^ \| STACK|^[0-9a-f]+: |^\([0-9]+\)/' \
+		> "$workdir/cpus.txt" 2>/dev/null || true
+	echo "$PROG: CPU state at the stop in $workdir/cpus.txt" >&2
+}
+
+# Read bochs' screen pty (see the top) until bochs closes it.
+drain_screen() {
+	local pts="" _i
+	for _i in $(seq 1 60); do
+		pts=$(sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' "$term_out" 2>/dev/null |
+			grep -a -o 'connected to screen "*/dev/pts/[0-9]*' | grep -o '/dev/pts/[0-9]*' | head -n 1 || true)
+		[ -n "$pts" ] && break
+		kill -0 "$script_pid" 2>/dev/null || return 0
+		sleep 1
+	done
+	if [ -z "$pts" ]; then
+		echo "$PROG: warning: bochs named no screen pty; it may block on it" >&2
+		return 0
+	fi
+	cat "$pts" >/dev/null 2>&1 || true
+}
+drain_screen &
+drain_pid=$!
+
 deadline=$((start + timeout_s))
 verdict=""
+# BOCHS_STALL=N: stop (after a CPU dump) when the serial log has not grown
+# for N seconds: a frozen host, caught long before the timeout.
+stall=${BOCHS_STALL:-0}
+last_size=-1
+last_change=$start
 while kill -0 "$script_pid" 2>/dev/null; do
 	now=$(date +%s)
 	if [ "$now" -ge "$deadline" ]; then
 		verdict=timeout
 		break
+	fi
+	if [ "$stall" -gt 0 ]; then
+		size=$(stat -c %s "$serial" 2>/dev/null || echo 0)
+		if [ "$size" != "$last_size" ]; then
+			last_size=$size
+			last_change=$now
+		elif [ $((now - last_change)) -ge "$stall" ]; then
+			verdict=stall
+			break
+		fi
 	fi
 	# Bochs logs one hardware reset at power-on; a second one is a guest reboot.
 	if [ -f "$log" ] && [ "$(grep -c 'Reset(HARDWARE)' "$log" || true)" -ge 2 ]; then
@@ -281,16 +348,22 @@ done
 
 status=0
 if [ -n "$verdict" ]; then
+	[ "$verdict" = reboot ] || dump_cpus
 	kill_all
 else
 	wait "$script_pid" || status=$?
 	script_pid=""
 fi
+pkill -P "$drain_pid" 2>/dev/null || true
+kill "$drain_pid" 2>/dev/null || true
 trap - EXIT INT TERM HUP
 elapsed=$(($(date +%s) - start))
 
 if [ "$verdict" = timeout ]; then
 	die 124 "timeout after ${elapsed}s, bochs killed (serial: $serial, log: $log)"
+fi
+if [ "$verdict" = stall ]; then
+	die 124 "no serial output for ${stall}s after ${elapsed}s, bochs killed (serial: $serial, log: $log)"
 fi
 if [ "$verdict" = reboot ]; then
 	die 1 "guest rebooted (kernel panic with panic=-1?) after ${elapsed}s, bochs killed (serial: $serial, log: $log)"

@@ -67,6 +67,7 @@ while read -r name hosts vcpus timeout needs command; do
 	PLUMB_DMESG_MARK=$(dmesg | wc -l)
 	export PLUMB_DMESG_MARK
 	echo "@@PLUMB-TEST-BEGIN $name"
+	t0=$(cut -d. -f1 /proc/uptime)
 	rc=0
 	case ",$needs," in *,module,*) mod=1 ;; *) mod= ;; esac
 	if [ -n "$mod" ]; then
@@ -95,7 +96,7 @@ while read -r name hosts vcpus timeout needs command; do
 	fi
 	echo "@@PLUMB-TEST-DMESG $name"
 	dmesg | tail -n +"$((PLUMB_DMESG_MARK + 1))"
-	echo "@@PLUMB-TEST-END $name rc=$rc"
+	echo "@@PLUMB-TEST-END $name rc=$rc secs=$(($(cut -d. -f1 /proc/uptime) - t0))"
 done
 echo "@@PLUMB-DMESG-BEGIN"
 dmesg

@@ -29,6 +29,8 @@ done
 # Boot faster (measured in Bochs: crypto self-tests alone take 7 s there).
 append="console=ttyS0,115200 panic=-1 quiet loglevel=4 mitigations=off cryptomgr.notests=1 tsc=reliable no_timer_check ptest_host=$name ptest_backend=$backend"
 [ -n "$only" ] && append="$append ptest_only=$only"
+# Experiments: more host kernel parameters (e.g. nokaslr, to map addresses).
+append="$append ${PLUMB_HOST_APPEND:-}"
 # Another list than tests.cfg (bench/run.sh), copied into the initramfs.
 cfg=${PLUMB_TESTS_CFG:-tests/integration/tests.cfg}
 [ "$cfg" != tests/integration/tests.cfg ] && append="$append ptest_cfg=$(basename "$cfg")"
@@ -72,7 +74,7 @@ echo "$name: $emulator -cpu $cpu, kernel $kver, ${secs}s, emulator exit $erc" > 
 tr -d '\r' < "$serial" 2>/dev/null | awk -v dir="$out" '
 /^@@PLUMB-TEST-BEGIN /	{ t = $2; st = "out"; next }
 /^@@PLUMB-TEST-DMESG /	{ st = "dmesg"; next }
-/^@@PLUMB-TEST-END /	{ sub("rc=", "", $3); print t, $3 > (dir "/verdicts"); st = ""; next }
+/^@@PLUMB-TEST-END /	{ sub("rc=", "", $3); sub("secs=", "", $4); print t, $3, $4 > (dir "/verdicts"); st = ""; next }
 /^@@PLUMB-DMESG-BEGIN/	{ st = "k"; next }
 /^@@PLUMB-DMESG-END/	{ st = ""; next }
 /^@@PLUMB-RUN-DONE/	{ print "done" > (dir "/done"); next }
@@ -111,7 +113,7 @@ while read -r t; do
 	elif [ "$rc" != 0 ]; then
 		verdict FAIL "$t" "exit $rc: $(grep -m1 FAIL "$out/$t.log" 2>/dev/null)"
 	else
-		verdict PASS "$t"
+		verdict PASS "$t" "$(awk -v t="$t" '$1 == t && $3 != "" { print $3 "s" }' "$out/verdicts")"
 	fi
 done < "$out/expected"
 
