@@ -259,9 +259,6 @@ struct plumb_backend_ops {
 	void (*vcpu_reset)(struct plumb_vcpu *vcpu);
 	/* Required. Guest TSC minus host TSC. */
 	u64 (*tsc_offset)(struct plumb_vcpu *vcpu);
-
-	/* Optional: extra capabilities; returns 0 for "absent". */
-	long (*check_capability)(long cap);
 };
 
 extern const struct plumb_backend_ops plumb_vmx_ops;

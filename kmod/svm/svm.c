@@ -674,18 +674,6 @@ static u64 svm_tsc_offset(struct plumb_vcpu *vcpu)
 	return to_svm(vcpu)->vmcb->control.tsc_offset;
 }
 
-static long svm_check_capability(long cap)
-{
-	switch (cap) {
-	case PLUMB_CAP_VM_RUNS:
-		return 1;
-	case PLUMB_CAP_MSR_EXITS:
-		return PLUMB_MSR_EXIT_UNKNOWN;
-	default:
-		return 0;
-	}
-}
-
 /* APM Vol. 2 15.25.3: nested paging uses the host's paging mode. */
 static int svm_npt_levels(void)
 {
@@ -721,5 +709,4 @@ const struct plumb_backend_ops plumb_svm_ops = {
 	.enable_nmi_window	= svm_enable_nmi_window,
 	.tsc_offset		= svm_tsc_offset,
 	.vcpu_reset		= svm_vcpu_reset,
-	.check_capability	= svm_check_capability,
 };

@@ -821,18 +821,6 @@ static int vmx_ept_levels(void)
 	return 4;
 }
 
-static long vmx_check_capability(long cap)
-{
-	switch (cap) {
-	case PLUMB_CAP_VM_RUNS:
-		return 1;
-	case PLUMB_CAP_MSR_EXITS:
-		return PLUMB_MSR_EXIT_UNKNOWN;
-	default:
-		return 0;
-	}
-}
-
 const struct plumb_backend_ops plumb_vmx_ops = {
 	.name			= "VMX",
 	.id			= PLUMB_BACKEND_VMX,
@@ -862,5 +850,4 @@ const struct plumb_backend_ops plumb_vmx_ops = {
 	.enable_nmi_window	= vmx_enable_nmi_window,
 	.tsc_offset		= vmx_tsc_offset,
 	.vcpu_reset		= vmx_vcpu_reset,
-	.check_capability	= vmx_check_capability,
 };
