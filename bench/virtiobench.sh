@@ -4,7 +4,8 @@
 # disk in the host's RAM (virtio-blk-pci; QEMU's default cache, plumb's
 # page-cache preadv/pwritev) and a tap on a bridge in a network namespace
 # (virtio-net-pci, vhost off: both in userspace). The guest writes then
-# reads MB MiB with O_DIRECT and sends MB MiB over TCP to the host; MiB/s
+# reads MB MiB with O_DIRECT, sends MB MiB over TCP to the host and
+# receives MB MiB from it; MiB/s
 # each, median of the runs, then the ratios plumb/KVM (higher is better).
 [ -n "$VB_NETNS" ] || exec env VB_NETNS=1 unshare -n sh "$0" "$@"
 . ./lib.sh
@@ -32,10 +33,11 @@ run() { # run DRIVER CMD...
 	shift
 	dd if=/dev/zero of=/tmp/vb.img bs=1M count=$((MB + 16)) 2>/dev/null
 	sleep 100000 | nc -l -p 5000 > /dev/null &
+	head -c $((MB * 1048576)) /dev/zero | nc -l -p 5001 > /dev/null &
 	timeout -s KILL 900 "$@" < /dev/null > /tmp/vb-$drv.out 2>&1
 	rc=$?
 	killall nc sleep 2>/dev/null
-	if ! grep -q '^VBENCH net_tx' /tmp/vb-$drv.out; then
+	if ! grep -q '^VBENCH net_rx' /tmp/vb-$drv.out || grep -q '^VBENCH FAIL' /tmp/vb-$drv.out; then
 		tail -n 30 /tmp/vb-$drv.out
 		echo "FAIL: $drv: no figures (status $rc)"
 		return 1
@@ -72,8 +74,8 @@ $1 == "RESULT" { v[$2 " " $3] = v[$2 " " $3] " " $4 }
 END {
 	for (k in v) { n = split(v[k], a, " "); for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
 		med[k] = a[int((n + 1) / 2)] }
-	split("blk_write blk_read net_tx", m, " ")
-	for (i = 1; i <= 3; i++) {
+	split("blk_write blk_read net_tx net_rx", m, " ")
+	for (i = 1; i <= 4; i++) {
 		p = med["plumb " m[i]]; q = med["kvm " m[i]]
 		if (p && q) printf "RATIO %s plumb %s MiB/s qemu-kvm %s MiB/s plumb/kvm %.2f\n", m[i], p, q, p / q
 	}

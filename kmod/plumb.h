@@ -26,6 +26,8 @@
 #define PLUMB_MAX_MEMSLOTS	32
 #define PLUMB_MAX_POSTED_RANGES	16
 #define PLUMB_RING_ENTRIES	1024
+/* Jiffies a posted record may wait for the vCPU's next exit to userspace. */
+#define PLUMB_POSTED_MAX_AGE	max(2, HZ / 200)
 #define PLUMB_MAX_CPUID_ENTRIES	256
 #define PLUMB_MAX_MSR_ENTRIES	256
 
@@ -175,6 +177,7 @@ struct plumb_vcpu {
 	unsigned long requests;		/* PLUMB_REQ_* */
 	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
 	bool halted;			/* HLT with IF=1: wait for an interrupt */
+	unsigned long posted_since;	/* jiffies of the oldest posted record */
 	u32 mp_state;			/* PLUMB_MP_* */
 	u64 nr_halts;
 };

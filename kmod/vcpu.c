@@ -75,6 +75,8 @@ int plumb_ring_commit_write(struct plumb_vcpu *vcpu, struct plumb_exit *e,
 	if (plumb_posted(vcpu->vm, pio, addr, len) &&
 	    plumb_ring_free(vcpu) > 1) {
 		e->flags |= PLUMB_EXIT_F_POSTED;
+		if (READ_ONCE(vcpu->hdr->consumer) == vcpu->prod)
+			vcpu->posted_since = jiffies;
 		plumb_ring_commit(vcpu, e, false);
 		return 1;
 	}
@@ -325,6 +327,16 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 		if (ret <= 0)
 			return ret;
 		if (!plumb_lapic_report_eoi(vcpu))
+			return 0;
+		/*
+		 * Posted writes wait in the ring for a few milliseconds at
+		 * most: after that the next exit of any kind (a host
+		 * interrupt at the latest) hands them to userspace. A guest
+		 * that notified a device and then computed for seconds
+		 * without exiting to userspace held that device back.
+		 */
+		if (READ_ONCE(hdr->consumer) != vcpu->prod &&
+		    time_after_eq(jiffies, vcpu->posted_since + PLUMB_POSTED_MAX_AGE))
 			return 0;
 	}
 }

@@ -308,6 +308,18 @@ int virtq_pop(struct virtio_dev *d, struct virtq *q, struct vq_elem *e)
 	if (!q->ready || !virtio_running(d))
 		return 0;
 	idx = avail_idx(q);
+	if (idx == q->last_avail && has_feature(d, VIRTIO_RING_F_EVENT_IDX)) {
+		/*
+		 * Empty: say where we stand and look again. Without the fence
+		 * our store of avail_event could still be on its way while the
+		 * driver, having added a buffer, reads the old value and skips
+		 * its notification, and we would sleep on a buffer.
+		 */
+		__atomic_store_n((uint16_t *)&q->used->ring[q->size],
+				 htole16(q->last_avail), __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		idx = avail_idx(q);
+	}
 	if ((uint16_t)(idx - q->last_avail) > q->size) {
 		virtio_broken(d, "queue %u: available index %u is %u ahead of %u",
 			      q->index, idx, (uint16_t)(idx - q->last_avail),

@@ -44,10 +44,16 @@ if [ "$(arg vt_bench)" = 1 ]; then
 	t3=$(up)
 	head -c $((mb * 1048576)) /dev/zero | nc 10.0.2.2 5000
 	t4=$(up)
-	echo "$t0 $t1 $t2 $t3 $t4" | awk -v mb="$mb" '{
+	# Receive: the host's port 5001 sends mb MiB and closes (our nc
+	# half-closes at once on its empty stdin and reads to the end).
+	got=$(nc 10.0.2.2 5001 < /dev/null | wc -c)
+	t5=$(up)
+	[ "$got" = $((mb * 1048576)) ] || echo "VBENCH FAIL: net_rx got $got bytes"
+	echo "$t0 $t1 $t2 $t3 $t4 $t5" | awk -v mb="$mb" '{
 		printf "VBENCH blk_write %.2f MiB/s\n", mb / ($2 - $1)
 		printf "VBENCH blk_read %.2f MiB/s\n", mb / ($3 - $2)
-		printf "VBENCH net_tx %.2f MiB/s\n", mb / ($5 - $4) }'
+		printf "VBENCH net_tx %.2f MiB/s\n", mb / ($5 - $4)
+		printf "VBENCH net_rx %.2f MiB/s\n", mb / ($6 - $5) }'
 	sleep 1
 	poweroff -f
 fi

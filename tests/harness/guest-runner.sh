@@ -10,7 +10,7 @@
 #   @@PLUMB-RUN-DONE
 #
 # The host name and backend come from the kernel command line
-# (ptest_host=, ptest_backend=, ptest_slow=, ptest_only=).
+# (ptest_host=, ptest_backend=, ptest_slow=, ptest_only=, ptest_share=).
 
 # kmod's tools, as users have them: busybox's insmod retries a failed load
 # through a second syscall (doubling every refusal), and busybox's shell
@@ -23,6 +23,7 @@ PLUMB_BACKEND=$(arg ptest_backend)
 SLOW=$(arg ptest_slow)
 SKIP=$(arg ptest_skip)		# needs this host cannot meet, comma list
 ONLY=$(arg ptest_only)
+SHARE=$(arg ptest_share)	# TAG: only tests needing TAG; !TAG: all others
 CFG=$(arg ptest_cfg)		# another list than tests.cfg (bench/bench.cfg)
 NCPUS=$(grep -c ^processor /proc/cpuinfo)
 export PLUMB_HOST PLUMB_BACKEND
@@ -52,6 +53,11 @@ while read -r name hosts vcpus timeout needs command; do
 	if [ -n "$ONLY" ]; then
 		case ",$ONLY," in *",$name,"*) ;; *) continue ;; esac
 	fi
+	case $SHARE in
+	"") ;;
+	!*) case ",$needs," in *",${SHARE#!},"*) continue ;; esac ;;
+	*) case ",$needs," in *",$SHARE,"*) ;; *) continue ;; esac ;;
+	esac
 	skip=
 	for n in $(echo "$needs" | tr , ' '); do
 		case ",$SKIP," in *",$n,"*) skip=$n ;; esac

@@ -15,7 +15,8 @@ name=$1
 only=${2:-}
 line=$(grep -v '^#' tests/harness/hosts.cfg | awk -v n="$name" '$1 == n')
 [ -n "$line" ] || { echo "run-host: unknown host '$name'" >&2; exit 2; }
-read -r _ emulator cpu series backend smp _ <<<"$line"
+read -r _ emulator cpu series backend smp _ share _ <<<"$line"
+share=${share:--}
 kver=$(scripts/kernels.sh kver "$series") || exit 1
 kernel=build/kernels/$kver/boot/vmlinuz-$kver
 initrd=${PLUMB_INITRD:-build/initramfs/$kver.cpio.gz}
@@ -29,6 +30,7 @@ done
 # Boot faster (measured in Bochs: crypto self-tests alone take 7 s there).
 append="console=ttyS0,115200 panic=-1 quiet loglevel=4 mitigations=off cryptomgr.notests=1 tsc=reliable no_timer_check ptest_host=$name ptest_backend=$backend"
 [ -n "$only" ] && append="$append ptest_only=$only"
+[ "$share" != - ] && append="$append ptest_share=$share"
 # Experiments: more host kernel parameters (e.g. nokaslr, to map addresses).
 append="$append ${PLUMB_HOST_APPEND:-}"
 # Another list than tests.cfg (bench/run.sh), copied into the initramfs.
@@ -96,7 +98,9 @@ verdict() { # verdict PASS|FAIL test why
 }
 
 grep -v '^#' "$cfg" | grep -v '^[[:space:]]*$' |
-	awk -v b="$backend" '{ n = split($2, h, ","); for (i = 1; i <= n; i++) if (h[i] == b) print $1 }' |
+	awk -v b="$backend" -v share="$share" '
+	function has(list, x,   n, i, a) { n = split(list, a, ","); for (i = 1; i <= n; i++) if (a[i] == x) return 1; return 0 }
+	has($2, b) && (share == "-" || (share ~ /^!/ ? !has($5, substr(share, 2)) : has($5, share))) { print $1 }' |
 	{ if [ -n "$only" ]; then grep -x -F -f <(tr , '\n' <<<"$only"); else cat; fi; } \
 	> "$out/expected"
 

@@ -74,6 +74,12 @@ check "1 MiB from hwrng written ($gline)" test "$(echo "$gline" | cut -d' ' -f3)
 check "the host reads the guest's file out of the image (md5 $hsum)" \
 	test -n "$gsum" -a "$gsum" = "$hsum"
 check "no device reported broken" not grep -q 'needs a reset' $err
+# A queue the device left unserved for 5 s (e.g. a notification that
+# waited in the ring while the guest computed) is a guest-visible stall.
+check "no transmit timeout in the guest (NETDEV WATCHDOG)" \
+	not grep -Eq 'NETDEV WATCHDOG|TX timeout' $out
+check "no oops, warning or hung task in the guest" \
+	not grep -Eq 'Oops|WARNING:|BUG:|blocked for more than|soft lockup|rcu.*stall' $out
 if [ -n "$net" ]; then
 	nline=$(grep -m1 '^PLUMB-VT net-sent' $out | tr -d '\r')
 	echo "$nline"
