@@ -39,10 +39,16 @@ qemu)
 	# TCG only: this machine's /dev/kvm cannot run these hosts (DESIGN.md).
 	# 1500 s: the Linux matrix (64 vCPUs among it) and the virtio Linux
 	# tests took 600 s and more on a busy machine.
-	timeout -s KILL 1500 qemu-system-x86_64 -accel tcg -cpu "$cpu" -smp "$smp" \
+	# For debugging (docs/testing.md): PLUMB_QEMU_ACCEL replaces "tcg"
+	# (e.g. tcg,thread=single); PLUMB_QEMU_ARGS adds arguments, e.g.
+	# "-d cpu_reset -D FILE" logs a host triple fault, and "-action
+	# shutdown=pause -monitor unix:SOCK,server,nowait" keeps the host at
+	# its reset so that "info registers" shows which code faulted.
+	# shellcheck disable=SC2086
+	timeout -s KILL 1500 qemu-system-x86_64 -accel "${PLUMB_QEMU_ACCEL:-tcg}" -cpu "$cpu" -smp "$smp" \
 		-m 1G -kernel "$kernel" -initrd "$initrd" -append "$append" \
 		-display none -nodefaults -no-reboot -serial "file:$serial" \
-		> "$out/emulator.log" 2>&1
+		${PLUMB_QEMU_ARGS:-} > "$out/emulator.log" 2>&1
 	erc=$?
 	;;
 bochs)
