@@ -41,7 +41,7 @@ qemu)
 	# a 2-CPU host running SVM guests took an interrupt right after
 	# #VMEXIT with GIF clear, or wrote its own state into a guest's VMCB,
 	# and reset (decision 75). On this 2-core machine the 64-vCPU boot
-	# takes 70-110 s either way.
+	# takes 70-145 s either way.
 	# 1500 s: the Linux matrix (64 vCPUs among it) and the virtio Linux
 	# tests took 600 s and more on a busy machine.
 	# For debugging (docs/testing.md): PLUMB_QEMU_ACCEL replaces
