@@ -41,8 +41,13 @@ apply_udev_rule() {
 }
 
 # Let the test programs see module loads as udev-managed nodes.
+# The load addresses go to the serial log: with them a host crash's RIP
+# and stack (PLUMB_QEMU_ARGS in run-host.sh) map to symbols.
 insmod_plumb() {
-	insmod /plumb/plumb.ko && apply_udev_rule
+	insmod /plumb/plumb.ko && apply_udev_rule || return 1
+	echo "@@PLUMB-MODULE plumb .text=$(cat /sys/module/plumb/sections/.text 2>/dev/null)" \
+		".bss=$(cat /sys/module/plumb/sections/.bss 2>/dev/null)" \
+		"kernel $(grep -m1 ' _text$' /proc/kallsyms)"
 }
 
 echo "@@PLUMB-HOST $PLUMB_HOST backend=$PLUMB_BACKEND kernel=$(uname -r) cpus=$NCPUS"
