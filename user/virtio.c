@@ -301,6 +301,13 @@ static int walk_chain(struct virtio_dev *d, struct virtq *q, uint16_t head,
 	}
 }
 
+/* avail_event (2.7.10): notify us when entries pass the next one we take. */
+static void set_avail_event(struct virtq *q)
+{
+	__atomic_store_n((uint16_t *)&q->used->ring[q->size],
+			 htole16(q->last_avail), __ATOMIC_RELAXED);
+}
+
 int virtq_pop(struct virtio_dev *d, struct virtq *q, struct vq_elem *e)
 {
 	uint16_t idx, head;
@@ -315,8 +322,7 @@ int virtq_pop(struct virtio_dev *d, struct virtq *q, struct vq_elem *e)
 		 * driver, having added a buffer, reads the old value and skips
 		 * its notification, and we would sleep on a buffer.
 		 */
-		__atomic_store_n((uint16_t *)&q->used->ring[q->size],
-				 htole16(q->last_avail), __ATOMIC_RELAXED);
+		set_avail_event(q);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		idx = avail_idx(q);
 	}
@@ -331,11 +337,8 @@ int virtq_pop(struct virtio_dev *d, struct virtq *q, struct vq_elem *e)
 	head = le16toh(__atomic_load_n(&q->avail->ring[q->last_avail & (q->size - 1)],
 				       __ATOMIC_RELAXED));
 	q->last_avail++;
-	if (has_feature(d, VIRTIO_RING_F_EVENT_IDX)) {
-		/* avail_event (2.7.10): tell us when entries pass this one. */
-		__atomic_store_n((uint16_t *)&q->used->ring[q->size],
-				 htole16(q->last_avail), __ATOMIC_RELAXED);
-	}
+	if (has_feature(d, VIRTIO_RING_F_EVENT_IDX))
+		set_avail_event(q);
 	return walk_chain(d, q, head, e) ? -1 : 1;
 }
 

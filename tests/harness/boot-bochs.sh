@@ -244,6 +244,16 @@ descendants() {
 }
 
 script_pid=""
+# Send SIG to the leaves of script's process tree: bochs itself.
+signal_leaves() {
+	local p
+	for p in $(descendants "$script_pid"); do
+		if [ -z "$(pgrep -P "$p" 2>/dev/null || true)" ]; then
+			kill -"$1" "$p" 2>/dev/null || true
+		fi
+	done
+}
+
 # Stop bochs and everything around it.  First SIGKILL only the leaves of the
 # tree (bochs itself), so that its parent reaps it and script(1) exits on its
 # own; after a grace period SIGKILL whatever is left, including the session
@@ -251,11 +261,7 @@ script_pid=""
 kill_all() {
 	[ -n "$script_pid" ] || return 0
 	local p
-	for p in $(descendants "$script_pid"); do
-		if [ -z "$(pgrep -P "$p" 2>/dev/null || true)" ]; then
-			kill -KILL "$p" 2>/dev/null || true
-		fi
-	done
+	signal_leaves KILL
 	for _ in 1 2 3 4 5 6 7 8 9 10; do
 		kill -0 "$script_pid" 2>/dev/null || break
 		sleep 0.5
@@ -283,12 +289,7 @@ script_pid=$!
 # Ask bochs' debugger for the CPUs' state (the commands after "c" in
 # $cmds), give it a moment to write it to $term_out, and copy it out.
 dump_cpus() {
-	local p
-	for p in $(descendants "$script_pid"); do
-		if [ -z "$(pgrep -P "$p" 2>/dev/null || true)" ]; then
-			kill -INT "$p" 2>/dev/null || true
-		fi
-	done
+	signal_leaves INT
 	sleep 10
 	sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' "$term_out" | tr -d '\r' |
 		awk '/^Next at t=|^CPU[0-9]*:|, vmx guest|^(rax|rbx|rcx|rdx|rsp|rbp|rsi|rdi|r[0-9]+|rip|eflags|cr[0-4]|efer|cs|ss):|^ \| STACK|^[0-9a-f]+: |^\([0-9]+\)/' \
