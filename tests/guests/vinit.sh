@@ -44,10 +44,16 @@ if [ "$(arg vt_bench)" = 1 ]; then
 	t3=$(up)
 	head -c $((mb * 1048576)) /dev/zero | nc 10.0.2.2 5000
 	t4=$(up)
-	# Receive: the host's port 5001 sends mb MiB and closes (our nc
-	# half-closes at once on its empty stdin and reads to the end).
-	got=$(nc 10.0.2.2 5001 < /dev/null | wc -c)
+	# Receive: the host's port 5001 sends mb MiB and closes. Busybox's nc
+	# quits at EOF on either side, so its stdin stays open (sleep), and
+	# the count appears when the stream ended (ash's wait would wait for
+	# the sleep too).
+	: > /tmp/rx.n
+	sleep 3600 | nc 10.0.2.2 5001 | wc -c > /tmp/rx.n &
+	while [ ! -s /tmp/rx.n ]; do usleep 10000; done
 	t5=$(up)
+	killall sleep 2>/dev/null
+	got=$(cat /tmp/rx.n)
 	[ "$got" = $((mb * 1048576)) ] || echo "VBENCH FAIL: net_rx got $got bytes"
 	echo "$t0 $t1 $t2 $t3 $t4 $t5" | awk -v mb="$mb" '{
 		printf "VBENCH blk_write %.2f MiB/s\n", mb / ($2 - $1)
