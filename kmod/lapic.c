@@ -327,7 +327,9 @@ int plumb_lapic_take(struct plumb_vcpu *vcpu)
 
 bool plumb_lapic_wakes(struct plumb_vcpu *vcpu)
 {
+	/* INIT too: it resets a halted CPU (SDM Vol. 3A 9.1, 11.6.1). */
 	return READ_ONCE(vcpu->lapic.nmi_pending) ||
+	       READ_ONCE(vcpu->lapic.init_pending) ||
 	       plumb_lapic_has_interrupt(vcpu);
 }
 

@@ -320,6 +320,7 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 					plumb_lapic_wakes(vcpu)))
 				return -EINTR;
 			vcpu->halted = false;
+			continue;	/* an INIT comes first */
 		}
 		cond_resched();
 		plumb_lapic_inject(vcpu);

@@ -879,6 +879,12 @@ static int t_sipi(void)
 	runner_start(&r0, &v0, -1);
 	T_CHECK(wait_last(&r0, 1, 30), "vCPU 0 sent INIT and SIPI");
 	T_CHECK(wait_last(&r1, 0xab, 30), "vCPU 1 started in real mode at 0000:2000");
+	/* Now it sleeps in HLT with IF=1: INIT and SIPI must restart it. */
+	msleep(300);
+	__atomic_store_n((uint32_t *)(vm.mem + 0x2100), 1,
+			 __ATOMIC_RELEASE);
+	T_CHECK(wait_last(&r0, 2, 30), "vCPU 0 sent INIT and SIPI again");
+	T_CHECK(wait_last(&r1, 0xac, 30), "the halted vCPU 1 woke on INIT and restarted");
 	runner_stop(&r0);
 	runner_stop(&r1);
 	T_CHECK(!r0.error && !r1.error, "no RUN error (%s, %s)", strerror(r0.error),
