@@ -3,7 +3,8 @@
  * The console: the terminal in raw mode while a guest runs (restored on
  * every way out), keyboard input to whichever device asked for it, the
  * Ctrl-A escape (x quits, h helps, Ctrl-A sends itself), and the signals
- * that end a VM from outside (SIGINT, SIGTERM, SIGHUP).
+ * that end a VM from outside (SIGINT, SIGTERM, SIGHUP), and SIGQUIT, which
+ * asks every vCPU for its state (for a guest that hangs).
  */
 #include <errno.h>
 #include <poll.h>
@@ -139,6 +140,7 @@ void console_loop(struct vm *vm)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGQUIT);
 	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
 	while (!vm->stopping) {
 		p[0] = (struct pollfd){ .fd = vm->wake_fd, .events = POLLIN };
@@ -154,7 +156,11 @@ void console_loop(struct vm *vm)
 		if (p[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
-			if (read(sfd, &si, sizeof(si)) == sizeof(si))
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				si.ssi_signo = 0;
+			if (si.ssi_signo == SIGQUIT)
+				vm_request_dump(vm);
+			else if (si.ssi_signo)
 				vm_stop(vm, PLUMB_EXIT_SIGNAL, "stopped by %s",
 					strsignal((int)si.ssi_signo));
 		}

@@ -56,7 +56,8 @@ static void run_usage(FILE *out)
 		"Exit status: (v << 1) | 1 for a guest's write of v to port 0xf4;\n"
 		"0 power-off, reset or Ctrl-A x; 2 usage; 4 bad input or setup failure;\n"
 		"6 triple fault; 8 internal error; 10 all vCPUs halted with interrupts\n"
-		"off; 12 stopped by a signal. See plumb(1).\n");
+		"off; 12 stopped by a signal. kill -QUIT prints every vCPU's state.\n"
+		"See plumb(1).\n");
 }
 
 /* "512M", "2G", "64" (MiB), "1048576K". */

@@ -64,6 +64,50 @@ static void handle_mmio(struct vcpu *v, struct plumb_exit *e)
 }
 
 /*
+ * A vCPU's state as kvmtool and QEMU print it on a triple fault or an
+ * internal error: enough to find the guest code (RIP, CR3) and what it
+ * faulted on (CR2, the IDT, the stack). Best effort: a vCPU whose state
+ * cannot be read gets none. Call it from the vCPU's own thread, outside
+ * PLUMB_RUN.
+ */
+static const char *vcpu_dump(struct vcpu *v, char *buf, size_t size)
+{
+	struct plumb_regs r = { 0 };
+	struct plumb_sregs s = { 0 };
+
+	buf[0] = '\0';
+	if (ioctl(v->fd, PLUMB_GET_REGS, &r) || ioctl(v->fd, PLUMB_GET_SREGS, &s))
+		return buf;
+	snprintf(buf, size,
+		 "\n  rip %#" PRIx64 " rsp %#" PRIx64 " rflags %#" PRIx64
+		 " rax %#" PRIx64 " rcx %#" PRIx64 " rdx %#" PRIx64
+		 "\n  cs %#x ss %#x cr0 %#" PRIx64 " cr2 %#" PRIx64 " cr3 %#" PRIx64
+		 " cr4 %#" PRIx64 " efer %#" PRIx64 " idt %#" PRIx64 "/%#x",
+		 (uint64_t)r.rip, (uint64_t)r.rsp, (uint64_t)r.rflags,
+		 (uint64_t)r.rax, (uint64_t)r.rcx, (uint64_t)r.rdx,
+		 s.cs.selector, s.ss.selector, (uint64_t)s.cr0, (uint64_t)s.cr2,
+		 (uint64_t)s.cr3, (uint64_t)s.cr4, (uint64_t)s.efer,
+		 (uint64_t)s.idt.base, s.idt.limit);
+	return buf;
+}
+
+/* Answer a SIGQUIT: one block on stderr per vCPU, then run on. */
+static void vcpu_dump_if_asked(struct vcpu *v)
+{
+	struct plumb_mp_state mp = { 0 };
+	char dump[320];
+
+	if (!__atomic_exchange_n(&v->dump, 0, __ATOMIC_ACQ_REL))
+		return;
+	if (ioctl(v->fd, PLUMB_GET_MP_STATE, &mp))
+		mp.state = ~0u;
+	fprintf(stderr, "plumb: vCPU %u: %s%s\r\n", v->id,
+		mp.state == PLUMB_MP_WAIT_SIPI ? "waiting for INIT/SIPI" :
+		v->halted ? "halted with interrupts disabled" : "runnable",
+		vcpu_dump(v, dump, sizeof(dump)));
+}
+
+/*
  * HLT with interrupts disabled: the kernel sleeps through an HLT with IF
  * set and only hands us this one, after which nothing but an NMI or INIT
  * could wake the vCPU. It stays stopped, and a VM whose vCPUs all are
@@ -85,14 +129,21 @@ static void handle_hlt(struct vcpu *v)
 		vm_stop(vm, PLUMB_EXIT_HALTED,
 			"the guest halted with interrupts disabled on every vCPU (rip %#" PRIx64 ")",
 			(uint64_t)r.rip);
-	while (!vm->stopping)
+	while (!vm->stopping) {
 		pthread_cond_wait(&vm->cond, &vm->lock);
+		if (__atomic_load_n(&v->dump, __ATOMIC_ACQUIRE)) {
+			pthread_mutex_unlock(&vm->lock);
+			vcpu_dump_if_asked(v);
+			pthread_mutex_lock(&vm->lock);
+		}
+	}
 	pthread_mutex_unlock(&vm->lock);
 }
 
 static void handle(struct vcpu *v, struct plumb_exit *e)
 {
 	struct vm *vm = v->vm;
+	char dump[320];
 
 	switch (e->reason) {
 	case PLUMB_EXIT_IO:
@@ -110,8 +161,8 @@ static void handle(struct vcpu *v, struct plumb_exit *e)
 		pthread_mutex_unlock(&vm->lock);
 		break;
 	case PLUMB_EXIT_SHUTDOWN:
-		vm_stop(vm, PLUMB_EXIT_TRIPLE, "vCPU %u: triple fault (shutdown)",
-			v->id);
+		vm_stop(vm, PLUMB_EXIT_TRIPLE, "vCPU %u: triple fault (shutdown)%s",
+			v->id, vcpu_dump(v, dump, sizeof(dump)));
 		break;
 	case PLUMB_EXIT_HYPERCALL:
 		/* No hypercalls defined yet: -ENOSYS, as KVM answers (-1000). */
@@ -121,16 +172,18 @@ static void handle(struct vcpu *v, struct plumb_exit *e)
 		break;
 	case PLUMB_EXIT_FAIL_ENTRY:
 		vm_stop(vm, PLUMB_EXIT_INTERNAL,
-			"vCPU %u: VM entry failed (hardware reason %#llx); dmesg has the state",
-			v->id, (unsigned long long)e->fail_entry.hardware_reason);
+			"vCPU %u: VM entry failed (hardware reason %#llx); dmesg has the state%s",
+			v->id, (unsigned long long)e->fail_entry.hardware_reason,
+			vcpu_dump(v, dump, sizeof(dump)));
 		break;
 	case PLUMB_EXIT_INTERNAL_ERROR:
 		vm_stop(vm, PLUMB_EXIT_INTERNAL,
-			"vCPU %u: internal error %u (data %#llx %#llx %#llx)",
+			"vCPU %u: internal error %u (data %#llx %#llx %#llx)%s",
 			v->id, e->internal.suberror,
 			(unsigned long long)e->internal.data[0],
 			(unsigned long long)e->internal.data[1],
-			(unsigned long long)e->internal.data[2]);
+			(unsigned long long)e->internal.data[2],
+			vcpu_dump(v, dump, sizeof(dump)));
 		break;
 	default:
 		vm_stop(vm, PLUMB_EXIT_INTERNAL, "vCPU %u: unknown exit record %u",
@@ -151,6 +204,7 @@ static void *vcpu_thread(void *arg)
 	while (!vm->stopping) {
 		struct plumb_exit *e;
 
+		vcpu_dump_if_asked(v);
 		if (v->cons == __atomic_load_n(&v->hdr->producer, __ATOMIC_ACQUIRE)) {
 			vm_flush_devices(vm);
 			if (ioctl(v->fd, PLUMB_RUN, 0)) {
@@ -172,6 +226,22 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
+void vm_request_dump(struct vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->ncpus; i++) {
+		if (!vm->vcpus[i].thread_started)
+			continue;
+		__atomic_store_n(&vm->vcpus[i].dump, 1, __ATOMIC_RELEASE);
+		pthread_kill(vm->vcpus[i].thread, SIG_KICK);
+	}
+	/* The ones halted in handle_hlt. */
+	pthread_mutex_lock(&vm->lock);
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+}
+
 int vm_run(struct vm *vm)
 {
 	struct sigaction sa;
@@ -187,6 +257,7 @@ int vm_run(struct vm *vm)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGQUIT);
 	sigaddset(&block, SIG_KICK);
 	pthread_sigmask(SIG_BLOCK, &block, NULL);
 

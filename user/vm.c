@@ -18,7 +18,7 @@
 
 #include "vm.h"
 
-static char stop_msg[256];
+static char stop_msg[640];
 
 void vm_stop(struct vm *vm, int status, const char *fmt, ...)
 {

@@ -225,6 +225,7 @@ struct vcpu {
 	bool thread_started;
 	bool halted;		/* HLT with IF clear: stays so (no interrupts yet) */
 	bool ran;		/* RUN returned a record: it was started */
+	int dump;		/* SIGQUIT asked for its state (atomic) */
 };
 
 struct vm {
@@ -283,6 +284,9 @@ int vm_create_vcpus(struct vm *vm, const struct boot_state *boot);
 /* Run every vCPU in its thread until vm_stop; returns the exit status. */
 int vm_run(struct vm *vm);
 void vm_destroy(struct vm *vm);
+
+/* SIGQUIT: every vCPU prints its state on stderr and runs on. */
+void vm_request_dump(struct vm *vm);
 
 /* Why the VM stopped (the first vm_stop's message). */
 const char *vm_stop_message(void);

@@ -17,7 +17,10 @@ check "--flat in 64-bit mode with 4M of RAM (rc $rc)" test "$rc" -eq 10
 if [ "${PLUMB_HOST#bochs}" = "$PLUMB_HOST" ]; then
 	plumb run --flat $G/triple-32.bin@0x1000 > /dev/null 2>/tmp/err; rc=$?
 	check "a triple fault: status 6 (rc $rc)" test "$rc" -eq 6
-	check "  one line: $(cat /tmp/err)" grep -q "triple fault" /tmp/err
+	check "  says so: $(head -n 1 /tmp/err)" grep -q "triple fault" /tmp/err
+	# ud2 at the load address faulted: the dump shows where and the mode.
+	check "  with the state it died in: $(tail -n 2 /tmp/err | tr '\n' ' ')" \
+		sh -c 'grep -q "rip 0x1000 " /tmp/err && grep -q "cr0 0x11 " /tmp/err'
 fi
 
 # A guest that never stops ends with SIGTERM or SIGINT: status 12. First
@@ -41,6 +44,20 @@ for g in $guests; do
 		check "  and says so: $(cat /tmp/err)" grep -q "stopped by" /tmp/err
 	done
 done
+
+# SIGQUIT: every vCPU prints its state on stderr and the VM runs on (for
+# a guest that hangs). vCPU 0 idles; vCPU 1 was never started.
+plumb run --cpus 2 --flat /tmp/idle.bin@0x1000 < /dev/null > /dev/null 2>/tmp/err &
+pid=$!
+sleep 2
+kill -QUIT $pid
+sleep 2
+kill -TERM $pid
+wait $pid; rc=$?
+check "SIGQUIT does not stop the VM, SIGTERM then does: status 12 (rc $rc)" test "$rc" -eq 12
+check "  vCPU 0 printed where it idles: $(grep -A1 'vCPU 0:' /tmp/err | tr '\r\n' '  ')" \
+	grep -Eq "rip 0x100[0-3] " /tmp/err
+check "  vCPU 1 printed that it waits for its SIPI" grep -q "vCPU 1: waiting for INIT/SIPI" /tmp/err
 
 plumb --help | grep -q "run " && ok "plumb --help lists run" || fail "plumb --help lacks run"
 plumb run --help > /tmp/help; rc=$?
