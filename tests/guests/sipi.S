@@ -28,6 +28,7 @@ _start:
 	mov	$PORT_VAL32, %dx
 	mov	$1, %eax
 	out	%eax, %dx
+	sti				/* spin with IF=1 (decisions.md 23) */
 3:	pause
 	cmpl	$0, GO
 	je	3b

@@ -18,6 +18,20 @@ done_() {
 # Kernel log lines since the test started (the runner sets PLUMB_DMESG_MARK).
 new_dmesg() { dmesg | tail -n +"$((${PLUMB_DMESG_MARK:-0} + 1))"; }
 not() { ! "$@"; }
+# limited SECS CMD...: CMD's status; at SECS seconds it gets SIGQUIT (plumb
+# prints every vCPU's state: where a hung guest is) and 5 s later SIGKILL.
+limited() {
+	_secs=$1; shift
+	"$@" &
+	_pid=$!
+	( sleep "$_secs"; kill -QUIT $_pid; sleep 5; kill -KILL $_pid ) \
+		> /dev/null 2>&1 < /dev/null &
+	_dog=$!
+	wait $_pid
+	_rc=$?
+	kill $_dog 2>/dev/null
+	return $_rc
+}
 module_loaded() { grep -q '^plumb ' /proc/modules; }
 # Debian's own KVM (in /kvm of the emulated host), for coexistence tests
 # and benchmarks: kvm_amd on the SVM hosts, kvm_intel on the VMX ones.

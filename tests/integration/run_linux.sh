@@ -28,16 +28,11 @@ start=$(date +%s)
 : > $out
 # The guest's console into the test log as it comes: a hang shows where.
 ( tail -f $out & echo $! > /tmp/linux-tail.pid; wait ) | guest_log &
-plumb run --kernel "$K" --mem 160M --cpus "$cpus" \
-	--initrd /tests/guests/boot-initrd \
-	--append "console=ttyS0 loglevel=7 panic=-1 $extra" < /dev/null > $out 2>/tmp/linux.err &
-pid=$!
 # At the limit: every vCPU's state into the log (SIGQUIT), then kill.
-( sleep "$limit"; kill -QUIT $pid; sleep 5; kill -KILL $pid ) > /dev/null 2>&1 < /dev/null &
-dog=$!
-wait $pid
+limited $limit plumb run --kernel "$K" --mem 160M --cpus "$cpus" \
+	--initrd /tests/guests/boot-initrd \
+	--append "console=ttyS0 loglevel=7 panic=-1 $extra" < /dev/null > $out 2>/tmp/linux.err
 rc=$?
-kill $dog 2>/dev/null
 took=$(( $(date +%s) - start ))
 sleep 1
 kill "$(cat /tmp/linux-tail.pid)" 2>/dev/null
