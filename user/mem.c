@@ -58,6 +58,40 @@ void *gmem_ptr(const struct gmem *m, uint64_t gpa, uint64_t len)
 }
 
 /*
+ * A guest virtual address in long mode (4- or 5-level paging, 2 MiB and
+ * 1 GiB pages), for the launcher's dumps; the tables are guest memory,
+ * hostile: a walk leaving RAM or meeting a non-present entry fails
+ * (-1). Other modes: the address is taken as physical.
+ */
+int gmem_gva_to_gpa(const struct gmem *m, uint64_t cr3, uint64_t cr4,
+		    uint64_t efer, uint64_t gva, uint64_t *gpa)
+{
+	const uint64_t addr = 0x000ffffffffff000ULL;
+	int level = cr4 & (1U << 12) ? 5 : 4;
+	uint64_t table = cr3 & addr;
+
+	if (!(efer & (1U << 10))) {	/* EFER.LMA clear: no paging here */
+		*gpa = gva;
+		return 0;
+	}
+	for (; level > 0; level--) {
+		int shift = 12 + 9 * (level - 1);
+		uint64_t *e = gmem_ptr(m, table + ((gva >> shift) & 511) * 8, 8);
+
+		if (!e || !(*e & 1))
+			return -1;
+		if (level == 1 || (level <= 3 && (*e & 0x80))) {
+			uint64_t size = 1ULL << shift;
+
+			*gpa = (*e & addr & ~(size - 1)) | (gva & (size - 1));
+			return 0;
+		}
+		table = *e & addr;
+	}
+	return -1;
+}
+
+/*
  * The map a PC BIOS would report: conventional memory up to the EBDA, the
  * BIOS area reserved, RAM from 1 MiB, high RAM from 4 GiB. The area
  * 640 KiB-1 MiB is backed by RAM (a guest may write there) but reported

@@ -91,20 +91,54 @@ static const char *vcpu_dump(struct vcpu *v, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * The top 8 quadwords of a long-mode guest's stack (return addresses to
+ * look up in the guest's System.map), read through its page tables.
+ */
+static const char *vcpu_stack(struct vcpu *v, char *buf, size_t size)
+{
+	struct plumb_regs r = { 0 };
+	struct plumb_sregs s = { 0 };
+	char word[24];
+	size_t n, k;
+	int i;
+
+	buf[0] = '\0';
+	if (size < 16 || ioctl(v->fd, PLUMB_GET_REGS, &r) ||
+	    ioctl(v->fd, PLUMB_GET_SREGS, &s) || !(s.efer & (1U << 10)))
+		return buf;
+	n = (size_t)snprintf(buf, size, "\n  stack:");
+	for (i = 0; i < 8; i++) {
+		uint64_t gva = r.rsp + 8 * (uint64_t)i, gpa;
+		const uint64_t *q;
+
+		if (gmem_gva_to_gpa(&v->vm->mem, s.cr3, s.cr4, s.efer, gva, &gpa) ||
+		    !(q = gmem_ptr(&v->vm->mem, gpa, 8)))
+			break;
+		k = (size_t)snprintf(word, sizeof(word), " %#" PRIx64, *q);
+		if (n + k >= size)
+			break;
+		memcpy(buf + n, word, k + 1);
+		n += k;
+	}
+	return buf;
+}
+
 /* Answer a SIGQUIT: one block on stderr per vCPU, then run on. */
 static void vcpu_dump_if_asked(struct vcpu *v)
 {
 	struct plumb_mp_state mp = { 0 };
-	char dump[320];
+	char dump[320], stack[200];
 
 	if (!__atomic_exchange_n(&v->dump, 0, __ATOMIC_ACQ_REL))
 		return;
 	if (ioctl(v->fd, PLUMB_GET_MP_STATE, &mp))
 		mp.state = ~0u;
-	fprintf(stderr, "plumb: vCPU %u: %s%s\r\n", v->id,
+	fprintf(stderr, "plumb: vCPU %u: %s%s%s\r\n", v->id,
 		mp.state == PLUMB_MP_WAIT_SIPI ? "waiting for INIT/SIPI" :
 		v->halted ? "halted with interrupts disabled" : "runnable",
-		vcpu_dump(v, dump, sizeof(dump)));
+		vcpu_dump(v, dump, sizeof(dump)),
+		mp.state == PLUMB_MP_WAIT_SIPI ? "" : vcpu_stack(v, stack, sizeof(stack)));
 }
 
 /*

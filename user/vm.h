@@ -34,6 +34,9 @@ struct gmem {
 
 /* Host pointer for [gpa, gpa + len) if it is all RAM, else NULL. */
 void *gmem_ptr(const struct gmem *m, uint64_t gpa, uint64_t len);
+/* Long-mode guest virtual to physical through the guest's tables; -1: none. */
+int gmem_gva_to_gpa(const struct gmem *m, uint64_t cr3, uint64_t cr4,
+		    uint64_t efer, uint64_t gva, uint64_t *gpa);
 /* Allocate (anonymous, lazily backed) `size` bytes of guest RAM. */
 int gmem_alloc(struct gmem *m, uint64_t size);
 void gmem_free(struct gmem *m);

@@ -430,6 +430,47 @@ START_TEST(flat_modes)
 }
 END_TEST
 
+/* The dumps' page walk: 4 KiB, 2 MiB and 1 GiB pages, holes, hostile tables. */
+START_TEST(gva_walk)
+{
+	uint64_t *pml4 = (uint64_t *)(mem.low + 0x10000);
+	uint64_t *pdpt = (uint64_t *)(mem.low + 0x11000);
+	uint64_t *pd = (uint64_t *)(mem.low + 0x12000);
+	uint64_t *pt = (uint64_t *)(mem.low + 0x13000);
+	const uint64_t lma = 1U << 10, kva = 0xffff800000000000ULL;
+	uint64_t gpa = 0;
+
+	memset(mem.low + 0x10000, 0, 0x4000);
+	pml4[0] = 0x11003;
+	pml4[256] = 0x11003;			/* the same tables up high */
+	pdpt[0] = 0x12003;
+	pdpt[1] = 0x40000083;			/* 1 GiB page at 1 GiB */
+	pd[0] = 0x13003;
+	pd[1] = 0x400083;			/* 2 MiB page at 4 MiB */
+	pt[5] = 0x7000 | 3;			/* 0x5000 -> 0x7000 */
+	ck_assert_int_eq(gmem_gva_to_gpa(&mem, 0x10000, 0, lma, 0x5123, &gpa), 0);
+	ck_assert_uint_eq(gpa, 0x7123);
+	ck_assert_int_eq(gmem_gva_to_gpa(&mem, 0x10000, 0, lma, kva + 0x5008, &gpa), 0);
+	ck_assert_uint_eq(gpa, 0x7008);
+	ck_assert_int_eq(gmem_gva_to_gpa(&mem, 0x10000, 0, lma, 0x212345, &gpa), 0);
+	ck_assert_uint_eq(gpa, 0x412345);
+	ck_assert_int_eq(gmem_gva_to_gpa(&mem, 0x10000, 0, lma, 0x40abcdef, &gpa), 0);
+	ck_assert_uint_eq(gpa, 0x40abcdef);
+	/* Not present: a hole in the PT, the PD and the PML4. */
+	ck_assert_int_eq(gmem_gva_to_gpa(&mem, 0x10000, 0, lma, 0x6000, &gpa), -1);
+	ck_assert_int_eq(gmem_gva_to_gpa(&mem, 0x10000, 0, lma, 0x600000, &gpa), -1);
+	ck_assert_int_eq(gmem_gva_to_gpa(&mem, 0x10000, 0, lma, 1ULL << 39, &gpa), -1);
+	/* Tables outside RAM, or CR3 there: no walk, no crash. */
+	pt[6] = 0x3ff0000000000003ULL;
+	pd[2] = 0xfff0000000003ULL;
+	ck_assert_int_eq(gmem_gva_to_gpa(&mem, 0x10000, 0, lma, 0x400000, &gpa), -1);
+	ck_assert_int_eq(gmem_gva_to_gpa(&mem, 0xffffff000, 0, lma, 0x5000, &gpa), -1);
+	/* Without long mode the address is physical. */
+	ck_assert_int_eq(gmem_gva_to_gpa(&mem, 0x10000, 0, 0, 0x5123, &gpa), 0);
+	ck_assert_uint_eq(gpa, 0x5123);
+}
+END_TEST
+
 START_TEST(flat_bad)
 {
 	struct image k = img(16);
@@ -517,6 +558,7 @@ static Suite *loaders_suite(void)
 	tcase_add_checked_fixture(fl, setup, teardown);
 	tcase_add_test(fl, flat_modes);
 	tcase_add_test(fl, flat_bad);
+	tcase_add_test(fl, gva_walk);
 	tcase_add_test(fl, memory_layout);
 	tcase_add_test(fl, command_line);
 	suite_add_tcase(s, fl);
