@@ -70,13 +70,19 @@ static void handle_mmio(struct vcpu *v, struct plumb_exit *e)
  * cannot be read gets none. Call it from the vCPU's own thread, outside
  * PLUMB_RUN.
  */
+static bool vcpu_state(struct vcpu *v, struct plumb_regs *r,
+		       struct plumb_sregs *s)
+{
+	return !ioctl(v->fd, PLUMB_GET_REGS, r) && !ioctl(v->fd, PLUMB_GET_SREGS, s);
+}
+
 static const char *vcpu_dump(struct vcpu *v, char *buf, size_t size)
 {
-	struct plumb_regs r = { 0 };
-	struct plumb_sregs s = { 0 };
+	struct plumb_regs r;
+	struct plumb_sregs s;
 
 	buf[0] = '\0';
-	if (ioctl(v->fd, PLUMB_GET_REGS, &r) || ioctl(v->fd, PLUMB_GET_SREGS, &s))
+	if (!vcpu_state(v, &r, &s))
 		return buf;
 	snprintf(buf, size,
 		 "\n  rip %#" PRIx64 " rsp %#" PRIx64 " rflags %#" PRIx64
@@ -97,15 +103,14 @@ static const char *vcpu_dump(struct vcpu *v, char *buf, size_t size)
  */
 static const char *vcpu_stack(struct vcpu *v, char *buf, size_t size)
 {
-	struct plumb_regs r = { 0 };
-	struct plumb_sregs s = { 0 };
+	struct plumb_regs r;
+	struct plumb_sregs s;
 	char word[24];
 	size_t n, k;
 	int i;
 
 	buf[0] = '\0';
-	if (size < 16 || ioctl(v->fd, PLUMB_GET_REGS, &r) ||
-	    ioctl(v->fd, PLUMB_GET_SREGS, &s) || !(s.efer & (1U << 10)))
+	if (size < 16 || !vcpu_state(v, &r, &s) || !(s.efer & (1U << 10)))
 		return buf;
 	n = (size_t)snprintf(buf, size, "\n  stack:");
 	for (i = 0; i < 8; i++) {
