@@ -239,6 +239,68 @@ static void tsc_leaves(struct plumb_cpuid *c, uint32_t tsc_khz, bool intel)
 	put_leaf(c, 0x16, tsc_khz / 1000, tsc_khz / 1000, 1000, 0);
 }
 
+/*
+ * The topology CPUID describes, made to match the VM (as QEMU does) rather
+ * than the host CPU model's: one package of @n cores, one thread each,
+ * APIC ID = vCPU id. Fields hold ID widths, so counts round up to a power
+ * of two (@p). Leaves 1 (count, the caller), 4 and 0x8000001D (who shares
+ * each cache: L1 and L2 per core, L3 all), 0xB and 0x1F (an SMT level of
+ * one thread, a core level of all), 0x80000008 (AMD's core count and APIC
+ * ID width), 0x8000001E (AMD: one thread per compute unit). Leaf 0 comes
+ * first, so @intel is known by then.
+ */
+void cpuid_topology(struct plumb_cpuid_entry *e, uint32_t id, uint32_t n,
+		    bool intel)
+{
+	uint32_t p = 1, bits = 0, level;
+
+	while (p < n) {
+		p <<= 1;
+		bits++;
+	}
+	switch (e->function) {
+	case 4:
+	case 0x8000001d:
+		if (!(e->eax & 0x1f))
+			break;		/* no cache at this index */
+		level = (e->eax >> 5) & 7;
+		e->eax &= 0x3fff;
+		e->eax |= (level >= 3 ? p - 1 : 0) << 14;
+		if (e->function == 4)
+			e->eax |= ((p > 64 ? 64 : p) - 1) << 26;
+		break;
+	case 0xb:
+	case 0x1f:
+		e->edx = id;
+		e->ecx = e->index & 0xff;
+		if (e->index == 0) {		/* SMT: one thread */
+			e->eax = 0;
+			e->ebx = 1;
+			e->ecx |= 1 << 8;
+		} else if (e->index == 1) {	/* core: the package */
+			e->eax = bits;
+			e->ebx = n;
+			e->ecx |= 2 << 8;
+		} else {			/* no more levels */
+			e->eax = 0;
+			e->ebx = 0;
+		}
+		break;
+	case 0x80000008:
+		if (intel)
+			break;		/* reserved there */
+		e->ecx = (e->ecx & ~0xf0ffu) | (bits << 12) | (n - 1);
+		break;
+	case 0x8000001e:
+		e->eax = id;
+		e->ebx = id & 0xff;		/* compute unit; 1 thread each */
+		e->ecx = 0;			/* node 0, one node */
+		break;
+	default:
+		break;
+	}
+}
+
 /* CPUID as the module allows, adjusted to this VM's shape. */
 static int set_cpuid(struct vm *vm, struct vcpu *v, const struct plumb_cpuid *sup)
 {
@@ -274,11 +336,8 @@ static int set_cpuid(struct vm *vm, struct vcpu *v, const struct plumb_cpuid *su
 			if (e->index == 0)
 				e->ecx &= ~(1U << 16);
 			break;
-		case 0xb:
-		case 0x1f:
-			e->edx = v->id;
-			break;
 		default:
+			cpuid_topology(e, v->id, vm->ncpus, intel);
 			break;
 		}
 	}

@@ -288,6 +288,10 @@ int vm_create_vcpus(struct vm *vm, const struct boot_state *boot);
 int vm_run(struct vm *vm);
 void vm_destroy(struct vm *vm);
 
+/* CPUID's topology leaves for vCPU @id of @n: one package, a thread per core. */
+void cpuid_topology(struct plumb_cpuid_entry *e, uint32_t id, uint32_t n,
+		    bool intel);
+
 /* SIGQUIT: every vCPU prints its state on stderr and runs on. */
 void vm_request_dump(struct vm *vm);
 

@@ -471,6 +471,44 @@ START_TEST(gva_walk)
 }
 END_TEST
 
+/* CPUID's topology for a VM: one package, a thread per core (64 and 3). */
+START_TEST(cpuid_topo)
+{
+	struct plumb_cpuid_entry l2 = { .function = 4, .index = 2, .eax = 0x1c004143 };
+	struct plumb_cpuid_entry l3 = { .function = 4, .index = 3, .eax = 0x1c03c163 };
+	struct plumb_cpuid_entry none = { .function = 4, .index = 4, .eax = 0 };
+	struct plumb_cpuid_entry smt = { .function = 0xb, .index = 0, .eax = 1, .ebx = 2 };
+	struct plumb_cpuid_entry core = { .function = 0xb, .index = 1, .eax = 4, .ebx = 8 };
+	struct plumb_cpuid_entry end = { .function = 0xb, .index = 2, .ecx = 2 };
+	struct plumb_cpuid_entry amd = { .function = 0x80000008, .ecx = 0x3003 };
+	struct plumb_cpuid_entry amd_i = amd;
+
+	cpuid_topology(&l2, 5, 64, true);
+	ck_assert_uint_eq(l2.eax, 0x143 | 63u << 26);	/* L2 per core, 64 core IDs */
+	cpuid_topology(&l3, 5, 64, true);
+	ck_assert_uint_eq(l3.eax, 0x163 | 63u << 14 | 63u << 26);	/* L3: all */
+	cpuid_topology(&none, 5, 64, true);
+	ck_assert_uint_eq(none.eax, 0);
+	cpuid_topology(&smt, 5, 3, true);
+	ck_assert_uint_eq(smt.eax, 0);			/* no SMT bits */
+	ck_assert_uint_eq(smt.ebx, 1);
+	ck_assert_uint_eq(smt.ecx, 0x100);
+	ck_assert_uint_eq(smt.edx, 5);
+	cpuid_topology(&core, 5, 3, true);
+	ck_assert_uint_eq(core.eax, 2);			/* 3 cores: 2 ID bits */
+	ck_assert_uint_eq(core.ebx, 3);
+	ck_assert_uint_eq(core.ecx, 0x201);
+	ck_assert_uint_eq(core.edx, 5);
+	cpuid_topology(&end, 5, 3, true);
+	ck_assert_uint_eq(end.eax | end.ebx, 0);
+	ck_assert_uint_eq(end.ecx, 2);			/* type 0: the end */
+	cpuid_topology(&amd, 5, 64, false);
+	ck_assert_uint_eq(amd.ecx, 6u << 12 | 63);	/* 64 cores, 6 ID bits */
+	cpuid_topology(&amd_i, 5, 64, true);
+	ck_assert_uint_eq(amd_i.ecx, 0x3003);		/* Intel: untouched */
+}
+END_TEST
+
 START_TEST(flat_bad)
 {
 	struct image k = img(16);
@@ -559,6 +597,7 @@ static Suite *loaders_suite(void)
 	tcase_add_test(fl, flat_modes);
 	tcase_add_test(fl, flat_bad);
 	tcase_add_test(fl, gva_walk);
+	tcase_add_test(fl, cpuid_topo);
 	tcase_add_test(fl, memory_layout);
 	tcase_add_test(fl, command_line);
 	suite_add_tcase(s, fl);
