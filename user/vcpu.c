@@ -63,62 +63,53 @@ static void handle_mmio(struct vcpu *v, struct plumb_exit *e)
 		m->data = d;
 }
 
-/*
- * A vCPU's state as kvmtool and QEMU print it on a triple fault or an
- * internal error: enough to find the guest code (RIP, CR3) and what it
- * faulted on (CR2, the IDT, the stack). Best effort: a vCPU whose state
- * cannot be read gets none. Call it from the vCPU's own thread, outside
- * PLUMB_RUN.
- */
 static bool vcpu_state(struct vcpu *v, struct plumb_regs *r,
 		       struct plumb_sregs *s)
 {
 	return !ioctl(v->fd, PLUMB_GET_REGS, r) && !ioctl(v->fd, PLUMB_GET_SREGS, s);
 }
 
-static const char *vcpu_dump(struct vcpu *v, char *buf, size_t size)
+/*
+ * A vCPU's registers as kvmtool and QEMU print them on a triple fault or
+ * an internal error: enough to find the guest code (RIP, CR3) and what it
+ * faulted on (CR2, the IDT, the stack).
+ */
+static void format_regs(const struct plumb_regs *r, const struct plumb_sregs *s,
+			char *buf, size_t size)
 {
-	struct plumb_regs r;
-	struct plumb_sregs s;
-
-	buf[0] = '\0';
-	if (!vcpu_state(v, &r, &s))
-		return buf;
 	snprintf(buf, size,
 		 "\n  rip %#" PRIx64 " rsp %#" PRIx64 " rflags %#" PRIx64
 		 " rax %#" PRIx64 " rcx %#" PRIx64 " rdx %#" PRIx64
 		 "\n  cs %#x ss %#x cr0 %#" PRIx64 " cr2 %#" PRIx64 " cr3 %#" PRIx64
 		 " cr4 %#" PRIx64 " efer %#" PRIx64 " idt %#" PRIx64 "/%#x",
-		 (uint64_t)r.rip, (uint64_t)r.rsp, (uint64_t)r.rflags,
-		 (uint64_t)r.rax, (uint64_t)r.rcx, (uint64_t)r.rdx,
-		 s.cs.selector, s.ss.selector, (uint64_t)s.cr0, (uint64_t)s.cr2,
-		 (uint64_t)s.cr3, (uint64_t)s.cr4, (uint64_t)s.efer,
-		 (uint64_t)s.idt.base, s.idt.limit);
-	return buf;
+		 (uint64_t)r->rip, (uint64_t)r->rsp, (uint64_t)r->rflags,
+		 (uint64_t)r->rax, (uint64_t)r->rcx, (uint64_t)r->rdx,
+		 s->cs.selector, s->ss.selector, (uint64_t)s->cr0, (uint64_t)s->cr2,
+		 (uint64_t)s->cr3, (uint64_t)s->cr4, (uint64_t)s->efer,
+		 (uint64_t)s->idt.base, s->idt.limit);
 }
 
 /*
  * The top 8 quadwords of a long-mode guest's stack (return addresses to
  * look up in the guest's System.map), read through its page tables.
  */
-static const char *vcpu_stack(struct vcpu *v, char *buf, size_t size)
+static void format_stack(const struct gmem *m, const struct plumb_regs *r,
+			 const struct plumb_sregs *s, char *buf, size_t size)
 {
-	struct plumb_regs r;
-	struct plumb_sregs s;
 	char word[24];
 	size_t n, k;
 	int i;
 
 	buf[0] = '\0';
-	if (size < 16 || !vcpu_state(v, &r, &s) || !(s.efer & (1U << 10)))
-		return buf;
+	if (size < 16 || !(s->efer & (1U << 10)))
+		return;
 	n = (size_t)snprintf(buf, size, "\n  stack:");
 	for (i = 0; i < 8; i++) {
-		uint64_t gva = r.rsp + 8 * (uint64_t)i, gpa;
+		uint64_t gva = r->rsp + 8 * (uint64_t)i, gpa;
 		const uint64_t *q;
 
-		if (gmem_gva_to_gpa(&v->vm->mem, s.cr3, s.cr4, s.efer, gva, &gpa) ||
-		    !(q = gmem_ptr(&v->vm->mem, gpa, 8)))
+		if (gmem_gva_to_gpa(m, s->cr3, s->cr4, s->efer, gva, &gpa) ||
+		    !(q = gmem_ptr(m, gpa, 8)))
 			break;
 		k = (size_t)snprintf(word, sizeof(word), " %#" PRIx64, *q);
 		if (n + k >= size)
@@ -126,6 +117,21 @@ static const char *vcpu_stack(struct vcpu *v, char *buf, size_t size)
 		memcpy(buf + n, word, k + 1);
 		n += k;
 	}
+}
+
+/*
+ * The registers of a vCPU that died, for its stop message. Best effort: a
+ * vCPU whose state cannot be read gets none. From the vCPU's own thread,
+ * outside PLUMB_RUN.
+ */
+static const char *vcpu_dump(struct vcpu *v, char *buf, size_t size)
+{
+	struct plumb_regs r;
+	struct plumb_sregs s;
+
+	buf[0] = '\0';
+	if (vcpu_state(v, &r, &s))
+		format_regs(&r, &s, buf, size);
 	return buf;
 }
 
@@ -133,17 +139,23 @@ static const char *vcpu_stack(struct vcpu *v, char *buf, size_t size)
 static void vcpu_dump_if_asked(struct vcpu *v)
 {
 	struct plumb_mp_state mp = { 0 };
-	char dump[320], stack[200];
+	struct plumb_regs r;
+	struct plumb_sregs s;
+	char regs[320] = "", stack[200] = "";
 
 	if (!__atomic_exchange_n(&v->dump, 0, __ATOMIC_ACQ_REL))
 		return;
 	if (ioctl(v->fd, PLUMB_GET_MP_STATE, &mp))
 		mp.state = ~0u;
+	if (vcpu_state(v, &r, &s)) {
+		format_regs(&r, &s, regs, sizeof(regs));
+		if (mp.state != PLUMB_MP_WAIT_SIPI)
+			format_stack(&v->vm->mem, &r, &s, stack, sizeof(stack));
+	}
 	fprintf(stderr, "plumb: vCPU %u: %s%s%s\r\n", v->id,
 		mp.state == PLUMB_MP_WAIT_SIPI ? "waiting for INIT/SIPI" :
 		v->halted ? "halted with interrupts disabled" : "runnable",
-		vcpu_dump(v, dump, sizeof(dump)),
-		mp.state == PLUMB_MP_WAIT_SIPI ? "" : vcpu_stack(v, stack, sizeof(stack)));
+		regs, stack);
 }
 
 /*

@@ -12,9 +12,9 @@ for n in 2 16 64; do
 	limited 120 plumb run --cpus $n --flat $G/smpup-64.bin@0x1000,64 \
 		< /dev/null > /dev/null 2>/tmp/err
 	rc=$?
-	check "--cpus $n: all $n CPUs came up, status $(((n << 1) | 1)) (rc $rc)" \
-		test "$rc" -eq $(((n << 1) | 1))
-	[ "$rc" -eq $(((n << 1) | 1)) ] || cat /tmp/err
+	want=$(((n << 1) | 1))
+	check "--cpus $n: all $n CPUs came up, status $want (rc $rc)" test "$rc" -eq $want
+	[ "$rc" -eq $want ] || cat /tmp/err
 done
 plumb run --cpus 65 --flat $G/smpup-64.bin@0x1000,64 > /dev/null 2>/tmp/err
 rc=$?
