@@ -71,7 +71,7 @@ GUEST_BINS := $(addprefix tests/guests/,hello-16.bin hello-32.bin \
 	hello-64.bin cpuid-32.bin msr-64.bin triple-32.bin loop-64.bin \
 	memsum-64.bin mmio-64.bin rep-32.bin burst-64.bin spin-64.bin \
 	avx-64.bin bench-64.bin apic-64.bin ipi-64.bin sipi-64.bin modes-16.bin \
-	postspin-64.bin smpup-64.bin)
+	postspin-64.bin smpup-64.bin xcr0-64.bin)
 
 tests-bin: $(INTEG_BINS) $(UNIT_BINS) $(GUEST_BINS) tests/guests/mbcheck.elf \
 	tests/guests/vcheck.elf \
@@ -110,6 +110,11 @@ tests/unit/test_loaders tests/unit/test_devices tests/unit/test_virtio: tests/un
 		$(USER_LIB_SRCS) $(wildcard user/*.h) $(UAPI) user/guest/default.elf
 	$(CC) $(USER_CFLAGS) -Iuser $$(pkg-config --cflags check) -o $@ $< \
 		$(USER_LIB_SRCS) $$(pkg-config --libs check) $(USER_LIBS)
+
+# The XSETBV rules are kernel code built for userspace too (kmod/xcr0.h).
+tests/unit/test_xcr0: tests/unit/test_xcr0.c kmod/xcr0.c kmod/xcr0.h kmod/pure.h
+	$(CC) $(USER_CFLAGS) -Ikmod $$(pkg-config --cflags check) -o $@ $< \
+		kmod/xcr0.c $$(pkg-config --libs check)
 
 # The decoder is kernel code built for userspace too (kmod/decode.h).
 tests/unit/test_decode: tests/unit/test_decode.c kmod/decode.c kmod/decode.h

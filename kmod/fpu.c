@@ -14,6 +14,7 @@
 #include <asm/processor.h>
 
 #include "plumb.h"
+#include "xcr0.h"
 
 static u64 host_xcr0;
 static u64 guest_xcr0_mask;	/* XCR0 bits a guest may enable */
@@ -75,12 +76,40 @@ static void fpu_xrstor(void *area, u64 mask)
 		     : "memory");
 }
 
-/* After kernel_fpu_begin(), interrupts off: the guest's state goes in. */
-void plumb_fpu_load_guest(struct plumb_vcpu *vcpu)
+/*
+ * XSETBV with an exception-table entry: a value the CPU refuses is a #GP
+ * that comes back here as -EIO instead of an oops in ring 0. Every guest
+ * value was checked by plumb_set_xcr(); this is the second line.
+ */
+static int xsetbv_checked(u64 v)
+{
+	asm goto("1: xsetbv\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 :
+		 : "a" ((u32)v), "d" ((u32)(v >> 32)),
+		   "c" (XCR_XFEATURE_ENABLED_MASK)
+		 : "memory"
+		 : fault);
+	return 0;
+fault:
+	return -EIO;
+}
+
+/*
+ * After kernel_fpu_begin(), interrupts off: the guest's state goes in.
+ * -EIO if the CPU refused the guest's XCR0 (the host's is still loaded
+ * and nothing of the guest's is in the registers): do not enter.
+ */
+int plumb_fpu_load_guest(struct plumb_vcpu *vcpu)
 {
 	fpu_xrstor(vcpu->fpu, guest_xcr0_mask);
-	if (vcpu->xcr0 != host_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+	if (vcpu->xcr0 != host_xcr0 && xsetbv_checked(vcpu->xcr0)) {
+		pr_err_ratelimited("the CPU refused guest XCR0 %#llx\n",
+				   vcpu->xcr0);
+		vcpu->xcr0 = XFEATURE_MASK_FP;
+		return -EIO;
+	}
+	return 0;
 }
 
 /* After the exit, interrupts still off: the guest's state comes out. */
@@ -97,14 +126,30 @@ void plumb_fpu_save_guest(struct plumb_vcpu *vcpu)
 }
 
 /*
- * XSETBV from the guest (SDM Vol. 2C XSETBV): only XCR0; x87 always; AVX
- * needs SSE; nothing the host does not offer. 0 done, 1 the caller injects
- * #GP.
+ * The XCR0 values a guest may set: what its CPUID leaf 0xD offers, within
+ * what plumb switches (guest_xcr0_mask). x87 is always there.
+ */
+static u64 guest_xcr0_allowed(struct plumb_vcpu *vcpu)
+{
+	u32 eax, ebx, ecx, edx;
+
+	plumb_cpuid_lookup(vcpu, 0xd, 0, &eax, &ebx, &ecx, &edx);
+	return ((((u64)edx << 32) | eax) & guest_xcr0_mask) | XFEATURE_MASK_FP;
+}
+
+/*
+ * XSETBV from the guest (SDM Vol. 2C XSETBV): CPL 0, only XCR0, and a
+ * value that passes every rule of plumb_xcr0_valid(). 0 done, 1 the
+ * caller injects #GP.
  */
 int plumb_set_xcr(struct plumb_vcpu *vcpu, u32 index, u64 v)
 {
-	if (index || !(v & XFEATURE_MASK_FP) || (v & ~guest_xcr0_mask) ||
-	    ((v & XFEATURE_MASK_YMM) && !(v & XFEATURE_MASK_SSE)))
+	struct plumb_sregs s;
+
+	plumb_ops->get_sregs(vcpu, &s);
+	if (s.ss.dpl)
+		return 1;
+	if (index || !plumb_xcr0_valid(v, guest_xcr0_allowed(vcpu)))
 		return 1;
 	vcpu->xcr0 = v;
 	return 0;

@@ -407,7 +407,7 @@ unsigned int plumb_guest_maxphyaddr(struct plumb_vcpu *vcpu);
 int plumb_fpu_probe(void);
 int plumb_fpu_alloc(struct plumb_vcpu *vcpu);
 void plumb_fpu_free(struct plumb_vcpu *vcpu);
-void plumb_fpu_load_guest(struct plumb_vcpu *vcpu);
+int plumb_fpu_load_guest(struct plumb_vcpu *vcpu);
 void plumb_fpu_save_guest(struct plumb_vcpu *vcpu);
 int plumb_set_xcr(struct plumb_vcpu *vcpu, u32 index, u64 value);
 

@@ -525,7 +525,12 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 		return 1;
 	}
 
-	plumb_fpu_load_guest(vcpu);
+	if (plumb_fpu_load_guest(vcpu)) {
+		WRITE_ONCE(vcpu->mode, PLUMB_OUTSIDE_GUEST);
+		local_irq_enable();
+		kernel_fpu_end();
+		return -EIO;
+	}
 	/*
 	 * Guest mode is a quiescent state for RCU, as user mode is (KVM's
 	 * guest_context_enter_irqoff): a vCPU that stays in the guest, with

@@ -652,7 +652,13 @@ static int vmx_vcpu_run(struct plumb_vcpu *vcpu)
 	if (fs)
 		rdmsrl(MSR_FS_BASE, fs_base);
 
-	plumb_fpu_load_guest(vcpu);
+	if (plumb_fpu_load_guest(vcpu)) {
+		WRITE_ONCE(vcpu->mode, PLUMB_OUTSIDE_GUEST);
+		local_irq_enable();
+		kernel_fpu_end();
+		preempt_enable();
+		return -EIO;
+	}
 	vmx_load_guest_msrs(&vmx->g, &hmsr);
 	/* RDTSCP and RDPID read TSC_AUX without an exit: the guest's. */
 	host_aux = (cpu_to_node(cpu) << 12) | cpu;	/* the kernel's value */

@@ -15,8 +15,9 @@ name=$1
 only=${2:-}
 line=$(grep -v '^#' tests/harness/hosts.cfg | awk -v n="$name" '$1 == n')
 [ -n "$line" ] || { echo "run-host: unknown host '$name'" >&2; exit 2; }
-read -r _ emulator cpu series backend smp _ share _ <<<"$line"
+read -r _ emulator cpu series backend smp _ share options <<<"$line"
 share=${share:--}
+options=${options:-}
 kver=$(scripts/kernels.sh kver "$series") || exit 1
 kernel=build/kernels/$kver/boot/vmlinuz-$kver
 initrd=${PLUMB_INITRD:-build/initramfs/$kver.cpio.gz}
@@ -31,8 +32,9 @@ done
 append="console=ttyS0,115200 panic=-1 quiet loglevel=4 mitigations=off cryptomgr.notests=1 tsc=reliable no_timer_check ptest_host=$name ptest_backend=$backend"
 [ -n "$only" ] && append="$append ptest_only=$only"
 [ "$share" != - ] && append="$append ptest_share=$share"
-# Experiments: more host kernel parameters (e.g. nokaslr, to map addresses).
-append="$append ${PLUMB_HOST_APPEND:-}"
+# The host's own kernel parameters (hosts.cfg), then experiments' (e.g.
+# nokaslr, to map addresses).
+append="$append $options ${PLUMB_HOST_APPEND:-}"
 # Another list than tests.cfg (bench/run.sh), copied into the initramfs.
 cfg=${PLUMB_TESTS_CFG:-tests/integration/tests.cfg}
 [ "$cfg" != tests/integration/tests.cfg ] && append="$append ptest_cfg=$(basename "$cfg")"

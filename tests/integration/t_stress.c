@@ -587,6 +587,7 @@ static int t_avx(void)
 	for (i = 0; i < sizeof(ymmset); i++)	/* the guest's table at 0x4000 */
 		vm.mem[0x4000 + i] = (uint8_t)(i * 13 + 5);
 	set_rsi_rdi_rcx(&v, 0x4000, 0, rounds);
+	vcpu_set_supported_cpuid(&v);	/* XSETBV follows CPUID leaf 0xD */
 	ioctl(v.fd, PLUMB_GET_SREGS, &s);
 	s.cr4 |= (1 << 18) | (1 << 9) | (1 << 10);	/* OSXSAVE OSFXSR OSXMMEXCPT */
 	T_CHECK(ioctl(v.fd, PLUMB_SET_SREGS, &s) == 0, "CR4.OSXSAVE for the guest");

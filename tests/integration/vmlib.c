@@ -91,6 +91,20 @@ void vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id)
 	v->ring = (void *)((uint8_t *)v->hdr + v->hdr->ring_offset);
 }
 
+void vcpu_set_supported_cpuid(struct vcpu *v)
+{
+	struct plumb_cpuid *c = calloc(1, sizeof(*c) + 256 * sizeof(c->entries[0]));
+
+	if (!c)
+		die("calloc");
+	c->nent = 256;
+	if (ioctl(v->vm->sys_fd, PLUMB_GET_SUPPORTED_CPUID, c))
+		die("PLUMB_GET_SUPPORTED_CPUID");
+	if (ioctl(v->fd, PLUMB_SET_CPUID, c))
+		die("PLUMB_SET_CPUID");
+	free(c);
+}
+
 void vcpu_destroy(struct vcpu *v)
 {
 	munmap(v->hdr, v->map_size);

@@ -40,6 +40,8 @@ void vm_destroy(struct vm *vm);
 void vm_load(struct vm *vm, const char *path, uint64_t gpa);
 void vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id);
 void vcpu_destroy(struct vcpu *v);
+/* The guest's CPUID table = what the module supports (as the launcher). */
+void vcpu_set_supported_cpuid(struct vcpu *v);
 void vcpu_set_mode(struct vcpu *v, enum guest_mode mode, uint64_t rip);
 
 /* The next exit record, running the vCPU when the ring is drained. */
