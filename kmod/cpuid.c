@@ -152,6 +152,15 @@ static void filter_entry(struct plumb_cpuid_entry *e)
 		 */
 		if (e->index == 0)
 			e->ecx &= ~BIT(16);
+		/*
+		 * PKU only where the host kernel runs with CR4.PKE: PKRU is
+		 * switched around entries with RDPKRU/WRPKRU, which #UD
+		 * without it. OSPKE follows the guest's CR4 (cpuid lookup).
+		 */
+		if (e->index == 0 && !boot_cpu_has(X86_FEATURE_OSPKE))
+			e->ecx &= ~BIT(3);
+		if (e->index == 0)
+			e->ecx &= ~BIT(4);
 		break;
 	case 0xd:
 		/* XSAVES/XRSTORS need IA32_XSS, which plumb does not keep. */

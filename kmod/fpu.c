@@ -11,6 +11,7 @@
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 #include <asm/fpu/xcr.h>
+#include <asm/pkru.h>
 #include <asm/processor.h>
 
 #include "plumb.h"
@@ -102,11 +103,25 @@ fault:
  */
 int plumb_fpu_load_guest(struct plumb_vcpu *vcpu)
 {
+	/*
+	 * PKRU is not in the XSAVE mask, and Linux restores it only at a
+	 * context switch, from what it then reads: the guest's value must
+	 * never outlive the entry (security review F5). Guest and host each
+	 * keep theirs, as KVM does.
+	 */
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
+		vcpu->host_pkru = rdpkru();
+		if (vcpu->pkru != vcpu->host_pkru)
+			wrpkru(vcpu->pkru);
+	}
 	fpu_xrstor(vcpu->fpu, guest_xcr0_mask);
 	if (vcpu->xcr0 != host_xcr0 && xsetbv_checked(vcpu->xcr0)) {
 		pr_err_ratelimited("the CPU refused guest XCR0 %#llx\n",
 				   vcpu->xcr0);
 		vcpu->xcr0 = XFEATURE_MASK_FP;
+		if (cpu_feature_enabled(X86_FEATURE_OSPKE) &&
+		    vcpu->pkru != vcpu->host_pkru)
+			wrpkru(vcpu->host_pkru);
 		return -EIO;
 	}
 	return 0;
@@ -123,6 +138,11 @@ void plumb_fpu_save_guest(struct plumb_vcpu *vcpu)
 	if (vcpu->xcr0 != host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
 	fpu_xsave(vcpu->fpu, guest_xcr0_mask);
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
+		vcpu->pkru = rdpkru();
+		if (vcpu->pkru != vcpu->host_pkru)
+			wrpkru(vcpu->host_pkru);
+	}
 }
 
 /*

@@ -158,6 +158,8 @@ struct plumb_vcpu {
 	u64 regs[16];			/* guest GPRs but RSP (the backend's) */
 	void *fpu;			/* guest XSAVE area (fpu.c) */
 	u64 xcr0;			/* guest XCR0 */
+	u32 pkru;			/* guest PKRU (0 at reset) */
+	u32 host_pkru;			/* the thread's, around an entry */
 
 	/* MSRs that are plain storage on both vendors (msr.c) */
 	u64 tsc_aux;

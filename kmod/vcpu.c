@@ -257,8 +257,8 @@ bool plumb_cr4_valid(struct plumb_vcpu *vcpu, u64 old, u64 val, u64 cr3,
 		ok |= X86_CR4_SMAP;
 	if (c7 & BIT(2))
 		ok |= X86_CR4_UMIP;
-	if (c7 & BIT(3))
-		ok |= X86_CR4_PKE;
+	if ((c7 & BIT(3)) && boot_cpu_has(X86_FEATURE_OSPKE))
+		ok |= X86_CR4_PKE;	/* PKRU is switched with RDPKRU */
 	if (c7 & BIT(16))
 		ok |= X86_CR4_LA57;
 	if ((c7 & BIT(7)) || (d7 & BIT(20)))

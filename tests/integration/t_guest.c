@@ -1128,6 +1128,76 @@ static int t_xcr0(void)
 	return t_done();
 }
 
+static int cpuinfo_has(const char *flag)
+{
+	char line[4096], want[64];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	int found = 0;
+
+	snprintf(want, sizeof(want), " %s", flag);
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "flags", 5)) {
+			char *p = strstr(line, want);
+
+			found = p && (p[strlen(want)] == ' ' || p[strlen(want)] == '\n');
+			break;
+		}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static uint32_t host_rdpkru(void)
+{
+	uint32_t eax, edx;
+
+	asm volatile(".byte 0x0f, 0x01, 0xee" : "=a" (eax), "=d" (edx) : "c" (0));
+	return eax;
+}
+
+/*
+ * Security review F5: the guest's WRPKRU must never become the PKRU of
+ * the thread that runs it (Linux restores PKRU only at a context switch,
+ * from the register). Where the host has no OSPKE, CR4.PKE is #GP.
+ */
+static int t_pkru(void)
+{
+	const uint32_t guest_pkru = 0x5555555c;	/* Linux's default, key 1 denied too */
+	int ospke = cpuinfo_has("ospke");
+	uint32_t before = 0, got;
+	struct plumb_regs r;
+	struct vm vm;
+	struct vcpu v;
+
+	setup(&vm, &v, "pkru", 64);
+	vcpu_set_supported_cpuid(&v);
+	T_CHECK(ioctl(v.fd, PLUMB_GET_REGS, &r) == 0, "GET_REGS");
+	r.rsi = guest_pkru;
+	T_CHECK(ioctl(v.fd, PLUMB_SET_REGS, &r) == 0, "SET_REGS");
+	got = expect_out32(&v, 0x1238);
+	if (!ospke) {
+		T_CHECK(got == 13, "no OSPKE on this host: CR4.PKE is #GP in the guest (%u)", got);
+		expect_reason(&v, PLUMB_EXIT_HLT);
+		goto out;
+	}
+	T_CHECK(got == 0, "the guest set CR4.PKE (%u)", got);
+	before = host_rdpkru();
+	got = expect_out32(&v, 0x1238);
+	T_CHECK(got == guest_pkru, "the guest's RDPKRU reads its value (%#x)", got);
+	T_CHECK(host_rdpkru() == before, "this thread's PKRU after the exit: %#x (was %#x)",
+		host_rdpkru(), before);
+	T_CHECK(ioctl(v.fd, PLUMB_GET_REGS, &r) == 0, "GET_REGS copies out after the guest's WRPKRU");
+	got = expect_out32(&v, 0x1238);
+	T_CHECK(got == guest_pkru, "the guest's PKRU survived the exit (%#x)", got);
+	expect_reason(&v, PLUMB_EXIT_HLT);
+	sched_yield();
+	T_CHECK(host_rdpkru() == before, "this thread's PKRU at the end: %#x", host_rdpkru());
+out:
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -1414,10 +1484,12 @@ int main(int argc, char **argv)
 		return t_modes();
 	if (!strcmp(t, "signal"))
 		return t_signal(argc > 2 && !strcmp(argv[2], "if0"));
+	if (!strcmp(t, "pkru"))
+		return t_pkru();
 	if (!strcmp(t, "xcr0"))
 		return t_xcr0();
 	if (!strcmp(t, "createvm"))
 		return t_createvm();
-	fprintf(stderr, "usage: t_guest hello16|hello32|hello64|cpuid|msr|pvclock|triple|loop|memsum|posted|posted_flush|badinput|foreign|close_order|unmap|mmio|mmio_posted|rep|apic|badstate BACKEND|migrate|signal [if0]|modes|fuzz|xcr0|createvm\n");
+	fprintf(stderr, "usage: t_guest hello16|hello32|hello64|cpuid|msr|pvclock|triple|loop|memsum|posted|posted_flush|badinput|foreign|close_order|unmap|mmio|mmio_posted|rep|apic|badstate BACKEND|migrate|signal [if0]|modes|fuzz|xcr0|pkru|createvm\n");
 	return 2;
 }
