@@ -116,6 +116,11 @@ tests/unit/test_xcr0: tests/unit/test_xcr0.c kmod/xcr0.c kmod/xcr0.h kmod/pure.h
 	$(CC) $(USER_CFLAGS) -Ikmod $$(pkg-config --cflags check) -o $@ $< \
 		kmod/xcr0.c $$(pkg-config --libs check)
 
+# SET_SREGS' state checks are kernel code built for userspace too.
+tests/unit/test_sregs: tests/unit/test_sregs.c kmod/sregs.c kmod/sregs.h kmod/pure.h $(UAPI)
+	$(CC) $(USER_CFLAGS) -Ikmod $$(pkg-config --cflags check) -o $@ $< \
+		kmod/sregs.c $$(pkg-config --libs check)
+
 # The decoder is kernel code built for userspace too (kmod/decode.h).
 tests/unit/test_decode: tests/unit/test_decode.c kmod/decode.c kmod/decode.h
 	$(CC) $(USER_CFLAGS) -Ikmod $$(pkg-config --cflags check) -o $@ $< \

@@ -21,6 +21,7 @@
 #include <linux/vmalloc.h>
 
 #include "plumb.h"
+#include "sregs.h"
 
 static size_t ring_area_size(void)
 {
@@ -231,12 +232,11 @@ unsigned int plumb_guest_maxphyaddr(struct plumb_vcpu *vcpu)
 }
 
 /*
- * MOV to CR4 (SDM Vol. 3A 2.5 and 4.10.1, Vol. 2B MOV; APM Vol. 2 3.1.3):
- * false means #GP. A feature the guest's CPUID does not offer has its CR4
- * bit reserved; VMXE and SMXE are never offered (no nested VMX, no SMX).
+ * The CR4 bits a guest may set (SDM Vol. 3A 2.5 and 4.10.1; APM Vol. 2
+ * 3.1.3): a feature its CPUID does not offer has its CR4 bit reserved;
+ * VMXE and SMXE are never offered (no nested VMX, no SMX).
  */
-bool plumb_cr4_valid(struct plumb_vcpu *vcpu, u64 old, u64 val, u64 cr3,
-		     bool lma)
+static u64 cr4_allowed(struct plumb_vcpu *vcpu)
 {
 	u64 ok = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
 		 X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
@@ -263,7 +263,14 @@ bool plumb_cr4_valid(struct plumb_vcpu *vcpu, u64 old, u64 val, u64 cr3,
 		ok |= X86_CR4_LA57;
 	if ((c7 & BIT(7)) || (d7 & BIT(20)))
 		ok |= X86_CR4_CET;
-	if (val & ~ok)
+	return ok;
+}
+
+/* MOV to CR4: false means #GP. */
+bool plumb_cr4_valid(struct plumb_vcpu *vcpu, u64 old, u64 val, u64 cr3,
+		     bool lma)
+{
+	if (val & ~cr4_allowed(vcpu))
 		return false;
 	if (lma && (!(val & X86_CR4_PAE) || ((val ^ old) & X86_CR4_LA57)))
 		return false;
@@ -272,6 +279,19 @@ bool plumb_cr4_valid(struct plumb_vcpu *vcpu, u64 old, u64 val, u64 cr3,
 	    (!lma || (cr3 & 0xfff)))
 		return false;
 	return true;
+}
+
+/* PLUMB_SET_SREGS: only a state the vCPU's CPU could be in (sregs.c). */
+static bool sregs_valid(struct plumb_vcpu *vcpu, const struct plumb_sregs *s)
+{
+	struct plumb_sregs_limits l = {
+		.cr4_allowed = cr4_allowed(vcpu),
+		.efer_allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NX |
+				EFER_FFXSR,
+		.maxphyaddr = plumb_guest_maxphyaddr(vcpu),
+	};
+
+	return plumb_sregs_valid(s, &l);
 }
 
 static int vcpu_run(struct plumb_vcpu *vcpu)
@@ -469,7 +489,8 @@ static long plumb_vcpu_ioctl(struct file *filp, unsigned int cmd,
 		if (copy_from_user(&s, argp, sizeof(s)))
 			break;
 		ret = -EINVAL;
-		if (s.flags || memchr_inv(s.reserved, 0, sizeof(s.reserved)))
+		if (s.flags || memchr_inv(s.reserved, 0, sizeof(s.reserved)) ||
+		    !sregs_valid(vcpu, &s))
 			break;
 		ret = plumb_ops->set_sregs(vcpu, &s);
 		break;

@@ -913,14 +913,41 @@ static int t_apic(void)
 static int t_badstate(const char *backend)
 {
 	struct plumb_sregs s;
+	uint8_t trtype;
 	struct plumb_exit *e;
 	struct vm vm;
 	struct vcpu v;
 
 	setup(&vm, &v, "hello", 64);
 	T_CHECK(ioctl(v.fd, PLUMB_GET_SREGS, &s) == 0, "GET_SREGS");
+	/* States no CPU can be in: refused by SET_SREGS on both backends. */
 	s.cs.db = 1;
-	T_CHECK(ioctl(v.fd, PLUMB_SET_SREGS, &s) == 0, "SET_SREGS with CS.L=CS.D=1");
+	T_ERRNO(ioctl(v.fd, PLUMB_SET_SREGS, &s), EINVAL, "SET_SREGS with CS.L=CS.D=1");
+	s.cs.db = 0;
+	s.cr0 &= ~0x80000000ULL;	/* EFER.LMA without paging */
+	T_ERRNO(ioctl(v.fd, PLUMB_SET_SREGS, &s), EINVAL, "SET_SREGS with LMA and CR0.PG=0");
+	s.cr0 |= 0x80000000ULL;
+	s.cr4 &= ~0x20ULL;		/* IA-32e paging without PAE */
+	T_ERRNO(ioctl(v.fd, PLUMB_SET_SREGS, &s), EINVAL, "SET_SREGS with LME+PG, no PAE");
+	s.cr4 |= 0x20;
+	s.cr0 |= 1ULL << 29;		/* NW without CD */
+	T_ERRNO(ioctl(v.fd, PLUMB_SET_SREGS, &s), EINVAL, "SET_SREGS with CR0.NW, no CD");
+	s.cr0 &= ~(1ULL << 29);
+	s.cr4 |= 1ULL << 13;		/* VMXE: never offered */
+	T_ERRNO(ioctl(v.fd, PLUMB_SET_SREGS, &s), EINVAL, "SET_SREGS with CR4.VMXE");
+	s.cr4 &= ~(1ULL << 13);
+	s.cr3 = 1ULL << 62;		/* beyond MAXPHYADDR */
+	T_ERRNO(ioctl(v.fd, PLUMB_SET_SREGS, &s), EINVAL, "SET_SREGS with CR3 bit 62");
+	T_CHECK(ioctl(v.fd, PLUMB_GET_SREGS, &s) == 0, "GET_SREGS");
+	if (strcmp(backend, "vmx")) {
+		expect_out(&v, 0x3f8, 1, 'h');
+		T_CHECK(1, "the refused states left the vCPU as it was: it runs");
+		goto out;
+	}
+	/* A state only VM entry checks (a TR that is no busy TSS): VMX. */
+	trtype = s.tr.type;
+	s.tr.type = 1;
+	T_CHECK(ioctl(v.fd, PLUMB_SET_SREGS, &s) == 0, "SET_SREGS with TR type 1");
 	e = vcpu_next(&v);
 	T_CHECK(e->reason == PLUMB_EXIT_FAIL_ENTRY, "entry failure record (%s, %#llx)",
 		exit_name(e->reason),
@@ -930,10 +957,11 @@ static int t_badstate(const char *backend)
 			"VMX: exit reason 33 with bit 31, invalid guest state (%s)",
 			fail_entry_name(backend, e->fail_entry.hardware_reason));
 	vcpu_consume(&v);
-	s.cs.db = 0;
+	s.tr.type = trtype;
 	T_CHECK(ioctl(v.fd, PLUMB_SET_SREGS, &s) == 0, "SET_SREGS fixed");
 	expect_out(&v, 0x3f8, 1, 'h');
 	T_CHECK(1, "the fixed vCPU runs");
+out:
 	vcpu_destroy(&v);
 	vm_destroy(&vm);
 	return t_done();
