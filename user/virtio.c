@@ -183,20 +183,33 @@ static bool aligned(uint64_t a, uint64_t to)
 void virtq_enable(struct virtio_dev *d, struct virtq *q)
 {
 	uint64_t n = q->size;
-	bool ev = has_feature(d, VIRTIO_RING_F_EVENT_IDX);
 
+	/*
+	 * 3.1.1: queues are set up after FEATURES_OK and before DRIVER_OK
+	 * (we offer no RING_RESET). Anything else is ignored, as if never
+	 * written: then the features, and so the ring layout, are fixed for
+	 * as long as the queue is ready (status bits stick until a reset).
+	 */
+	if (!(d->status & VIRTIO_CONFIG_S_FEATURES_OK) ||
+	    (d->status & VIRTIO_CONFIG_S_DRIVER_OK))
+		return;
 	if (!n || n > q->max_size || (n & (n - 1))) {
 		virtio_broken(d, "queue %u: size %u is not a power of 2 up to %u",
 			      q->index, q->size, q->max_size);
 		return;
 	}
-	/* 2.7: alignment 16, 2 and 4; sizes with the event words. */
+	/*
+	 * 2.7: alignment 16, 2 and 4. The sizes always count the event words
+	 * (used_event, avail_event), as the spec's table and Linux's
+	 * vring_size() do, negotiated or not: nothing the driver does later
+	 * can then make pop or notify reach past what was checked here.
+	 */
 	q->desc = aligned(q->desc_gpa, 16) ?
 		gmem_ptr(&d->vm->mem, q->desc_gpa, DESC_SIZE * n) : NULL;
 	q->avail = aligned(q->avail_gpa, 2) ?
-		gmem_ptr(&d->vm->mem, q->avail_gpa, 4 + 2 * n + (ev ? 2 : 0)) : NULL;
+		gmem_ptr(&d->vm->mem, q->avail_gpa, 6 + 2 * n) : NULL;
 	q->used = aligned(q->used_gpa, 4) ?
-		gmem_ptr(&d->vm->mem, q->used_gpa, 4 + 8 * n + (ev ? 2 : 0)) : NULL;
+		gmem_ptr(&d->vm->mem, q->used_gpa, 6 + 8 * n) : NULL;
 	if (!q->desc || !q->avail || !q->used) {
 		virtio_broken(d, "queue %u: rings at %#llx/%#llx/%#llx are not aligned guest RAM",
 			      q->index, (unsigned long long)q->desc_gpa,

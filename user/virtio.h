@@ -134,7 +134,10 @@ void virtio_fini_all(struct vm *vm);
 uint32_t virtio_read_features(struct virtio_dev *d);
 void virtio_write_features(struct virtio_dev *d, uint32_t v);
 void virtio_set_status(struct virtio_dev *d, uint8_t v);
-/* Check and enable the selected queue (QUEUE_READY / queue_enable = 1). */
+/*
+ * Check and enable the selected queue (QUEUE_READY / queue_enable = 1);
+ * ignored unless FEATURES_OK is set and DRIVER_OK is not.
+ */
 void virtq_enable(struct virtio_dev *d, struct virtq *q);
 /* The guest notified queue `qi`: wake the event thread, or serve it here
  * (inline_queue: vm->lock held, the device lock not). */
