@@ -40,7 +40,9 @@ static bool has_feature(const struct virtio_dev *d, unsigned int bit)
 
 bool virtio_running(const struct virtio_dev *d)
 {
-	return (d->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	const uint8_t on = VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK;
+
+	return (d->status & on) == on &&
 	       !(d->status & (VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED));
 }
 
@@ -126,12 +128,18 @@ void virtio_set_status(struct virtio_dev *d, uint8_t v)
 		device_reset(d);
 		return;
 	}
-	/* The driver cannot set or clear NEEDS_RESET, nor take bits back. */
-	v = (uint8_t)((v & ~VIRTIO_CONFIG_S_NEEDS_RESET) |
-		      (old & VIRTIO_CONFIG_S_NEEDS_RESET));
+	/*
+	 * 2.1.2: the driver never clears a bit; only a reset (0) takes them
+	 * back, so the features stay what FEATURES_OK accepted while queues
+	 * run. NEEDS_RESET is the device's to set.
+	 */
+	v = (uint8_t)((v & ~VIRTIO_CONFIG_S_NEEDS_RESET) | old);
 	if ((v & VIRTIO_CONFIG_S_FEATURES_OK) && !(old & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    !has_feature(d, VIRTIO_F_VERSION_1))
 		v &= (uint8_t)~VIRTIO_CONFIG_S_FEATURES_OK;	/* modern only */
+	/* 3.1.1: DRIVER_OK comes after FEATURES_OK, or not at all. */
+	if (!(v & VIRTIO_CONFIG_S_FEATURES_OK))
+		v &= (uint8_t)~VIRTIO_CONFIG_S_DRIVER_OK;
 	d->status = v;
 	if ((v & VIRTIO_CONFIG_S_DRIVER_OK) && !(old & VIRTIO_CONFIG_S_DRIVER_OK) &&
 	    virtio_running(d)) {

@@ -1006,6 +1006,77 @@ START_TEST(rings_at_end_of_ram)
 }
 END_TEST
 
+/* ---- the status machine ---- */
+
+static struct virtio_dev *dev_of(uint16_t id)
+{
+	struct virtio_dev *vd;
+
+	for (vd = virtio_devices(&vm); vd; vd = vd->next)
+		if (vd->ops->device_id == id)
+			return vd;
+	ck_abort_msg("no device %u", id);
+	return NULL;
+}
+
+/*
+ * Security review L4: status bits stick until a write of 0 (the driver
+ * cannot take FEATURES_OK back and renegotiate under running queues),
+ * and DRIVER_OK needs FEATURES_OK.
+ */
+static void status_case(int transport)
+{
+	const uint8_t ack = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER,
+		      ok = ack | VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK;
+	struct virtio_dev *vd;
+	struct drv d;
+
+	start_vm(transport, 0, false);
+	avail_next = 0;
+	d = find(transport, 1, VIRTIO_ID_RNG);
+	vd = dev_of(VIRTIO_ID_RNG);
+	setup_dev(&d, ~(1ULL << VIRTIO_F_VERSION_1), 0, QSIZE);
+	ck_assert_uint_eq(fget(&d, F_STATUS), ok);
+	fset(&d, F_STATUS, ack);
+	ck_assert_uint_eq(fget(&d, F_STATUS), ok);
+	set_features(&d, (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_RING_F_EVENT_IDX));
+	ck_assert_uint_eq(vd->guest_features, 1ULL << VIRTIO_F_VERSION_1);
+	fset(&d, F_STATUS, ack | VIRTIO_CONFIG_S_FAILED);
+	ck_assert_uint_eq(fget(&d, F_STATUS), ok | VIRTIO_CONFIG_S_FAILED);
+	ck_assert(!virtio_running(vd));
+	fset(&d, F_STATUS, 0);
+	ck_assert_uint_eq(fget(&d, F_STATUS), 0);
+
+	/* DRIVER_OK without FEATURES_OK does not stick, nor start anything. */
+	fset(&d, F_STATUS, ack | VIRTIO_CONFIG_S_DRIVER_OK);
+	ck_assert_uint_eq(fget(&d, F_STATUS), ack);
+	ck_assert(!virtio_running(vd));
+	set_features(&d, 0);			/* no VERSION_1 */
+	fset(&d, F_STATUS, ok);
+	ck_assert_uint_eq(fget(&d, F_STATUS), ack);
+	ck_assert(!virtio_running(vd));
+
+	/* After all that, an honest driver still gets its bytes. */
+	avail_next = 0;
+	setup_dev(&d, ~(1ULL << VIRTIO_F_VERSION_1), 0, QSIZE);
+	set_desc(0, BUF_GPA, 16, VRING_DESC_F_WRITE, 0);
+	offer(&d, 0, 0, QSIZE);
+	ck_assert(wait_used(1));
+	ck_assert_uint_eq(used()->ring[0].len, 16);
+}
+
+START_TEST(status_sticky_mmio)
+{
+	status_case(VIRTIO_MMIO);
+}
+END_TEST
+
+START_TEST(status_sticky_pci)
+{
+	status_case(VIRTIO_PCI);
+}
+END_TEST
+
 /* ---- rng, console ---- */
 
 static void rng_case(int transport)
@@ -1282,6 +1353,8 @@ static Suite *virtio_suite(void)
 	tcase_add_test(t, event_idx_renegotiated_mmio);
 	tcase_add_test(t, event_idx_renegotiated_pci);
 	tcase_add_test(t, rings_at_end_of_ram);
+	tcase_add_test(t, status_sticky_mmio);
+	tcase_add_test(t, status_sticky_pci);
 	tcase_add_test(t, rng_mmio);
 	tcase_add_test(t, console_mmio);
 	tcase_add_test(t, net_mmio);
