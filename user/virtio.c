@@ -232,6 +232,18 @@ void virtq_enable(struct virtio_dev *d, struct virtq *q)
 	q->ready = true;
 }
 
+void virtq_disable(struct virtq *q)
+{
+	/*
+	 * The size and addresses become writable again: drop the views
+	 * checked against the old ones, so that nothing can use them.
+	 */
+	q->ready = false;
+	q->desc = NULL;
+	q->avail = NULL;
+	q->used = NULL;
+}
+
 static uint16_t avail_idx(const struct virtq *q)
 {
 	/* Acquire: the ring entries below idx are valid once idx is seen. */
@@ -370,8 +382,12 @@ void virtq_unpop(struct virtq *q)
 
 void virtq_push(struct virtq *q, uint16_t head, uint32_t len)
 {
-	struct vring_used_elem *u = &q->used->ring[q->used_idx & (q->size - 1)];
+	struct vring_used_elem *u;
 
+	/* A completion for a queue disabled or reset since its pop: dropped. */
+	if (!q->ready || !q->used)
+		return;
+	u = &q->used->ring[q->used_idx & (q->size - 1)];
 	u->id = htole32(head);
 	u->len = htole32(len);
 	q->used_idx++;

@@ -139,6 +139,8 @@ void virtio_set_status(struct virtio_dev *d, uint8_t v);
  * ignored unless FEATURES_OK is set and DRIVER_OK is not.
  */
 void virtq_enable(struct virtio_dev *d, struct virtq *q);
+/* QUEUE_READY = 0: not ready, and the checked views are gone. */
+void virtq_disable(struct virtq *q);
 /* The guest notified queue `qi`: wake the event thread, or serve it here
  * (inline_queue: vm->lock held, the device lock not). */
 void virtio_kick(struct virtio_dev *d, unsigned int qi);
@@ -158,7 +160,8 @@ void virtio_signal_isr(struct virtio_dev *d, struct virtq *q);
  * ring (the device is marked broken; stop).
  */
 int virtq_pop(struct virtio_dev *d, struct virtq *q, struct vq_elem *e);
-/* Hand a chain back with `len` bytes written into its writable part. */
+/* Hand a chain back with `len` bytes written into its writable part
+ * (nothing if the queue is no longer ready). */
 void virtq_push(struct virtq *q, uint16_t head, uint32_t len);
 /* Interrupt the guest for q if it asked to be (suppression, event index). */
 void virtq_notify(struct virtio_dev *d, struct virtq *q);

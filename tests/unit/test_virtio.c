@@ -1077,6 +1077,40 @@ START_TEST(status_sticky_pci)
 }
 END_TEST
 
+/*
+ * Security review L7: virtio-mmio's QUEUE_READY = 0 makes the size and
+ * addresses writable again; the views checked for the old ones must go,
+ * and a completion that comes after it must not reach the ring.
+ */
+START_TEST(queue_disable_mmio)
+{
+	struct virtio_dev *vd;
+	struct virtq *q;
+	struct drv d;
+
+	start_vm(VIRTIO_MMIO, 0, false);
+	avail_next = 0;
+	d = find(VIRTIO_MMIO, 1, VIRTIO_ID_RNG);
+	vd = dev_of(VIRTIO_ID_RNG);
+	q = &vd->vq[0];
+	setup_dev(&d, ~(1ULL << VIRTIO_F_VERSION_1), 0, QSIZE);
+	ck_assert(q->ready && q->desc && q->avail && q->used);
+	fset(&d, F_READY, 0);
+	ck_assert_uint_eq(fget(&d, F_READY), 0);
+	ck_assert_ptr_null(q->desc);
+	ck_assert_ptr_null(q->avail);
+	ck_assert_ptr_null(q->used);
+	fset(&d, F_QNUM, 1024);			/* writable again */
+	ck_assert_uint_eq(q->size, 1024);
+	pthread_mutex_lock(&vd->lock);
+	virtq_push(q, 3, 99);			/* a late completion */
+	pthread_mutex_unlock(&vd->lock);
+	ck_assert_uint_eq(used()->idx, 0);
+	ck_assert_uint_eq(used()->ring[0].len, 0);
+	ck_assert_uint_eq(q->used_idx, 0);
+}
+END_TEST
+
 /* ---- rng, console ---- */
 
 static void rng_case(int transport)
@@ -1355,6 +1389,7 @@ static Suite *virtio_suite(void)
 	tcase_add_test(t, rings_at_end_of_ram);
 	tcase_add_test(t, status_sticky_mmio);
 	tcase_add_test(t, status_sticky_pci);
+	tcase_add_test(t, queue_disable_mmio);
 	tcase_add_test(t, rng_mmio);
 	tcase_add_test(t, console_mmio);
 	tcase_add_test(t, net_mmio);
