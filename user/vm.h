@@ -284,6 +284,11 @@ int vm_init_devices(struct vm *vm);
 void vm_flush_devices(struct vm *vm);
 void vm_fini_devices(struct vm *vm);
 int vm_create_vcpus(struct vm *vm, const struct boot_state *boot);
+/*
+ * Act on one exit record of vCPU v (its thread; the unit tests feed it
+ * records too). A malformed record stops the VM (PLUMB_EXIT_INTERNAL).
+ */
+void vcpu_handle_exit(struct vcpu *v, struct plumb_exit *e);
 /* Run every vCPU in its thread until vm_stop; returns the exit status. */
 int vm_run(struct vm *vm);
 void vm_destroy(struct vm *vm);

@@ -425,6 +425,54 @@ START_TEST(rtc_year_window)
 }
 END_TEST
 
+/* ---- exit records ---- */
+
+/*
+ * Security review L5: a string I/O record whose count * size wraps in
+ * 32 bits (2^30 x 4 = 0) must be refused as malformed, not walked past
+ * its 32 data bytes. The kernel never sends one (it caps count at
+ * 32 / size); the launcher must not rely on that.
+ */
+START_TEST(string_io_record_bounds)
+{
+	struct vcpu v = { .vm = &vm, .id = 0 };
+	struct plumb_exit *e = calloc(1, sizeof(*e));
+
+	ck_assert_ptr_nonnull(e);
+	e->reason = PLUMB_EXIT_IO;
+	e->io.port = 0x1234;				/* nothing there */
+	e->io.size = 4;
+	e->io.direction = PLUMB_IO_IN;
+	e->io.count = 8;				/* 32 bytes: fits */
+	vcpu_handle_exit(&v, e);
+	ck_assert_int_eq(vm.stopping, 0);
+	ck_assert_uint_eq(e->io.data[31], 0xff);	/* unhandled reads ones */
+	e->io.count = 1U << 30;
+	vcpu_handle_exit(&v, e);
+	ck_assert_int_eq(vm.stopping, 1);
+	ck_assert_int_eq(vm.status, PLUMB_EXIT_INTERNAL);
+	ck_assert_ptr_nonnull(strstr(vm_stop_message(), "malformed port I/O record"));
+	free(e);
+}
+END_TEST
+
+START_TEST(string_io_record_one_too_many)
+{
+	struct vcpu v = { .vm = &vm, .id = 0 };
+	struct plumb_exit e;
+
+	memset(&e, 0, sizeof(e));
+	e.reason = PLUMB_EXIT_IO;
+	e.io.port = 0x1234;
+	e.io.size = 2;
+	e.io.direction = PLUMB_IO_OUT;
+	e.io.count = 17;				/* 34 bytes */
+	vcpu_handle_exit(&v, &e);
+	ck_assert_int_eq(vm.stopping, 1);
+	ck_assert_int_eq(vm.status, PLUMB_EXIT_INTERNAL);
+}
+END_TEST
+
 /* ---- PIT ---- */
 
 START_TEST(pit_channel2_gate)
@@ -833,6 +881,8 @@ static Suite *devices_suite(void)
 	tcase_add_test(t, port92_reset);
 	tcase_add_test(t, rtc);
 	tcase_add_test(t, rtc_year_window);
+	tcase_add_test(t, string_io_record_bounds);
+	tcase_add_test(t, string_io_record_one_too_many);
 	tcase_add_test(t, pit_channel2_gate);
 	tcase_add_test(t, pit_modes);
 	tcase_add_test(t, pc_testdev);
