@@ -330,11 +330,13 @@ int vm_run(struct vm *vm)
 	}
 	console_loop(vm);
 
-	/* Stop every vCPU: immediate_exit for the next RUN, a signal for
-	 * one running now. */
-	pthread_mutex_lock(&vm->lock);
-	pthread_cond_broadcast(&vm->cond);
-	pthread_mutex_unlock(&vm->lock);
+	/*
+	 * Stop every vCPU: immediate_exit for the next RUN, a signal for
+	 * one running now; both before vm->lock, which a vCPU serving a
+	 * device may hold (for at most VQ_BUDGET chains, and the service
+	 * loops see vm->stopping). Then wake the ones halted in handle_hlt:
+	 * under the lock, so that none misses the broadcast.
+	 */
 	for (i = 0; i < vm->ncpus; i++) {
 		if (!vm->vcpus[i].thread_started)
 			continue;
@@ -342,6 +344,9 @@ int vm_run(struct vm *vm)
 				 __ATOMIC_SEQ_CST);
 		pthread_kill(vm->vcpus[i].thread, SIG_KICK);
 	}
+	pthread_mutex_lock(&vm->lock);
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
 	for (i = 0; i < vm->ncpus; i++)
 		if (vm->vcpus[i].thread_started)
 			pthread_join(vm->vcpus[i].thread, NULL);

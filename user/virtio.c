@@ -488,6 +488,19 @@ void virtio_defer(struct virtio_dev *d, struct virtq *q)
 	(void)!write(q->kick_fd, &one, sizeof(one));
 }
 
+bool virtq_budget(struct virtio_dev *d, struct virtq *q, unsigned int *taken)
+{
+	if (d->vm->stopping)
+		return false;
+	if (*taken < VQ_BUDGET) {
+		++*taken;
+		return true;
+	}
+	if (virtq_has_buffers(q))
+		virtio_defer(d, q);
+	return false;
+}
+
 /* ---- scatter/gather ---- */
 
 /* Copy len bytes between buf and the iovec from offset off, either way. */

@@ -8,8 +8,10 @@
  * Threads and locks. Register accesses arrive on vCPU threads with
  * vm->lock held (io_dispatch) and take the device's own lock. A queue
  * notification only wakes the event thread (an eventfd), which services
- * the queue under the device lock alone, so a disk read never holds
- * vm->lock. The lock order is vm->lock, then a device's lock.
+ * the queue under the device lock alone: a disk read never runs under
+ * vm->lock, though a vCPU touching that device's registers waits for it
+ * with vm->lock held. Every service takes at most VQ_BUDGET chains.
+ * The lock order is vm->lock, then a device's lock.
  */
 #ifndef PLUMB_VIRTIO_H
 #define PLUMB_VIRTIO_H
@@ -26,6 +28,13 @@
 #define VQ_MAX_SEGS		VQ_MAX_SIZE	/* segments in one chain */
 #define VIRTIO_CONFIG_MAX	256
 #define VIRTIO_NO_VECTOR	0xffff
+/*
+ * Chains one service of a queue takes before it yields: the rest goes
+ * back to the event thread through the queue's eventfd, behind whatever
+ * else waits there, and a vCPU serving an inline queue returns to its
+ * guest (and releases vm->lock).
+ */
+#define VQ_BUDGET		64
 
 struct virtio_dev;
 
@@ -169,6 +178,12 @@ void virtq_notify(struct virtio_dev *d, struct virtq *q);
 void virtq_unpop(struct virtq *q);
 /* Have the event thread serve q (an inline_queue device that must wait). */
 void virtio_defer(struct virtio_dev *d, struct virtq *q);
+/*
+ * Before each pop of a service loop, with *taken counting from 0: false
+ * once the VM is stopping, or after VQ_BUDGET chains (then q is handed
+ * to the event thread if the guest left more).
+ */
+bool virtq_budget(struct virtio_dev *d, struct virtq *q, unsigned int *taken);
 /* Whether the device may use its queues now. */
 bool virtio_running(const struct virtio_dev *d);
 bool virtq_has_buffers(struct virtq *q);
