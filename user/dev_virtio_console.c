@@ -70,17 +70,7 @@ static void vcon_tx(struct virtio_dev *d)
 			size_t left = e->iov[i].iov_len < room ? e->iov[i].iov_len : room;
 
 			room -= left;
-
-			while (left) {
-				ssize_t n = write(d->vm->out_fd, p, left);
-
-				if (n < 0 && errno == EINTR)
-					continue;
-				if (n <= 0)
-					break;	/* output gone: drop, as COM1 does */
-				p += n;
-				left -= (size_t)n;
-			}
+			vm_output(d->vm, p, left);	/* gone: dropped, as COM1's */
 		}
 		virtq_push(q, e->head, 0);
 	}

@@ -425,6 +425,30 @@ START_TEST(rtc_year_window)
 }
 END_TEST
 
+/* ---- console output ---- */
+
+/*
+ * Security review L6: COM1 output to a pipe whose reader has gone. The
+ * launcher ignores SIGPIPE (from vm_init on), so the write fails with
+ * EPIPE, the output counts as gone, and the guest runs on; before, the
+ * SIGPIPE killed the launcher (here: the test).
+ */
+START_TEST(output_reader_gone)
+{
+	const char *p;
+
+	close(out_pipe[0]);
+	out_pipe[0] = -1;
+	for (p = "hello\n"; *p; p++)
+		outb(0x3f8, (uint8_t)*p);
+	ck_assert(vm.out_gone);
+	for (p = "again\n"; *p; p++)
+		outb(0x3f8, (uint8_t)*p);
+	ck_assert(vm.out_gone);
+	ck_assert_int_eq(vm.stopping, 0);
+}
+END_TEST
+
 /* ---- exit records ---- */
 
 /*
@@ -882,6 +906,7 @@ static Suite *devices_suite(void)
 	tcase_add_test(t, rtc);
 	tcase_add_test(t, rtc_year_window);
 	tcase_add_test(t, string_io_record_bounds);
+	tcase_add_test(t, output_reader_gone);
 	tcase_add_test(t, string_io_record_one_too_many);
 	tcase_add_test(t, pit_channel2_gate);
 	tcase_add_test(t, pit_modes);
