@@ -35,7 +35,9 @@ void console_set_input(struct vm *vm, console_input_t *fn, void *opaque)
 void console_restore(void)
 {
 	if (raw_on) {
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+		/* FLUSH: answers to the guest's terminal queries that came
+		 * after we stopped reading must not reach the user's shell. */
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
 		raw_on = 0;
 	}
 }

@@ -14,6 +14,11 @@
  * clears the flags and lowers the line. The timers run only while an
  * interrupt is enabled; periods below 1 ms (rates above 1024 Hz) are
  * stretched to 1 ms (docs/decisions.md).
+ *
+ * The guest's date stays within 1900-01-01 00:00:00 .. 2099-12-31
+ * 23:59:59 UTC, what the century byte (0x32: 19 or 20) can express: a
+ * write that would leave it is ignored, and a clock that runs past the
+ * end stops there (decision 85).
  */
 #include <string.h>
 #include <time.h>
@@ -65,11 +70,30 @@ static int dec(uint8_t v)
 	return (rtc.ram[REG_B] & B_BINARY) ? v : from_bcd(v);
 }
 
+#define RTC_FIRST	(-2208988800LL)	/* 1900-01-01 00:00:00 UTC */
+#define RTC_LAST	4102444799LL	/* 2099-12-31 23:59:59 UTC */
+
+static bool in_window(time_t t)
+{
+	return t >= RTC_FIRST && t <= RTC_LAST;
+}
+
+/* The guest's date; every field set, whatever the offset says. */
 static void now(struct tm *tm)
 {
 	time_t t = time(NULL) + rtc.offset;
 
-	gmtime_r(&t, tm);
+	if (t < RTC_FIRST)
+		t = RTC_FIRST;
+	else if (t > RTC_LAST)
+		t = RTC_LAST;
+	memset(tm, 0, sizeof(*tm));
+	if (!gmtime_r(&t, tm)) {
+		/* Cannot happen within the window; never leave fields unset. */
+		memset(tm, 0, sizeof(*tm));
+		tm->tm_year = 100;
+		tm->tm_mday = 1;
+	}
 }
 
 static uint8_t read_time(uint8_t reg)
@@ -136,7 +160,7 @@ static void write_time(uint8_t reg, uint8_t v)
 		return;
 	}
 	t = timegm(&tm);
-	if (t != (time_t)-1)
+	if (t != (time_t)-1 && in_window(t))
 		rtc.offset = t - time(NULL);
 }
 

@@ -75,18 +75,7 @@ static unsigned int fifo_size(const struct uart *u)
 
 static void flush_out(struct uart *u)
 {
-	size_t done = 0;
-
-	while (done < u->out_n) {
-		ssize_t n = write(u->vm->out_fd, u->out + done, u->out_n - done);
-
-		if (n <= 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			break;		/* a closed terminal loses output */
-		}
-		done += (size_t)n;
-	}
+	vm_output(u->vm, u->out, u->out_n);
 	u->out_n = 0;
 }
 

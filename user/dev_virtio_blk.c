@@ -196,9 +196,10 @@ static void blk_queue(struct virtio_dev *d, struct virtq *q)
 {
 	struct blk *b = d->priv;
 	struct vq_elem *e = d->elem;
+	unsigned int taken = 0;
 	uint32_t written;
 
-	while (virtq_pop(d, q, e) > 0) {
+	while (virtq_budget(d, q, &taken) && virtq_pop(d, q, e) > 0) {
 		if (!blk_request(d, b, e, &written))
 			break;
 		virtq_push(q, e->head, written);

@@ -17,6 +17,9 @@
 #define RXQ		0
 #define TXQ		1
 #define FIFO_SIZE	4096
+/* Output bytes taken from one chain; the rest is dropped. Linux's
+ * largest write is 32 KiB. */
+#define TX_CHAIN_MAX	(64 * 1024)
 
 struct vcon {
 	struct virtio_dev *d;
@@ -56,24 +59,18 @@ static void vcon_tx(struct virtio_dev *d)
 {
 	struct virtq *q = &d->vq[TXQ];
 	struct vq_elem *e = d->elem;
+	unsigned int taken = 0;
 
-	while (virtq_pop(d, q, e) > 0) {
+	while (virtq_budget(d, q, &taken) && virtq_pop(d, q, e) > 0) {
+		size_t room = TX_CHAIN_MAX;
 		unsigned int i;
 
-		for (i = 0; i < e->nout; i++) {
+		for (i = 0; i < e->nout && room; i++) {
 			const uint8_t *p = e->iov[i].iov_base;
-			size_t left = e->iov[i].iov_len;
+			size_t left = e->iov[i].iov_len < room ? e->iov[i].iov_len : room;
 
-			while (left) {
-				ssize_t n = write(d->vm->out_fd, p, left);
-
-				if (n < 0 && errno == EINTR)
-					continue;
-				if (n <= 0)
-					break;	/* output gone: drop, as COM1 does */
-				p += n;
-				left -= (size_t)n;
-			}
+			room -= left;
+			vm_output(d->vm, p, left);	/* gone: dropped, as COM1's */
 		}
 		virtq_push(q, e->head, 0);
 	}

@@ -119,8 +119,12 @@ static bool rx_deliver(struct virtio_dev *d, struct net *n)
 static void net_rx(struct virtio_dev *d)
 {
 	struct net *n = d->priv;
+	unsigned int taken = 0;
 
 	for (;;) {
+		/* A packet may take several chains: the budget counts packets. */
+		if (!virtq_budget(d, &d->vq[RXQ], &taken))
+			break;
 		if (!n->pending) {
 			ssize_t r;
 
@@ -152,8 +156,9 @@ static void net_tx(struct virtio_dev *d)
 	struct net *n = d->priv;
 	struct virtq *q = &d->vq[TXQ];
 	struct vq_elem *e = d->elem;
+	unsigned int taken = 0;
 
-	while (virtq_pop(d, q, e) > 0) {
+	while (virtq_budget(d, q, &taken) && virtq_pop(d, q, e) > 0) {
 		if (e->out_len < HDR_LEN) {
 			virtio_broken(d, "transmit chain of %llu bytes, less than the header",
 				      (unsigned long long)e->out_len);

@@ -29,8 +29,9 @@ static void handle_io(struct vcpu *v, struct plumb_exit *e)
 	uint32_t i, n = io->count ? io->count : 1;
 	bool out = io->direction == PLUMB_IO_OUT;
 
+	/* Divided, not multiplied: count * size could wrap in 32 bits. */
 	if ((io->size != 1 && io->size != 2 && io->size != 4) ||
-	    n * io->size > sizeof(io->data)) {
+	    n > sizeof(io->data) / io->size) {
 		vm_stop(v->vm, PLUMB_EXIT_INTERNAL,
 			"vCPU %u: malformed port I/O record (size %u count %u)",
 			v->id, io->size, io->count);
@@ -191,7 +192,7 @@ static void handle_hlt(struct vcpu *v)
 	pthread_mutex_unlock(&vm->lock);
 }
 
-static void handle(struct vcpu *v, struct plumb_exit *e)
+void vcpu_handle_exit(struct vcpu *v, struct plumb_exit *e)
 {
 	struct vm *vm = v->vm;
 	char dump[320];
@@ -269,7 +270,7 @@ static void *vcpu_thread(void *arg)
 		}
 		e = &v->ring[v->cons % v->hdr->entry_count];
 		v->ran = true;
-		handle(v, e);
+		vcpu_handle_exit(v, e);
 		v->cons++;
 		__atomic_store_n(&v->hdr->consumer, v->cons, __ATOMIC_RELEASE);
 	}
@@ -329,11 +330,13 @@ int vm_run(struct vm *vm)
 	}
 	console_loop(vm);
 
-	/* Stop every vCPU: immediate_exit for the next RUN, a signal for
-	 * one running now. */
-	pthread_mutex_lock(&vm->lock);
-	pthread_cond_broadcast(&vm->cond);
-	pthread_mutex_unlock(&vm->lock);
+	/*
+	 * Stop every vCPU: immediate_exit for the next RUN, a signal for
+	 * one running now; both before vm->lock, which a vCPU serving a
+	 * device may hold (for at most VQ_BUDGET chains, and the service
+	 * loops see vm->stopping). Then wake the ones halted in handle_hlt:
+	 * under the lock, so that none misses the broadcast.
+	 */
 	for (i = 0; i < vm->ncpus; i++) {
 		if (!vm->vcpus[i].thread_started)
 			continue;
@@ -341,6 +344,9 @@ int vm_run(struct vm *vm)
 				 __ATOMIC_SEQ_CST);
 		pthread_kill(vm->vcpus[i].thread, SIG_KICK);
 	}
+	pthread_mutex_lock(&vm->lock);
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
 	for (i = 0; i < vm->ncpus; i++)
 		if (vm->vcpus[i].thread_started)
 			pthread_join(vm->vcpus[i].thread, NULL);

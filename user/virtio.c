@@ -40,7 +40,9 @@ static bool has_feature(const struct virtio_dev *d, unsigned int bit)
 
 bool virtio_running(const struct virtio_dev *d)
 {
-	return (d->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	const uint8_t on = VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK;
+
+	return (d->status & on) == on &&
 	       !(d->status & (VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED));
 }
 
@@ -126,12 +128,18 @@ void virtio_set_status(struct virtio_dev *d, uint8_t v)
 		device_reset(d);
 		return;
 	}
-	/* The driver cannot set or clear NEEDS_RESET, nor take bits back. */
-	v = (uint8_t)((v & ~VIRTIO_CONFIG_S_NEEDS_RESET) |
-		      (old & VIRTIO_CONFIG_S_NEEDS_RESET));
+	/*
+	 * 2.1.2: the driver never clears a bit; only a reset (0) takes them
+	 * back, so the features stay what FEATURES_OK accepted while queues
+	 * run. NEEDS_RESET is the device's to set.
+	 */
+	v = (uint8_t)((v & ~VIRTIO_CONFIG_S_NEEDS_RESET) | old);
 	if ((v & VIRTIO_CONFIG_S_FEATURES_OK) && !(old & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    !has_feature(d, VIRTIO_F_VERSION_1))
 		v &= (uint8_t)~VIRTIO_CONFIG_S_FEATURES_OK;	/* modern only */
+	/* 3.1.1: DRIVER_OK comes after FEATURES_OK, or not at all. */
+	if (!(v & VIRTIO_CONFIG_S_FEATURES_OK))
+		v &= (uint8_t)~VIRTIO_CONFIG_S_DRIVER_OK;
 	d->status = v;
 	if ((v & VIRTIO_CONFIG_S_DRIVER_OK) && !(old & VIRTIO_CONFIG_S_DRIVER_OK) &&
 	    virtio_running(d)) {
@@ -183,20 +191,33 @@ static bool aligned(uint64_t a, uint64_t to)
 void virtq_enable(struct virtio_dev *d, struct virtq *q)
 {
 	uint64_t n = q->size;
-	bool ev = has_feature(d, VIRTIO_RING_F_EVENT_IDX);
 
+	/*
+	 * 3.1.1: queues are set up after FEATURES_OK and before DRIVER_OK
+	 * (we offer no RING_RESET). Anything else is ignored, as if never
+	 * written: then the features, and so the ring layout, are fixed for
+	 * as long as the queue is ready (status bits stick until a reset).
+	 */
+	if (!(d->status & VIRTIO_CONFIG_S_FEATURES_OK) ||
+	    (d->status & VIRTIO_CONFIG_S_DRIVER_OK))
+		return;
 	if (!n || n > q->max_size || (n & (n - 1))) {
 		virtio_broken(d, "queue %u: size %u is not a power of 2 up to %u",
 			      q->index, q->size, q->max_size);
 		return;
 	}
-	/* 2.7: alignment 16, 2 and 4; sizes with the event words. */
+	/*
+	 * 2.7: alignment 16, 2 and 4. The sizes always count the event words
+	 * (used_event, avail_event), as the spec's table and Linux's
+	 * vring_size() do, negotiated or not: nothing the driver does later
+	 * can then make pop or notify reach past what was checked here.
+	 */
 	q->desc = aligned(q->desc_gpa, 16) ?
 		gmem_ptr(&d->vm->mem, q->desc_gpa, DESC_SIZE * n) : NULL;
 	q->avail = aligned(q->avail_gpa, 2) ?
-		gmem_ptr(&d->vm->mem, q->avail_gpa, 4 + 2 * n + (ev ? 2 : 0)) : NULL;
+		gmem_ptr(&d->vm->mem, q->avail_gpa, 6 + 2 * n) : NULL;
 	q->used = aligned(q->used_gpa, 4) ?
-		gmem_ptr(&d->vm->mem, q->used_gpa, 4 + 8 * n + (ev ? 2 : 0)) : NULL;
+		gmem_ptr(&d->vm->mem, q->used_gpa, 6 + 8 * n) : NULL;
 	if (!q->desc || !q->avail || !q->used) {
 		virtio_broken(d, "queue %u: rings at %#llx/%#llx/%#llx are not aligned guest RAM",
 			      q->index, (unsigned long long)q->desc_gpa,
@@ -209,6 +230,18 @@ void virtq_enable(struct virtio_dev *d, struct virtq *q)
 	}
 	q->last_avail = q->used_idx = q->signalled_used = 0;
 	q->ready = true;
+}
+
+void virtq_disable(struct virtq *q)
+{
+	/*
+	 * The size and addresses become writable again: drop the views
+	 * checked against the old ones, so that nothing can use them.
+	 */
+	q->ready = false;
+	q->desc = NULL;
+	q->avail = NULL;
+	q->used = NULL;
 }
 
 static uint16_t avail_idx(const struct virtq *q)
@@ -349,8 +382,12 @@ void virtq_unpop(struct virtq *q)
 
 void virtq_push(struct virtq *q, uint16_t head, uint32_t len)
 {
-	struct vring_used_elem *u = &q->used->ring[q->used_idx & (q->size - 1)];
+	struct vring_used_elem *u;
 
+	/* A completion for a queue disabled or reset since its pop: dropped. */
+	if (!q->ready || !q->used)
+		return;
+	u = &q->used->ring[q->used_idx & (q->size - 1)];
 	u->id = htole32(head);
 	u->len = htole32(len);
 	q->used_idx++;
@@ -449,6 +486,19 @@ void virtio_defer(struct virtio_dev *d, struct virtq *q)
 
 	(void)d;
 	(void)!write(q->kick_fd, &one, sizeof(one));
+}
+
+bool virtq_budget(struct virtio_dev *d, struct virtq *q, unsigned int *taken)
+{
+	if (d->vm->stopping)
+		return false;
+	if (*taken < VQ_BUDGET) {
+		++*taken;
+		return true;
+	}
+	if (virtq_has_buffers(q))
+		virtio_defer(d, q);
+	return false;
 }
 
 /* ---- scatter/gather ---- */

@@ -8,8 +8,10 @@
  * Threads and locks. Register accesses arrive on vCPU threads with
  * vm->lock held (io_dispatch) and take the device's own lock. A queue
  * notification only wakes the event thread (an eventfd), which services
- * the queue under the device lock alone, so a disk read never holds
- * vm->lock. The lock order is vm->lock, then a device's lock.
+ * the queue under the device lock alone: a disk read never runs under
+ * vm->lock, though a vCPU touching that device's registers waits for it
+ * with vm->lock held. Every service takes at most VQ_BUDGET chains.
+ * The lock order is vm->lock, then a device's lock.
  */
 #ifndef PLUMB_VIRTIO_H
 #define PLUMB_VIRTIO_H
@@ -26,6 +28,13 @@
 #define VQ_MAX_SEGS		VQ_MAX_SIZE	/* segments in one chain */
 #define VIRTIO_CONFIG_MAX	256
 #define VIRTIO_NO_VECTOR	0xffff
+/*
+ * Chains one service of a queue takes before it yields: the rest goes
+ * back to the event thread through the queue's eventfd, behind whatever
+ * else waits there, and a vCPU serving an inline queue returns to its
+ * guest (and releases vm->lock).
+ */
+#define VQ_BUDGET		64
 
 struct virtio_dev;
 
@@ -134,8 +143,13 @@ void virtio_fini_all(struct vm *vm);
 uint32_t virtio_read_features(struct virtio_dev *d);
 void virtio_write_features(struct virtio_dev *d, uint32_t v);
 void virtio_set_status(struct virtio_dev *d, uint8_t v);
-/* Check and enable the selected queue (QUEUE_READY / queue_enable = 1). */
+/*
+ * Check and enable the selected queue (QUEUE_READY / queue_enable = 1);
+ * ignored unless FEATURES_OK is set and DRIVER_OK is not.
+ */
 void virtq_enable(struct virtio_dev *d, struct virtq *q);
+/* QUEUE_READY = 0: not ready, and the checked views are gone. */
+void virtq_disable(struct virtq *q);
 /* The guest notified queue `qi`: wake the event thread, or serve it here
  * (inline_queue: vm->lock held, the device lock not). */
 void virtio_kick(struct virtio_dev *d, unsigned int qi);
@@ -155,7 +169,8 @@ void virtio_signal_isr(struct virtio_dev *d, struct virtq *q);
  * ring (the device is marked broken; stop).
  */
 int virtq_pop(struct virtio_dev *d, struct virtq *q, struct vq_elem *e);
-/* Hand a chain back with `len` bytes written into its writable part. */
+/* Hand a chain back with `len` bytes written into its writable part
+ * (nothing if the queue is no longer ready). */
 void virtq_push(struct virtq *q, uint16_t head, uint32_t len);
 /* Interrupt the guest for q if it asked to be (suppression, event index). */
 void virtq_notify(struct virtio_dev *d, struct virtq *q);
@@ -163,6 +178,12 @@ void virtq_notify(struct virtio_dev *d, struct virtq *q);
 void virtq_unpop(struct virtq *q);
 /* Have the event thread serve q (an inline_queue device that must wait). */
 void virtio_defer(struct virtio_dev *d, struct virtq *q);
+/*
+ * Before each pop of a service loop, with *taken counting from 0: false
+ * once the VM is stopping, or after VQ_BUDGET chains (then q is handed
+ * to the event thread if the guest left more).
+ */
+bool virtq_budget(struct virtio_dev *d, struct virtq *q, unsigned int *taken);
 /* Whether the device may use its queues now. */
 bool virtio_running(const struct virtio_dev *d);
 bool virtq_has_buffers(struct virtq *q);

@@ -102,7 +102,7 @@ static void reg_write(struct virtio_dev *d, uint64_t off, uint32_t v)
 		if (v && !q->ready)
 			virtq_enable(d, q);
 		else if (!v)
-			q->ready = false;
+			virtq_disable(q);
 		break;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
 		__atomic_and_fetch(&d->isr, ~v, __ATOMIC_SEQ_CST);

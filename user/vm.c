@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,24 @@ void vm_stop(struct vm *vm, int status, const char *fmt, ...)
 	pthread_cond_broadcast(&vm->cond);
 }
 
+void vm_output(struct vm *vm, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len && !__atomic_load_n(&vm->out_gone, __ATOMIC_RELAXED)) {
+		ssize_t n = write(vm->out_fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EPIPE)
+			__atomic_store_n(&vm->out_gone, true, __ATOMIC_RELAXED);
+		if (n <= 0)
+			break;		/* a closed terminal loses output */
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
 const char *vm_stop_message(void)
 {
 	return stop_msg;
@@ -53,6 +72,12 @@ int vm_init(struct vm *vm, const struct vm_config *cfg)
 	vm->sys_fd = vm->fd = vm->wake_fd = -1;
 	vm->epoll_fd = vm->event_quit_fd = -1;
 	vm->out_fd = STDOUT_FILENO;
+	/*
+	 * Output to a pipe whose reader has gone must not kill the launcher
+	 * (leaving the terminal raw and the VM's files unflushed): the write
+	 * fails with EPIPE instead, and vm_output stops writing.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	vm->ncpus = cfg->cpus ? cfg->cpus : 1;
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);

@@ -243,6 +243,7 @@ struct vm {
 	pthread_mutex_t lock;		/* devices; taken by io_dispatch */
 	pthread_cond_t cond;		/* AP start, halts */
 	int out_fd;			/* console output */
+	bool out_gone;			/* atomic: its reader went away (EPIPE) */
 
 	/* the end: first stop wins */
 	volatile int stopping;
@@ -271,6 +272,11 @@ struct vm {
 int vm_cmdline_add(struct vm *vm, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Guest output (COM1, virtio-console) to out_fd: all of it, or nothing
+ * once the reader has gone (EPIPE; SIGPIPE is ignored from vm_init on).
+ */
+void vm_output(struct vm *vm, const void *buf, size_t len);
 /* Ask the VM to stop with this exit status; the first request wins. */
 void vm_stop(struct vm *vm, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -284,6 +290,11 @@ int vm_init_devices(struct vm *vm);
 void vm_flush_devices(struct vm *vm);
 void vm_fini_devices(struct vm *vm);
 int vm_create_vcpus(struct vm *vm, const struct boot_state *boot);
+/*
+ * Act on one exit record of vCPU v (its thread; the unit tests feed it
+ * records too). A malformed record stops the VM (PLUMB_EXIT_INTERNAL).
+ */
+void vcpu_handle_exit(struct vcpu *v, struct plumb_exit *e);
 /* Run every vCPU in its thread until vm_stop; returns the exit status. */
 int vm_run(struct vm *vm);
 void vm_destroy(struct vm *vm);

@@ -59,6 +59,13 @@ check "  vCPU 0 printed where it idles: $(grep -A1 'vCPU 0:' /tmp/err | tr '\r\n
 	grep -Eq "rip 0x100[0-3] " /tmp/err
 check "  vCPU 1 printed that it waits for its SIPI" grep -q "vCPU 1: waiting for INIT/SIPI" /tmp/err
 
+# Standard output to a pipe whose reader has gone: the launcher ignores
+# SIGPIPE, drops the guest's output and ends with the guest's status (10:
+# hello halts), not killed by the signal (141).
+{ sleep 1; plumb run --flat $G/hello-32.bin@0x1000 < /dev/null 2>/tmp/err; echo $? > /tmp/rc; } | true
+rc=$(cat /tmp/rc)
+check "stdout to a pipe nobody reads: status 10, not SIGPIPE's death (rc $rc)" test "$rc" -eq 10
+
 plumb --help | grep -q "run " && ok "plumb --help lists run" || fail "plumb --help lacks run"
 plumb run --help > /tmp/help; rc=$?
 check "plumb run --help exits 0" test "$rc" -eq 0

@@ -344,6 +344,159 @@ START_TEST(rtc)
 }
 END_TEST
 
+static void cmos_set(uint8_t reg, uint8_t v)
+{
+	outb(0x70, reg);
+	outb(0x71, v);
+}
+
+/* The date's fields are in range, and the century is 19 or 20 (binary). */
+static void date_sane(void)
+{
+	ck_assert_uint_ge(cmos(0x07), 1);
+	ck_assert_uint_le(cmos(0x07), 31);
+	ck_assert_uint_ge(cmos(0x08), 1);
+	ck_assert_uint_le(cmos(0x08), 12);
+	ck_assert_uint_le(cmos(0x09), 99);
+	ck_assert(cmos(0x32) == 19 || cmos(0x32) == 20);
+}
+
+/*
+ * Security review L2: year writes of 255 move the date ~200 years a
+ * time; enough of them carried it past what gmtime() can express, and
+ * the day and month registers then returned the launcher's stack. The
+ * date now stays within 1900..2099 (the century byte's 19 and 20):
+ * writes that leave it are ignored, and a clock running past the end
+ * stops at 2099-12-31 23:59:59.
+ */
+START_TEST(rtc_year_window)
+{
+	uint8_t y, c;
+	int i;
+
+	cmos_set(0x0b, 0x06);				/* binary, 24 h */
+	y = cmos(0x09);
+	c = cmos(0x32);
+	ck_assert_uint_eq(c, 20);
+	cmos_set(0x09, 255);				/* 2255 */
+	ck_assert_uint_eq(cmos(0x09), y);
+	ck_assert_uint_eq(cmos(0x32), c);
+	for (i = 0; i < 20000; i++)			/* the review's hammer */
+		cmos_set(0x09, 255);
+	ck_assert_uint_eq(cmos(0x09), y);
+	date_sane();
+
+	/* The last second of 2099 is in; the clock stops there. */
+	cmos_set(0x09, 99);
+	cmos_set(0x08, 12);
+	cmos_set(0x07, 31);
+	cmos_set(0x04, 23);
+	cmos_set(0x02, 59);
+	cmos_set(0x00, 59);
+	ck_assert_uint_eq(cmos(0x09), 99);
+	ck_assert_uint_eq(cmos(0x08), 12);
+	ck_assert_uint_eq(cmos(0x07), 31);
+	cmos_set(0x07, 32);				/* 2100-01-01 */
+	ck_assert_uint_eq(cmos(0x07), 31);
+	usleep(1200 * 1000);
+	ck_assert_uint_eq(cmos(0x00), 59);
+	ck_assert_uint_eq(cmos(0x02), 59);
+	ck_assert_uint_eq(cmos(0x04), 23);
+	ck_assert_uint_eq(cmos(0x07), 31);
+	ck_assert_uint_eq(cmos(0x08), 12);
+	ck_assert_uint_eq(cmos(0x09), 99);
+	ck_assert_uint_eq(cmos(0x32), 20);
+
+	/* Down to 1900: 2000-01-01, month 0 = 1999-12, year 0 = 1900-12,
+	 * and month 0 again would be 1899: ignored. */
+	cmos_set(0x09, 0);
+	cmos_set(0x08, 1);
+	cmos_set(0x07, 1);
+	cmos_set(0x08, 0);
+	ck_assert_uint_eq(cmos(0x32), 19);
+	ck_assert_uint_eq(cmos(0x09), 99);
+	cmos_set(0x09, 0);
+	ck_assert_uint_eq(cmos(0x09), 0);
+	cmos_set(0x08, 0);
+	ck_assert_uint_eq(cmos(0x08), 12);
+	ck_assert_uint_eq(cmos(0x09), 0);
+	ck_assert_uint_eq(cmos(0x32), 19);
+	date_sane();
+}
+END_TEST
+
+/* ---- console output ---- */
+
+/*
+ * Security review L6: COM1 output to a pipe whose reader has gone. The
+ * launcher ignores SIGPIPE (from vm_init on), so the write fails with
+ * EPIPE, the output counts as gone, and the guest runs on; before, the
+ * SIGPIPE killed the launcher (here: the test).
+ */
+START_TEST(output_reader_gone)
+{
+	const char *p;
+
+	close(out_pipe[0]);
+	out_pipe[0] = -1;
+	for (p = "hello\n"; *p; p++)
+		outb(0x3f8, (uint8_t)*p);
+	ck_assert(vm.out_gone);
+	for (p = "again\n"; *p; p++)
+		outb(0x3f8, (uint8_t)*p);
+	ck_assert(vm.out_gone);
+	ck_assert_int_eq(vm.stopping, 0);
+}
+END_TEST
+
+/* ---- exit records ---- */
+
+/*
+ * Security review L5: a string I/O record whose count * size wraps in
+ * 32 bits (2^30 x 4 = 0) must be refused as malformed, not walked past
+ * its 32 data bytes. The kernel never sends one (it caps count at
+ * 32 / size); the launcher must not rely on that.
+ */
+START_TEST(string_io_record_bounds)
+{
+	struct vcpu v = { .vm = &vm, .id = 0 };
+	struct plumb_exit *e = calloc(1, sizeof(*e));
+
+	ck_assert_ptr_nonnull(e);
+	e->reason = PLUMB_EXIT_IO;
+	e->io.port = 0x1234;				/* nothing there */
+	e->io.size = 4;
+	e->io.direction = PLUMB_IO_IN;
+	e->io.count = 8;				/* 32 bytes: fits */
+	vcpu_handle_exit(&v, e);
+	ck_assert_int_eq(vm.stopping, 0);
+	ck_assert_uint_eq(e->io.data[31], 0xff);	/* unhandled reads ones */
+	e->io.count = 1U << 30;
+	vcpu_handle_exit(&v, e);
+	ck_assert_int_eq(vm.stopping, 1);
+	ck_assert_int_eq(vm.status, PLUMB_EXIT_INTERNAL);
+	ck_assert_ptr_nonnull(strstr(vm_stop_message(), "malformed port I/O record"));
+	free(e);
+}
+END_TEST
+
+START_TEST(string_io_record_one_too_many)
+{
+	struct vcpu v = { .vm = &vm, .id = 0 };
+	struct plumb_exit e;
+
+	memset(&e, 0, sizeof(e));
+	e.reason = PLUMB_EXIT_IO;
+	e.io.port = 0x1234;
+	e.io.size = 2;
+	e.io.direction = PLUMB_IO_OUT;
+	e.io.count = 17;				/* 34 bytes */
+	vcpu_handle_exit(&v, &e);
+	ck_assert_int_eq(vm.stopping, 1);
+	ck_assert_int_eq(vm.status, PLUMB_EXIT_INTERNAL);
+}
+END_TEST
+
 /* ---- PIT ---- */
 
 START_TEST(pit_channel2_gate)
@@ -751,6 +904,10 @@ static Suite *devices_suite(void)
 	tcase_add_test(t, i8042);
 	tcase_add_test(t, port92_reset);
 	tcase_add_test(t, rtc);
+	tcase_add_test(t, rtc_year_window);
+	tcase_add_test(t, string_io_record_bounds);
+	tcase_add_test(t, output_reader_gone);
+	tcase_add_test(t, string_io_record_one_too_many);
 	tcase_add_test(t, pit_channel2_gate);
 	tcase_add_test(t, pit_modes);
 	tcase_add_test(t, pc_testdev);
