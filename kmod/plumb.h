@@ -412,6 +412,7 @@ void plumb_fpu_free(struct plumb_vcpu *vcpu);
 int plumb_fpu_load_guest(struct plumb_vcpu *vcpu);
 void plumb_fpu_save_guest(struct plumb_vcpu *vcpu);
 int plumb_set_xcr(struct plumb_vcpu *vcpu, u32 index, u64 value);
+void plumb_wbinvd(struct plumb_vcpu *vcpu);
 
 /* hw.c: VMX/SVM on every online CPU while a VM exists */
 int plumb_hw_get(void);

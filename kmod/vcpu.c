@@ -15,6 +15,8 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/sysfs.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -158,6 +160,31 @@ int plumb_exit_hypercall(struct plumb_vcpu *vcpu, u64 rax)
 	e->hypercall.args[3] = vcpu->regs[PLUMB_RSI];
 	plumb_ring_commit(vcpu, e, true);
 	return 0;
+}
+
+/*
+ * WBINVD (security review F9): intercepted on both backends and done as a
+ * no-op, as KVM does without non-coherent DMA: guest memory is ordinary
+ * write-back host memory, and a guest that flushes every cache of the
+ * host in a loop would stall all of its CPUs. Counted module-wide
+ * (/sys/module/plumb/parameters/wbinvd_exits) so tests can see it.
+ */
+static atomic_long_t wbinvd_exits;
+
+static int wbinvd_exits_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&wbinvd_exits));
+}
+
+static const struct kernel_param_ops wbinvd_exits_ops = {
+	.get = wbinvd_exits_get,
+};
+module_param_cb(wbinvd_exits, &wbinvd_exits_ops, NULL, 0444);
+MODULE_PARM_DESC(wbinvd_exits, "guest WBINVDs intercepted (read-only)");
+
+void plumb_wbinvd(struct plumb_vcpu *vcpu)
+{
+	atomic_long_inc(&wbinvd_exits);
 }
 
 /* The guest's CPUID table as userspace set it. */

@@ -95,6 +95,13 @@ static int handle_invd(struct plumb_vcpu *vcpu)
 	return 1;
 }
 
+static int handle_wbinvd(struct plumb_vcpu *vcpu)
+{
+	plumb_wbinvd(vcpu);
+	skip_insn(vcpu, 2);
+	return 1;
+}
+
 static int handle_hlt(struct plumb_vcpu *vcpu)
 {
 	skip_insn(vcpu, 1);
@@ -331,6 +338,7 @@ static const svm_exit_fn svm_exit_handlers[SVM_EXIT_MAX] = {
 	[SVM_EXIT_RDPMC]	= handle_gp,
 	[SVM_EXIT_MONITOR]	= handle_ud,
 	[SVM_EXIT_MWAIT]	= handle_ud,
+	[SVM_EXIT_WBINVD]	= handle_wbinvd,
 	[SVM_EXIT_XSETBV]	= handle_xsetbv,
 	[SVM_EXIT_NPF]		= handle_npf,
 };

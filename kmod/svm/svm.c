@@ -263,8 +263,8 @@ static int svm_vcpu_create(struct plumb_vcpu *vcpu)
 	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL |
 			     INTERCEPT_VMLOAD | INTERCEPT_VMSAVE |
 			     INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT |
-			     INTERCEPT_MONITOR | INTERCEPT_MWAIT |
-			     INTERCEPT_XSETBV;
+			     INTERCEPT_WBINVD | INTERCEPT_MONITOR |
+			     INTERCEPT_MWAIT | INTERCEPT_XSETBV;
 	/* CR4 bits depend on the guest's CPUID: checked in exit.c. */
 	c->intercept_cr = INTERCEPT_CR4_WRITE;
 	c->iopm_base_pa = virt_to_phys(svm_vm->iopm);

@@ -140,6 +140,7 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define INTERCEPT_CLGI		BIT(5)
 #define INTERCEPT_SKINIT	BIT(6)
 #define INTERCEPT_MONITOR	BIT(10)
+#define INTERCEPT_WBINVD	BIT(9)
 #define INTERCEPT_MWAIT		BIT(11)
 #define INTERCEPT_XSETBV	BIT(13)
 
@@ -191,6 +192,7 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define SVM_EXIT_CLGI		0x085
 #define SVM_EXIT_SKINIT		0x086
 #define SVM_EXIT_MONITOR	0x08a
+#define SVM_EXIT_WBINVD		0x089
 #define SVM_EXIT_MWAIT		0x08b
 #define SVM_EXIT_XSETBV		0x08d
 #define SVM_EXIT_NPF		0x400

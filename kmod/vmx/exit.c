@@ -177,6 +177,13 @@ static int handle_invd(struct plumb_vcpu *vcpu)
 	return 1;
 }
 
+static int handle_wbinvd(struct plumb_vcpu *vcpu)
+{
+	plumb_wbinvd(vcpu);
+	skip_insn(vcpu);
+	return 1;
+}
+
 static int handle_vmcall(struct plumb_vcpu *vcpu)
 {
 	skip_insn(vcpu);
@@ -459,6 +466,7 @@ static const vmx_exit_fn vmx_exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_INVEPT]			= handle_ud,
 	[EXIT_REASON_PREEMPTION_TIMER]		= handle_nothing,
 	[EXIT_REASON_INVVPID]			= handle_ud,
+	[EXIT_REASON_WBINVD]			= handle_wbinvd,
 	[EXIT_REASON_XSETBV]			= handle_xsetbv,
 	[EXIT_REASON_VMFUNC]			= handle_ud,
 };

@@ -175,6 +175,7 @@ static int vmx_probe(struct plumb_features *feat)
 			      SECONDARY_EXEC_UNRESTRICTED_GUEST,
 			      (vpid_ok ? SECONDARY_EXEC_ENABLE_VPID : 0) |
 			      SECONDARY_EXEC_ENABLE_RDTSCP |
+			      SECONDARY_EXEC_WBINVD_EXITING |
 			      SECONDARY_EXEC_ENABLE_INVPCID, &c->cpu2);
 	missing |= vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
 			      MSR_IA32_VMX_EXIT_CTLS,

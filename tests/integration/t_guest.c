@@ -1226,6 +1226,43 @@ out:
 	return t_done();
 }
 
+static long wbinvd_exits(void)
+{
+	FILE *f = fopen("/sys/module/plumb/parameters/wbinvd_exits", "r");
+	long n = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+/* Security review F9: every guest WBINVD is intercepted (and counted). */
+static int t_wbinvd(void)
+{
+	const unsigned int n = 5000;
+	struct plumb_regs r;
+	long before, after;
+	struct vm vm;
+	struct vcpu v;
+
+	setup(&vm, &v, "wbinvd", 64);
+	T_CHECK(ioctl(v.fd, PLUMB_GET_REGS, &r) == 0, "GET_REGS");
+	r.rcx = n;
+	T_CHECK(ioctl(v.fd, PLUMB_SET_REGS, &r) == 0, "SET_REGS");
+	before = wbinvd_exits();
+	T_CHECK(before >= 0, "the module counts WBINVD exits (%ld so far)", before);
+	T_CHECK(expect_out32(&v, 0x1238) == n, "the guest ran %u WBINVDs", n);
+	expect_reason(&v, PLUMB_EXIT_HLT);
+	after = wbinvd_exits();
+	T_CHECK(after - before == n, "%ld of them were intercepted", after - before);
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -1514,10 +1551,12 @@ int main(int argc, char **argv)
 		return t_signal(argc > 2 && !strcmp(argv[2], "if0"));
 	if (!strcmp(t, "pkru"))
 		return t_pkru();
+	if (!strcmp(t, "wbinvd"))
+		return t_wbinvd();
 	if (!strcmp(t, "xcr0"))
 		return t_xcr0();
 	if (!strcmp(t, "createvm"))
 		return t_createvm();
-	fprintf(stderr, "usage: t_guest hello16|hello32|hello64|cpuid|msr|pvclock|triple|loop|memsum|posted|posted_flush|badinput|foreign|close_order|unmap|mmio|mmio_posted|rep|apic|badstate BACKEND|migrate|signal [if0]|modes|fuzz|xcr0|pkru|createvm\n");
+	fprintf(stderr, "usage: t_guest hello16|hello32|hello64|cpuid|msr|pvclock|triple|loop|memsum|posted|posted_flush|badinput|foreign|close_order|unmap|mmio|mmio_posted|rep|apic|badstate BACKEND|migrate|signal [if0]|modes|fuzz|xcr0|pkru|wbinvd|createvm\n");
 	return 2;
 }
