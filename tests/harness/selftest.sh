@@ -1,10 +1,14 @@
 #!/bin/bash
-# selftest.sh [HOST...]: the harness must fail a broken module. For each
-# host (default: the QEMU SVM hosts), boot two deliberately broken builds and
-# expect run-host.sh to FAIL them:
-#   warn    - WARN_ON(1) in the module's init: the tests pass, the kernel
-#             log check must not;
-#   noexit  - no module_exit: the module can never be unloaded.
+# selftest.sh [HOST...]: the harness must fail a broken module, for the
+# reason planted and for no other. For each host (default: the QEMU SVM
+# hosts), boot two deliberately broken builds with one test and expect
+# exactly:
+#   warn    - WARN_ON(1) in the module's init: devnode fails on the
+#             WARNING in its kernel log, and so does the kernel-log check;
+#   noexit  - no module_exit: devnode fails because the runner's rmmod
+#             fails; the kernel log stays clean.
+# Anything else (a hung host, a test that never reported, another
+# failure) is a failure of the self-test, with the run's lines printed.
 # Prints PASS/FAIL selftest/<variant>-<host>.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,6 +20,18 @@ make -s user tests-bin || exit 1
 
 break_warn() { sed -i 's/^\tops = plumb_pick_backend();/\tWARN_ON(1);\n&/' "$1/kmod/main.c"; }
 break_noexit() { sed -i '/^module_exit(plumb_exit);/d' "$1/kmod/main.c"; }
+
+# expected_VARIANT HOST LINES: are the verdict lines exactly the planted ones?
+expected_warn() {
+	[ "$(wc -l <<<"$2")" -eq 2 ] &&
+		grep -qE "^FAIL $1/devnode \(kernel log: .*WARNING:" <<<"$2" &&
+		grep -qE "^FAIL $1/kernel-log \(.*WARNING:" <<<"$2"
+}
+expected_noexit() {
+	[ "$(wc -l <<<"$2")" -eq 2 ] &&
+		grep -qE "^FAIL $1/devnode \(exit [0-9]+: FAIL: runner: rmmod plumb failed" <<<"$2" &&
+		grep -qxE "PASS $1/kernel-log" <<<"$2"
+}
 
 rc=0
 for variant in warn noexit; do
@@ -38,15 +54,18 @@ for variant in warn noexit; do
 			PLUMB_KO=$dir/plumb.ko tests/harness/mkinitramfs.sh "$kver" "$dir/initramfs.cpio.gz" || exit 1
 		fi
 		out=$(PLUMB_INITRD=$dir/initramfs.cpio.gz PLUMB_RESULTS=build/selftest/results-$variant \
-			tests/harness/run-host.sh "$h" 2>&1)
+			tests/harness/run-host.sh "$h" devnode 2>&1)
 		hrc=$?
-		failed=$(grep -E "^FAIL $h/" <<<"$out" | head -n 3)
-		if [ $hrc -ne 0 ] && [ -n "$failed" ]; then
-			echo "PASS selftest/$variant-$h (harness failed it as it must:"
-			echo "$failed" | sed 's/^/    /'
+		lines=$(grep -E "^(PASS|FAIL|SKIP) $h/" <<<"$out")
+		if [ $hrc -ne 0 ] && expected_$variant "$h" "$lines"; then
+			echo "PASS selftest/$variant-$h (harness failed it for the planted reason:"
+			echo "$lines" | sed 's/^/    /'
 			echo "  )"
 		else
-			echo "FAIL selftest/$variant-$h (the harness passed a broken module)"
+			echo "FAIL selftest/$variant-$h (expected only the planted failure; run-host exit $hrc:"
+			echo "$lines" | sed 's/^/    /'
+			echo "  )"
+			grep -A 200 -E "^----- $h" <<<"$out" | tail -n 120
 			rc=1
 		fi
 	done
