@@ -22,6 +22,7 @@
 #include <asm/special_insns.h>
 #include <asm/trapnr.h>
 
+#include "../dr.h"
 #include "../plumb.h"
 #include "svm.h"
 
@@ -227,6 +228,7 @@ static void svm_reset(struct plumb_vcpu *vcpu)
 	save->rax = 0;
 	save->dr6 = DR6_RESERVED;
 	save->dr7 = 0x400;		/* reset value, bit 10 reads as 1 */
+	memset(to_svm(vcpu)->db, 0, sizeof(to_svm(vcpu)->db));
 	save->g_pat = 0x0007040600070406ULL;
 	save->cpl = 0;
 	memset(vcpu->regs, 0, sizeof(vcpu->regs));
@@ -267,6 +269,14 @@ static int svm_vcpu_create(struct plumb_vcpu *vcpu)
 			     INTERCEPT_XSETBV;
 	/* CR4 bits depend on the guest's CPUID: checked in exit.c. */
 	c->intercept_cr = INTERCEPT_CR4_WRITE;
+	/* The guest's debug registers are the vCPU's, not the host's. */
+	c->intercept_dr = INTERCEPT_DR_ALL;
+	/*
+	 * A #AC or #DB whose delivery raises the same exception again loops
+	 * in the CPU, where no host interrupt gets in (CVE-2015-5307,
+	 * CVE-2015-8104): intercepted, each one exits (exit.c).
+	 */
+	c->intercept_exceptions = BIT(X86_TRAP_AC) | BIT(X86_TRAP_DB);
 	c->iopm_base_pa = virt_to_phys(svm_vm->iopm);
 	c->msrpm_base_pa = virt_to_phys(svm_vm->msrpm);
 	c->int_ctl = V_INTR_MASKING;
@@ -490,6 +500,7 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
 	struct svm_cpu *sd;
+	bool dr_loaded;
 	u8 cr8;
 	int gen;
 
@@ -541,6 +552,11 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	if (has_tsc_aux && vcpu->tsc_aux != sd->host_tsc_aux)
 		wrmsrl(MSR_TSC_AUX, vcpu->tsc_aux);
 
+	/* VMRUN loads the guest's DR6/DR7 from the VMCB, not its DR0-3. */
+	dr_loaded = vmcb->save.dr7 & PLUMB_DR7_ENABLES;
+	if (dr_loaded)
+		plumb_dr_load_guest(svm->db);
+
 	/* GIF=0 holds host interrupts until VMRUN, where they exit. */
 	asm volatile("clgi" ::: "memory");
 	local_irq_enable();
@@ -555,9 +571,8 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	if (has_tsc_aux && vcpu->tsc_aux != sd->host_tsc_aux)
 		wrmsrl(MSR_TSC_AUX, sd->host_tsc_aux);
 
-	/* #VMEXIT leaves DR7 at its reset value: host breakpoints back. */
-	if (hw_breakpoint_active())
-		hw_breakpoint_restore();
+	/* The host's breakpoints back (kmod/dr.h). */
+	plumb_dr_restore_host(dr_loaded);
 	local_irq_enable();
 	kernel_fpu_end();
 
@@ -591,7 +606,6 @@ static void svm_vcpu_reset(struct plumb_vcpu *vcpu)
 	to_svm(vcpu)->nmi_masked = false;
 	to_svm(vcpu)->awaiting_iret = false;
 	to_svm(vcpu)->nmi_singlestep = false;
-	c->intercept_exceptions &= ~BIT(X86_TRAP_DB);
 }
 
 static bool svm_interrupt_allowed(struct plumb_vcpu *vcpu)
@@ -648,9 +662,9 @@ static void svm_enable_nmi_window(struct plumb_vcpu *vcpu)
 	if (svm->nmi_masked && !svm->awaiting_iret)
 		return;
 	svm->ss_rflags = vmcb->save.rflags & (X86_EFLAGS_TF | X86_EFLAGS_RF);
+	svm->ss_dr6 = vmcb->save.dr6;
 	svm->nmi_singlestep = true;
 	vmcb->save.rflags |= X86_EFLAGS_TF | X86_EFLAGS_RF;
-	vmcb->control.intercept_exceptions |= BIT(X86_TRAP_DB);
 }
 
 static void svm_inject_nmi(struct plumb_vcpu *vcpu)
