@@ -102,8 +102,10 @@ static int svm_hardware_enable(void)
 	sd->hsave = alloc_page(GFP_KERNEL | __GFP_ZERO);
 	sd->host_save = alloc_page(GFP_KERNEL | __GFP_ZERO);
 	if (!sd->hsave || !sd->host_save) {
-		__free_page(sd->hsave);
-		__free_page(sd->host_save);
+		if (sd->hsave)
+			__free_page(sd->hsave);
+		if (sd->host_save)
+			__free_page(sd->host_save);
 		sd->hsave = sd->host_save = NULL;
 		return -ENOMEM;
 	}
