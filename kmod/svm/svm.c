@@ -34,6 +34,7 @@ struct svm_cpu {
 	struct page *host_save;		/* our VMSAVE of the host's state */
 	u32 next_asid;
 	u64 asid_gen;
+	bool flush_all;			/* new generation: flush at next VMRUN */
 	u64 host_tsc_aux;		/* the kernel's (CPU and node number) */
 };
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
@@ -484,13 +485,17 @@ static int svm_set_msr_op(struct plumb_vcpu *vcpu, u32 index, u64 data)
  * that moved to another CPU, or whose mappings were zapped, takes a fresh
  * one, which cannot have stale TLB entries; when a CPU runs out it starts a
  * new generation with a full flush. Flush-by-ASID is not needed for this.
+ * The flush is owed by the CPU, not by the vCPU that ran out: it goes
+ * into whichever VMCB next enters there, and is done only once a VMRUN
+ * has taken it (security review F3: a vCPU that rolled over and then
+ * left without entering took the request with it).
  */
 static void svm_new_asid(struct svm_vcpu *svm, struct svm_cpu *sd)
 {
 	if (sd->next_asid >= svm_caps.nr_asids) {
 		sd->asid_gen++;
 		sd->next_asid = 1;
-		svm->vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+		sd->flush_all = true;
 	}
 	svm->vmcb->control.asid = sd->next_asid++;
 	svm->asid_gen = sd->asid_gen;
@@ -502,7 +507,7 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
 	struct svm_cpu *sd;
-	bool dr_loaded;
+	bool dr_loaded, flush_all;
 	u8 cr8;
 	int gen;
 
@@ -517,7 +522,6 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 		return 1;
 	}
 	sd = this_cpu_ptr(&svm_cpu);
-	vmcb->control.tlb_control = TLB_CONTROL_DO_NOTHING;
 	if (svm->asid_cpu != smp_processor_id() || svm->asid_gen != sd->asid_gen)
 		svm_new_asid(svm, sd);
 
@@ -559,6 +563,11 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	if (dr_loaded)
 		plumb_dr_load_guest(svm->db);
 
+	/* Irqs off since the ASID check: no other VMCB runs here before. */
+	flush_all = sd->flush_all;
+	vmcb->control.tlb_control = flush_all ? TLB_CONTROL_FLUSH_ALL :
+						TLB_CONTROL_DO_NOTHING;
+
 	/* GIF=0 holds host interrupts until VMRUN, where they exit. */
 	asm volatile("clgi" ::: "memory");
 	local_irq_enable();
@@ -566,6 +575,9 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 			page_to_phys(sd->host_save));
 	local_irq_disable();
 	asm volatile("stgi" ::: "memory");
+	/* A VMRUN that refused the state flushed nothing. */
+	if (flush_all && (u32)vmcb->control.exit_code != (u32)SVM_EXIT_INVALID)
+		sd->flush_all = false;
 
 	plumb_fpu_save_guest(vcpu);
 	WRITE_ONCE(vcpu->mode, PLUMB_OUTSIDE_GUEST);
