@@ -6,8 +6,9 @@
  * again, before the handler's first instruction. Reports 0xdb on
  * PORT_VAL32 when armed. Unintercepted, the CPU loops in microcode and
  * the host CPU hangs; intercepted, each #DB passes through the host and
- * RUN ends on a signal. If the emulator does not break on the delivery's
- * writes, the handler runs and reports 0xdbdb, then the guest spins.
+ * RUN ends on a signal. If the emulator does not start the loop, the
+ * guest reports 0xdb0 (no #DB at all) or 0xdb1 (the handler ran), then
+ * spins.
  */
 #include "guest.h"
 
@@ -38,11 +39,13 @@ _start:
 	mov	$PORT_VAL32, %dx
 	out	%eax, %dx
 	movq	$0, IST_TOP - 8			/* hits DR0 */
+	mov	$0xdb0, %eax			/* no #DB came at all */
+	out	%eax, %dx
 1:	pause
 	jmp	1b
 
 db_handler:
-	mov	$0xdbdb, %eax
+	mov	$0xdb1, %eax
 	mov	$PORT_VAL32, %dx
 	out	%eax, %dx
 1:	pause

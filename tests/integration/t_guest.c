@@ -1197,8 +1197,8 @@ static uint32_t run_until_alarm(struct vcpu *v, unsigned int secs)
  * A hostile guest's exception loop must end on a signal or in a shutdown,
  * with the host alive (the runner checks its kernel log), and the vCPU
  * must stay usable: registers readable, immediate_exit honoured.
- * @spin_report: what the guest reports if the emulator never starts the
- * loop (then the spin it falls into is killed instead).
+ * @spin_report: what the guest reports (bit 0 aside) if the emulator
+ * never starts the loop; then the spin it falls into is killed instead.
  */
 static void check_loop_ends(struct vcpu *v, const char *what,
 			    uint32_t spin_report)
@@ -1214,7 +1214,8 @@ static void check_loop_ends(struct vcpu *v, const char *what,
 
 		printf("note: the guest reported %#x, not in the %s: this emulator does not raise it here (loop not exercised)\n",
 		       got, what);
-		T_CHECK(got == spin_report, "it reported %#x (want %#x)", got, spin_report);
+		T_CHECK((got & ~1U) == spin_report, "it reported %#x (want %#x or %#x)", got,
+			spin_report, spin_report | 1);
 		why = run_until_alarm(v, 1);
 	}
 	T_CHECK(why == 0 || why == PLUMB_EXIT_SHUTDOWN,
@@ -1244,7 +1245,7 @@ static int t_dbloop(void)
 	r.rflags = 0x202;		/* bochs-svm: see vm_signal_if0 */
 	ioctl(v.fd, PLUMB_SET_REGS, &r);
 	T_CHECK(expect_out32(&v, 0x1238) == 0xdb, "DR0 armed on the #DB frame's SS slot (IST1)");
-	check_loop_ends(&v, "#DB delivery loop", 0xdbdb);
+	check_loop_ends(&v, "#DB delivery loop", 0xdb0);
 	vcpu_destroy(&v);
 	vm_destroy(&vm);
 	return t_done();
