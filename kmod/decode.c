@@ -393,42 +393,79 @@ int plumb_decode(const u8 *bytes, unsigned int len, int cpu_mode,
 	return 0;
 }
 
-int plumb_decode_mov_to_cr(const u8 *bytes, unsigned int len, int cpu_mode,
-			   u8 *cr, u8 *gpr, u8 *insn_len)
+/*
+ * The prefixes, 0F, the second opcode byte and the ModRM byte of a MOV
+ * to or from a control or debug register.
+ */
+static int decode_0f_modrm(struct cursor *c, int cpu_mode, u8 *op, u8 *modrm,
+			   u8 *rex, bool *lock)
 {
-	struct cursor c = { .bytes = bytes, .len = len, .pos = 0 };
-	bool lock = false;
-	u8 b, rex = 0, modrm;
+	u8 b;
 	int ret;
 
 	if (cpu_mode != 16 && cpu_mode != 32 && cpu_mode != 64)
 		return -EINVAL;
+	*rex = 0;
+	*lock = false;
 	for (;;) {
-		ret = fetch_u8(&c, &b);
+		ret = fetch_u8(c, &b);
 		if (ret)
 			return ret;
 		if (seg_of_prefix(b) >= 0 || b == 0x66 || b == 0x67 ||
 		    b == 0xf2 || b == 0xf3) {
-			rex = 0;
+			*rex = 0;
 		} else if (b == 0xf0) {
-			lock = true;
-			rex = 0;
+			*lock = true;
+			*rex = 0;
 		} else if (cpu_mode == 64 && (b & 0xf0) == 0x40) {
-			rex = b;
+			*rex = b;
 		} else {
 			break;
 		}
 	}
 	if (b != 0x0f)
 		return -EINVAL;
-	ret = fetch_u8(&c, &b);
-	if (!ret && b != 0x22)
-		return -EINVAL;
+	ret = fetch_u8(c, op);
 	if (!ret)
-		ret = fetch_u8(&c, &modrm);
+		ret = fetch_u8(c, modrm);
+	return ret;
+}
+
+int plumb_decode_mov_to_cr(const u8 *bytes, unsigned int len, int cpu_mode,
+			   u8 *cr, u8 *gpr, u8 *insn_len)
+{
+	struct cursor c = { .bytes = bytes, .len = len, .pos = 0 };
+	u8 op, rex, modrm;
+	bool lock;
+	int ret;
+
+	ret = decode_0f_modrm(&c, cpu_mode, &op, &modrm, &rex, &lock);
 	if (ret)
 		return ret;
+	if (op != 0x22)
+		return -EINVAL;
 	*cr = ((modrm >> 3) & 7) | ((rex & REX_R) ? 8 : 0) | (lock ? 8 : 0);
+	*gpr = (modrm & 7) | ((rex & REX_B) ? 8 : 0);
+	*insn_len = (u8)c.pos;
+	return 0;
+}
+
+int plumb_decode_mov_dr(const u8 *bytes, unsigned int len, int cpu_mode,
+			bool *write, u8 *dr, u8 *gpr, u8 *insn_len)
+{
+	struct cursor c = { .bytes = bytes, .len = len, .pos = 0 };
+	u8 op, rex, modrm;
+	bool lock;
+	int ret;
+
+	ret = decode_0f_modrm(&c, cpu_mode, &op, &modrm, &rex, &lock);
+	if (ret)
+		return ret;
+	/* DR8-15 (REX.R) and LOCK are #UD, raised before any intercept. */
+	if ((op != 0x21 && op != 0x23) || (rex & REX_R) || lock)
+		return -EINVAL;
+	*write = op == 0x23;
+	*dr = (modrm >> 3) & 7;
 	*gpr = (modrm & 7) | ((rex & REX_B) ? 8 : 0);
 	*insn_len = (u8)c.pos;
 	return 0;

@@ -111,4 +111,13 @@ u64 plumb_insn_write_value(const struct plumb_insn *insn, const u64 *regs);
 int plumb_decode_mov_to_cr(const u8 *bytes, unsigned int len, int cpu_mode,
 			   u8 *cr, u8 *gpr, u8 *insn_len);
 
+/*
+ * MOV from (0F 21 /r) or to (0F 23 /r) a debug register (SDM Vol. 2B MOV
+ * DR), for SVM without decode assists: the mod field is ignored, REX.B
+ * extends the GPR. Returns 0 and fills *write, *dr (0-7), *gpr and *len,
+ * or -EINVAL / -ENODATA.
+ */
+int plumb_decode_mov_dr(const u8 *bytes, unsigned int len, int cpu_mode,
+			bool *write, u8 *dr, u8 *gpr, u8 *insn_len);
+
 #endif /* PLUMB_DECODE_H */

@@ -193,6 +193,32 @@ int plumb_decode_cr_write(struct plumb_vcpu *vcpu, u8 *cr, u64 *val,
 	return 0;
 }
 
+/*
+ * The MOV to or from DRn at CS:RIP, for a backend whose exit does not name
+ * the register: 0 with the direction, DR and GPR numbers and the length,
+ * and *long64 for 64-bit code (64-bit operands), or -EFAULT / -EINVAL.
+ */
+int plumb_decode_dr_access(struct plumb_vcpu *vcpu, bool *write, u8 *dr,
+			   u8 *gpr, u8 *len, bool *long64)
+{
+	u8 bytes[PLUMB_INSN_MAX_LEN] = {};
+	struct plumb_sregs s;
+	struct plumb_regs r;
+	unsigned int n;
+	int mode;
+
+	plumb_ops->get_sregs(vcpu, &s);
+	plumb_ops->get_regs(vcpu, &r);
+	mode = cpu_mode(&s);
+	n = fetch_insn(vcpu->vm, &s, mode, r.rip, bytes);
+	if (!n)
+		return -EFAULT;
+	if (plumb_decode_mov_dr(bytes, n, mode, write, dr, gpr, len))
+		return -EINVAL;
+	*long64 = mode == 64;
+	return 0;
+}
+
 int plumb_emulate_mmio(struct plumb_vcpu *vcpu, u64 gpa, const u8 *hw_bytes,
 		       unsigned int hw_len)
 {

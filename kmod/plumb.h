@@ -395,6 +395,8 @@ int plumb_emulate_string_io(struct plumb_vcpu *vcpu, u16 port, u8 size,
 int plumb_emulate_complete(struct plumb_vcpu *vcpu,
 			   const struct plumb_exit *reply);
 int plumb_decode_cr_write(struct plumb_vcpu *vcpu, u8 *cr, u64 *val, u8 *len);
+int plumb_decode_dr_access(struct plumb_vcpu *vcpu, bool *write, u8 *dr,
+			   u8 *gpr, u8 *len, bool *long64);
 
 /* cpuid.c: what the guest's own CPUID table allows */
 bool plumb_cr4_valid(struct plumb_vcpu *vcpu, u64 old, u64 val, u64 cr3,

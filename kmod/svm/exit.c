@@ -19,6 +19,7 @@
 #include <asm/processor.h>
 #include <asm/trapnr.h>
 
+#include "../dr.h"
 #include "../plumb.h"
 #include "svm.h"
 
@@ -132,28 +133,104 @@ static void svm_nmi_singlestep_off(struct svm_vcpu *svm)
 	if (!svm->nmi_singlestep)
 		return;
 	svm->nmi_singlestep = false;
-	vmcb->control.intercept_exceptions &= ~BIT(X86_TRAP_DB);
 	vmcb->save.rflags &= ~(X86_EFLAGS_TF | X86_EFLAGS_RF) | svm->ss_rflags;
 }
 
 /*
- * #DB, intercepted only while we single-step towards an NMI window
- * (svm_enable_nmi_window). Ours leaves no trace in DR6; one the guest
- * asked for with its own TF is its.
+ * #DB, always intercepted (as KVM does since CVE-2015-8104): a #DB whose
+ * delivery raises another (a data breakpoint on the handler's stack)
+ * then exits each time instead of looping in the CPU, where no host
+ * interrupt gets in. The CPU has already updated the guest's DR6 in the
+ * VMCB; the #DB is reflected. Our own single step towards an NMI window
+ * (svm_enable_nmi_window) leaves no trace: if nothing of the guest's came
+ * with it, its DR6 is put back and nothing is injected.
  */
 static int handle_db(struct plumb_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_save *save = &svm->vmcb->save;
 	bool guest_tf = svm->ss_rflags & X86_EFLAGS_TF;
 
 	if (svm->nmi_singlestep) {
 		svm_nmi_singlestep_off(svm);
 		if (!guest_tf) {
-			svm->vmcb->save.dr6 &= ~DR_STEP;
-			return 1;
+			if (!(save->dr6 & ~svm->ss_dr6 & DR_TRAP_BITS)) {
+				save->dr6 = svm->ss_dr6;
+				return 1;
+			}
+			save->dr6 &= ~DR_STEP | svm->ss_dr6;
 		}
 	}
 	svm_inject_exception(vcpu, X86_TRAP_DB, false, 0);
+	return 1;
+}
+
+/* #AC, always intercepted so that an #AC loop cannot hang the host. */
+static int handle_ac(struct plumb_vcpu *vcpu)
+{
+	svm_inject_exception(vcpu, X86_TRAP_AC, true, 0);
+	return 1;
+}
+
+static u64 svm_get_gpr(struct plumb_vcpu *vcpu, u8 gpr)
+{
+	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
+
+	return gpr == PLUMB_RAX ? save->rax : gpr == PLUMB_RSP ? save->rsp :
+	       vcpu->regs[gpr];
+}
+
+static void svm_set_gpr(struct plumb_vcpu *vcpu, u8 gpr, u64 val)
+{
+	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
+
+	if (gpr == PLUMB_RAX)
+		save->rax = val;
+	else if (gpr == PLUMB_RSP)
+		save->rsp = val;
+	else
+		vcpu->regs[gpr] = val;
+}
+
+/*
+ * MOV to/from DRn, always intercepted: the guest's registers are the
+ * vCPU's (kmod/dr.h), never the host's. Without decode assists the exit
+ * does not name the GPR: the instruction is decoded.
+ */
+static int handle_dr(struct plumb_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_save *save = &svm->vmcb->save;
+	struct plumb_dr d = { svm->db, &save->dr6, &save->dr7 };
+	u64 code = svm->vmcb->control.exit_code, val = 0;
+	bool write, long64;
+	u8 dr, gpr, len;
+	int ret;
+
+	ret = plumb_decode_dr_access(vcpu, &write, &dr, &gpr, &len, &long64);
+	if (ret || write != (code >= SVM_EXIT_WRITE_DR0) || dr != (code & 7)) {
+		u64 data[3] = { code, save->rip, (u64)ret };
+
+		return plumb_exit_internal(vcpu, PLUMB_INTERNAL_EMULATION, 3,
+					   data);
+	}
+	if (save->cpl) {
+		svm_inject_exception(vcpu, GP_VECTOR, true, 0);
+		return 1;
+	}
+	if (write) {
+		val = svm_get_gpr(vcpu, gpr);
+		if (!long64)
+			val = (u32)val;
+	}
+	ret = plumb_dr_access(&d, dr, write, save->cr4, &val);
+	if (ret) {
+		svm_inject_exception(vcpu, ret, ret == GP_VECTOR, 0);
+		return 1;
+	}
+	if (!write)
+		svm_set_gpr(vcpu, gpr, long64 ? val : (u32)val);
+	skip_insn(vcpu, len);
 	return 1;
 }
 
@@ -314,7 +391,10 @@ static int handle_npf(struct plumb_vcpu *vcpu)
 
 static const svm_exit_fn svm_exit_handlers[SVM_EXIT_MAX] = {
 	[SVM_EXIT_WRITE_CR4]	= handle_cr4_write,
+	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR0 + 7]	= handle_dr,
+	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR0 + 7] = handle_dr,
 	[SVM_EXIT_DB]		= handle_db,
+	[SVM_EXIT_AC]		= handle_ac,
 	[SVM_EXIT_INTR]		= handle_nothing,
 	[SVM_EXIT_NMI]		= handle_nothing,
 	[SVM_EXIT_SMI]		= handle_nothing,

@@ -22,6 +22,7 @@
 #include <asm/special_insns.h>
 #include <asm/trapnr.h>
 
+#include "../dr.h"
 #include "../plumb.h"
 #include "svm.h"
 
@@ -33,6 +34,7 @@ struct svm_cpu {
 	struct page *host_save;		/* our VMSAVE of the host's state */
 	u32 next_asid;
 	u64 asid_gen;
+	bool flush_all;			/* new generation: flush at next VMRUN */
 	u64 host_tsc_aux;		/* the kernel's (CPU and node number) */
 };
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
@@ -101,8 +103,10 @@ static int svm_hardware_enable(void)
 	sd->hsave = alloc_page(GFP_KERNEL | __GFP_ZERO);
 	sd->host_save = alloc_page(GFP_KERNEL | __GFP_ZERO);
 	if (!sd->hsave || !sd->host_save) {
-		__free_page(sd->hsave);
-		__free_page(sd->host_save);
+		if (sd->hsave)
+			__free_page(sd->hsave);
+		if (sd->host_save)
+			__free_page(sd->host_save);
 		sd->hsave = sd->host_save = NULL;
 		return -ENOMEM;
 	}
@@ -227,6 +231,7 @@ static void svm_reset(struct plumb_vcpu *vcpu)
 	save->rax = 0;
 	save->dr6 = DR6_RESERVED;
 	save->dr7 = 0x400;		/* reset value, bit 10 reads as 1 */
+	memset(to_svm(vcpu)->db, 0, sizeof(to_svm(vcpu)->db));
 	save->g_pat = 0x0007040600070406ULL;
 	save->cpl = 0;
 	memset(vcpu->regs, 0, sizeof(vcpu->regs));
@@ -267,6 +272,14 @@ static int svm_vcpu_create(struct plumb_vcpu *vcpu)
 			     INTERCEPT_MWAIT | INTERCEPT_XSETBV;
 	/* CR4 bits depend on the guest's CPUID: checked in exit.c. */
 	c->intercept_cr = INTERCEPT_CR4_WRITE;
+	/* The guest's debug registers are the vCPU's, not the host's. */
+	c->intercept_dr = INTERCEPT_DR_ALL;
+	/*
+	 * A #AC or #DB whose delivery raises the same exception again loops
+	 * in the CPU, where no host interrupt gets in (CVE-2015-5307,
+	 * CVE-2015-8104): intercepted, each one exits (exit.c).
+	 */
+	c->intercept_exceptions = BIT(X86_TRAP_AC) | BIT(X86_TRAP_DB);
 	c->iopm_base_pa = virt_to_phys(svm_vm->iopm);
 	c->msrpm_base_pa = virt_to_phys(svm_vm->msrpm);
 	c->int_ctl = V_INTR_MASKING;
@@ -472,13 +485,17 @@ static int svm_set_msr_op(struct plumb_vcpu *vcpu, u32 index, u64 data)
  * that moved to another CPU, or whose mappings were zapped, takes a fresh
  * one, which cannot have stale TLB entries; when a CPU runs out it starts a
  * new generation with a full flush. Flush-by-ASID is not needed for this.
+ * The flush is owed by the CPU, not by the vCPU that ran out: it goes
+ * into whichever VMCB next enters there, and is done only once a VMRUN
+ * has taken it (security review F3: a vCPU that rolled over and then
+ * left without entering took the request with it).
  */
 static void svm_new_asid(struct svm_vcpu *svm, struct svm_cpu *sd)
 {
 	if (sd->next_asid >= svm_caps.nr_asids) {
 		sd->asid_gen++;
 		sd->next_asid = 1;
-		svm->vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+		sd->flush_all = true;
 	}
 	svm->vmcb->control.asid = sd->next_asid++;
 	svm->asid_gen = sd->asid_gen;
@@ -490,6 +507,7 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
 	struct svm_cpu *sd;
+	bool dr_loaded, flush_all;
 	u8 cr8;
 	int gen;
 
@@ -504,7 +522,6 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 		return 1;
 	}
 	sd = this_cpu_ptr(&svm_cpu);
-	vmcb->control.tlb_control = TLB_CONTROL_DO_NOTHING;
 	if (svm->asid_cpu != smp_processor_id() || svm->asid_gen != sd->asid_gen)
 		svm_new_asid(svm, sd);
 
@@ -546,6 +563,16 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	if (has_tsc_aux && vcpu->tsc_aux != sd->host_tsc_aux)
 		wrmsrl(MSR_TSC_AUX, vcpu->tsc_aux);
 
+	/* VMRUN loads the guest's DR6/DR7 from the VMCB, not its DR0-3. */
+	dr_loaded = vmcb->save.dr7 & PLUMB_DR7_ENABLES;
+	if (dr_loaded)
+		plumb_dr_load_guest(svm->db);
+
+	/* Irqs off since the ASID check: no other VMCB runs here before. */
+	flush_all = sd->flush_all;
+	vmcb->control.tlb_control = flush_all ? TLB_CONTROL_FLUSH_ALL :
+						TLB_CONTROL_DO_NOTHING;
+
 	/* GIF=0 holds host interrupts until VMRUN, where they exit. */
 	asm volatile("clgi" ::: "memory");
 	local_irq_enable();
@@ -553,6 +580,9 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 			page_to_phys(sd->host_save));
 	local_irq_disable();
 	asm volatile("stgi" ::: "memory");
+	/* A VMRUN that refused the state flushed nothing. */
+	if (flush_all && (u32)vmcb->control.exit_code != (u32)SVM_EXIT_INVALID)
+		sd->flush_all = false;
 
 	plumb_fpu_save_guest(vcpu);
 	WRITE_ONCE(vcpu->mode, PLUMB_OUTSIDE_GUEST);
@@ -560,9 +590,8 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	if (has_tsc_aux && vcpu->tsc_aux != sd->host_tsc_aux)
 		wrmsrl(MSR_TSC_AUX, sd->host_tsc_aux);
 
-	/* #VMEXIT leaves DR7 at its reset value: host breakpoints back. */
-	if (hw_breakpoint_active())
-		hw_breakpoint_restore();
+	/* The host's breakpoints back (kmod/dr.h). */
+	plumb_dr_restore_host(dr_loaded);
 	local_irq_enable();
 	kernel_fpu_end();
 
@@ -596,7 +625,6 @@ static void svm_vcpu_reset(struct plumb_vcpu *vcpu)
 	to_svm(vcpu)->nmi_masked = false;
 	to_svm(vcpu)->awaiting_iret = false;
 	to_svm(vcpu)->nmi_singlestep = false;
-	c->intercept_exceptions &= ~BIT(X86_TRAP_DB);
 }
 
 static bool svm_interrupt_allowed(struct plumb_vcpu *vcpu)
@@ -653,9 +681,9 @@ static void svm_enable_nmi_window(struct plumb_vcpu *vcpu)
 	if (svm->nmi_masked && !svm->awaiting_iret)
 		return;
 	svm->ss_rflags = vmcb->save.rflags & (X86_EFLAGS_TF | X86_EFLAGS_RF);
+	svm->ss_dr6 = vmcb->save.dr6;
 	svm->nmi_singlestep = true;
 	vmcb->save.rflags |= X86_EFLAGS_TF | X86_EFLAGS_RF;
-	vmcb->control.intercept_exceptions |= BIT(X86_TRAP_DB);
 }
 
 static void svm_inject_nmi(struct plumb_vcpu *vcpu)

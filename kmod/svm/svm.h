@@ -63,6 +63,8 @@ struct svm_vcpu {
 	u64 iret_rip;
 	bool nmi_singlestep;	/* TF|RF set by us to step over what blocks */
 	u64 ss_rflags;		/* the guest's TF|RF when we set ours */
+	u64 ss_dr6;		/* the guest's DR6 then */
+	u64 db[4];		/* the guest's DR0-3 (DR6, DR7: the VMCB's) */
 };
 
 void plumb_svm_enter(u64 vmcb_pa, u64 *regs, u64 host_save_pa);

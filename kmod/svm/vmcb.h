@@ -116,6 +116,9 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 /* intercept_cr: reads of CRn are bit n, writes bit 16 + n */
 #define INTERCEPT_CR4_WRITE	BIT(16 + 4)
 
+/* intercept_dr: reads of DRn are bit n, writes bit 16 + n; all of DR0-7 */
+#define INTERCEPT_DR_ALL	0x00ff00ffU
+
 /* intercept_misc1 (APM Vol. 2 B, VMCB offset 0x00c) */
 #define INTERCEPT_INTR		BIT(0)
 #define INTERCEPT_NMI		BIT(1)
@@ -168,8 +171,11 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 
 /* Exit codes (APM Vol. 2 Appendix C) */
 #define SVM_EXIT_WRITE_CR4	0x014
+#define SVM_EXIT_READ_DR0	0x020
+#define SVM_EXIT_WRITE_DR0	0x030
 #define SVM_EXIT_EXCP_BASE	0x040
 #define SVM_EXIT_DB		(SVM_EXIT_EXCP_BASE + 1)
+#define SVM_EXIT_AC		(SVM_EXIT_EXCP_BASE + 17)
 #define SVM_EXIT_INTR		0x060
 #define SVM_EXIT_VINTR		0x064
 #define SVM_EXIT_NMI		0x061

@@ -19,6 +19,7 @@
 #include <asm/debugreg.h>
 #include <asm/trapnr.h>
 
+#include "../dr.h"
 #include "../plumb.h"
 #include "vmx.h"
 
@@ -120,16 +121,46 @@ static int handle_ud(struct plumb_vcpu *vcpu)
 	return 1;
 }
 
+/*
+ * #DB, intercepted so that a #DB whose delivery raises another (a data
+ * breakpoint on the handler's stack) exits each time instead of looping
+ * in the CPU (CVE-2015-8104). The exit did not touch DR6; the
+ * qualification holds what the CPU would have set in it (27.2.1), which
+ * goes into the guest's DR6 as the #DB is reflected. INT1 (ICEBP) is a
+ * privileged software exception: its #DB comes after the instruction.
+ */
+static int handle_db(struct plumb_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	struct vmx_guest *g = &vmx->g;
+	u64 qual = vmx->exit.qual;
+
+	if ((vmx->exit.intr_info & INTR_INFO_TYPE_MASK) ==
+	    INTR_TYPE_PRIV_SW_EXCEPTION)
+		skip_insn(vcpu);
+	g->dr6 = (g->dr6 & ~(u64)DR_TRAP_BITS) | (qual & PLUMB_DR6_VOLATILE);
+	/* Delivering a #DB clears DR7.GD (SDM Vol. 3B 18.2.4). */
+	if (g->dr7 & PLUMB_DR7_GD) {
+		g->dr7 &= ~PLUMB_DR7_GD;
+		vmx->dirty = true;
+	}
+	vmx_inject_exception(vcpu, X86_TRAP_DB, false, 0);
+	return 1;
+}
+
 static int handle_exception_nmi(struct plumb_vcpu *vcpu)
 {
 	struct vmx_exit_info *x = &to_vmx(vcpu)->exit;
 
 	if ((x->intr_info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI)
 		return 1;	/* the host's, delivered in vmx_vcpu_run() */
-	if ((x->intr_info & INTR_INFO_VECTOR_MASK) == X86_TRAP_AC) {
+	switch (x->intr_info & INTR_INFO_VECTOR_MASK) {
+	case X86_TRAP_AC:
 		/* Intercepted only so that an #AC loop cannot hang the host. */
 		vmx_inject_exception(vcpu, X86_TRAP_AC, true, x->intr_err);
 		return 1;
+	case X86_TRAP_DB:
+		return handle_db(vcpu);
 	}
 	return unhandled(vcpu);
 }
@@ -296,35 +327,30 @@ static int handle_cr(struct plumb_vcpu *vcpu)
 }
 
 /*
- * MOV to/from DRn (28.2.1): the guest's debug registers are shadows; the
- * hardware ones stay the host's, and GUEST_DR7 stays 0x400.
+ * MOV to/from DRn (28.2.1; MOV-DR exiting is always on): the guest's
+ * registers are the vCPU's copy (kmod/dr.h); GUEST_DR7 follows DR7.
  */
 static int handle_dr(struct plumb_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	struct vmx_guest *g = &vmx->g;
-	u64 qual = vmx->exit.qual, val;
-	unsigned int dr = qual & 7, reg = (qual >> 8) & 15;
+	struct plumb_dr d = { g->dr, &g->dr6, &g->dr7 };
+	u64 qual = vmx->exit.qual, val = 0, dr7 = g->dr7;
+	unsigned int reg = (qual >> 8) & 15;
+	bool write = !(qual & BIT(4));
+	int vector;
 
-	if (dr == 4 || dr == 5) {
-		if (g->cr4 & X86_CR4_DE)
-			return handle_ud(vcpu);
-		dr += 2;
-	}
-	if (qual & BIT(4)) {		/* MOV from DR */
-		val = dr < 4 ? g->dr[dr] : dr == 6 ? g->dr6 : g->dr7;
-		set_gpr(vcpu, reg, val);
-	} else {
+	if (write)
 		val = get_gpr(vcpu, reg);
-		if (dr >= 6 && (val >> 32))
-			return inject_gp(vcpu);
-		if (dr < 4)
-			g->dr[dr] = val;
-		else if (dr == 6)
-			g->dr6 = val | DR6_RESERVED;
-		else
-			g->dr7 = val | 0x400;
+	vector = plumb_dr_access(&d, qual & 7, write, g->cr4, &val);
+	if (g->dr7 != dr7)
+		vmx->dirty = true;	/* GUEST_DR7 */
+	if (vector) {
+		vmx_inject_exception(vcpu, vector, vector == X86_TRAP_GP, 0);
+		return 1;
 	}
+	if (!write)
+		set_gpr(vcpu, reg, val);
 	skip_insn(vcpu);
 	return 1;
 }

@@ -315,8 +315,11 @@ void vmx_vmcs_setup(struct vmx_vcpu *vmx)
 	vmcs_write(SECONDARY_VM_EXEC_CONTROL, vmx->vpid ? vmx_conf.cpu2 :
 		   vmx_conf.cpu2 & ~SECONDARY_EXEC_ENABLE_VPID);
 	vmcs_write(VM_EXIT_CONTROLS, vmx_conf.exit);
-	/* #AC is intercepted: a guest #AC loop would otherwise never exit. */
-	vmcs_write(EXCEPTION_BITMAP, BIT(X86_TRAP_AC));
+	/*
+	 * #AC and #DB are intercepted: a guest loop delivering either would
+	 * otherwise never exit (CVE-2015-5307, CVE-2015-8104).
+	 */
+	vmcs_write(EXCEPTION_BITMAP, BIT(X86_TRAP_AC) | BIT(X86_TRAP_DB));
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write(CR3_TARGET_COUNT, 0);
@@ -330,8 +333,6 @@ void vmx_vmcs_setup(struct vmx_vcpu *vmx)
 	vmcs_write(EPT_POINTER, vv->eptp);
 	vmcs_write(CR0_GUEST_HOST_MASK, VMX_CR0_TRAPPED);
 	vmcs_write(CR4_GUEST_HOST_MASK, VMX_CR4_TRAPPED);
-	/* The guest's DR7 lives in a shadow: hardware breakpoints stay off. */
-	vmcs_write(GUEST_DR7, 0x400);
 	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	vmcs_write(GUEST_ACTIVITY_STATE, 0);
@@ -425,6 +426,7 @@ void vmx_write_guest(struct vmx_vcpu *vmx)
 	vmcs_write(CR4_READ_SHADOW, g->cr4);
 	vmcs_write(GUEST_IA32_EFER, g->efer);
 	vmcs_write(GUEST_IA32_PAT, g->pat);
+	vmcs_write(GUEST_DR7, g->dr7);	/* loaded by entry, cleared by exit */
 	vmcs_write(GUEST_SYSENTER_CS, g->sysenter_cs);
 	vmcs_write(GUEST_SYSENTER_ESP, g->sysenter_esp);
 	vmcs_write(GUEST_SYSENTER_EIP, g->sysenter_eip);

@@ -22,6 +22,7 @@
 #include <asm/special_insns.h>
 #include <asm/tsc.h>
 
+#include "../dr.h"
 #include "../plumb.h"
 #include "vmx.h"
 
@@ -185,8 +186,8 @@ static int vmx_probe(struct plumb_features *feat)
 			      0, &c->exit);
 	missing |= vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
 			      MSR_IA32_VMX_ENTRY_CTLS,
-			      VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER,
-			      0, &c->entry);
+			      VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER |
+			      VM_ENTRY_LOAD_DEBUG_CONTROLS, 0, &c->entry);
 	/* NMI-window exiting needs virtual NMIs (SDM Vol. 3C 26.2.1.1). */
 	if (!rdmsrl_safe(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 			 MSR_IA32_VMX_PROCBASED_CTLS, &v))
@@ -607,6 +608,7 @@ static int vmx_vcpu_run(struct plumb_vcpu *vcpu)
 	struct desc_ptr gdt;
 	u32 insn_error = 0;
 	int cpu, gen, ret;
+	bool dr_loaded;
 
 	preempt_disable();
 	if (!plumb_hw_enabled_here()) {
@@ -672,6 +674,9 @@ static int vmx_vcpu_run(struct plumb_vcpu *vcpu)
 
 	/* Guest mode is a quiescent state for RCU (see svm_vcpu_run). */
 	rcu_note_context_switch(false);
+	dr_loaded = vmx->g.dr7 & PLUMB_DR7_ENABLES;
+	if (dr_loaded)
+		plumb_dr_load_guest(vmx->g.dr);
 	ret = plumb_vmx_enter(vcpu->regs, vmx->launched);
 
 	vmx->g.cr2 = native_read_cr2();
@@ -721,8 +726,7 @@ static int vmx_vcpu_run(struct plumb_vcpu *vcpu)
 	WRITE_ONCE(vcpu->mode, PLUMB_OUTSIDE_GUEST);
 
 	/* VM exit leaves DR7 at 0x400: host breakpoints back. */
-	if (hw_breakpoint_active())
-		hw_breakpoint_restore();
+	plumb_dr_restore_host(dr_loaded);
 	local_irq_enable();
 	kernel_fpu_end();
 	preempt_enable();

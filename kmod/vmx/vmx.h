@@ -321,7 +321,7 @@ struct vmx_guest {
 	u32 interruptibility;
 	struct vmx_seg seg[VMX_NR_SEGS];
 	u64 pdptr[4];
-	u64 dr[4], dr6, dr7;		/* shadows: the guest never owns DRs */
+	u64 dr[4], dr6, dr7;		/* the guest's (kmod/dr.h) */
 	u64 tsc_offset;
 };
 

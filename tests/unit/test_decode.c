@@ -631,6 +631,46 @@ START_TEST(test_mov_to_cr)
 }
 END_TEST
 
+/* MOV to/from DRn (0F 23 /r, 0F 21 /r): direction, DR, GPR, length. */
+START_TEST(test_mov_dr)
+{
+	static const struct {
+		const char *b;
+		unsigned int n;
+		int mode;
+		int ret;
+		bool write;
+		u8 dr, gpr, len;
+	} t[] = {
+		{ "\x0f\x23\xc0", 3, 64, 0, true, 0, 0, 3 },	/* mov %rax,%db0 */
+		{ "\x0f\x21\xfb", 3, 32, 0, false, 7, 3, 3 },	/* mov %db7,%ebx */
+		{ "\x41\x0f\x21\xf7", 4, 64, 0, false, 6, 15, 4 },	/* mov %db6,%r15 */
+		{ "\x0f\x23\x0e", 3, 16, 0, true, 1, 6, 3 },	/* mod ignored */
+		{ "\x44\x0f\x23\xc0", 4, 64, -EINVAL, 0, 0, 0, 0 },	/* DR8 */
+		{ "\xf0\x0f\x23\xc0", 4, 32, -EINVAL, 0, 0, 0, 0 },	/* LOCK */
+		{ "\x0f\x22\xe0", 3, 64, -EINVAL, 0, 0, 0, 0 },	/* MOV to CR */
+		{ "\x0f\x21", 2, 64, -ENODATA, 0, 0, 0, 0 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		u8 dr = 0xff, gpr = 0xff, len = 0xff;
+		bool write = false;
+		int ret = plumb_decode_mov_dr((const u8 *)t[i].b, t[i].n,
+					      t[i].mode, &write, &dr, &gpr,
+					      &len);
+
+		ck_assert_msg(ret == t[i].ret, "case %u: returned %d", i, ret);
+		if (ret)
+			continue;
+		ck_assert_int_eq(write, t[i].write);
+		ck_assert_uint_eq(dr, t[i].dr);
+		ck_assert_uint_eq(gpr, t[i].gpr);
+		ck_assert_uint_eq(len, t[i].len);
+	}
+}
+END_TEST
+
 static Suite *decode_suite(void)
 {
 	Suite *s = suite_create("decode");
@@ -645,6 +685,7 @@ static Suite *decode_suite(void)
 			    (int)(sizeof(invalid) / sizeof(invalid[0])));
 	tcase_add_test(tc, test_max_length);
 	tcase_add_test(tc, test_mov_to_cr);
+	tcase_add_test(tc, test_mov_dr);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("values");
