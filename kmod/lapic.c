@@ -416,8 +416,12 @@ static bool init_or_sipi(struct plumb_lapic *l)
 int plumb_lapic_init_sipi(struct plumb_vcpu *vcpu)
 {
 	struct plumb_lapic *l = &vcpu->lapic;
-	struct plumb_sregs s;
-	struct plumb_regs r;
+	/*
+	 * get_sregs() fills what the backend keeps and never the padding,
+	 * which set_sregs() refuses when nonzero: start from zeros.
+	 */
+	struct plumb_sregs s = {};
+	struct plumb_regs r = {};
 	u8 vector;
 
 	if (take_init(l)) {
