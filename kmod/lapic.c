@@ -77,6 +77,18 @@ static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
 	bool again = false;
 
 	raw_spin_lock_irqsave(&l->lock, flags);
+	/*
+	 * lapic_arm() on another CPU may have restarted the timer while this
+	 * callback waited for the lock: hrtimer_start() enqueues a timer whose
+	 * callback is running. Its new expiry, from the model as it is now,
+	 * replaces this one; and the expiry of an enqueued timer must not be
+	 * touched (it is the key of the base's rbtree; cf. the WARN in
+	 * hrtimer_forward()).
+	 */
+	if (hrtimer_is_queued(t)) {
+		raw_spin_unlock_irqrestore(&l->lock, flags);
+		return HRTIMER_NORESTART;
+	}
 	if (plumb_apic_timer_mode(&l->m) == PAPIC_TIMER_TSC_DEADLINE) {
 		if (l->deadline_ns) {
 			l->deadline_ns = 0;
