@@ -15,7 +15,7 @@
 
 #include <linux/hrtimer.h>
 #include <linux/spinlock.h>
-#include <linux/wait.h>
+#include <linux/rcuwait.h>
 
 #include "compat.h"
 #include "decode.h"
@@ -175,7 +175,7 @@ struct plumb_vcpu {
 
 	struct plumb_lapic lapic;
 	unsigned long requests;		/* PLUMB_REQ_* */
-	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
+	struct rcuwait wait;		/* RUN sleeps here (HLT, WAIT_SIPI) */
 	bool halted;			/* HLT with IF=1: wait for an interrupt */
 	unsigned long posted_since;	/* jiffies of the oldest posted record */
 	u32 mp_state;			/* PLUMB_MP_* */

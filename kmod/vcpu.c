@@ -316,8 +316,9 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 			if (READ_ONCE(hdr->consumer) != vcpu->prod)
 				return 0;
 			/* HLT with IF=1: no CPU used until an interrupt. */
-			if (wait_event_interruptible(vcpu->wq,
-					plumb_lapic_wakes(vcpu)))
+			if (rcuwait_wait_event(&vcpu->wait,
+					       plumb_lapic_wakes(vcpu),
+					       TASK_INTERRUPTIBLE))
 				return -EINTR;
 			vcpu->halted = false;
 			continue;	/* an INIT comes first */
@@ -569,7 +570,7 @@ int plumb_create_vcpu(struct plumb_vm *vm, unsigned long id)
 	vcpu->id = id;
 	vcpu->cpu = -1;
 	mutex_init(&vcpu->mutex);
-	init_waitqueue_head(&vcpu->wq);
+	rcuwait_init(&vcpu->wait);
 	plumb_lapic_init(vcpu);
 
 	ret = -ENOMEM;
