@@ -432,7 +432,13 @@ static long plumb_vcpu_ioctl(struct file *filp, unsigned int cmd,
 	if (!plumb_vm_owner_ok(vcpu->vm))
 		return -EIO;
 
-	mutex_lock(&vcpu->mutex);
+	/*
+	 * RUN keeps the mutex while the vCPU sleeps in HLT or WAIT_SIPI, for
+	 * as long as the guest likes: another thread's ioctl waits killable,
+	 * not in D state (no hung-task report; SIGKILL ends it), as KVM's.
+	 */
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
 	switch (cmd) {
 	case PLUMB_RUN:
 		ret = arg ? -EINVAL : vcpu_run(vcpu);
