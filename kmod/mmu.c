@@ -86,15 +86,19 @@ static u64 *walk_alloc(struct plumb_mmu *mmu, u64 gfn)
 	return &table[pt_index(gfn, 1)];
 }
 
-/* Pin the page behind @gfn of @slot (once), with write access if allowed. */
+/*
+ * Pin the page behind @gfn of @slot (once), with write access if allowed.
+ * The slot's xarray holds only what is pinned, so its metadata grows with
+ * the pages the guest touched, not with the size userspace claimed.
+ */
 static struct page *slot_page(struct plumb_memslot *slot, u64 gfn)
 {
-	u64 i = gfn - slot->base_gfn;
+	unsigned long i = gfn - slot->base_gfn;
 	unsigned int flags = FOLL_LONGTERM;
 	struct page *page, *old;
 	long n;
 
-	page = READ_ONCE(slot->pages[i]);
+	page = xa_load(&slot->pages, i);
 	if (page)
 		return page;
 	if (!(slot->flags & PLUMB_MEM_READONLY))
@@ -104,13 +108,12 @@ static struct page *slot_page(struct plumb_memslot *slot, u64 gfn)
 				&page);
 	if (n != 1)
 		return ERR_PTR(n < 0 ? n : -EFAULT);
-	old = cmpxchg(&slot->pages[i], NULL, page);
-	if (old) {		/* another vCPU won the race */
+	old = xa_cmpxchg(&slot->pages, i, NULL, page, GFP_KERNEL);
+	if (old) {		/* another vCPU won the race, or no memory */
 		unpin_user_page(page);
-		page = old;
-	} else {
-		atomic_long_inc(&plumb_nr_pinned);
+		return xa_is_err(old) ? ERR_PTR(xa_err(old)) : old;
 	}
+	atomic_long_inc(&plumb_nr_pinned);
 	return page;
 }
 

@@ -16,6 +16,7 @@
 #include <linux/hrtimer.h>
 #include <linux/spinlock.h>
 #include <linux/rcuwait.h>
+#include <linux/xarray.h>
 
 #include "compat.h"
 #include "decode.h"
@@ -55,7 +56,7 @@ struct plumb_memslot {
 	u64 base_gfn;
 	u64 npages;
 	unsigned long uaddr;
-	struct page **pages;	/* pinned pages, NULL until faulted in */
+	struct xarray pages;	/* page index -> pinned page, filled on fault */
 };
 
 /* The VM's slots, replaced as a whole under vm->slots_lock, read under SRCU. */

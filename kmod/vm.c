@@ -17,7 +17,6 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/vmalloc.h>
 
 #include "plumb.h"
 
@@ -53,18 +52,16 @@ struct plumb_memslot *plumb_find_slot(struct plumb_vm *vm, u64 gfn)
 
 static void slot_free(struct plumb_memslot *s)
 {
-	u64 i;
+	struct page *page;
+	unsigned long i;
 
 	if (!s)
 		return;
-	if (s->pages) {
-		for (i = 0; i < s->npages; i++)
-			if (s->pages[i]) {
-				unpin_user_page(s->pages[i]);
-				atomic_long_dec(&plumb_nr_pinned);
-			}
-		kvfree(s->pages);
+	xa_for_each(&s->pages, i, page) {
+		unpin_user_page(page);
+		atomic_long_dec(&plumb_nr_pinned);
 	}
+	xa_destroy(&s->pages);
 	kfree(s);
 }
 
@@ -140,7 +137,11 @@ static int vm_set_memory_region(struct plumb_vm *vm,
 		    !access_ok((void __user *)(unsigned long)r->userspace_addr,
 			       r->memory_size))
 			return -EFAULT;
-		if (npages > (1ULL << 31))	/* 8 TiB per slot */
+		/*
+		 * 8 TiB per slot. Nothing is allocated per page of the size:
+		 * the slot's xarray grows with what the guest touches.
+		 */
+		if (npages > (1ULL << 31))
 			return -EINVAL;
 	}
 
@@ -170,10 +171,8 @@ static int vm_set_memory_region(struct plumb_vm *vm,
 		s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 		if (!s)
 			goto out;
-		s->pages = kvcalloc(npages, sizeof(*s->pages),
-				    GFP_KERNEL_ACCOUNT);
-		if (!s->pages)
-			goto out_free;
+		/* Nodes charged to the memcg, allocated as pages get pinned. */
+		xa_init_flags(&s->pages, XA_FLAGS_ACCOUNT);
 		s->id = r->slot;
 		s->flags = r->flags;
 		s->base_gfn = r->guest_phys_addr >> PAGE_SHIFT;
