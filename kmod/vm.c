@@ -50,19 +50,32 @@ struct plumb_memslot *plumb_find_slot(struct plumb_vm *vm, u64 gfn)
 	return NULL;
 }
 
-static void slot_free(struct plumb_memslot *s)
+/*
+ * Unpin and free a slot, and take its pins off the owner's locked_vm. The
+ * last VM reference may go after the owner's mm has exited (exit_mm()
+ * runs before exit_files()): then nobody reads that count any more, and,
+ * as VFIO, we leave it.
+ */
+static void slot_free(struct plumb_vm *vm, struct plumb_memslot *s)
 {
+	unsigned long i, n = 0;
 	struct page *page;
-	unsigned long i;
 
 	if (!s)
 		return;
 	xa_for_each(&s->pages, i, page) {
 		unpin_user_page(page);
-		atomic_long_dec(&plumb_nr_pinned);
+		n++;
 	}
 	xa_destroy(&s->pages);
 	kfree(s);
+	if (!n)
+		return;
+	atomic_long_sub(n, &plumb_nr_pinned);
+	if (mmget_not_zero(vm->mm)) {
+		account_locked_vm(vm->mm, n, false);
+		mmput(vm->mm);
+	}
 }
 
 /*
@@ -197,13 +210,13 @@ static int vm_set_memory_region(struct plumb_vm *vm,
 	if (gone) {
 		plumb_mmu_zap(vm, gone->base_gfn, gone->npages);
 		plumb_vm_flush_tlbs(vm);
-		slot_free(gone);
+		slot_free(vm, gone);
 	}
 	ret = 0;
 	goto out;
 
 out_free:
-	slot_free(s);
+	slot_free(vm, s);
 out:
 	mutex_unlock(&vm->slots_lock);
 	return ret;
@@ -326,7 +339,7 @@ static void plumb_vm_free(struct plumb_vm *vm)
 	plumb_mmu_destroy(&vm->mmu);
 	slots = rcu_dereference_protected(vm->slots, 1);
 	for (i = 0; i < slots->nr; i++)
-		slot_free(slots->slot[i]);
+		slot_free(vm, slots->slot[i]);
 	kfree(slots);
 	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
