@@ -87,6 +87,25 @@ static u64 *walk_alloc(struct plumb_mmu *mmu, u64 gfn)
 }
 
 /*
+ * May the guest write @page behind the host's back for the VM's lifetime?
+ * Anonymous memory (a MAP_PRIVATE file mapping's written page is an
+ * anonymous copy), shmem and memfd (swap-backed) and hugetlbfs: yes. The
+ * page cache of any other file: no. Its filesystem tracks dirty pages
+ * through the page tables and writes them back, and a page written
+ * through the nested page table (or dirtied with set_page_dirty_lock())
+ * under a long-term pin can lose that data or trip the filesystem's
+ * checks in writeback (ext4). 6.5+ refuses such pins itself in GUP; 6.1
+ * does not. We check the page we got, whatever the VMA became meanwhile.
+ */
+static bool slot_page_writable_ok(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+
+	return folio_test_anon(folio) || folio_test_swapbacked(folio) ||
+	       folio_test_hugetlb(folio);
+}
+
+/*
  * Pin the page behind @gfn of @slot (once), with write access if allowed.
  * The slot's xarray holds only what is pinned, so its metadata grows with
  * the pages the guest touched, not with the size userspace claimed.
@@ -120,6 +139,10 @@ static struct page *slot_page(struct plumb_vm *vm, struct plumb_memslot *slot,
 		ret = n < 0 ? n : -EFAULT;
 		goto err_uncharge;
 	}
+	if ((flags & FOLL_WRITE) && !slot_page_writable_ok(page)) {
+		ret = -EFAULT;
+		goto err_unpin;
+	}
 	old = xa_cmpxchg(&slot->pages, i, NULL, page, GFP_KERNEL);
 	if (old) {		/* another vCPU won the race, or no memory */
 		unpin_user_page(page);
@@ -129,6 +152,8 @@ static struct page *slot_page(struct plumb_vm *vm, struct plumb_memslot *slot,
 	atomic_long_inc(&plumb_nr_pinned);
 	return page;
 
+err_unpin:
+	unpin_user_page(page);
 err_uncharge:
 	account_locked_vm(vm->mm, 1, false);
 	return ERR_PTR(ret);
