@@ -22,10 +22,54 @@
 
 #include "plumb.h"
 
+#define RING_AREA_SIZE	(PLUMB_RING_HEADER_SIZE + \
+			 PLUMB_RING_ENTRIES * sizeof(struct plumb_exit))
+#define RING_PAGES	(RING_AREA_SIZE >> PAGE_SHIFT)
+static_assert(PAGE_ALIGNED(RING_AREA_SIZE));
+
 static size_t ring_area_size(void)
 {
-	return PLUMB_RING_HEADER_SIZE +
-	       PLUMB_RING_ENTRIES * sizeof(struct plumb_exit);
+	return RING_AREA_SIZE;
+}
+
+/*
+ * The ring area: zeroed pages charged to the memcg, mapped with
+ * VM_USERMAP so that remap_vmalloc_range() takes them. vmalloc_user()
+ * has no gfp argument and the vmalloc call that has both is not exported,
+ * hence pages of our own, vmap()ed.
+ */
+static void *ring_alloc(void)
+{
+	struct page *pages[RING_PAGES];
+	unsigned int i;
+	void *area;
+
+	for (i = 0; i < RING_PAGES; i++) {
+		pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		if (!pages[i])
+			goto err_free;
+	}
+	area = vmap(pages, RING_PAGES, VM_MAP | VM_USERMAP, PAGE_KERNEL);
+	if (area)
+		return area;
+err_free:
+	while (i--)
+		__free_page(pages[i]);
+	return NULL;
+}
+
+static void ring_free(void *area)
+{
+	struct page *pages[RING_PAGES];
+	unsigned int i;
+
+	if (!area)
+		return;
+	for (i = 0; i < RING_PAGES; i++)
+		pages[i] = vmalloc_to_page(area + i * PAGE_SIZE);
+	vunmap(area);
+	for (i = 0; i < RING_PAGES; i++)
+		__free_page(pages[i]);
 }
 
 /* Free records in the ring, as far as the kernel is concerned. */
@@ -406,9 +450,14 @@ static long vcpu_set_cpuid(struct plumb_vcpu *vcpu, struct plumb_cpuid __user *u
 		return -EFAULT;
 	if (hdr.flags || hdr.nent > PLUMB_MAX_CPUID_ENTRIES)
 		return -EINVAL;
-	e = memdup_user(u->entries, hdr.nent * sizeof(*e));
-	if (IS_ERR(e))
-		return PTR_ERR(e);
+	/* memdup_user(), charged to the memcg: the table lives with the vCPU. */
+	e = kmalloc_array(hdr.nent, sizeof(*e), GFP_KERNEL_ACCOUNT);
+	if (!e)
+		return -ENOMEM;
+	if (copy_from_user(e, u->entries, hdr.nent * sizeof(*e))) {
+		kfree(e);
+		return -EFAULT;
+	}
 	for (i = 0; i < hdr.nent; i++) {
 		if ((e[i].flags & ~PLUMB_CPUID_FLAG_SIGNIFICANT_INDEX) ||
 		    memchr_inv(e[i].reserved, 0, sizeof(e[i].reserved))) {
@@ -554,7 +603,7 @@ void plumb_vcpu_destroy(struct plumb_vcpu *vcpu)
 	plumb_lapic_destroy(vcpu);
 	plumb_ops->vcpu_free(vcpu);
 	kfree(vcpu->cpuid);
-	vfree(vcpu->ring_area);
+	ring_free(vcpu->ring_area);
 	kfree(vcpu);
 	atomic_dec(&plumb_nr_vcpus);
 }
@@ -580,7 +629,7 @@ int plumb_create_vcpu(struct plumb_vm *vm, unsigned long id)
 	plumb_lapic_init(vcpu);
 
 	ret = -ENOMEM;
-	vcpu->ring_area = vmalloc_user(ring_area_size());
+	vcpu->ring_area = ring_alloc();
 	if (!vcpu->ring_area)
 		goto err_free;
 	hdr = vcpu->ring_area;
@@ -624,7 +673,7 @@ err_unlock:
 	plumb_ops->vcpu_free(vcpu);
 	plumb_lapic_destroy(vcpu);
 err_ring:
-	vfree(vcpu->ring_area);
+	ring_free(vcpu->ring_area);
 err_free:
 	kfree(vcpu);
 	return ret;
