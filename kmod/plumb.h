@@ -8,6 +8,7 @@
 #define PLUMB_H
 
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/srcu.h>
@@ -76,6 +77,7 @@ struct plumb_mmu {
 
 struct plumb_vm {
 	struct mm_struct *mm;		/* owner: other processes get -EIO */
+	kuid_t uid;			/* creator, for max_vms_per_user */
 	refcount_t refs;		/* VM fd + one per vCPU */
 	struct mutex lock;		/* vCPU creation, posted ranges */
 	struct mutex slots_lock;	/* memslot updates */

@@ -11,14 +11,87 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/hashtable.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "plumb.h"
+
+/*
+ * VMs per user (real uid), over all processes: with RLIMIT_MEMLOCK per
+ * process, this is what bounds how much one user can pin. -EMFILE past it.
+ */
+static unsigned int max_vms_per_user = 64;
+module_param(max_vms_per_user, uint, 0644);
+MODULE_PARM_DESC(max_vms_per_user,
+		 "VMs one user (real uid) may hold at once; 0: no limit (default 64)");
+
+struct plumb_user {
+	struct hlist_node node;
+	kuid_t uid;
+	unsigned int nr_vms;
+};
+
+static DEFINE_HASHTABLE(plumb_users, 6);
+static DEFINE_SPINLOCK(plumb_users_lock);
+
+static struct plumb_user *plumb_user_find(kuid_t uid)
+{
+	struct plumb_user *u;
+
+	lockdep_assert_held(&plumb_users_lock);
+	hash_for_each_possible(plumb_users, u, node, __kuid_val(uid))
+		if (uid_eq(u->uid, uid))
+			return u;
+	return NULL;
+}
+
+/* Count one more VM for @uid, or -EMFILE at max_vms_per_user. */
+static int plumb_user_get(kuid_t uid)
+{
+	unsigned int max = READ_ONCE(max_vms_per_user);
+	struct plumb_user *u, *new;
+	int ret = 0;
+
+	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+	if (!new)
+		return -ENOMEM;
+	spin_lock(&plumb_users_lock);
+	u = plumb_user_find(uid);
+	if (!u) {
+		u = new;
+		new = NULL;
+		u->uid = uid;
+		hash_add(plumb_users, &u->node, __kuid_val(uid));
+	}
+	if (max && u->nr_vms >= max)
+		ret = -EMFILE;	/* a new entry has 0 < max: never here */
+	else
+		u->nr_vms++;
+	spin_unlock(&plumb_users_lock);
+	kfree(new);
+	return ret;
+}
+
+static void plumb_user_put(kuid_t uid)
+{
+	struct plumb_user *u, *gone = NULL;
+
+	spin_lock(&plumb_users_lock);
+	u = plumb_user_find(uid);
+	if (!WARN_ON_ONCE(!u) && !--u->nr_vms) {
+		hash_del(&u->node);
+		gone = u;
+	}
+	spin_unlock(&plumb_users_lock);
+	kfree(gone);
+}
 
 atomic_t plumb_nr_vms = ATOMIC_INIT(0);
 atomic_t plumb_nr_vcpus = ATOMIC_INIT(0);
@@ -343,6 +416,7 @@ static void plumb_vm_free(struct plumb_vm *vm)
 	kfree(slots);
 	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
+	plumb_user_put(vm->uid);
 	kfree(vm);
 	plumb_hw_put();
 	atomic_dec(&plumb_nr_vms);
@@ -377,14 +451,18 @@ long plumb_create_vm(unsigned long type)
 	if (type)
 		return -EINVAL;
 
-	ret = plumb_hw_get();
+	ret = plumb_user_get(current_uid());
 	if (ret)
 		return ret;
+	ret = plumb_hw_get();
+	if (ret)
+		goto err_user;
 
 	ret = -ENOMEM;
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
 		goto err_hw;
+	vm->uid = current_uid();
 	slots = kzalloc(sizeof(*slots), GFP_KERNEL_ACCOUNT);
 	if (!slots)
 		goto err_vm;
@@ -423,5 +501,7 @@ err_vm:
 	kfree(vm);
 err_hw:
 	plumb_hw_put();
+err_user:
+	plumb_user_put(current_uid());
 	return ret;
 }
