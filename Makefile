@@ -146,6 +146,8 @@ install: user
 	ln -sf plumb $(DESTDIR)/usr/local/bin/plumb-qemu	# QEMU-compatible entry
 	install -D -m 0644 packaging/60-plumb.rules \
 		$(DESTDIR)/etc/udev/rules.d/60-plumb.rules
+	install -D -m 0644 packaging/plumb-memlock.conf \
+		$(DESTDIR)/etc/security/limits.d/plumb-memlock.conf
 	install -D -m 0644 docs/plumb.1 $(DESTDIR)/usr/local/share/man/man1/plumb.1
 
 clean:
