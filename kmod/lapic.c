@@ -14,7 +14,7 @@
 #include <linux/ktime.h>
 #include <linux/sched.h>
 #include <linux/smp.h>
-#include <linux/wait.h>
+#include <linux/rcuwait.h>
 #include <trace/events/ipi.h>
 #include <asm/msr-index.h>
 #include <asm/tsc.h>
@@ -26,7 +26,12 @@ static u64 lapic_now(void)
 	return ktime_get_ns();
 }
 
-/* Make @vcpu look at its interrupts: wake it, or pull it out of the guest. */
+/*
+ * Make @vcpu look at its interrupts: wake it, or pull it out of the guest.
+ * Any context, the timer's hard interrupt included: the wakeup is an
+ * rcuwait (one waiter, the vCPU's RUN), which takes no sleeping lock even
+ * on PREEMPT_RT, where a waitqueue's spinlock would sleep.
+ */
 void plumb_vcpu_kick(struct plumb_vcpu *vcpu)
 {
 	int cpu;
@@ -34,7 +39,7 @@ void plumb_vcpu_kick(struct plumb_vcpu *vcpu)
 	set_bit(PLUMB_REQ_EVENT, &vcpu->requests);
 	/* Pairs with the smp_store_mb() of vcpu->mode before entry. */
 	smp_mb__after_atomic();
-	wake_up_interruptible(&vcpu->wq);
+	rcuwait_wake_up(&vcpu->wait);
 	cpu = READ_ONCE(vcpu->cpu);
 	if (READ_ONCE(vcpu->mode) == PLUMB_IN_GUEST && cpu >= 0 &&
 	    cpu != raw_smp_processor_id())
@@ -77,6 +82,18 @@ static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
 	bool again = false;
 
 	raw_spin_lock_irqsave(&l->lock, flags);
+	/*
+	 * lapic_arm() on another CPU may have restarted the timer while this
+	 * callback waited for the lock: hrtimer_start() enqueues a timer whose
+	 * callback is running. Its new expiry, from the model as it is now,
+	 * replaces this one; and the expiry of an enqueued timer must not be
+	 * touched (it is the key of the base's rbtree; cf. the WARN in
+	 * hrtimer_forward()).
+	 */
+	if (hrtimer_is_queued(t)) {
+		raw_spin_unlock_irqrestore(&l->lock, flags);
+		return HRTIMER_NORESTART;
+	}
 	if (plumb_apic_timer_mode(&l->m) == PAPIC_TIMER_TSC_DEADLINE) {
 		if (l->deadline_ns) {
 			l->deadline_ns = 0;
@@ -416,8 +433,12 @@ static bool init_or_sipi(struct plumb_lapic *l)
 int plumb_lapic_init_sipi(struct plumb_vcpu *vcpu)
 {
 	struct plumb_lapic *l = &vcpu->lapic;
-	struct plumb_sregs s;
-	struct plumb_regs r;
+	/*
+	 * get_sregs() fills what the backend keeps and never the padding,
+	 * which set_sregs() refuses when nonzero: start from zeros.
+	 */
+	struct plumb_sregs s = {};
+	struct plumb_regs r = {};
 	u8 vector;
 
 	if (take_init(l)) {
@@ -432,7 +453,8 @@ int plumb_lapic_init_sipi(struct plumb_vcpu *vcpu)
 		return 0;
 	}
 	for (;;) {
-		if (wait_event_interruptible(vcpu->wq, init_or_sipi(l)))
+		if (rcuwait_wait_event(&vcpu->wait, init_or_sipi(l),
+				       TASK_INTERRUPTIBLE))
 			return -EINTR;
 		if (take_init(l)) {
 			plumb_ops->vcpu_reset(vcpu);

@@ -86,32 +86,77 @@ static u64 *walk_alloc(struct plumb_mmu *mmu, u64 gfn)
 	return &table[pt_index(gfn, 1)];
 }
 
-/* Pin the page behind @gfn of @slot (once), with write access if allowed. */
-static struct page *slot_page(struct plumb_memslot *slot, u64 gfn)
+/*
+ * May the guest write @page behind the host's back for the VM's lifetime?
+ * Anonymous memory (a MAP_PRIVATE file mapping's written page is an
+ * anonymous copy), shmem and memfd (swap-backed) and hugetlbfs: yes. The
+ * page cache of any other file: no. Its filesystem tracks dirty pages
+ * through the page tables and writes them back, and a page written
+ * through the nested page table (or dirtied with set_page_dirty_lock())
+ * under a long-term pin can lose that data or trip the filesystem's
+ * checks in writeback (ext4). 6.5+ refuses such pins itself in GUP; 6.1
+ * does not. We check the page we got, whatever the VMA became meanwhile.
+ */
+static bool slot_page_writable_ok(struct page *page)
 {
-	u64 i = gfn - slot->base_gfn;
+	struct folio *folio = page_folio(page);
+
+	return folio_test_anon(folio) || folio_test_swapbacked(folio) ||
+	       folio_test_hugetlb(folio);
+}
+
+/*
+ * Pin the page behind @gfn of @slot (once), with write access if allowed.
+ * The slot's xarray holds only what is pinned, so its metadata grows with
+ * the pages the guest touched, not with the size userspace claimed.
+ *
+ * Every pin is charged to the owner's locked_vm first, as VFIO does, so
+ * RLIMIT_MEMLOCK bounds it (CAP_IPC_LOCK bypasses the limit): -ENOMEM
+ * past the limit. The callers run in the VM owner's context (RUN and the
+ * vCPU ioctls), whose limit is the one to apply.
+ */
+static struct page *slot_page(struct plumb_vm *vm, struct plumb_memslot *slot,
+			      u64 gfn)
+{
+	unsigned long i = gfn - slot->base_gfn;
 	unsigned int flags = FOLL_LONGTERM;
 	struct page *page, *old;
 	long n;
+	int ret;
 
-	page = READ_ONCE(slot->pages[i]);
+	page = xa_load(&slot->pages, i);
 	if (page)
 		return page;
 	if (!(slot->flags & PLUMB_MEM_READONLY))
 		flags |= FOLL_WRITE;
+	ret = account_locked_vm(vm->mm, 1, true);
+	if (ret)
+		return ERR_PTR(ret);
 	/* The _fast variant takes FOLL_LONGTERM on 6.1 as well. */
 	n = pin_user_pages_fast(slot->uaddr + (i << PAGE_SHIFT), 1, flags,
 				&page);
-	if (n != 1)
-		return ERR_PTR(n < 0 ? n : -EFAULT);
-	old = cmpxchg(&slot->pages[i], NULL, page);
-	if (old) {		/* another vCPU won the race */
-		unpin_user_page(page);
-		page = old;
-	} else {
-		atomic_long_inc(&plumb_nr_pinned);
+	if (n != 1) {
+		ret = n < 0 ? n : -EFAULT;
+		goto err_uncharge;
 	}
+	if ((flags & FOLL_WRITE) && !slot_page_writable_ok(page)) {
+		ret = -EFAULT;
+		goto err_unpin;
+	}
+	old = xa_cmpxchg(&slot->pages, i, NULL, page, GFP_KERNEL);
+	if (old) {		/* another vCPU won the race, or no memory */
+		unpin_user_page(page);
+		account_locked_vm(vm->mm, 1, false);
+		return xa_is_err(old) ? ERR_PTR(xa_err(old)) : old;
+	}
+	atomic_long_inc(&plumb_nr_pinned);
 	return page;
+
+err_unpin:
+	unpin_user_page(page);
+err_uncharge:
+	account_locked_vm(vm->mm, 1, false);
+	return ERR_PTR(ret);
 }
 
 int plumb_mmu_fault(struct plumb_vcpu *vcpu, u64 gpa, bool write)
@@ -131,7 +176,7 @@ int plumb_mmu_fault(struct plumb_vcpu *vcpu, u64 gpa, bool write)
 		ret = 0;	/* MMIO */
 		goto out;
 	}
-	page = slot_page(slot, gfn);
+	page = slot_page(vm, slot, gfn);
 	if (IS_ERR(page)) {
 		ret = PTR_ERR(page);
 		goto out;
@@ -203,7 +248,7 @@ static int access_guest(struct plumb_vm *vm, u64 gpa, void *buf, size_t len,
 			ret = -EFAULT;
 			break;
 		}
-		page = slot_page(slot, gpa >> PAGE_SHIFT);
+		page = slot_page(vm, slot, gpa >> PAGE_SHIFT);
 		if (IS_ERR(page)) {
 			ret = PTR_ERR(page);
 			break;

@@ -8,6 +8,7 @@
 #define PLUMB_H
 
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/srcu.h>
@@ -15,7 +16,8 @@
 
 #include <linux/hrtimer.h>
 #include <linux/spinlock.h>
-#include <linux/wait.h>
+#include <linux/rcuwait.h>
+#include <linux/xarray.h>
 
 #include "compat.h"
 #include "decode.h"
@@ -55,7 +57,7 @@ struct plumb_memslot {
 	u64 base_gfn;
 	u64 npages;
 	unsigned long uaddr;
-	struct page **pages;	/* pinned pages, NULL until faulted in */
+	struct xarray pages;	/* page index -> pinned page, filled on fault */
 };
 
 /* The VM's slots, replaced as a whole under vm->slots_lock, read under SRCU. */
@@ -75,6 +77,7 @@ struct plumb_mmu {
 
 struct plumb_vm {
 	struct mm_struct *mm;		/* owner: other processes get -EIO */
+	kuid_t uid;			/* creator, for max_vms_per_user */
 	refcount_t refs;		/* VM fd + one per vCPU */
 	struct mutex lock;		/* vCPU creation, posted ranges */
 	struct mutex slots_lock;	/* memslot updates */
@@ -177,7 +180,7 @@ struct plumb_vcpu {
 
 	struct plumb_lapic lapic;
 	unsigned long requests;		/* PLUMB_REQ_* */
-	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
+	struct rcuwait wait;		/* RUN sleeps here (HLT, WAIT_SIPI) */
 	bool halted;			/* HLT with IF=1: wait for an interrupt */
 	unsigned long posted_since;	/* jiffies of the oldest posted record */
 	u32 mp_state;			/* PLUMB_MP_* */

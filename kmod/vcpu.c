@@ -25,10 +25,54 @@
 #include "plumb.h"
 #include "sregs.h"
 
+#define RING_AREA_SIZE	(PLUMB_RING_HEADER_SIZE + \
+			 PLUMB_RING_ENTRIES * sizeof(struct plumb_exit))
+#define RING_PAGES	(RING_AREA_SIZE >> PAGE_SHIFT)
+static_assert(PAGE_ALIGNED(RING_AREA_SIZE));
+
 static size_t ring_area_size(void)
 {
-	return PLUMB_RING_HEADER_SIZE +
-	       PLUMB_RING_ENTRIES * sizeof(struct plumb_exit);
+	return RING_AREA_SIZE;
+}
+
+/*
+ * The ring area: zeroed pages charged to the memcg, mapped with
+ * VM_USERMAP so that remap_vmalloc_range() takes them. vmalloc_user()
+ * has no gfp argument and the vmalloc call that has both is not exported,
+ * hence pages of our own, vmap()ed.
+ */
+static void *ring_alloc(void)
+{
+	struct page *pages[RING_PAGES];
+	unsigned int i;
+	void *area;
+
+	for (i = 0; i < RING_PAGES; i++) {
+		pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		if (!pages[i])
+			goto err_free;
+	}
+	area = vmap(pages, RING_PAGES, VM_MAP | VM_USERMAP, PAGE_KERNEL);
+	if (area)
+		return area;
+err_free:
+	while (i--)
+		__free_page(pages[i]);
+	return NULL;
+}
+
+static void ring_free(void *area)
+{
+	struct page *pages[RING_PAGES];
+	unsigned int i;
+
+	if (!area)
+		return;
+	for (i = 0; i < RING_PAGES; i++)
+		pages[i] = vmalloc_to_page(area + i * PAGE_SIZE);
+	vunmap(area);
+	for (i = 0; i < RING_PAGES; i++)
+		__free_page(pages[i]);
 }
 
 /* Free records in the ring, as far as the kernel is concerned. */
@@ -363,8 +407,9 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 			if (READ_ONCE(hdr->consumer) != vcpu->prod)
 				return 0;
 			/* HLT with IF=1: no CPU used until an interrupt. */
-			if (wait_event_interruptible(vcpu->wq,
-					plumb_lapic_wakes(vcpu)))
+			if (rcuwait_wait_event(&vcpu->wait,
+					       plumb_lapic_wakes(vcpu),
+					       TASK_INTERRUPTIBLE))
 				return -EINTR;
 			vcpu->halted = false;
 			continue;	/* an INIT comes first */
@@ -452,9 +497,14 @@ static long vcpu_set_cpuid(struct plumb_vcpu *vcpu, struct plumb_cpuid __user *u
 		return -EFAULT;
 	if (hdr.flags || hdr.nent > PLUMB_MAX_CPUID_ENTRIES)
 		return -EINVAL;
-	e = memdup_user(u->entries, hdr.nent * sizeof(*e));
-	if (IS_ERR(e))
-		return PTR_ERR(e);
+	/* memdup_user(), charged to the memcg: the table lives with the vCPU. */
+	e = kmalloc_array(hdr.nent, sizeof(*e), GFP_KERNEL_ACCOUNT);
+	if (!e)
+		return -ENOMEM;
+	if (copy_from_user(e, u->entries, hdr.nent * sizeof(*e))) {
+		kfree(e);
+		return -EFAULT;
+	}
 	for (i = 0; i < hdr.nent; i++) {
 		if ((e[i].flags & ~PLUMB_CPUID_FLAG_SIGNIFICANT_INDEX) ||
 		    memchr_inv(e[i].reserved, 0, sizeof(e[i].reserved))) {
@@ -478,7 +528,13 @@ static long plumb_vcpu_ioctl(struct file *filp, unsigned int cmd,
 	if (!plumb_vm_owner_ok(vcpu->vm))
 		return -EIO;
 
-	mutex_lock(&vcpu->mutex);
+	/*
+	 * RUN keeps the mutex while the vCPU sleeps in HLT or WAIT_SIPI, for
+	 * as long as the guest likes: another thread's ioctl waits killable,
+	 * not in D state (no hung-task report; SIGKILL ends it), as KVM's.
+	 */
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
 	switch (cmd) {
 	case PLUMB_RUN:
 		ret = arg ? -EINVAL : vcpu_run(vcpu);
@@ -595,7 +651,7 @@ void plumb_vcpu_destroy(struct plumb_vcpu *vcpu)
 	plumb_lapic_destroy(vcpu);
 	plumb_ops->vcpu_free(vcpu);
 	kfree(vcpu->cpuid);
-	vfree(vcpu->ring_area);
+	ring_free(vcpu->ring_area);
 	kfree(vcpu);
 	atomic_dec(&plumb_nr_vcpus);
 }
@@ -617,11 +673,11 @@ int plumb_create_vcpu(struct plumb_vm *vm, unsigned long id)
 	vcpu->id = id;
 	vcpu->cpu = -1;
 	mutex_init(&vcpu->mutex);
-	init_waitqueue_head(&vcpu->wq);
+	rcuwait_init(&vcpu->wait);
 	plumb_lapic_init(vcpu);
 
 	ret = -ENOMEM;
-	vcpu->ring_area = vmalloc_user(ring_area_size());
+	vcpu->ring_area = ring_alloc();
 	if (!vcpu->ring_area)
 		goto err_free;
 	hdr = vcpu->ring_area;
@@ -665,7 +721,7 @@ err_unlock:
 	plumb_ops->vcpu_free(vcpu);
 	plumb_lapic_destroy(vcpu);
 err_ring:
-	vfree(vcpu->ring_area);
+	ring_free(vcpu->ring_area);
 err_free:
 	kfree(vcpu);
 	return ret;

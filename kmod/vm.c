@@ -11,15 +11,87 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/hashtable.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/vmalloc.h>
 
 #include "plumb.h"
+
+/*
+ * VMs per user (real uid), over all processes: with RLIMIT_MEMLOCK per
+ * process, this is what bounds how much one user can pin. -EMFILE past it.
+ */
+static unsigned int max_vms_per_user = 64;
+module_param(max_vms_per_user, uint, 0644);
+MODULE_PARM_DESC(max_vms_per_user,
+		 "VMs one user (real uid) may hold at once; 0: no limit (default 64)");
+
+struct plumb_user {
+	struct hlist_node node;
+	kuid_t uid;
+	unsigned int nr_vms;
+};
+
+static DEFINE_HASHTABLE(plumb_users, 6);
+static DEFINE_SPINLOCK(plumb_users_lock);
+
+static struct plumb_user *plumb_user_find(kuid_t uid)
+{
+	struct plumb_user *u;
+
+	lockdep_assert_held(&plumb_users_lock);
+	hash_for_each_possible(plumb_users, u, node, __kuid_val(uid))
+		if (uid_eq(u->uid, uid))
+			return u;
+	return NULL;
+}
+
+/* Count one more VM for @uid, or -EMFILE at max_vms_per_user. */
+static int plumb_user_get(kuid_t uid)
+{
+	unsigned int max = READ_ONCE(max_vms_per_user);
+	struct plumb_user *u, *new;
+	int ret = 0;
+
+	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+	if (!new)
+		return -ENOMEM;
+	spin_lock(&plumb_users_lock);
+	u = plumb_user_find(uid);
+	if (!u) {
+		u = new;
+		new = NULL;
+		u->uid = uid;
+		hash_add(plumb_users, &u->node, __kuid_val(uid));
+	}
+	if (max && u->nr_vms >= max)
+		ret = -EMFILE;	/* a new entry has 0 < max: never here */
+	else
+		u->nr_vms++;
+	spin_unlock(&plumb_users_lock);
+	kfree(new);
+	return ret;
+}
+
+static void plumb_user_put(kuid_t uid)
+{
+	struct plumb_user *u, *gone = NULL;
+
+	spin_lock(&plumb_users_lock);
+	u = plumb_user_find(uid);
+	if (!WARN_ON_ONCE(!u) && !--u->nr_vms) {
+		hash_del(&u->node);
+		gone = u;
+	}
+	spin_unlock(&plumb_users_lock);
+	kfree(gone);
+}
 
 atomic_t plumb_nr_vms = ATOMIC_INIT(0);
 atomic_t plumb_nr_vcpus = ATOMIC_INIT(0);
@@ -51,21 +123,32 @@ struct plumb_memslot *plumb_find_slot(struct plumb_vm *vm, u64 gfn)
 	return NULL;
 }
 
-static void slot_free(struct plumb_memslot *s)
+/*
+ * Unpin and free a slot, and take its pins off the owner's locked_vm. The
+ * last VM reference may go after the owner's mm has exited (exit_mm()
+ * runs before exit_files()): then nobody reads that count any more, and,
+ * as VFIO, we leave it.
+ */
+static void slot_free(struct plumb_vm *vm, struct plumb_memslot *s)
 {
-	u64 i;
+	unsigned long i, n = 0;
+	struct page *page;
 
 	if (!s)
 		return;
-	if (s->pages) {
-		for (i = 0; i < s->npages; i++)
-			if (s->pages[i]) {
-				unpin_user_page(s->pages[i]);
-				atomic_long_dec(&plumb_nr_pinned);
-			}
-		kvfree(s->pages);
+	xa_for_each(&s->pages, i, page) {
+		unpin_user_page(page);
+		n++;
 	}
+	xa_destroy(&s->pages);
 	kfree(s);
+	if (!n)
+		return;
+	atomic_long_sub(n, &plumb_nr_pinned);
+	if (mmget_not_zero(vm->mm)) {
+		account_locked_vm(vm->mm, n, false);
+		mmput(vm->mm);
+	}
 }
 
 /*
@@ -140,7 +223,11 @@ static int vm_set_memory_region(struct plumb_vm *vm,
 		    !access_ok((void __user *)(unsigned long)r->userspace_addr,
 			       r->memory_size))
 			return -EFAULT;
-		if (npages > (1ULL << 31))	/* 8 TiB per slot */
+		/*
+		 * 8 TiB per slot. Nothing is allocated per page of the size:
+		 * the slot's xarray grows with what the guest touches.
+		 */
+		if (npages > (1ULL << 31))
 			return -EINVAL;
 	}
 
@@ -170,10 +257,8 @@ static int vm_set_memory_region(struct plumb_vm *vm,
 		s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 		if (!s)
 			goto out;
-		s->pages = kvcalloc(npages, sizeof(*s->pages),
-				    GFP_KERNEL_ACCOUNT);
-		if (!s->pages)
-			goto out_free;
+		/* Nodes charged to the memcg, allocated as pages get pinned. */
+		xa_init_flags(&s->pages, XA_FLAGS_ACCOUNT);
 		s->id = r->slot;
 		s->flags = r->flags;
 		s->base_gfn = r->guest_phys_addr >> PAGE_SHIFT;
@@ -198,13 +283,13 @@ static int vm_set_memory_region(struct plumb_vm *vm,
 	if (gone) {
 		plumb_mmu_zap(vm, gone->base_gfn, gone->npages);
 		plumb_vm_flush_tlbs(vm);
-		slot_free(gone);
+		slot_free(vm, gone);
 	}
 	ret = 0;
 	goto out;
 
 out_free:
-	slot_free(s);
+	slot_free(vm, s);
 out:
 	mutex_unlock(&vm->slots_lock);
 	return ret;
@@ -327,10 +412,11 @@ static void plumb_vm_free(struct plumb_vm *vm)
 	plumb_mmu_destroy(&vm->mmu);
 	slots = rcu_dereference_protected(vm->slots, 1);
 	for (i = 0; i < slots->nr; i++)
-		slot_free(slots->slot[i]);
+		slot_free(vm, slots->slot[i]);
 	kfree(slots);
 	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
+	plumb_user_put(vm->uid);
 	kfree(vm);
 	plumb_hw_put();
 	atomic_dec(&plumb_nr_vms);
@@ -365,14 +451,18 @@ long plumb_create_vm(unsigned long type)
 	if (type)
 		return -EINVAL;
 
-	ret = plumb_hw_get();
+	ret = plumb_user_get(current_uid());
 	if (ret)
 		return ret;
+	ret = plumb_hw_get();
+	if (ret)
+		goto err_user;
 
 	ret = -ENOMEM;
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
 		goto err_hw;
+	vm->uid = current_uid();
 	slots = kzalloc(sizeof(*slots), GFP_KERNEL_ACCOUNT);
 	if (!slots)
 		goto err_vm;
@@ -411,5 +501,7 @@ err_vm:
 	kfree(vm);
 err_hw:
 	plumb_hw_put();
+err_user:
+	plumb_user_put(current_uid());
 	return ret;
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -244,6 +245,28 @@ void vcpu_handle_exit(struct vcpu *v, struct plumb_exit *e)
 	}
 }
 
+/*
+ * PLUMB_RUN's -ENOMEM: the kernel could not pin a guest page, which it
+ * does at the guest's first touch and charges to RLIMIT_MEMLOCK (docs/abi.md).
+ * Say which limit, and how to raise it.
+ */
+static void memlock_stop(struct vcpu *v)
+{
+	struct rlimit rl;
+	char cur[32] = "unlimited";
+
+	if (!getrlimit(RLIMIT_MEMLOCK, &rl) && rl.rlim_cur != RLIM_INFINITY)
+		snprintf(cur, sizeof(cur), "%" PRIu64 " KiB",
+			 (uint64_t)rl.rlim_cur / 1024);
+	vm_stop(v->vm, PLUMB_EXIT_INTERNAL,
+		"vCPU %u: cannot pin guest memory: the locked-memory limit "
+		"(RLIMIT_MEMLOCK, %s here) is below the guest's RAM (%" PRIu64
+		" MiB), or the host is out of memory. Raise the limit with "
+		"'ulimit -l' (up to the hard limit), or for group plumb in "
+		"/etc/security/limits.d/ (packaging/plumb-memlock.conf; log in "
+		"again)", v->id, cur, v->vm->cfg->mem >> 20);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -262,8 +285,12 @@ static void *vcpu_thread(void *arg)
 			if (ioctl(v->fd, PLUMB_RUN, 0)) {
 				if (errno == EINTR)
 					continue;
-				vm_stop(vm, PLUMB_EXIT_INTERNAL, "vCPU %u: PLUMB_RUN: %s",
-					v->id, strerror(errno));
+				if (errno == ENOMEM)
+					memlock_stop(v);
+				else
+					vm_stop(vm, PLUMB_EXIT_INTERNAL,
+						"vCPU %u: PLUMB_RUN: %s", v->id,
+						strerror(errno));
 				break;
 			}
 			continue;

@@ -157,6 +157,10 @@ int vm_open(struct vm *vm)
 			plumb_err("cannot create a VM: another hypervisor owns VT-x/AMD-V "
 				  "(KVM? unload kvm_amd/kvm_intel, or boot with "
 				  "kvm.enable_virt_at_load=0 on Linux 6.12+); dmesg names it");
+		else if (ret == -EMFILE)
+			plumb_err("cannot create a VM: this user holds as many VMs as "
+				  "the module allows (/sys/module/plumb/parameters/"
+				  "max_vms_per_user)");
 		else if (ret == -EOPNOTSUPP)
 			plumb_err("cannot create a VM: this module's backend does not "
 				  "run guests yet (plumb info)");

@@ -985,6 +985,194 @@ static int t_busy(void)
 	return t_done();
 }
 
+/* ---- F6: the periodic APIC timer re-armed from CPU to CPU ------------- */
+
+#define TL_TIMER	0x3000ULL	/* timerloop's timer interrupts */
+#define TL_LOOP		0x3008ULL	/* and its loop iterations */
+
+static uint64_t guest_qword(struct vm *vm, uint64_t gpa)
+{
+	return __atomic_load_n((uint64_t *)(vm->mem + gpa), __ATOMIC_RELAXED);
+}
+
+/* The longest of @n sleeps of 5 ms on @cpu, in seconds. */
+static double worst_sleep(int cpu, int n)
+{
+	double worst = 0;
+
+	pin(cpu);
+	for (int i = 0; i < n; i++) {
+		double t0 = now(), t;
+
+		msleep(5);
+		t = now() - t0;
+		if (t > worst)
+			worst = t;
+	}
+	return worst;
+}
+
+static int set_thread_cpu(pthread_t th, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return pthread_setaffinity_np(th, sizeof(set), &set);
+}
+
+/*
+ * The guest rewrites its periodic timer in a loop while we move the vCPU
+ * thread between CPU 0 and 1 every millisecond: each rewrite restarts the
+ * hrtimer from the new CPU while its callback may be running on the old
+ * one (finding F6). The callback must not change the expiry of the timer
+ * re-queued meanwhile: that corrupts the old CPU's hrtimer queue, whose
+ * tick and watchdog then stall (RCU stall, lockup: the harness reads the
+ * kernel log). Afterwards, short sleeps on both CPUs must still wake.
+ */
+static int t_timer_migrate(void)
+{
+	uint64_t t0, t1, l0, moves = 0;
+	double end, w0, w1;
+	struct runner r;
+	struct vm vm;
+	struct vcpu v;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		T_CHECK(0, "needs 2 host CPUs (tests.cfg: smp2)");
+		return t_done();
+	}
+	catch(SIGUSR1);
+	setup(&vm, &v, 4 << 20, "timerloop");
+	runner_start(&r, &v, 0);
+	end = now() + 4 * slow;
+	while (now() < end && !r.error) {
+		set_thread_cpu(r.th, moves & 1);
+		moves++;
+		msleep(1);
+	}
+	t0 = guest_qword(&vm, TL_TIMER);
+	l0 = guest_qword(&vm, TL_LOOP);
+	T_CHECK(l0 > 0 && t0 > 0,
+		"%llu thread moves: the guest rewrote its timer %llu times and took %llu timer interrupts",
+		(unsigned long long)moves, (unsigned long long)l0,
+		(unsigned long long)t0);
+	msleep(500 * slow);
+	t1 = guest_qword(&vm, TL_TIMER);
+	T_CHECK(t1 > t0, "its timer still fires (%llu more in 0.5 s)",
+		(unsigned long long)(t1 - t0));
+	runner_stop(&r);
+	T_CHECK(r.error == 0, "no RUN error (%s)", strerror(r.error));
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	w0 = worst_sleep(0, 20);
+	w1 = worst_sleep(1, 20);
+	T_CHECK(w0 < 1.0 * slow && w1 < 1.0 * slow,
+		"host timers on both CPUs still wake: worst 5 ms sleep %.3f s / %.3f s",
+		w0, w1);
+	return t_done();
+}
+
+/* ---- F10: a vCPU ioctl waiting behind a RUN that sleeps in HLT -------- */
+
+static const char hung_knob[] = "/proc/sys/kernel/hung_task_timeout_secs";
+
+static long read_knob(const char *path)
+{
+	char buf[32] = "";
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return buf[0] ? atol(buf) : -1;
+}
+
+static int write_knob(const char *path, long val)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fprintf(f, "%ld\n", val) < 0;
+	return fclose(f) || ret ? -1 : 0;
+}
+
+static void *run_forever(void *arg)
+{
+	struct vcpu *v = arg;
+
+	ioctl(v->fd, PLUMB_RUN, 0);	/* sleeps in HLT: no interrupt comes */
+	return NULL;
+}
+
+/*
+ * The child: a vCPU halted with IF=1 (STI; HLT; JMP back) sleeps in the
+ * kernel inside RUN, holding the vCPU's mutex; then GET_REGS from this
+ * thread waits for that mutex. It never returns.
+ */
+static void hung_child(void)
+{
+	static const uint8_t halt_loop[] = { 0xfb, 0xf4, 0xeb, 0xfc };
+	struct plumb_regs regs;
+	struct vm vm;
+	struct vcpu v;
+	pthread_t th;
+
+	vm_create(&vm, 4 << 20);
+	memcpy(vm.mem + GUEST_LOAD, halt_loop, sizeof(halt_loop));
+	vcpu_create(&vm, &v, 0);
+	vcpu_set_mode(&v, MODE_LONG64, GUEST_LOAD);
+	pthread_create(&th, NULL, run_forever, &v);
+	msleep(500 * slow);
+	printf("  child: GET_REGS while RUN sleeps in HLT\n");
+	ioctl(v.fd, PLUMB_GET_REGS, &regs);
+	printf("  child: GET_REGS returned (the guest woke?)\n");
+	_exit(3);
+}
+
+/*
+ * With the hung-task detector at 2 s, GET_REGS waits behind the halted
+ * RUN for 5 of its periods: that wait must be killable (no "blocked for
+ * more than" report, finding F10) and SIGKILL must end the process.
+ */
+static int t_hung_regs(void)
+{
+	long old = read_knob(hung_knob);
+	int status = 0, gone = 0, reports;
+	pid_t pid;
+	double end;
+
+	if (old < 0 || write_knob(hung_knob, 2)) {
+		printf("note: no %s: the kernel log check cannot see a hung task\n",
+		       hung_knob);
+		old = -1;
+	}
+	pid = fork();
+	if (pid == 0)
+		hung_child();
+	msleep((10 + 1) * 1000 * slow);
+	T_CHECK(waitpid(pid, &status, WNOHANG) == 0,
+		"GET_REGS still waits behind the halted RUN after %d s", 11 * slow);
+	kill(pid, SIGKILL);
+	end = now() + 10 * slow;
+	while (now() < end && !gone) {
+		gone = waitpid(pid, &status, WNOHANG) == pid;
+		if (!gone)
+			msleep(50);
+	}
+	T_CHECK(gone && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		"SIGKILL ends the process (status %#x)", status);
+	if (old >= 0)
+		write_knob(hung_knob, old);
+	reports = dmesg_count("blocked for more than");
+	T_CHECK(reports == 0, "no hung-task report (%d)", reports);
+	return t_done();
+}
+
 int main(int argc, char **argv)
 {
 	const char *t = argc > 1 ? argv[1] : "";
@@ -1018,6 +1206,10 @@ int main(int argc, char **argv)
 		return t_sipi();
 	if (!strcmp(t, "msi"))
 		return t_msi();
-	fprintf(stderr, "usage: t_stress burst|signal|smp|slots|avx|hotplug|busy|ipi|sipi|msi\n");
+	if (!strcmp(t, "timer_migrate"))
+		return t_timer_migrate();
+	if (!strcmp(t, "hung_regs"))
+		return t_hung_regs();
+	fprintf(stderr, "usage: t_stress burst|signal|smp|slots|avx|hotplug|busy|ipi|sipi|msi|timer_migrate|hung_regs\n");
 	return 2;
 }
