@@ -490,6 +490,8 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
 	struct svm_cpu *sd;
+	u64 spec_ctrl = 0;
+	u32 flags;
 	u8 cr8;
 	int gen;
 
@@ -541,13 +543,17 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	if (has_tsc_aux && vcpu->tsc_aux != sd->host_tsc_aux)
 		wrmsrl(MSR_TSC_AUX, vcpu->tsc_aux);
 
+	/* Last before the switch: IBPB on a VM change (spec_host.c). */
+	flags = plumb_spec_before_entry(vcpu->vm, &spec_ctrl);
+
 	/* GIF=0 holds host interrupts until VMRUN, where they exit. */
 	asm volatile("clgi" ::: "memory");
 	local_irq_enable();
 	plumb_svm_enter(virt_to_phys(vmcb), vcpu->regs,
-			page_to_phys(sd->host_save));
+			page_to_phys(sd->host_save), flags, spec_ctrl);
 	local_irq_disable();
 	asm volatile("stgi" ::: "memory");
+	plumb_spec_after_exit();
 
 	plumb_fpu_save_guest(vcpu);
 	WRITE_ONCE(vcpu->mode, PLUMB_OUTSIDE_GUEST);

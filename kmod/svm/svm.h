@@ -65,7 +65,8 @@ struct svm_vcpu {
 	u64 ss_rflags;		/* the guest's TF|RF when we set ours */
 };
 
-void plumb_svm_enter(u64 vmcb_pa, u64 *regs, u64 host_save_pa);
+void plumb_svm_enter(u64 vmcb_pa, u64 *regs, u64 host_save_pa, u32 flags,
+		     u64 host_spec_ctrl);
 
 /* exit.c */
 int svm_handle_exit(struct plumb_vcpu *vcpu);
