@@ -106,6 +106,11 @@ tests/unit/test_apic: tests/unit/test_apic.c kmod/apic.c kmod/apic.h
 	$(CC) $(USER_CFLAGS) -Ikmod $$(pkg-config --cflags check) -o $@ $< \
 		kmod/apic.c $$(pkg-config --libs check)
 
+# The speculation policy is kernel code built for userspace too (kmod/spec.h).
+tests/unit/test_spec: tests/unit/test_spec.c kmod/spec.c kmod/spec.h
+	$(CC) $(USER_CFLAGS) -Ikmod $$(pkg-config --cflags check) -o $@ $< \
+		kmod/spec.c $$(pkg-config --libs check)
+
 # Loaders and devices are tested through the launcher's own code.
 tests/unit/test_loaders tests/unit/test_devices tests/unit/test_virtio: tests/unit/%: tests/unit/%.c \
 		$(USER_LIB_SRCS) $(wildcard user/*.h) $(UAPI) user/guest/default.elf

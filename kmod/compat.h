@@ -8,6 +8,7 @@
 
 #include <linux/version.h>
 #include <linux/fs.h>
+#include <asm/cpufeature.h>
 
 /*
  * 6.12 removed no_llseek (commit "fs: remove no_llseek"): a NULL .llseek now
@@ -17,6 +18,13 @@
 #define plumb_no_llseek	no_llseek
 #else
 #define plumb_no_llseek	NULL
+#endif
+
+/* Call depth tracking (retbleed=stuff) came with 6.2. */
+#ifdef X86_FEATURE_CALL_DEPTH
+#define plumb_host_call_depth()	boot_cpu_has(X86_FEATURE_CALL_DEPTH)
+#else
+#define plumb_host_call_depth()	false
 #endif
 
 #endif /* PLUMB_COMPAT_H */

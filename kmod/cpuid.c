@@ -161,6 +161,17 @@ static void filter_entry(struct plumb_cpuid_entry *e)
 			e->ecx &= ~BIT(3);
 		if (e->index == 0)
 			e->ecx &= ~BIT(4);
+		/*
+		 * SPEC_CTRL, PRED_CMD, FLUSH_CMD and ARCH_CAPABILITIES are not
+		 * kept (decision 98): IBRS/IBPB, STIBP, L1D_FLUSH,
+		 * ARCH_CAPABILITIES, SSBD; in sub-leaf 2 the SPEC_CTRL bits
+		 * PSFD, IPRED/RRSBA/DDPD_U/BHI_DIS_S.
+		 */
+		if (e->index == 0)
+			e->edx &= ~(BIT(26) | BIT(27) | BIT(28) | BIT(29) |
+				    BIT(31));
+		if (e->index == 2)
+			e->edx &= ~GENMASK(4, 0);
 		break;
 	case 0xd:
 		/* XSAVES/XRSTORS need IA32_XSS, which plumb does not keep. */
@@ -170,6 +181,18 @@ static void filter_entry(struct plumb_cpuid_entry *e)
 	case 0x80000001:
 		e->ecx &= ~CPUID_81_ECX_SVM;
 		e->ecx &= ~BIT(29);	/* MONITORX/MWAITX: #UD, as MWAIT */
+		break;
+	case 0x80000008:
+		/*
+		 * AMD's names for the same MSRs (decision 98): IBPB, IBRS,
+		 * STIBP, their always-on/preferred/same-mode hints, SSBD,
+		 * VIRT_SSBD, PSFD, IBPB_RET.
+		 */
+		e->ebx &= ~(BIT(12) | GENMASK(19, 14) | BIT(24) | BIT(25) |
+			    BIT(28) | BIT(30));
+		break;
+	case 0x80000021:
+		e->eax &= ~BIT(27);	/* SBPB: a PRED_CMD bit */
 		break;
 	case 0x8000000a:
 		/* SVM revision and features: nothing nested to offer. */

@@ -95,6 +95,12 @@ static int __init plumb_init(void)
 	ret = ops->probe(&feat);
 	if (ret)
 		return ret;	/* the backend said why */
+	plumb_log_features(ops, &feat);
+
+	/* May refuse: a host CPU bug left open (spec_host.c, unmitigated=). */
+	ret = plumb_spec_init(ops == &plumb_vmx_ops);
+	if (ret)
+		return ret;
 	plumb_ops = ops;
 
 	ret = plumb_cpuid_init();
@@ -105,8 +111,6 @@ static int __init plumb_init(void)
 	ret = plumb_dev_init();
 	if (ret)
 		goto err_cpuid;
-
-	plumb_log_features(ops, &feat);
 	return 0;
 
 err_cpuid:

@@ -91,6 +91,7 @@ struct plumb_vm {
 	unsigned int nr_posted;
 	u32 msr_exits;			/* PLUMB_MSR_EXIT_* */
 	u64 pvclock_tsc0;		/* host TSC at creation: pvclock's 0 */
+	u64 spec_id;			/* spec_host.c: never reused, 0 = unset */
 	void *backend;			/* the backend's per-VM state */
 };
 
@@ -418,6 +419,11 @@ int plumb_fpu_load_guest(struct plumb_vcpu *vcpu);
 void plumb_fpu_save_guest(struct plumb_vcpu *vcpu);
 int plumb_set_xcr(struct plumb_vcpu *vcpu, u32 index, u64 value);
 void plumb_wbinvd(struct plumb_vcpu *vcpu);
+
+/* spec_host.c: speculative-execution mitigations (spec.h) */
+int plumb_spec_init(bool vmx);
+u32 plumb_spec_before_entry(struct plumb_vm *vm, u64 *host_spec_ctrl);
+void plumb_spec_after_exit(void);
 
 /* hw.c: VMX/SVM on every online CPU while a VM exists */
 int plumb_hw_get(void);

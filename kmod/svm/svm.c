@@ -508,6 +508,8 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	struct vmcb *vmcb = svm->vmcb;
 	struct svm_cpu *sd;
 	bool dr_loaded, flush_all;
+	u64 spec_ctrl = 0;
+	u32 flags;
 	u8 cr8;
 	int gen;
 
@@ -573,16 +575,20 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	vmcb->control.tlb_control = flush_all ? TLB_CONTROL_FLUSH_ALL :
 						TLB_CONTROL_DO_NOTHING;
 
+	/* Last before the switch: IBPB on a VM change (spec_host.c). */
+	flags = plumb_spec_before_entry(vcpu->vm, &spec_ctrl);
+
 	/* GIF=0 holds host interrupts until VMRUN, where they exit. */
 	asm volatile("clgi" ::: "memory");
 	local_irq_enable();
 	plumb_svm_enter(virt_to_phys(vmcb), vcpu->regs,
-			page_to_phys(sd->host_save));
+			page_to_phys(sd->host_save), flags, spec_ctrl);
 	local_irq_disable();
 	asm volatile("stgi" ::: "memory");
 	/* A VMRUN that refused the state flushed nothing. */
 	if (flush_all && (u32)vmcb->control.exit_code != (u32)SVM_EXIT_INVALID)
 		sd->flush_all = false;
+	plumb_spec_after_exit();
 
 	plumb_fpu_save_guest(vcpu);
 	WRITE_ONCE(vcpu->mode, PLUMB_OUTSIDE_GUEST);

@@ -67,7 +67,8 @@ struct svm_vcpu {
 	u64 db[4];		/* the guest's DR0-3 (DR6, DR7: the VMCB's) */
 };
 
-void plumb_svm_enter(u64 vmcb_pa, u64 *regs, u64 host_save_pa);
+void plumb_svm_enter(u64 vmcb_pa, u64 *regs, u64 host_save_pa, u32 flags,
+		     u64 host_spec_ctrl);
 
 /* exit.c */
 int svm_handle_exit(struct plumb_vcpu *vcpu);

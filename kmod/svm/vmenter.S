@@ -2,7 +2,8 @@
 /*
  * The SVM world switch (APM Vol. 2 15.5, 15.6).
  *
- * void plumb_svm_enter(u64 vmcb_pa, u64 *regs, u64 host_save_pa)
+ * void plumb_svm_enter(u64 vmcb_pa, u64 *regs, u64 host_save_pa, u32 flags,
+ *		       u64 host_spec_ctrl)
  *
  * regs[] holds the guest GPRs in x86 encoding order (RAX and RSP live in the
  * VMCB and are not touched here). Called with GIF clear and host IF set, so
@@ -12,11 +13,24 @@
  * save. VMLOAD/VMSAVE move the state VMRUN does not (FS/GS/TR/LDTR, the
  * syscall MSRs, KERNEL_GS_BASE): the host's is saved to host_save_pa first
  * and reloaded from it before anything can use GS-relative (per-CPU) data.
+ *
+ * Speculation (docs/security.md): CPU buffers are cleared right before
+ * VMRUN; after the exit, before the first RET, the RSB is refilled, the
+ * host's SPEC_CTRL written back (flags: PLUMB_ENTER_HOST_SPEC_CTRL) and the
+ * return predictor untrained. Each is an ALTERNATIVE on the host's own
+ * X86_FEATURE_* bit, as in KVM; spec.c says the same for the load-time line.
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
+#include <asm/nospec-branch.h>
+
+#include "../spec.h"
+#include "../spec_asm.h"
 
 #define GUEST(n)	((n) * 8)
+/* On the stack once the VMCB, regs and host save pointers are popped. */
+#define FLAGS		0
+#define SPEC_CTRL	8
 
 .section .text
 SYM_FUNC_START(plumb_svm_enter)
@@ -27,6 +41,8 @@ SYM_FUNC_START(plumb_svm_enter)
 	push	%r13
 	push	%r12
 	push	%rbx
+	push	%r8			/* host SPEC_CTRL */
+	push	%rcx			/* flags */
 	push	%rdx			/* host save area */
 	push	%rsi			/* guest regs */
 	push	%rdi			/* VMCB */
@@ -53,6 +69,8 @@ SYM_FUNC_START(plumb_svm_enter)
 
 	pop	%rax			/* VMCB */
 	vmload	%rax
+	/* TSA, and the MDS family where the host asks: after it, no host access. */
+	PLUMB_CLEAR_CPU_BUFFERS
 	vmrun	%rax
 	vmsave	%rax
 
@@ -75,6 +93,11 @@ SYM_FUNC_START(plumb_svm_enter)
 	pop	%rax			/* host save area */
 	vmload	%rax
 
+	/* Before the first RET: no guest-filled RSB entry predicts it. */
+	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT
+	PLUMB_RESTORE_HOST_SPEC_CTRL FLAGS, SPEC_CTRL
+	PLUMB_UNTRAIN_RET_VM
+
 	/* Leave no guest value in a register the host may speculate on. */
 	xor	%ecx, %ecx
 	xor	%edx, %edx
@@ -85,6 +108,7 @@ SYM_FUNC_START(plumb_svm_enter)
 	xor	%r10d, %r10d
 	xor	%r11d, %r11d
 
+	add	$16, %rsp		/* flags, host SPEC_CTRL */
 	pop	%rbx
 	pop	%r12
 	pop	%r13

@@ -24,6 +24,7 @@
 
 #include "../dr.h"
 #include "../plumb.h"
+#include "../spec.h"
 #include "vmx.h"
 
 struct vmx_conf vmx_conf;
@@ -604,9 +605,9 @@ static int vmx_vcpu_run(struct plumb_vcpu *vcpu)
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	struct vmx_host_msrs hmsr;
 	u16 ds, es, fs, gs, ldt;
-	u64 fs_base, debugctl, host_aux;
+	u64 fs_base, debugctl, host_aux, spec_ctrl = 0;
 	struct desc_ptr gdt;
-	u32 insn_error = 0;
+	u32 insn_error = 0, flags;
 	int cpu, gen, ret;
 	bool dr_loaded;
 
@@ -677,7 +678,12 @@ static int vmx_vcpu_run(struct plumb_vcpu *vcpu)
 	dr_loaded = vmx->g.dr7 & PLUMB_DR7_ENABLES;
 	if (dr_loaded)
 		plumb_dr_load_guest(vmx->g.dr);
-	ret = plumb_vmx_enter(vcpu->regs, vmx->launched);
+	/* Last before the switch: IBPB, L1D flush (spec_host.c). */
+	flags = plumb_spec_before_entry(vcpu->vm, &spec_ctrl);
+	if (vmx->launched)
+		flags |= PLUMB_ENTER_RESUME;
+	ret = plumb_vmx_enter(vcpu->regs, flags, spec_ctrl);
+	plumb_spec_after_exit();
 
 	vmx->g.cr2 = native_read_cr2();
 	rdmsrl(MSR_KERNEL_GS_BASE, vmx->g.kernel_gs_base);

@@ -360,7 +360,7 @@ static inline struct vmx_vcpu *to_vmx(struct plumb_vcpu *vcpu)
 }
 
 /* vmenter.S: 0 after a VM exit, 1 if VMLAUNCH/VMRESUME failed. */
-int plumb_vmx_enter(u64 *regs, u32 launched);
+int plumb_vmx_enter(u64 *regs, u32 flags, u64 host_spec_ctrl);
 void plumb_vmx_exit(void);
 
 /* vmcs.c */

@@ -63,3 +63,36 @@ guest_log() {
 		print "guest| " $0; fflush()
 	}' "$@"
 }
+# The host bugs plumb's load line must name as open on each emulated host:
+# what its CPU reports (/sys/devices/system/cpu/vulnerabilities) under the
+# harness's mitigations=off, less what needs nothing at the world switch.
+spec_open_want() {
+	case "$PLUMB_HOST" in
+	qemu-svm*)  echo "spectre_v2" ;;
+	bochs-vmx*) echo "spectre_v2 l1tf mds vmscape" ;;
+	*)          echo "?" ;;	# not pinned yet: the sysfs check only
+	esac
+}
+# spec_check_line LINE: the "plumb: mitigations: ...; open: ..." line agrees
+# with the host's own vulnerability files and with spec_open_want.
+spec_check_line() {
+	_open=$(echo "$1" | sed -n 's/.*; open: \([^(]*\).*/\1/p' | sed 's/ *$//')
+	check "mitigations line: '$1'" test -n "$1"
+	if [ "$(spec_open_want)" != "?" ]; then
+		check "open bugs '$_open' are this host's ('$(spec_open_want)')" \
+			test "$_open" = "$(spec_open_want)"
+	fi
+	for _f in spectre_v2 l1tf mds tsx_async_abort reg_file_data_sampling \
+		tsa vmscape retbleed spec_rstack_overflow; do
+		_v=/sys/devices/system/cpu/vulnerabilities/$_f
+		[ -r "$_v" ] || continue
+		_state=$(cat "$_v")
+		case " $_open " in *" $_f "*) _named=1 ;; *) _named=0 ;; esac
+		case "$_state" in
+		"Not affected"*)
+			check "$_f: not affected, not named" test $_named = 0 ;;
+		Vulnerable*)
+			check "$_f: '$_state', named open" test $_named = 1 ;;
+		esac
+	done
+}
