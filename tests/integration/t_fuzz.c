@@ -611,7 +611,7 @@ static void stop_thread(pthread_t th, atomic_int *stop, atomic_int *done)
 	atomic_store(stop, 1);
 	while (!atomic_load(done)) {
 		pthread_kill(th, SIGUSR1);
-		usleep(500);
+		usleep(200);
 	}
 	pthread_join(th, NULL);
 }
@@ -715,6 +715,7 @@ static void vm_new(struct fvm *vm)
 static void vcpu_new(struct fvm *vm, struct fvcpu *v)
 {
 	vcpu_free(v);
+	v->id = vm->next_id;
 	v->fd = (int)ioctl(vm->fd, PLUMB_CREATE_VCPU, vm->next_id);
 	vm->next_id = (vm->next_id + 1) % 64;
 	if (v->fd < 0) {
@@ -1053,19 +1054,20 @@ static void op_run(void)
 	}
 	switch (below(4)) {
 	case 0:
-		note("runner thread %s on vCPU %u", v->has_runner ? "stop" : "start", v->id);
+		note("runner thread %s on vCPU %u fd %d", v->has_runner ? "stop" : "start",
+		     v->id, v->fd);
 		if (v->has_runner)
 			stop_runner(v);
 		else
 			start_runner(v);
 		break;
 	default: {
-		struct itimerval it = { { 0, 2000 }, { 0, 500 + below(8000) } };
+		struct itimerval it = { { 0, 1000 }, { 0, 200 + below(2000) } };
 		sigset_t s;
 		int imm = v->hdr && chance(15);
 		long r;
 
-		note("RUN vCPU %u from main (immediate_exit %d)", v->id, imm);
+		note("RUN vCPU %u fd %d from main (immediate_exit %d)", v->id, v->fd, imm);
 		if (imm)
 			v->hdr->immediate_exit = 1;
 		sigemptyset(&s);
@@ -1591,10 +1593,16 @@ static long read_long(const char *path)
 
 static long vmstat(const char *name)
 {
-	FILE *f = fopen("/proc/vmstat", "r");
+	FILE *f = fopen("/proc/sys/vm/stat_refresh", "w");
 	char key[64];
 	long v, found = -1;
 
+	/* Fold the per-CPU differences in first, or the sums lag. */
+	if (f) {
+		fputs("1\n", f);
+		fclose(f);
+	}
+	f = fopen("/proc/vmstat", "r");
 	if (!f)
 		return -1;
 	while (fscanf(f, "%63s %ld", key, &v) == 2)
