@@ -36,7 +36,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
 .PHONY: all module user tests-bin deps bench demo check check-unit check-build \
-	check-svm check-vmx check-harness install clean help
+	check-svm check-vmx check-harness fuzz install clean help
 
 all: module user tests-bin
 
@@ -157,6 +157,12 @@ check-vmx: user tests-bin
 check-harness: user tests-bin
 	tests/run.sh harness
 
+# The ABI fuzzer in the emulated hosts, one at a time (tests/fuzz.sh).
+SEED ?= 1
+OPS ?= 100000
+fuzz: user tests-bin
+	tests/fuzz.sh $(SEED) $(OPS) $(HOST)
+
 install: user
 	install -D -m 0755 user/plumb $(DESTDIR)/usr/local/bin/plumb
 	ln -sf plumb $(DESTDIR)/usr/local/bin/plumb-qemu	# QEMU-compatible entry
@@ -183,3 +189,5 @@ help:
 	@echo "make check-svm    QEMU SVM hosts (6.1, 6.12), Bochs zambezi, no-VT hosts"
 	@echo "make check-vmx    Bochs corei7_haswell_4770 host"
 	@echo "make check-harness  proves the harness fails a broken module"
+	@echo "make fuzz SEED=1 OPS=100000 [HOST=qemu-svm-6.1] [FUZZ_OPTS='--no sregs']"
+	@echo "                  the ABI fuzzer in each VT host (default: all), one at a time"

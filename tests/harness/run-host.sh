@@ -56,8 +56,9 @@ qemu)
 	# "-d cpu_reset -D FILE" logs a host triple fault, and "-action
 	# shutdown=pause -monitor unix:SOCK,server,nowait" keeps the host at
 	# its reset so that "info registers" shows which code faulted.
+	# PLUMB_HOST_TIMEOUT replaces the 1500 s (long fuzz campaigns).
 	# shellcheck disable=SC2086
-	timeout -s KILL 1500 qemu-system-x86_64 -accel "${PLUMB_QEMU_ACCEL:-tcg}" -cpu "$cpu" -smp "$smp" \
+	timeout -s KILL "${PLUMB_HOST_TIMEOUT:-1500}" qemu-system-x86_64 -accel "${PLUMB_QEMU_ACCEL:-tcg}" -cpu "$cpu" -smp "$smp" \
 		-m 1G -kernel "$kernel" -initrd "$initrd" -append "$append" \
 		-display none -nodefaults -no-reboot -serial "file:$serial" \
 		${PLUMB_QEMU_ARGS:-} > "$out/emulator.log" 2>&1
@@ -76,7 +77,7 @@ bochs)
 	skip=${PLUMB_BOCHS_SKIP-$skip}
 	tests/harness/boot-bochs.sh --cpu "$cpu" --cpus "$smp" --kernel "$kernel" \
 		--initrd "$initrd" --append "$append idle=halt ptest_slow=2 ptest_skip=$skip" \
-		--serial "$serial" --timeout 2400 --workdir "$out/bochs" \
+		--serial "$serial" --timeout "${PLUMB_HOST_TIMEOUT:-2400}" --workdir "$out/bochs" \
 		> "$out/emulator.log" 2>&1
 	erc=$?
 	;;

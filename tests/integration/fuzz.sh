@@ -1,0 +1,46 @@
+# fuzz.sh SEED OPS[/BOCHS_OPS] [t_fuzz options]: one t_fuzz campaign (tests.cfg
+# fuzz_short, `make fuzz`) and what must hold after it:
+#   - t_fuzz itself passes (it checks the module's counters and the
+#     kernel's FOLL_PIN counters once it has closed everything);
+#   - after it exited, the counters (nr_vms, nr_vcpus, pinned_pages, in
+#     /sys/module/plumb/parameters or /sys/class/misc/plumb) read 0;
+#   - rmmod plumb works;
+#   - MemFree, with the page cache and slab caches dropped before and
+#     after, has not fallen by more than FUZZ_MEM_SLACK_KB (default 4096;
+#     docs/testing.md says why). The runner checks the kernel log.
+# bochs-svm gets --tame: its SVM never exits a guest with IF=0 for a host
+# interrupt and cannot deliver a triple fault, so a wild guest hangs it.
+. ./lib.sh
+seed=$1
+ops=${2%/*}
+# Bochs (PLUMB_SLOW > 1) is ~10 times slower: OPS/BOCHS_OPS picks its count.
+[ "${PLUMB_SLOW:-1}" -gt 1 ] && ops=${2#*/}
+shift 2
+opts=
+[ "$PLUMB_HOST" = bochs-svm ] && opts=--tame
+slack=${FUZZ_MEM_SLACK_KB:-4096}
+
+memfree() {
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	awk '/^MemFree:/ { print $2 }' /proc/meminfo
+}
+free0=$(memfree)
+grep -E '^(MemFree|Mlocked|Unevictable):' /proc/meminfo | tr -s ' ' | tr '\n' ' '
+echo
+# shellcheck disable=SC2086
+check "t_fuzz $seed $ops $* $opts" ./t_fuzz "$seed" "$ops" "$@" $opts
+for c in nr_vms nr_vcpus pinned_pages; do
+	for d in /sys/module/plumb/parameters /sys/class/misc/plumb; do
+		[ -r "$d/$c" ] || continue
+		v=$(cat "$d/$c")
+		check "after exit: $d/$c = $v" [ "$v" = 0 ]
+	done
+done
+check "rmmod plumb after the campaign" rmmod plumb
+free1=$(memfree)
+grep -E '^(MemFree|Mlocked|Unevictable):' /proc/meminfo | tr -s ' ' | tr '\n' ' '
+echo
+check "MemFree before ${free0} kB, after rmmod ${free1} kB: lost $((free0 - free1)) kB (slack ${slack} kB)" \
+	[ $((free0 - free1)) -le "$slack" ]
+done_
