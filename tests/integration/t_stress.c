@@ -358,6 +358,9 @@ struct runner {
 	uint64_t mmio_reply;
 	int cpu;		/* pin to this CPU first, or -1 */
 	int error;		/* errno of an unexpected RUN failure */
+	atomic_uint want;	/* from report number `from` on, only this */
+	atomic_uint from;	/* 0: no such check */
+	atomic_uint stale;	/* reports that broke it */
 };
 
 static void *runner_main(void *arg)
@@ -386,8 +389,13 @@ static void *runner_main(void *arg)
 		}
 		e = &v->ring[v->cons % v->hdr->entry_count];
 		if (e->reason == PLUMB_EXIT_IO && e->io.port == 0x1238) {
-			atomic_store(&r->last, *(uint32_t *)e->io.data);
-			atomic_fetch_add(&r->reports, 1);
+			uint32_t val = *(uint32_t *)e->io.data;
+			unsigned int n = atomic_fetch_add(&r->reports, 1) + 1;
+			unsigned int from = atomic_load(&r->from);
+
+			atomic_store(&r->last, val);
+			if (from && n >= from && val != atomic_load(&r->want))
+				atomic_fetch_add(&r->stale, 1);
 		} else if (e->reason == PLUMB_EXIT_EOI) {
 			atomic_store(&r->eoi_vector, e->eoi.vector);
 			atomic_fetch_add(&r->eois, 1);
@@ -498,6 +506,99 @@ static int t_slots(void)
 	vm_destroy(&vm);
 	munmap(b, SLOT_SIZE);
 	munmap(d, SLOT_SIZE);
+	return t_done();
+}
+
+/*
+ * Security review F3 (SVM lost the full flush of an ASID rollover when an
+ * event arrived at the wrong moment): slot 1 replaced 200 times under a
+ * guest that keeps reading it, each replacement a TLB generation (a new
+ * ASID on SVM, so rollovers come often), while another thread sends MSIs
+ * to the vCPU as fast as it can. Once a replacement has returned, the
+ * guest may report the old contents at most once (a read made before it,
+ * reported after); from its second report on, never.
+ */
+static int msi(struct vm *vm, uint32_t addr, uint32_t data);
+static atomic_int storm_stop;
+static atomic_uint storm_sent;
+
+static void *msi_storm(void *arg)
+{
+	struct vm *vm = arg;
+	uint32_t vec = 0x40;
+
+	while (!atomic_load(&storm_stop)) {
+		if (msi(vm, 0xfee00000, vec) == 1)
+			atomic_fetch_add(&storm_sent, 1);
+		vec = vec == 0xfe ? 0x40 : vec + 1;
+	}
+	return NULL;
+}
+
+static int t_slot_storm(void)
+{
+	struct {
+		struct plumb_msrs hdr;
+		struct plumb_msr_entry e[2];
+	} m = { .hdr.nmsrs = 2 };
+	uint8_t *a = filled(0xaa), *b = filled(0xbb);
+	const int rounds = 200;
+	pthread_t storm;
+	struct runner r;
+	struct vm vm;
+	struct vcpu v;
+	int i, seen = 0;
+
+	catch(SIGUSR1);
+	setup(&vm, &v, 4 << 20, "spin");
+	set_rsi_rdi_rcx(&v, COUNTER, SLOT_GPA, 200);
+	/* The MSIs must be accepted: x2APIC on, software-enabled (SVR). */
+	vcpu_set_supported_cpuid(&v);
+	m.e[0].index = 0x1b;
+	m.e[0].data = 0xfee00000 | (1 << 11) | (1 << 10) | (1 << 8);
+	m.e[1].index = 0x80f;
+	m.e[1].data = 0x1ff;
+	T_CHECK(ioctl(v.fd, PLUMB_SET_MSRS, &m) == 2, "x2APIC enabled, SVR 0x1ff");
+	T_CHECK(set_slot1(&vm, a) == 0, "slot 1 at 16 MiB, 64 KiB of 0xaa");
+	runner_start(&r, &v, -1);
+	T_CHECK(wait_last(&r, 0xaaaaaaaa, 20), "the guest reads 0xaa from slot 1");
+	T_CHECK(msi(&vm, 0xfee00000, 0x40) == 1, "an MSI reaches the vCPU");
+	pthread_create(&storm, NULL, msi_storm, &vm);
+	for (i = 0; i < rounds; i++) {
+		uint8_t *mem = i & 1 ? a : b;
+		uint32_t want = i & 1 ? 0xaaaaaaaa : 0xbbbbbbbb;
+		unsigned int k;
+		double end;
+
+		atomic_store(&r.from, 0);
+		if (set_slot1(&vm, mem)) {
+			T_CHECK(0, "replace %d: %s", i, strerror(errno));
+			break;
+		}
+		atomic_store(&r.want, want);
+		k = atomic_load(&r.reports);
+		atomic_store(&r.from, k + 2);
+		end = now() + 20 * slow;
+		while (atomic_load(&r.reports) < k + 4 && now() < end && !r.error)
+			msleep(1);
+		if (atomic_load(&r.reports) < k + 4)
+			break;
+		seen++;
+	}
+	atomic_store(&storm_stop, 1);
+	pthread_join(storm, NULL);
+	runner_stop(&r);
+	T_CHECK(seen == rounds, "%d of %d replacements each followed by 4 reports", seen, rounds);
+	T_CHECK(atomic_load(&r.stale) == 0,
+		"no stale read of the replaced memory (%u stale reports)",
+		atomic_load(&r.stale));
+	T_CHECK(atomic_load(&storm_sent) > (unsigned int)rounds,
+		"the storm: %u MSIs accepted meanwhile", atomic_load(&storm_sent));
+	T_CHECK(r.error == 0, "no RUN error (%s)", strerror(r.error));
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	munmap(a, SLOT_SIZE);
+	munmap(b, SLOT_SIZE);
 	return t_done();
 }
 
@@ -1192,6 +1293,8 @@ int main(int argc, char **argv)
 		return t_signal();
 	if (!strcmp(t, "smp"))
 		return t_smp();
+	if (!strcmp(t, "slot_storm"))
+		return t_slot_storm();
 	if (!strcmp(t, "slots"))
 		return t_slots();
 	if (!strcmp(t, "avx"))
@@ -1210,6 +1313,6 @@ int main(int argc, char **argv)
 		return t_timer_migrate();
 	if (!strcmp(t, "hung_regs"))
 		return t_hung_regs();
-	fprintf(stderr, "usage: t_stress burst|signal|smp|slots|avx|hotplug|busy|ipi|sipi|msi|timer_migrate|hung_regs\n");
+	fprintf(stderr, "usage: t_stress burst|signal|smp|slots|slot_storm|avx|hotplug|busy|ipi|sipi|msi|timer_migrate|hung_regs\n");
 	return 2;
 }
