@@ -435,6 +435,39 @@ static void check_rng(int pci)
 	CHECK("they are not zeros", nz > 48);
 }
 
+/*
+ * "flood" (security review L3): chains of QSIZE writable segments, each
+ * 64 MiB of RAM from 32 MiB on (aliasing one another), to virtio-rng,
+ * forever: 512 MiB asked per chain. The launcher must fill only a bounded
+ * part of each and still stop at once on SIGTERM.
+ */
+static void flood_rng(int pci)
+{
+	struct vdev d;
+	unsigned int i, chains;
+
+	if (!find(&d, 4, pci)) {
+		report(0, "virtio-rng found", 0, 1);
+		return;
+	}
+	negotiate(&d);
+	setup_queue(&d, 0, &rngq, 0xffff);
+	set_status(&d, S_ACK | S_DRV | S_FEAT | S_OK);
+	for (i = 0; i < QSIZE; i++)
+		rngq.desc[i] = (struct vring_desc){ 32u << 20, 64u << 20,
+			(uint16_t)(2 | (i + 1 < QSIZE ? 1 : 0)), (uint16_t)(i + 1) };
+	printf("flooding virtio-rng\n");
+	for (chains = 0;; chains++) {
+		submit(&d, 0, &rngq, 0);
+		while (__atomic_load_n(&rngq.used.idx, __ATOMIC_ACQUIRE) == rngq.last_used)
+			read_isr(&d);
+		rngq.last_used++;
+		if (chains == 100)
+			printf("100 chains served, the last one %u bytes\n",
+			       rngq.used.ring[(uint16_t)(rngq.last_used - 1) % QSIZE].len);
+	}
+}
+
 static void check_console(int pci)
 {
 	static const char line[] = "hvc0: hello from vcheck\n";
@@ -465,6 +498,9 @@ int main(void)
 	for (i = 0; cmd[i]; i++)
 		if (!strncmp_(cmd + i, "pci", 3))
 			pci = 1;
+	for (i = 0; cmd[i]; i++)
+		if (!strncmp_(cmd + i, "flood", 5))
+			flood_rng(pci);
 	if (pci)
 		CHECK_EQ("PCI host bridge at 00:00.0", pci_cfg(0, 8) >> 16, 0x0600);
 	else
