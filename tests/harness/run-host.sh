@@ -56,8 +56,9 @@ qemu)
 	# "-d cpu_reset -D FILE" logs a host triple fault, and "-action
 	# shutdown=pause -monitor unix:SOCK,server,nowait" keeps the host at
 	# its reset so that "info registers" shows which code faulted.
+	# PLUMB_HOST_TIMEOUT replaces the 1500 s (make soak's long runs).
 	# shellcheck disable=SC2086
-	timeout -s KILL 1500 qemu-system-x86_64 -accel "${PLUMB_QEMU_ACCEL:-tcg}" -cpu "$cpu" -smp "$smp" \
+	timeout -s KILL "${PLUMB_HOST_TIMEOUT:-1500}" qemu-system-x86_64 -accel "${PLUMB_QEMU_ACCEL:-tcg}" -cpu "$cpu" -smp "$smp" \
 		-m 1G -kernel "$kernel" -initrd "$initrd" -append "$append" \
 		-display none -nodefaults -no-reboot -serial "file:$serial" \
 		${PLUMB_QEMU_ARGS:-} > "$out/emulator.log" 2>&1
@@ -67,6 +68,7 @@ bochs)
 	# Bochs is ~20x slower than QEMU here: the guest's timeouts double.
 	# 2400 s: bochs-vmx-linux's Debian guests took ~530 s of Bochs time,
 	# over 20 minutes while other emulators shared the cores.
+	# PLUMB_HOST_TIMEOUT replaces the 2400 s (make soak's long runs).
 	# Bochs' SVM cannot deliver a nested triple fault, its VMX can
 	# (docs/decisions.md 19, 45); PLUMB_BOCHS_SKIP overrides, for experiments.
 	# "full": the long tail of a matrix (tests.cfg), QEMU hosts only.
@@ -76,7 +78,7 @@ bochs)
 	skip=${PLUMB_BOCHS_SKIP-$skip}
 	tests/harness/boot-bochs.sh --cpu "$cpu" --cpus "$smp" --kernel "$kernel" \
 		--initrd "$initrd" --append "$append idle=halt ptest_slow=2 ptest_skip=$skip" \
-		--serial "$serial" --timeout 2400 --workdir "$out/bochs" \
+		--serial "$serial" --timeout "${PLUMB_HOST_TIMEOUT:-2400}" --workdir "$out/bochs" \
 		> "$out/emulator.log" 2>&1
 	erc=$?
 	;;
