@@ -2,14 +2,17 @@
  * soakser (64-bit BSP, real-mode AP; `plumb run --cpus 2 --flat
  * soakser-64.bin@0x1000,64`): the soak tests' exit-heavy serial writer
  * (tests/soak/soak_serial.sh). Both vCPUs write numbered lines to COM1,
- * one at a time under a lock in guest memory, every byte after polling
- * LSR: two exits to the launcher per byte.
+ * one at a time under a ticket lock in guest memory (fair: with 64 vCPU
+ * threads on two CPUs a test-and-set lock let the AP write 30 lines for
+ * each of the BSP's), every byte after polling LSR: two exits to the
+ * launcher per byte.
  *
  *   "A %08x\n"  the AP's lines, numbered from 0
  *   "B %08x\n"  the BSP's
  *
  * The BSP reads the RTC (binary mode) after each of its lines and adds up
- * the seconds that passed; after the count in the dword at 0x2500 (file
+ * the seconds of the day that passed (a vCPU starved for over a minute
+ * still counts right); after the count in the dword at 0x2500 (file
  * offset 0x1500, which the test patches; 10 as built) it raises STOP. The
  * AP then writes "a %08x\n" with its line count and sets DONE; the BSP
  * writes "b %08x\n" with its own and leaves through port 0xf4 with 0x2a:
@@ -18,9 +21,10 @@
  */
 #include "guest.h"
 
-#define LOCK	0x2400
+#define TICKET	0x2400		/* the next ticket of the lock */
 #define STOP	0x2404
 #define DONE	0x2408
+#define SERVING	0x240c		/* the ticket that holds it */
 #define SECS	0x2500
 #define COM1	0x3f8
 #define LSR	0x3fd
@@ -48,7 +52,7 @@ _start:
 	mov	%eax, %ecx
 	sub	%r13d, %ecx
 	jns	2f
-	add	$60, %ecx
+	add	$86400, %ecx			/* past midnight */
 2:	mov	%eax, %r13d
 	add	%ecx, %r12d
 	cmp	SECS, %r12d
@@ -65,19 +69,36 @@ _start:
 	cli
 	hlt
 
-rtc_sec:				/* EAX = RTC seconds (0-59) */
-	xor	%eax, %eax
+rtc_sec:				/* EAX = second of the day */
+	mov	$0, %al
+	call	rtc_reg
+	mov	%eax, %r8d
+	mov	$4, %al				/* hours */
+	call	rtc_reg
+	imul	$3600, %eax, %r9d
+	mov	$2, %al				/* minutes */
+	call	rtc_reg
+	imul	$60, %eax, %eax
+	add	%eax, %r9d
+	mov	$0, %al				/* seconds, again */
+	call	rtc_reg
+	cmp	%eax, %r8d
+	jne	rtc_sec				/* a minute passed meanwhile */
+	lea	(%r9, %rax), %eax
+	ret
+
+rtc_reg:				/* EAX = RTC register AL */
 	out	%al, $0x70
 	in	$0x71, %al
 	movzbl	%al, %eax
 	ret
 
-/* One line: BL its letter, ESI its number, under LOCK. */
+/* One line: BL its letter, ESI its number, under the ticket lock. */
 line64:
-1:	mov	$1, %al
-	xchg	%al, LOCK
-	test	%al, %al
-	jz	2f
+	mov	$1, %eax
+	lock xadd %eax, TICKET
+1:	cmp	SERVING, %eax
+	je	2f
 	pause
 	jmp	1b
 2:	mov	%bl, %al
@@ -94,7 +115,7 @@ line64:
 	jnz	3b
 	mov	$'\n', %al
 	call	putc64
-	movb	$0, LOCK
+	lock incl SERVING
 	ret
 
 putc64:					/* AL to COM1 once LSR says THRE */
@@ -133,10 +154,10 @@ ap:
 	jmp	8b
 
 line16:
-1:	mov	$1, %al
-	xchg	%al, LOCK
-	test	%al, %al
-	jz	2f
+	mov	$1, %eax
+	lock xadd %eax, TICKET
+1:	cmp	SERVING, %eax
+	je	2f
 	pause
 	jmp	1b
 2:	mov	%bl, %al
@@ -153,7 +174,7 @@ line16:
 	jnz	3b
 	mov	$'\n', %al
 	call	putc16
-	movb	$0, LOCK
+	lock incl SERVING
 	ret
 
 putc16:
@@ -167,7 +188,7 @@ putc16:
 	out	%al, %dx
 	ret
 
-	.org	0x1400			/* 0x2400: LOCK, STOP, DONE */
-	.long	0, 0, 0
+	.org	0x1400			/* 0x2400: TICKET, STOP, DONE, SERVING */
+	.long	0, 0, 0, 0
 	.org	0x1500			/* 0x2500: seconds to run */
 	.long	10
