@@ -36,7 +36,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
 .PHONY: all module user tests-bin deps bench demo check check-unit check-build \
-	check-svm check-vmx check-harness fuzz install clean help
+	check-svm check-vmx check-harness fuzz install clean help soak soak-bin
 
 all: module user tests-bin
 
@@ -132,6 +132,13 @@ tests/unit/test_decode: tests/unit/test_decode.c kmod/decode.c kmod/decode.h
 	$(CC) $(USER_CFLAGS) -Ikmod $$(pkg-config --cflags check) -o $@ $< \
 		kmod/decode.c $$(pkg-config --libs check)
 
+# The soak tests' programs (not part of tests-bin: make soak only).
+SOAK_BINS := tests/soak/t_soak tests/guests/soakser-64.bin
+soak-bin: $(SOAK_BINS)
+tests/soak/t_soak: tests/soak/t_soak.c tests/integration/testlib.h \
+		tests/integration/vmlib.c tests/integration/vmlib.h $(UAPI)
+	$(CC) $(USER_CFLAGS) -Itests/integration -o $@ $< tests/integration/vmlib.c
+
 deps:
 	scripts/deps.sh
 
@@ -142,6 +149,11 @@ bench:
 # Boots plumb's default guest: here if /dev/plumb exists, else emulated.
 demo: user tests-bin
 	@scripts/demo.sh
+
+# Chaos and kill tests in the emulated hosts; not part of check or CI
+# (docs/testing.md "Soak"). HOST, SEED, GUESTS, KILLS, MINUTES, VMS.
+soak: user tests-bin soak-bin
+	tests/soak/soak.sh
 
 # Each prints a final "N passed, N failed" line; results under build/results.
 check: user tests-bin
@@ -176,7 +188,7 @@ clean:
 	-[ -d "$(KDIR)" ] && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -f user/plumb $(INTEG_BINS) $(UNIT_BINS) tests/guests/*.bin \
 		tests/guests/*.o tests/guests/*.elf user/guest/*.elf \
-		tests/guests/bootinit
+		tests/guests/bootinit tests/soak/t_soak
 	rm -rf build/kmod build/results build/initramfs build/hosts
 
 help:
@@ -191,3 +203,5 @@ help:
 	@echo "make check-harness  proves the harness fails a broken module"
 	@echo "make fuzz SEED=1 OPS=100000 [HOST=qemu-svm-6.1] [FUZZ_OPTS='--no sregs']"
 	@echo "                  the ABI fuzzer in each VT host (default: all), one at a time"
+	@echo "make soak         chaos and kill tests, not in check: [HOST=qemu-svm-6.1]"
+	@echo "                  [SEED=] [GUESTS=10000] [KILLS=100] [MINUTES=10] [VMS=32]"

@@ -56,7 +56,7 @@ qemu)
 	# "-d cpu_reset -D FILE" logs a host triple fault, and "-action
 	# shutdown=pause -monitor unix:SOCK,server,nowait" keeps the host at
 	# its reset so that "info registers" shows which code faulted.
-	# PLUMB_HOST_TIMEOUT replaces the 1500 s (long fuzz campaigns).
+	# PLUMB_HOST_TIMEOUT replaces the 1500 s (long fuzz campaigns, make soak).
 	# shellcheck disable=SC2086
 	timeout -s KILL "${PLUMB_HOST_TIMEOUT:-1500}" qemu-system-x86_64 -accel "${PLUMB_QEMU_ACCEL:-tcg}" -cpu "$cpu" -smp "$smp" \
 		-m 1G -kernel "$kernel" -initrd "$initrd" -append "$append" \
@@ -68,6 +68,7 @@ bochs)
 	# Bochs is ~20x slower than QEMU here: the guest's timeouts double.
 	# 2400 s: bochs-vmx-linux's Debian guests took ~530 s of Bochs time,
 	# over 20 minutes while other emulators shared the cores.
+	# PLUMB_HOST_TIMEOUT replaces the 2400 s (make soak's long runs).
 	# Bochs' SVM cannot deliver a nested triple fault, its VMX can
 	# (docs/decisions.md 19, 45); PLUMB_BOCHS_SKIP overrides, for experiments.
 	# "full": the long tail of a matrix (tests.cfg), QEMU hosts only.
