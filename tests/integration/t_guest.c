@@ -1361,6 +1361,12 @@ static int t_dbg(int host_bp)
 	static const char *const names[] = { "DR0", "DR1", "DR2", "DR3" };
 	const char *host = getenv("PLUMB_HOST");
 	bool qemu_svm = host && !strncmp(host, "qemu-svm", 8);
+	/*
+	 * Bochs' SVM commits a #DB's cause to DR6 only when it delivers it,
+	 * never for an intercepted one: the guest reads DR6 without it
+	 * (decision 116). Real CPUs and QEMU update the VMCB's DR6.
+	 */
+	bool bochs_svm = host && !strcmp(host, "bochs-svm");
 	uint32_t n, dr6, at;
 	bool no_bp;
 	struct vm vm;
@@ -1395,19 +1401,21 @@ static int t_dbg(int host_bp)
 		printf("note: %s: QEMU's VMRUN does not arm the VMCB's DR7: breakpoints not exercised\n",
 		       getenv("PLUMB_HOST"));
 	else
-		T_CHECK(n == 1 && dr6 == 0x1 && at == 1,
+		T_CHECK(n == 1 && (dr6 == 0x1 || (bochs_svm && !dr6)) && at == 1,
 			"instruction breakpoint (DR0, L0): #DB %u, DR6 %#x (want 0x1), at the instruction: %u",
 			n, dr6, at);
 	n = expect_out32(&v, 0x1238);
 	dr6 = expect_out32(&v, 0x1238);
 	at = expect_out32(&v, 0x1238);
 	if (!no_bp)
-		T_CHECK(n == 2 && dr6 == 0x2 && at == 1,
+		T_CHECK(n == 2 && (dr6 == 0x2 || (bochs_svm && !dr6)) && at == 1,
 			"data breakpoint (DR1, L1, 4-byte write): #DB %u, DR6 %#x (want 0x2), after the store: %u",
 			n, dr6, at);
 	n = expect_out32(&v, 0x1238);
 	dr6 = expect_out32(&v, 0x1238);
-	T_CHECK(n == 3 && dr6 == 0x4000, "TF: %u single-step #DBs (want 3), DR6 %#x (want BS 0x4000)",
+	if (bochs_svm && !dr6)
+		printf("note: bochs-svm: an intercepted #DB leaves DR6 without its cause\n");
+	T_CHECK(n == 3 && (dr6 == 0x4000 || (bochs_svm && !dr6)), "TF: %u single-step #DBs (want 3), DR6 %#x (want BS 0x4000)",
 		n, dr6);
 	expect_reason(&v, PLUMB_EXIT_HLT);
 	if (host_bp) {
