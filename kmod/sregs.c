@@ -62,6 +62,18 @@ bool plumb_sregs_valid(const struct plumb_sregs *s,
 		if ((s->cr3 >> 32) || (s->cr4 & CR4_PCIDE))
 			return false;
 	}
+	/*
+	 * TR: a present busy TSS, a system descriptor: 64-bit (type 11) in
+	 * IA-32e mode, 16- or 32-bit (3 or 11) otherwise (SDM Vol. 3C
+	 * 26.3.1.2). VM entry checks this on VMX; SVM's VMRUN does not, and
+	 * the first event the guest then takes needs the TSS (QEMU's nested
+	 * SVM aborted the whole emulator on such a state: "invalid tss").
+	 */
+	if (s->tr.unusable || !s->tr.present || s->tr.s)
+		return false;
+	if (((s->efer & EFER_LMA) && s->tr.type != 11) ||
+	    (s->tr.type != 3 && s->tr.type != 11))
+		return false;
 	/* Descriptor-table padding is reserved (the ABI's rule). */
 	if (s->gdt.padding[0] | s->gdt.padding[1] | s->gdt.padding[2] |
 	    s->idt.padding[0] | s->idt.padding[1] | s->idt.padding[2])

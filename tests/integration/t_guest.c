@@ -916,8 +916,8 @@ static int t_apic(void)
  */
 static int t_badstate(const char *backend)
 {
+	struct plumb_segment ldt;
 	struct plumb_sregs s;
-	uint8_t trtype;
 	struct plumb_exit *e;
 	struct vm vm;
 	struct vcpu v;
@@ -943,15 +943,24 @@ static int t_badstate(const char *backend)
 	s.cr3 = 1ULL << 62;		/* beyond MAXPHYADDR */
 	T_ERRNO(ioctl(v.fd, PLUMB_SET_SREGS, &s), EINVAL, "SET_SREGS with CR3 bit 62");
 	T_CHECK(ioctl(v.fd, PLUMB_GET_SREGS, &s) == 0, "GET_SREGS");
+	s.tr.type = 3;			/* a 16-bit TSS in IA-32e mode */
+	T_ERRNO(ioctl(v.fd, PLUMB_SET_SREGS, &s), EINVAL, "SET_SREGS with TR type 3 in IA-32e mode");
+	s.tr.type = 11;
+	s.tr.present = 0;
+	T_ERRNO(ioctl(v.fd, PLUMB_SET_SREGS, &s), EINVAL, "SET_SREGS with TR not present");
+	s.tr.present = 1;
 	if (strcmp(backend, "vmx")) {
 		expect_out(&v, 0x3f8, 1, 'h');
 		T_CHECK(1, "the refused states left the vCPU as it was: it runs");
 		goto out;
 	}
-	/* A state only VM entry checks (a TR that is no busy TSS): VMX. */
-	trtype = s.tr.type;
-	s.tr.type = 1;
-	T_CHECK(ioctl(v.fd, PLUMB_SET_SREGS, &s) == 0, "SET_SREGS with TR type 1");
+	/* A state only VM entry checks (an LDTR that is no LDT): VMX. */
+	ldt = s.ldt;
+	s.ldt.unusable = 0;
+	s.ldt.present = 1;
+	s.ldt.s = 0;
+	s.ldt.type = 1;
+	T_CHECK(ioctl(v.fd, PLUMB_SET_SREGS, &s) == 0, "SET_SREGS with LDTR type 1");
 	e = vcpu_next(&v);
 	T_CHECK(e->reason == PLUMB_EXIT_FAIL_ENTRY, "entry failure record (%s, %#llx)",
 		exit_name(e->reason),
@@ -961,7 +970,7 @@ static int t_badstate(const char *backend)
 			"VMX: exit reason 33 with bit 31, invalid guest state (%s)",
 			fail_entry_name(backend, e->fail_entry.hardware_reason));
 	vcpu_consume(&v);
-	s.tr.type = trtype;
+	s.ldt = ldt;
 	T_CHECK(ioctl(v.fd, PLUMB_SET_SREGS, &s) == 0, "SET_SREGS fixed");
 	expect_out(&v, 0x3f8, 1, 'h');
 	T_CHECK(1, "the fixed vCPU runs");

@@ -50,6 +50,9 @@ START_TEST(test_accepted)
 	ck_assert(plumb_sregs_valid(&s, &lim));
 	s = state(PROT32);
 	ck_assert(plumb_sregs_valid(&s, &lim));
+	s.tr.type = 3;			/* a busy 16-bit TSS, outside IA-32e mode */
+	ck_assert(plumb_sregs_valid(&s, &lim));
+	s.tr.type = 0xb;
 	s.cr0 |= 0x80000000;		/* 32-bit paging */
 	s.cr3 = 0xfffff000;
 	ck_assert(plumb_sregs_valid(&s, &lim));
@@ -77,7 +80,7 @@ static const struct {
 	const char *what;
 	int mode;
 	u64 cr0_set, cr0_clear, cr4_set, cr4_clear, efer_set, efer_clear, cr3;
-	int cs_l, cs_db, cr8, pad;
+	int cs_l, cs_db, cr8, pad, tr;
 } bad[] = {
 	{ "CR0 bit 32", PROT32, .cr0_set = 1ULL << 32 },
 	{ "CR0 bit 6 (reserved)", PROT32, .cr0_set = 1 << 6 },
@@ -102,6 +105,11 @@ static const struct {
 	{ "CR3 above 4 GiB in 32-bit mode", PROT32, .cr3 = 1ULL << 32 },
 	{ "CR8 16", LONG64, .cr8 = 16 },
 	{ "GDT padding", LONG64, .pad = 1 },
+	{ "TR not present", PROT32, .tr = 1 },
+	{ "TR a code segment (S=1)", PROT32, .tr = 2 },
+	{ "TR an available TSS (type 9)", PROT32, .tr = 3 },
+	{ "TR a 16-bit TSS in IA-32e mode", LONG64, .tr = 4 },
+	{ "TR unusable", LONG64, .tr = 5 },
 };
 
 START_TEST(test_refused)
@@ -119,6 +127,14 @@ START_TEST(test_refused)
 		s.cs.db = 1;
 	s.cr8 = bad[_i].cr8;
 	s.gdt.padding[1] = bad[_i].pad;
+	switch (bad[_i].tr) {
+	case 1: s.tr.present = 0; break;
+	case 2: s.tr.s = 1; break;
+	case 3: s.tr.type = 9; break;
+	case 4: s.tr.type = 3; break;
+	case 5: s.tr.unusable = 1; break;
+	default: break;
+	}
 	ck_assert_msg(!plumb_sregs_valid(&s, &lim), "%s was accepted", bad[_i].what);
 }
 END_TEST
