@@ -36,7 +36,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
 .PHONY: all module user tests-bin deps bench demo check check-unit check-build \
-	check-svm check-vmx check-harness install clean help
+	check-svm check-vmx check-harness check-pic-loop install clean help
 
 all: module user tests-bin
 
@@ -150,6 +150,9 @@ check-vmx: user tests-bin
 	tests/run.sh vmx
 check-harness: user tests-bin
 	tests/run.sh harness
+# Not in check: 5 to 8 minutes a round (docs/testing.md, decision 112).
+check-pic-loop: user tests-bin
+	tests/harness/pic-loop.sh $(or $(ROUNDS),2)
 
 install: user
 	install -D -m 0755 user/plumb $(DESTDIR)/usr/local/bin/plumb
@@ -175,3 +178,4 @@ help:
 	@echo "make check-svm    QEMU SVM hosts (6.1, 6.12), Bochs zambezi, no-VT hosts"
 	@echo "make check-vmx    Bochs corei7_haswell_4770 host"
 	@echo "make check-harness  proves the harness fails a broken module"
+	@echo "make check-pic-loop ROUNDS=N  linux_pic/linux_pit, 16 per round (5-8 min each)"
