@@ -41,6 +41,8 @@ for variant in warn noexit; do
 			tests/harness/run-host.sh "$h" 2>&1)
 		hrc=$?
 		failed=$(grep -E "^FAIL $h/" <<<"$out" | head -n 3)
+		# QEMU's lost interrupts (qemu-watch.sh) are shown here too.
+		grep -E "^NOTE $h: " <<<"$out"
 		if [ $hrc -ne 0 ] && [ -n "$failed" ]; then
 			echo "PASS selftest/$variant-$h (harness failed it as it must:"
 			echo "$failed" | sed 's/^/    /'
