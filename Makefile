@@ -36,7 +36,8 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
 .PHONY: all module user tests-bin deps bench demo check check-unit check-build \
-	check-svm check-vmx check-harness fuzz install clean help soak soak-bin
+	check-svm check-vmx check-harness check-pic-loop fuzz install clean help \
+	soak soak-bin
 
 all: module user tests-bin
 
@@ -168,6 +169,9 @@ check-vmx: user tests-bin
 	tests/run.sh vmx
 check-harness: user tests-bin
 	tests/run.sh harness
+# Not in check: 5 to 8 minutes a round (docs/testing.md, decision 112).
+check-pic-loop: user tests-bin
+	tests/harness/pic-loop.sh $(or $(ROUNDS),2)
 
 # The ABI fuzzer in the emulated hosts, one at a time (tests/fuzz.sh).
 SEED ?= 1
@@ -205,3 +209,4 @@ help:
 	@echo "                  the ABI fuzzer in each VT host (default: all), one at a time"
 	@echo "make soak         chaos and kill tests, not in check: [HOST=qemu-svm-6.1]"
 	@echo "                  [SEED=] [GUESTS=10000] [KILLS=100] [MINUTES=10] [VMS=32]"
+	@echo "make check-pic-loop ROUNDS=N  linux_pic/linux_pit, 16 per round (5-8 min each)"

@@ -16,6 +16,8 @@ PKGS=(
 	check libnl-3-dev libnl-genl-3-dev libnl-route-3-dev
 	# emulated hosts: QEMU (SVM), Bochs (VMX, SVM with optional features)
 	qemu-system-x86 bochs bochs-term bochsbios vgabios
+	# the QEMU monitor for qemu-watch.sh (decision 112)
+	socat
 	isolinux syslinux-common xorriso busybox-static cpio util-linux
 	gawk coreutils e2fsprogs
 )

@@ -21,7 +21,7 @@ cp tests/harness/guest-runner.sh "$root/harness/"
 cp "$ko" "$root/plumb/plumb.ko"
 cp packaging/60-plumb.rules "$root/etc/udev/rules.d/"
 cp user/plumb "$root/usr/local/bin/plumb"
-cp tests/integration/tests.cfg tests/integration/*.sh "$root/tests/"
+cp tests/integration/*.cfg tests/integration/*.sh "$root/tests/"
 cp bench/bench.cfg bench/*.sh bench/exitbench "$root/tests/"
 # kmod's insmod/rmmod, as users have them (see guest-runner.sh).
 mkdir -p "$root/usr/local/sbin"

@@ -56,6 +56,8 @@ for variant in warn noexit; do
 		out=$(PLUMB_INITRD=$dir/initramfs.cpio.gz PLUMB_RESULTS=build/selftest/results-$variant \
 			tests/harness/run-host.sh "$h" devnode 2>&1)
 		hrc=$?
+		# QEMU's lost interrupts (qemu-watch.sh) are shown here too.
+		grep -E "^NOTE $h: " <<<"$out"
 		lines=$(grep -E "^(PASS|FAIL|SKIP) $h/" <<<"$out")
 		if [ $hrc -ne 0 ] && expected_$variant "$h" "$lines"; then
 			echo "PASS selftest/$variant-$h (harness failed it for the planted reason:"
