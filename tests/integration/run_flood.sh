@@ -16,7 +16,8 @@ for t in mmio pci; do
 			sleep 0.1
 			i=$((i + 1))
 		done
-		check "$t: the guest floods virtio-rng" grep -q "100 chains served" /tmp/out
+		check "$t: the guest floods virtio-rng" grep -q "100 chains served" /tmp/out ||
+			{ echo "--- guest output:"; tail -n 5 /tmp/out; echo "--- stderr:"; cat /tmp/err; }
 		len=$(sed -n 's/.*the last one \([0-9]*\) bytes.*/\1/p' /tmp/out)
 		check "$t: a chain is filled in part, not whole (${len:-no} bytes)" \
 			test "${len:-0}" -gt 0 -a "${len:-0}" -le 65536
