@@ -65,6 +65,8 @@
 
 #include <linux/plumb.h>
 
+#include "vmlib.h"
+
 #define NVM		2
 #define NVCPU		3
 #define NSLOT		5		/* slot 0: RAM at 0; 1..4 elsewhere */
@@ -428,20 +430,6 @@ static void guest_image(uint8_t *mem)
 	mem[WILD_GPA + 0x5000 - 1] = 0xfe;
 }
 
-static void seg(struct plumb_segment *s, uint16_t sel, uint8_t type, int db,
-		int l)
-{
-	memset(s, 0, sizeof(*s));
-	s->selector = sel;
-	s->limit = 0xffffffff;
-	s->type = type;
-	s->present = 1;
-	s->s = 1;
-	s->db = db;
-	s->l = l;
-	s->g = 1;
-}
-
 /* Long mode on the tame guest's tables (or 16/32-bit flat). */
 static void mode_sregs(struct plumb_sregs *s, int mode)
 {
@@ -459,22 +447,22 @@ static void mode_sregs(struct plumb_sregs *s, int mode)
 	s->idt.limit = 4095;
 	switch (mode) {
 	case 16:
-		seg(&s->cs, 0, 0xb, 0, 0);
+		flat_seg(&s->cs, 0, 0xb, 0, 0);
 		s->cs.limit = 0xffff;
 		s->cs.g = 0;
-		seg(&s->ds, 0, 0x3, 0, 0);
+		flat_seg(&s->ds, 0, 0x3, 0, 0);
 		s->ds.limit = 0xffff;
 		s->ds.g = 0;
 		s->cr0 = 0x10;
 		break;
 	case 32:
-		seg(&s->cs, 0x18, 0xb, 1, 0);
-		seg(&s->ds, 0x10, 0x3, 1, 0);
+		flat_seg(&s->cs, 0x18, 0xb, 1, 0);
+		flat_seg(&s->ds, 0x10, 0x3, 1, 0);
 		s->cr0 = 0x11;
 		break;
 	default:
-		seg(&s->cs, 0x08, 0xb, 0, 1);
-		seg(&s->ds, 0x10, 0x3, 1, 0);
+		flat_seg(&s->cs, 0x08, 0xb, 0, 1);
+		flat_seg(&s->ds, 0x10, 0x3, 1, 0);
 		s->cr3 = PT_GPA;
 		s->cr4 = 0x20;
 		s->cr0 = 0x80000011;

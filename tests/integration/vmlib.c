@@ -111,7 +111,7 @@ void vcpu_destroy(struct vcpu *v)
 	close(v->fd);
 }
 
-static void seg(struct plumb_segment *s, uint16_t sel, uint8_t type,
+void flat_seg(struct plumb_segment *s, uint16_t sel, uint8_t type,
 		int db, int l)
 {
 	memset(s, 0, sizeof(*s));
@@ -141,8 +141,8 @@ void vcpu_set_mode(struct vcpu *v, enum guest_mode mode, uint64_t rip)
 		s.cs.base = 0;
 		break;
 	case MODE_PROT32:
-		seg(&s.cs, 0x08, 0xb, 1, 0);
-		seg(&s.ds, 0x10, 0x3, 1, 0);
+		flat_seg(&s.cs, 0x08, 0xb, 1, 0);
+		flat_seg(&s.ds, 0x10, 0x3, 1, 0);
 		s.es = s.fs = s.gs = s.ss = s.ds;
 		s.cr0 = 0x11;	/* PE | ET */
 		break;
@@ -158,8 +158,8 @@ void vcpu_set_mode(struct vcpu *v, enum guest_mode mode, uint64_t rip)
 			pdpt[i] = (GUEST_PT + 0x2000 + i * 0x1000) | 3;
 		for (i = 0; i < 4 * 512; i++)
 			pd[i] = ((uint64_t)i << 21) | 0x83;	/* P RW PS */
-		seg(&s.cs, 0x08, 0xb, 0, 1);
-		seg(&s.ds, 0x10, 0x3, 1, 0);
+		flat_seg(&s.cs, 0x08, 0xb, 0, 1);
+		flat_seg(&s.ds, 0x10, 0x3, 1, 0);
 		s.es = s.fs = s.gs = s.ss = s.ds;
 		s.cr3 = GUEST_PT;
 		s.cr4 = 0x20;			/* PAE */

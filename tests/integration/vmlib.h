@@ -43,6 +43,9 @@ void vcpu_destroy(struct vcpu *v);
 /* The guest's CPUID table = what the module supports (as the launcher). */
 void vcpu_set_supported_cpuid(struct vcpu *v);
 void vcpu_set_mode(struct vcpu *v, enum guest_mode mode, uint64_t rip);
+/* A flat 4 GiB code or data segment (type, D/B, L as given). */
+void flat_seg(struct plumb_segment *s, uint16_t sel, uint8_t type, int db,
+	      int l);
 
 /* The next exit record, running the vCPU when the ring is drained. */
 struct plumb_exit *vcpu_next(struct vcpu *v);
