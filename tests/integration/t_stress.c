@@ -358,8 +358,12 @@ struct runner {
 	uint64_t mmio_reply;
 	int cpu;		/* pin to this CPU first, or -1 */
 	int error;		/* errno of an unexpected RUN failure */
-	atomic_uint want;	/* from report number `from` on, only this */
-	atomic_uint from;	/* 0: no such check */
+	/*
+	 * From report number `check >> 32` on, only the value `(u32)check`
+	 * (0: no such check). One word, so that a runner never pairs one
+	 * round's first report with the next round's value.
+	 */
+	_Atomic uint64_t check;
 	atomic_uint stale;	/* reports that broke it */
 };
 
@@ -391,11 +395,15 @@ static void *runner_main(void *arg)
 		if (e->reason == PLUMB_EXIT_IO && e->io.port == 0x1238) {
 			uint32_t val = *(uint32_t *)e->io.data;
 			unsigned int n = atomic_fetch_add(&r->reports, 1) + 1;
-			unsigned int from = atomic_load(&r->from);
+			uint64_t check = atomic_load(&r->check);
+			unsigned int from = check >> 32;
+			uint32_t want = (uint32_t)check;
 
 			atomic_store(&r->last, val);
-			if (from && n >= from && val != atomic_load(&r->want))
-				atomic_fetch_add(&r->stale, 1);
+			if (from && n >= from && val != want &&
+			    !atomic_fetch_add(&r->stale, 1))
+				printf("  stale: report %u (checked from %u): %#x, want %#x\n",
+				       n, from, val, want);
 		} else if (e->reason == PLUMB_EXIT_EOI) {
 			atomic_store(&r->eoi_vector, e->eoi.vector);
 			atomic_fetch_add(&r->eois, 1);
@@ -577,14 +585,13 @@ static int t_slot_storm(void)
 		unsigned int k;
 		double end;
 
-		atomic_store(&r.from, 0);
+		atomic_store(&r.check, 0);
 		if (set_slot1(&vm, mem)) {
 			T_CHECK(0, "replace %d: %s", i, strerror(errno));
 			break;
 		}
-		atomic_store(&r.want, want);
 		k = atomic_load(&r.reports);
-		atomic_store(&r.from, k + 2);
+		atomic_store(&r.check, (uint64_t)(k + 2) << 32 | want);
 		end = now() + 20 * slow;
 		while (atomic_load(&r.reports) < k + 4 && now() < end && !r.error)
 			msleep(1);
