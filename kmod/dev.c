@@ -28,6 +28,9 @@ long plumb_capability(unsigned long cap)
 		return PLUMB_MAX_MEMSLOTS;
 	case PLUMB_CAP_RING_ENTRIES:
 		return PLUMB_RING_ENTRIES;
+	case PLUMB_CAP_READONLY_MEM:
+		/* PLUMB_MEM_READONLY slots: guest writes exit as MMIO (mmu.c). */
+		return 1;
 	case PLUMB_CAP_POSTED_RANGES:
 		return PLUMB_MAX_POSTED_RANGES;
 	case PLUMB_CAP_MAX_CPUID_ENTRIES:
