@@ -13,43 +13,8 @@
 #include <linux/module.h>
 #include <linux/fs.h>
 #include <linux/slab.h>
-#include <asm/tsc.h>
 
 #include "plumb.h"
-
-long plumb_capability(unsigned long cap)
-{
-	switch (cap) {
-	case PLUMB_CAP_BACKEND:
-		return plumb_ops->id;
-	case PLUMB_CAP_MAX_VCPUS:
-		return PLUMB_MAX_VCPUS;
-	case PLUMB_CAP_NR_MEMSLOTS:
-		return PLUMB_MAX_MEMSLOTS;
-	case PLUMB_CAP_RING_ENTRIES:
-		return PLUMB_RING_ENTRIES;
-	case PLUMB_CAP_READONLY_MEM:
-		/* PLUMB_MEM_READONLY slots: guest writes exit as MMIO (mmu.c). */
-		return 1;
-	case PLUMB_CAP_POSTED_RANGES:
-		return PLUMB_MAX_POSTED_RANGES;
-	case PLUMB_CAP_MAX_CPUID_ENTRIES:
-		return PLUMB_MAX_CPUID_ENTRIES;
-	case PLUMB_CAP_MAX_MSR_ENTRIES:
-		return PLUMB_MAX_MSR_ENTRIES;
-	case PLUMB_CAP_TSC_KHZ:
-		/* For userspace's CPUID leaves: the guest need not calibrate. */
-		return tsc_khz;
-	case PLUMB_CAP_VM_RUNS:
-		/* Both backends run guests (the module loads only then). */
-		return 1;
-	case PLUMB_CAP_MSR_EXITS:
-		return PLUMB_MSR_EXIT_UNKNOWN;
-	default:
-		/* Unknown capabilities are absent, never an error (as KVM). */
-		return 0;
-	}
-}
 
 static long plumb_vcpu_mmap_size(void)
 {

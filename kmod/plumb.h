@@ -279,10 +279,8 @@ extern const struct plumb_backend_ops *plumb_ops;
 void plumb_feature_add(struct plumb_features *feat, const char *name,
 		       bool present, bool required);
 
-/* dev.c: PLUMB_CHECK_CAPABILITY's answer */
-long plumb_capability(unsigned long cap);
-
 /* vm.c */
+long plumb_capability(unsigned long cap);
 /* Live objects, shown in /sys/class/misc/plumb/ (dev.c): leaks show. */
 extern atomic_t plumb_nr_vms;
 extern atomic_t plumb_nr_vcpus;

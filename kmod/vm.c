@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * VM objects: the VM fd, its memory slots and posted ranges.
+ * VM objects: the VM fd, its memory slots and posted ranges, and what
+ * VMs can do (PLUMB_CHECK_CAPABILITY).
  *
  * A VM belongs to the process (mm) that created it; every ioctl from
  * another mm gets -EIO, as with KVM. The VM lives while its fd or any vCPU
@@ -20,6 +21,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/tsc.h>
 
 #include "plumb.h"
 
@@ -350,6 +352,44 @@ static int vm_set_posted_range(struct plumb_vm *vm,
 	return ret;
 }
 
+/* The PLUMB_SET_MSR_EXITS flags the backends can finish. */
+#define VM_MSR_EXITS	PLUMB_MSR_EXIT_UNKNOWN
+
+/* PLUMB_CHECK_CAPABILITY: what VMs made here can do, and their limits. */
+long plumb_capability(unsigned long cap)
+{
+	switch (cap) {
+	case PLUMB_CAP_BACKEND:
+		return plumb_ops->id;
+	case PLUMB_CAP_MAX_VCPUS:
+		return PLUMB_MAX_VCPUS;
+	case PLUMB_CAP_NR_MEMSLOTS:
+		return PLUMB_MAX_MEMSLOTS;
+	case PLUMB_CAP_RING_ENTRIES:
+		return PLUMB_RING_ENTRIES;
+	case PLUMB_CAP_READONLY_MEM:
+		/* PLUMB_MEM_READONLY slots: guest writes exit as MMIO (mmu.c). */
+		return 1;
+	case PLUMB_CAP_POSTED_RANGES:
+		return PLUMB_MAX_POSTED_RANGES;
+	case PLUMB_CAP_MAX_CPUID_ENTRIES:
+		return PLUMB_MAX_CPUID_ENTRIES;
+	case PLUMB_CAP_MAX_MSR_ENTRIES:
+		return PLUMB_MAX_MSR_ENTRIES;
+	case PLUMB_CAP_TSC_KHZ:
+		/* For userspace's CPUID leaves: the guest need not calibrate. */
+		return tsc_khz;
+	case PLUMB_CAP_VM_RUNS:
+		/* Both backends run guests (the module loads only then). */
+		return 1;
+	case PLUMB_CAP_MSR_EXITS:
+		return VM_MSR_EXITS;
+	default:
+		/* Unknown capabilities are absent, never an error (as KVM). */
+		return 0;
+	}
+}
+
 static long plumb_vm_ioctl(struct file *filp, unsigned int cmd,
 			   unsigned long arg)
 {
@@ -389,7 +429,7 @@ static long plumb_vm_ioctl(struct file *filp, unsigned int cmd,
 		if (copy_from_user(&m, argp, sizeof(m)))
 			return -EFAULT;
 		/* Only what the backend can finish (PLUMB_CAP_MSR_EXITS). */
-		if ((m.flags & ~plumb_capability(PLUMB_CAP_MSR_EXITS)) ||
+		if ((m.flags & ~VM_MSR_EXITS) ||
 		    m.padding ||
 		    memchr_inv(m.reserved, 0, sizeof(m.reserved)))
 			return -EINVAL;
