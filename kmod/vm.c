@@ -355,39 +355,36 @@ static int vm_set_posted_range(struct plumb_vm *vm,
 /* The PLUMB_SET_MSR_EXITS flags the backends can finish. */
 #define VM_MSR_EXITS	PLUMB_MSR_EXIT_UNKNOWN
 
-/* PLUMB_CHECK_CAPABILITY: what VMs made here can do, and their limits. */
+/*
+ * PLUMB_CHECK_CAPABILITY: what VMs made here can do, and their limits. One
+ * answer per entry of PLUMB_CAPS() (the uapi header); the switch is made
+ * from that list, so a capability without its CAP_ line does not build.
+ */
+#define CAP_BACKEND		plumb_ops->id
+#define CAP_MAX_VCPUS		PLUMB_MAX_VCPUS
+#define CAP_NR_MEMSLOTS		PLUMB_MAX_MEMSLOTS
+#define CAP_RING_ENTRIES	PLUMB_RING_ENTRIES
+/* PLUMB_MEM_READONLY slots: guest writes exit as MMIO (mmu.c). */
+#define CAP_READONLY_MEM	1
+#define CAP_POSTED_RANGES	PLUMB_MAX_POSTED_RANGES
+#define CAP_MAX_CPUID_ENTRIES	PLUMB_MAX_CPUID_ENTRIES
+#define CAP_MAX_MSR_ENTRIES	PLUMB_MAX_MSR_ENTRIES
+/* Both backends run guests (the module loads only then). */
+#define CAP_VM_RUNS		1
+#define CAP_MSR_EXITS		VM_MSR_EXITS
+/* For userspace's CPUID leaves: the guest need not calibrate. */
+#define CAP_TSC_KHZ		tsc_khz
+
 long plumb_capability(unsigned long cap)
 {
+#define CAP_ANSWER(name, str)	case PLUMB_CAP_##name: return CAP_##name;
 	switch (cap) {
-	case PLUMB_CAP_BACKEND:
-		return plumb_ops->id;
-	case PLUMB_CAP_MAX_VCPUS:
-		return PLUMB_MAX_VCPUS;
-	case PLUMB_CAP_NR_MEMSLOTS:
-		return PLUMB_MAX_MEMSLOTS;
-	case PLUMB_CAP_RING_ENTRIES:
-		return PLUMB_RING_ENTRIES;
-	case PLUMB_CAP_READONLY_MEM:
-		/* PLUMB_MEM_READONLY slots: guest writes exit as MMIO (mmu.c). */
-		return 1;
-	case PLUMB_CAP_POSTED_RANGES:
-		return PLUMB_MAX_POSTED_RANGES;
-	case PLUMB_CAP_MAX_CPUID_ENTRIES:
-		return PLUMB_MAX_CPUID_ENTRIES;
-	case PLUMB_CAP_MAX_MSR_ENTRIES:
-		return PLUMB_MAX_MSR_ENTRIES;
-	case PLUMB_CAP_TSC_KHZ:
-		/* For userspace's CPUID leaves: the guest need not calibrate. */
-		return tsc_khz;
-	case PLUMB_CAP_VM_RUNS:
-		/* Both backends run guests (the module loads only then). */
-		return 1;
-	case PLUMB_CAP_MSR_EXITS:
-		return VM_MSR_EXITS;
+	PLUMB_CAPS(CAP_ANSWER)
 	default:
 		/* Unknown capabilities are absent, never an error (as KVM). */
 		return 0;
 	}
+#undef CAP_ANSWER
 }
 
 static long plumb_vm_ioctl(struct file *filp, unsigned int cmd,
