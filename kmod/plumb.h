@@ -435,6 +435,7 @@ void plumb_dev_exit(void);
 /* cpuid.c */
 int plumb_cpuid_init(void);
 void plumb_cpuid_exit(void);
-long plumb_get_supported_cpuid(struct plumb_cpuid __user *uc);
+long plumb_get_supported_cpuid(const struct plumb_cpuid *hdr,
+			       struct plumb_cpuid __user *uc);
 
 #endif /* PLUMB_H */
