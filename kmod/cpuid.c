@@ -263,17 +263,12 @@ void plumb_cpuid_exit(void)
 	nr_supported = 0;
 }
 
-long plumb_get_supported_cpuid(struct plumb_cpuid __user *uc)
+/* @hdr: the checked copy of *@uc (ioctl.c) */
+long plumb_get_supported_cpuid(const struct plumb_cpuid *hdr,
+			       struct plumb_cpuid __user *uc)
 {
-	struct plumb_cpuid hdr;
-
-	if (copy_from_user(&hdr, uc, sizeof(hdr)))
-		return -EFAULT;
-	if (hdr.flags)
-		return -EINVAL;
-	if (hdr.nent < nr_supported) {
-		hdr.nent = nr_supported;
-		if (put_user(hdr.nent, &uc->nent))
+	if (hdr->nent < nr_supported) {
+		if (put_user(nr_supported, &uc->nent))
 			return -EFAULT;
 		return -E2BIG;
 	}

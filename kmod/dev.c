@@ -13,64 +13,54 @@
 #include <linux/module.h>
 #include <linux/fs.h>
 #include <linux/slab.h>
-#include <asm/tsc.h>
 
+#include "ioctl.h"
 #include "plumb.h"
 
-long plumb_capability(unsigned long cap)
+static long dev_api_version(void *obj, void *arg, unsigned long raw)
 {
-	switch (cap) {
-	case PLUMB_CAP_BACKEND:
-		return plumb_ops->id;
-	case PLUMB_CAP_MAX_VCPUS:
-		return PLUMB_MAX_VCPUS;
-	case PLUMB_CAP_NR_MEMSLOTS:
-		return PLUMB_MAX_MEMSLOTS;
-	case PLUMB_CAP_RING_ENTRIES:
-		return PLUMB_RING_ENTRIES;
-	case PLUMB_CAP_POSTED_RANGES:
-		return PLUMB_MAX_POSTED_RANGES;
-	case PLUMB_CAP_MAX_CPUID_ENTRIES:
-		return PLUMB_MAX_CPUID_ENTRIES;
-	case PLUMB_CAP_MAX_MSR_ENTRIES:
-		return PLUMB_MAX_MSR_ENTRIES;
-	case PLUMB_CAP_TSC_KHZ:
-		/* For userspace's CPUID leaves: the guest need not calibrate. */
-		return tsc_khz;
-	case PLUMB_CAP_VM_RUNS:
-		/* Both backends run guests (the module loads only then). */
-		return 1;
-	case PLUMB_CAP_MSR_EXITS:
-		return PLUMB_MSR_EXIT_UNKNOWN;
-	default:
-		/* Unknown capabilities are absent, never an error (as KVM). */
-		return 0;
-	}
+	return PLUMB_API_VERSION;
 }
 
-static long plumb_vcpu_mmap_size(void)
+static long dev_check_capability(void *obj, void *arg, unsigned long raw)
+{
+	return plumb_capability(raw);
+}
+
+static long dev_supported_cpuid(void *obj, void *arg, unsigned long raw)
+{
+	return plumb_get_supported_cpuid(arg, (void __user *)raw);
+}
+
+static long dev_create_vm(void *obj, void *arg, unsigned long raw)
+{
+	return plumb_create_vm(raw);
+}
+
+static long dev_vcpu_mmap_size(void *obj, void *arg, unsigned long raw)
 {
 	return PLUMB_RING_HEADER_SIZE +
 	       PLUMB_RING_ENTRIES * sizeof(struct plumb_exit);
 }
 
+/* The system ioctls (ioctl.h): the order is only for reading. */
+static const struct plumb_ioctl dev_ioctls[] = {
+	PLUMB_IOCTL(PLUMB_GET_API_VERSION, dev_api_version,
+		    .how = PLUMB_IOC_ARG0),
+	PLUMB_IOCTL(PLUMB_CHECK_CAPABILITY, dev_check_capability),
+	PLUMB_IOCTL(PLUMB_GET_SUPPORTED_CPUID, dev_supported_cpuid,
+		    .how = PLUMB_IOC_ENTRIES,
+		    PLUMB_IOC_ZERO_FROM(struct plumb_cpuid, flags)),
+	PLUMB_IOCTL(PLUMB_CREATE_VM, dev_create_vm),
+	PLUMB_IOCTL(PLUMB_GET_VCPU_MMAP_SIZE, dev_vcpu_mmap_size,
+		    .how = PLUMB_IOC_ARG0),
+};
+
 static long plumb_dev_ioctl(struct file *filp, unsigned int cmd,
 			    unsigned long arg)
 {
-	switch (cmd) {
-	case PLUMB_GET_API_VERSION:
-		return arg ? -EINVAL : PLUMB_API_VERSION;
-	case PLUMB_CHECK_CAPABILITY:
-		return plumb_capability(arg);
-	case PLUMB_GET_SUPPORTED_CPUID:
-		return plumb_get_supported_cpuid((void __user *)arg);
-	case PLUMB_CREATE_VM:
-		return plumb_create_vm(arg);
-	case PLUMB_GET_VCPU_MMAP_SIZE:
-		return arg ? -EINVAL : plumb_vcpu_mmap_size();
-	default:
-		return -ENOTTY;
-	}
+	return plumb_ioctl(dev_ioctls, ARRAY_SIZE(dev_ioctls), NULL, NULL, cmd,
+			   arg);
 }
 
 static const struct file_operations plumb_dev_fops = {

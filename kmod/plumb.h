@@ -279,10 +279,8 @@ extern const struct plumb_backend_ops *plumb_ops;
 void plumb_feature_add(struct plumb_features *feat, const char *name,
 		       bool present, bool required);
 
-/* dev.c: PLUMB_CHECK_CAPABILITY's answer */
-long plumb_capability(unsigned long cap);
-
 /* vm.c */
+long plumb_capability(unsigned long cap);
 /* Live objects, shown in /sys/class/misc/plumb/ (dev.c): leaks show. */
 extern atomic_t plumb_nr_vms;
 extern atomic_t plumb_nr_vcpus;
@@ -437,6 +435,7 @@ void plumb_dev_exit(void);
 /* cpuid.c */
 int plumb_cpuid_init(void);
 void plumb_cpuid_exit(void);
-long plumb_get_supported_cpuid(struct plumb_cpuid __user *uc);
+long plumb_get_supported_cpuid(const struct plumb_cpuid *hdr,
+			       struct plumb_cpuid __user *uc);
 
 #endif /* PLUMB_H */

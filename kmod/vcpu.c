@@ -22,6 +22,7 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
+#include "ioctl.h"
 #include "plumb.h"
 #include "sregs.h"
 
@@ -455,22 +456,49 @@ int plumb_exit_hlt(struct plumb_vcpu *vcpu)
 	return 0;
 }
 
-static long vcpu_get_msrs(struct plumb_vcpu *vcpu, struct plumb_msrs __user *u,
-			  bool set)
+static long vcpu_ioctl_run(void *obj, void *arg, unsigned long raw)
 {
-	struct plumb_msrs hdr;
+	return vcpu_run(obj);
+}
+
+static long vcpu_get_regs(void *obj, void *arg, unsigned long raw)
+{
+	plumb_ops->get_regs(obj, arg);
+	return 0;
+}
+
+static long vcpu_set_regs(void *obj, void *arg, unsigned long raw)
+{
+	return plumb_ops->set_regs(obj, arg);
+}
+
+static long vcpu_get_sregs(void *obj, void *arg, unsigned long raw)
+{
+	plumb_ops->get_sregs(obj, arg);
+	return 0;
+}
+
+static long vcpu_set_sregs(void *obj, void *arg, unsigned long raw)
+{
+	if (!sregs_valid(obj, arg))
+		return -EINVAL;
+	return plumb_ops->set_sregs(obj, arg);
+}
+
+/* GET_MSRS and SET_MSRS: @hdr is the checked copy of *@u. */
+static long vcpu_msrs(struct plumb_vcpu *vcpu, const struct plumb_msrs *hdr,
+		      struct plumb_msrs __user *u, bool set)
+{
 	struct plumb_msr_entry *e;
 	u32 i;
 	long ret;
 
-	if (copy_from_user(&hdr, u, sizeof(hdr)))
-		return -EFAULT;
-	if (hdr.flags || hdr.nmsrs > PLUMB_MAX_MSR_ENTRIES)
+	if (hdr->nmsrs > PLUMB_MAX_MSR_ENTRIES)
 		return -EINVAL;
-	e = memdup_user(u->entries, hdr.nmsrs * sizeof(*e));
+	e = memdup_user(u->entries, hdr->nmsrs * sizeof(*e));
 	if (IS_ERR(e))
 		return PTR_ERR(e);
-	for (i = 0; i < hdr.nmsrs; i++) {
+	for (i = 0; i < hdr->nmsrs; i++) {
 		if (e[i].reserved) {
 			ret = -EINVAL;
 			goto out;
@@ -487,25 +515,35 @@ out:
 	return ret;
 }
 
-static long vcpu_set_cpuid(struct plumb_vcpu *vcpu, struct plumb_cpuid __user *u)
+static long vcpu_get_msrs(void *obj, void *arg, unsigned long raw)
 {
+	return vcpu_msrs(obj, arg, (void __user *)raw, false);
+}
+
+static long vcpu_set_msrs(void *obj, void *arg, unsigned long raw)
+{
+	return vcpu_msrs(obj, arg, (void __user *)raw, true);
+}
+
+static long vcpu_set_cpuid(void *obj, void *arg, unsigned long raw)
+{
+	struct plumb_cpuid __user *u = (void __user *)raw;
+	const struct plumb_cpuid *hdr = arg;
+	struct plumb_vcpu *vcpu = obj;
 	struct plumb_cpuid_entry *e;
-	struct plumb_cpuid hdr;
 	u32 i;
 
-	if (copy_from_user(&hdr, u, sizeof(hdr)))
-		return -EFAULT;
-	if (hdr.flags || hdr.nent > PLUMB_MAX_CPUID_ENTRIES)
+	if (hdr->nent > PLUMB_MAX_CPUID_ENTRIES)
 		return -EINVAL;
 	/* memdup_user(), charged to the memcg: the table lives with the vCPU. */
-	e = kmalloc_array(hdr.nent, sizeof(*e), GFP_KERNEL_ACCOUNT);
+	e = kmalloc_array(hdr->nent, sizeof(*e), GFP_KERNEL_ACCOUNT);
 	if (!e)
 		return -ENOMEM;
-	if (copy_from_user(e, u->entries, hdr.nent * sizeof(*e))) {
+	if (copy_from_user(e, u->entries, hdr->nent * sizeof(*e))) {
 		kfree(e);
 		return -EFAULT;
 	}
-	for (i = 0; i < hdr.nent; i++) {
+	for (i = 0; i < hdr->nent; i++) {
 		if ((e[i].flags & ~PLUMB_CPUID_FLAG_SIGNIFICANT_INDEX) ||
 		    memchr_inv(e[i].reserved, 0, sizeof(e[i].reserved))) {
 			kfree(e);
@@ -514,105 +552,68 @@ static long vcpu_set_cpuid(struct plumb_vcpu *vcpu, struct plumb_cpuid __user *u
 	}
 	kfree(vcpu->cpuid);
 	vcpu->cpuid = e;
-	vcpu->nr_cpuid = hdr.nent;
+	vcpu->nr_cpuid = hdr->nent;
 	return 0;
 }
+
+static long vcpu_get_mp_state(void *obj, void *arg, unsigned long raw)
+{
+	struct plumb_mp_state *m = arg;
+	struct plumb_vcpu *vcpu = obj;
+
+	m->state = vcpu->mp_state;
+	return 0;
+}
+
+static long vcpu_set_mp_state(void *obj, void *arg, unsigned long raw)
+{
+	const struct plumb_mp_state *m = arg;
+	struct plumb_vcpu *vcpu = obj;
+
+	if (m->state > PLUMB_MP_WAIT_SIPI)
+		return -EINVAL;
+	vcpu->mp_state = m->state;
+	return 0;
+}
+
+/*
+ * The vCPU ioctls (ioctl.h), each under vcpu->mutex: one at a time, and
+ * never beside RUN.
+ */
+static const struct plumb_ioctl vcpu_ioctls[] = {
+	PLUMB_IOCTL(PLUMB_RUN, vcpu_ioctl_run,
+		    .how = PLUMB_IOC_LOCK | PLUMB_IOC_ARG0),
+	PLUMB_IOCTL(PLUMB_GET_REGS, vcpu_get_regs, .how = PLUMB_IOC_LOCK),
+	PLUMB_IOCTL(PLUMB_SET_REGS, vcpu_set_regs, .how = PLUMB_IOC_LOCK,
+		    PLUMB_IOC_ZERO_FROM(struct plumb_regs, flags)),
+	PLUMB_IOCTL(PLUMB_GET_SREGS, vcpu_get_sregs, .how = PLUMB_IOC_LOCK),
+	PLUMB_IOCTL(PLUMB_SET_SREGS, vcpu_set_sregs, .how = PLUMB_IOC_LOCK,
+		    PLUMB_IOC_ZERO_FROM(struct plumb_sregs, flags)),
+	PLUMB_IOCTL(PLUMB_GET_MSRS, vcpu_get_msrs,
+		    .how = PLUMB_IOC_LOCK | PLUMB_IOC_ENTRIES,
+		    PLUMB_IOC_ZERO_FROM(struct plumb_msrs, flags)),
+	PLUMB_IOCTL(PLUMB_SET_MSRS, vcpu_set_msrs,
+		    .how = PLUMB_IOC_LOCK | PLUMB_IOC_ENTRIES,
+		    PLUMB_IOC_ZERO_FROM(struct plumb_msrs, flags)),
+	PLUMB_IOCTL(PLUMB_SET_CPUID, vcpu_set_cpuid,
+		    .how = PLUMB_IOC_LOCK | PLUMB_IOC_ENTRIES,
+		    PLUMB_IOC_ZERO_FROM(struct plumb_cpuid, flags)),
+	PLUMB_IOCTL(PLUMB_GET_MP_STATE, vcpu_get_mp_state,
+		    .how = PLUMB_IOC_LOCK),
+	PLUMB_IOCTL(PLUMB_SET_MP_STATE, vcpu_set_mp_state,
+		    .how = PLUMB_IOC_LOCK,
+		    PLUMB_IOC_ZERO_FROM(struct plumb_mp_state, padding)),
+};
 
 static long plumb_vcpu_ioctl(struct file *filp, unsigned int cmd,
 			     unsigned long arg)
 {
 	struct plumb_vcpu *vcpu = filp->private_data;
-	void __user *argp = (void __user *)arg;
-	long ret;
 
 	if (!plumb_vm_owner_ok(vcpu->vm))
 		return -EIO;
-
-	/*
-	 * RUN keeps the mutex while the vCPU sleeps in HLT or WAIT_SIPI, for
-	 * as long as the guest likes: another thread's ioctl waits killable,
-	 * not in D state (no hung-task report; SIGKILL ends it), as KVM's.
-	 */
-	if (mutex_lock_killable(&vcpu->mutex))
-		return -EINTR;
-	switch (cmd) {
-	case PLUMB_RUN:
-		ret = arg ? -EINVAL : vcpu_run(vcpu);
-		break;
-	case PLUMB_GET_REGS: {
-		struct plumb_regs r = {};
-
-		plumb_ops->get_regs(vcpu, &r);
-		ret = copy_to_user(argp, &r, sizeof(r)) ? -EFAULT : 0;
-		break;
-	}
-	case PLUMB_SET_REGS: {
-		struct plumb_regs r;
-
-		ret = -EFAULT;
-		if (copy_from_user(&r, argp, sizeof(r)))
-			break;
-		ret = -EINVAL;
-		if (r.flags || memchr_inv(r.reserved, 0, sizeof(r.reserved)))
-			break;
-		ret = plumb_ops->set_regs(vcpu, &r);
-		break;
-	}
-	case PLUMB_GET_SREGS: {
-		struct plumb_sregs s = {};
-
-		plumb_ops->get_sregs(vcpu, &s);
-		ret = copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
-		break;
-	}
-	case PLUMB_SET_SREGS: {
-		struct plumb_sregs s;
-
-		ret = -EFAULT;
-		if (copy_from_user(&s, argp, sizeof(s)))
-			break;
-		ret = -EINVAL;
-		if (s.flags || memchr_inv(s.reserved, 0, sizeof(s.reserved)) ||
-		    !sregs_valid(vcpu, &s))
-			break;
-		ret = plumb_ops->set_sregs(vcpu, &s);
-		break;
-	}
-	case PLUMB_GET_MSRS:
-		ret = vcpu_get_msrs(vcpu, argp, false);
-		break;
-	case PLUMB_SET_MSRS:
-		ret = vcpu_get_msrs(vcpu, argp, true);
-		break;
-	case PLUMB_SET_CPUID:
-		ret = vcpu_set_cpuid(vcpu, argp);
-		break;
-	case PLUMB_GET_MP_STATE: {
-		struct plumb_mp_state m = { .state = vcpu->mp_state };
-
-		ret = copy_to_user(argp, &m, sizeof(m)) ? -EFAULT : 0;
-		break;
-	}
-	case PLUMB_SET_MP_STATE: {
-		struct plumb_mp_state m;
-
-		ret = -EFAULT;
-		if (copy_from_user(&m, argp, sizeof(m)))
-			break;
-		ret = -EINVAL;
-		if (m.state > PLUMB_MP_WAIT_SIPI || m.padding ||
-		    memchr_inv(m.reserved, 0, sizeof(m.reserved)))
-			break;
-		vcpu->mp_state = m.state;
-		ret = 0;
-		break;
-	}
-	default:
-		ret = -ENOTTY;
-		break;
-	}
-	mutex_unlock(&vcpu->mutex);
-	return ret;
+	return plumb_ioctl(vcpu_ioctls, ARRAY_SIZE(vcpu_ioctls), vcpu,
+			   &vcpu->mutex, cmd, arg);
 }
 
 /* The whole area, from offset 0, shared: anything else is -EINVAL. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * VM objects: the VM fd, its memory slots and posted ranges.
+ * VM objects: the VM fd, its memory slots and posted ranges, and what
+ * VMs can do (PLUMB_CHECK_CAPABILITY).
  *
  * A VM belongs to the process (mm) that created it; every ioctl from
  * another mm gets -EIO, as with KVM. The VM lives while its fd or any vCPU
@@ -20,7 +21,9 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/tsc.h>
 
+#include "ioctl.h"
 #include "plumb.h"
 
 /*
@@ -195,19 +198,17 @@ static bool ranges_overlap(u64 a, u64 alen, u64 b, u64 blen)
 	return a < b + blen && b < a + alen;
 }
 
-static int vm_set_memory_region(struct plumb_vm *vm,
-				const struct plumb_memory_region *r)
+/* Flags and reserved room are checked (vm_ioctls): LOG_DIRTY is reserved. */
+static long vm_set_memory_region(void *obj, void *arg, unsigned long raw)
 {
+	const struct plumb_memory_region *r = arg;
+	struct plumb_vm *vm = obj;
 	struct plumb_memslots *old, *new;
 	struct plumb_memslot *s = NULL, *gone = NULL;
 	unsigned int i, at = UINT_MAX;
 	u64 npages;
 	int ret;
 
-	if (r->flags & ~PLUMB_MEM_READONLY)
-		return -EINVAL;	/* LOG_DIRTY is reserved */
-	if (memchr_inv(r->reserved, 0, sizeof(r->reserved)))
-		return -EINVAL;
 	if (r->slot >= PLUMB_MAX_MEMSLOTS)
 		return -EINVAL;
 	if (!PAGE_ALIGNED(r->guest_phys_addr) ||
@@ -310,15 +311,13 @@ bool plumb_posted(struct plumb_vm *vm, bool pio, u64 addr, u32 len)
 	return false;
 }
 
-static int vm_set_posted_range(struct plumb_vm *vm,
-			       const struct plumb_posted_range *p)
+static long vm_set_posted_range(void *obj, void *arg, unsigned long raw)
 {
+	const struct plumb_posted_range *p = arg;
+	struct plumb_vm *vm = obj;
 	unsigned int i;
 	int ret = 0;
 
-	if (p->flags & ~(PLUMB_POSTED_PIO | PLUMB_POSTED_DELETE) ||
-	    p->padding || memchr_inv(p->reserved, 0, sizeof(p->reserved)))
-		return -EINVAL;
 	if (!p->len || p->addr + p->len < p->addr ||
 	    ((p->flags & PLUMB_POSTED_PIO) && p->addr + p->len > 0x10000))
 		return -EINVAL;
@@ -350,55 +349,89 @@ static int vm_set_posted_range(struct plumb_vm *vm,
 	return ret;
 }
 
+/* The PLUMB_SET_MSR_EXITS flags the backends can finish. */
+#define VM_MSR_EXITS	PLUMB_MSR_EXIT_UNKNOWN
+
+/*
+ * PLUMB_CHECK_CAPABILITY: what VMs made here can do, and their limits. One
+ * answer per entry of PLUMB_CAPS() (the uapi header); the switch is made
+ * from that list, so a capability without its CAP_ line does not build.
+ */
+#define CAP_BACKEND		plumb_ops->id
+#define CAP_MAX_VCPUS		PLUMB_MAX_VCPUS
+#define CAP_NR_MEMSLOTS		PLUMB_MAX_MEMSLOTS
+#define CAP_RING_ENTRIES	PLUMB_RING_ENTRIES
+/* PLUMB_MEM_READONLY slots: guest writes exit as MMIO (mmu.c). */
+#define CAP_READONLY_MEM	1
+#define CAP_POSTED_RANGES	PLUMB_MAX_POSTED_RANGES
+#define CAP_MAX_CPUID_ENTRIES	PLUMB_MAX_CPUID_ENTRIES
+#define CAP_MAX_MSR_ENTRIES	PLUMB_MAX_MSR_ENTRIES
+/* Both backends run guests (the module loads only then). */
+#define CAP_VM_RUNS		1
+#define CAP_MSR_EXITS		VM_MSR_EXITS
+/* For userspace's CPUID leaves: the guest need not calibrate. */
+#define CAP_TSC_KHZ		tsc_khz
+
+long plumb_capability(unsigned long cap)
+{
+#define CAP_ANSWER(name, str)	case PLUMB_CAP_##name: return CAP_##name;
+	switch (cap) {
+	PLUMB_CAPS(CAP_ANSWER)
+	default:
+		/* Unknown capabilities are absent, never an error (as KVM). */
+		return 0;
+	}
+#undef CAP_ANSWER
+}
+
+static long vm_create_vcpu(void *obj, void *arg, unsigned long raw)
+{
+	return plumb_create_vcpu(obj, raw);
+}
+
+static long vm_set_msr_exits(void *obj, void *arg, unsigned long raw)
+{
+	const struct plumb_msr_exits *m = arg;
+	struct plumb_vm *vm = obj;
+
+	WRITE_ONCE(vm->msr_exits, m->flags);
+	return 0;
+}
+
+static long vm_signal_msi(void *obj, void *arg, unsigned long raw)
+{
+	return plumb_lapic_signal_msi(obj, arg);
+}
+
+/* The VM ioctls (ioctl.h); each handler takes the locks it needs. */
+static const struct plumb_ioctl vm_ioctls[] = {
+	PLUMB_IOCTL(PLUMB_SET_MEMORY_REGION, vm_set_memory_region,
+		    PLUMB_IOC_FLAGS(struct plumb_memory_region, flags,
+				    PLUMB_MEM_READONLY),
+		    PLUMB_IOC_ZERO_FROM(struct plumb_memory_region, reserved)),
+	PLUMB_IOCTL(PLUMB_CREATE_VCPU, vm_create_vcpu),
+	PLUMB_IOCTL(PLUMB_SET_POSTED_RANGE, vm_set_posted_range,
+		    PLUMB_IOC_FLAGS(struct plumb_posted_range, flags,
+				    PLUMB_POSTED_PIO | PLUMB_POSTED_DELETE),
+		    PLUMB_IOC_ZERO_FROM(struct plumb_posted_range, padding)),
+	/* Only what the backend can finish (PLUMB_CAP_MSR_EXITS). */
+	PLUMB_IOCTL(PLUMB_SET_MSR_EXITS, vm_set_msr_exits,
+		    PLUMB_IOC_FLAGS(struct plumb_msr_exits, flags,
+				    VM_MSR_EXITS),
+		    PLUMB_IOC_ZERO_FROM(struct plumb_msr_exits, padding)),
+	PLUMB_IOCTL(PLUMB_SIGNAL_MSI, vm_signal_msi,
+		    PLUMB_IOC_ZERO_FROM(struct plumb_msi, flags)),
+};
+
 static long plumb_vm_ioctl(struct file *filp, unsigned int cmd,
 			   unsigned long arg)
 {
 	struct plumb_vm *vm = filp->private_data;
-	void __user *argp = (void __user *)arg;
 
 	if (!plumb_vm_owner_ok(vm))
 		return -EIO;
-
-	switch (cmd) {
-	case PLUMB_SET_MEMORY_REGION: {
-		struct plumb_memory_region r;
-
-		if (copy_from_user(&r, argp, sizeof(r)))
-			return -EFAULT;
-		return vm_set_memory_region(vm, &r);
-	}
-	case PLUMB_CREATE_VCPU:
-		return plumb_create_vcpu(vm, arg);
-	case PLUMB_SET_POSTED_RANGE: {
-		struct plumb_posted_range p;
-
-		if (copy_from_user(&p, argp, sizeof(p)))
-			return -EFAULT;
-		return vm_set_posted_range(vm, &p);
-	}
-	case PLUMB_SIGNAL_MSI: {
-		struct plumb_msi m;
-
-		if (copy_from_user(&m, argp, sizeof(m)))
-			return -EFAULT;
-		return plumb_lapic_signal_msi(vm, &m);
-	}
-	case PLUMB_SET_MSR_EXITS: {
-		struct plumb_msr_exits m;
-
-		if (copy_from_user(&m, argp, sizeof(m)))
-			return -EFAULT;
-		/* Only what the backend can finish (PLUMB_CAP_MSR_EXITS). */
-		if ((m.flags & ~plumb_capability(PLUMB_CAP_MSR_EXITS)) ||
-		    m.padding ||
-		    memchr_inv(m.reserved, 0, sizeof(m.reserved)))
-			return -EINVAL;
-		WRITE_ONCE(vm->msr_exits, m.flags);
-		return 0;
-	}
-	default:
-		return -ENOTTY;
-	}
+	return plumb_ioctl(vm_ioctls, ARRAY_SIZE(vm_ioctls), vm, NULL, cmd,
+			   arg);
 }
 
 static void plumb_vm_free(struct plumb_vm *vm)

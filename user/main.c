@@ -19,18 +19,14 @@
 
 #include "plumb.h"
 
+/* Every capability, from the uapi header's list (PLUMB_CAPS). */
 static const struct {
 	unsigned long cap;
 	const char *name;
 } caps[] = {
-	{ PLUMB_CAP_MAX_VCPUS, "max-vcpus" },
-	{ PLUMB_CAP_NR_MEMSLOTS, "memslots" },
-	{ PLUMB_CAP_RING_ENTRIES, "ring-entries" },
-	{ PLUMB_CAP_READONLY_MEM, "readonly-mem" },
-	{ PLUMB_CAP_POSTED_RANGES, "posted-ranges" },
-	{ PLUMB_CAP_MAX_CPUID_ENTRIES, "max-cpuid-entries" },
-	{ PLUMB_CAP_MAX_MSR_ENTRIES, "max-msr-entries" },
-	{ PLUMB_CAP_VM_RUNS, "vm-runs" },
+#define CAP(name, str) { PLUMB_CAP_##name, str },
+	PLUMB_CAPS(CAP)
+#undef CAP
 };
 
 static const char *backend_name(int id)
@@ -47,18 +43,20 @@ static const char *backend_name(int id)
 
 static int cmd_info(int fd)
 {
-	int version, backend;
+	int version, val;
 	size_t i;
 
 	version = ioctl(fd, PLUMB_GET_API_VERSION, 0);
 	if (version < 0)
 		return plumb_err("PLUMB_GET_API_VERSION: %s", strerror(errno));
-	backend = ioctl(fd, PLUMB_CHECK_CAPABILITY, PLUMB_CAP_BACKEND);
 	printf("api-version: %d\n", version);
-	printf("backend: %s\n", backend_name(backend));
-	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
-		printf("%s: %d\n", caps[i].name,
-		       ioctl(fd, PLUMB_CHECK_CAPABILITY, caps[i].cap));
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		val = ioctl(fd, PLUMB_CHECK_CAPABILITY, caps[i].cap);
+		if (caps[i].cap == PLUMB_CAP_BACKEND)
+			printf("%s: %s\n", caps[i].name, backend_name(val));
+		else
+			printf("%s: %d\n", caps[i].name, val);
+	}
 	if (version != PLUMB_API_VERSION)
 		return plumb_err("module speaks API version %d, this launcher %d",
 				 version, PLUMB_API_VERSION);

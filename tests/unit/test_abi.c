@@ -6,7 +6,9 @@
  * never a side effect.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <check.h>
 #include <linux/plumb.h>
 
@@ -59,6 +61,8 @@ START_TEST(test_vcpu_ioctls)
 	PIN_IOCTL(PLUMB_GET_MSRS, 0x85, _IOC_READ | _IOC_WRITE, 8);
 	PIN_IOCTL(PLUMB_SET_MSRS, 0x86, _IOC_WRITE, 8);
 	PIN_IOCTL(PLUMB_SET_CPUID, 0x87, _IOC_WRITE, 8);
+	PIN_IOCTL(PLUMB_GET_MP_STATE, 0x88, _IOC_READ, 32);
+	PIN_IOCTL(PLUMB_SET_MP_STATE, 0x89, _IOC_WRITE, 32);
 }
 END_TEST
 
@@ -319,6 +323,64 @@ START_TEST(test_capability_numbers)
 }
 END_TEST
 
+/* PLUMB_CAPS as a table: the kernel answers it, plumb info prints it. */
+static const struct {
+	unsigned long nr;
+	const char *sym, *name;
+} caps[] = {
+#define CAP(name, str) { PLUMB_CAP_##name, "PLUMB_CAP_" #name, str },
+	PLUMB_CAPS(CAP)
+#undef CAP
+};
+#define NR_CAPS (sizeof(caps) / sizeof(caps[0]))
+
+/* The uapi header this test was built with, found beside the test. */
+static FILE *open_uapi(void)
+{
+	char path[4096];
+	const char *tail = strstr(__FILE__, "tests/unit/");
+
+	snprintf(path, sizeof(path), "%.*sinclude/uapi/linux/plumb.h",
+		 tail ? (int)(tail - __FILE__) : 0, __FILE__);
+	return fopen(path, "r");
+}
+
+/*
+ * Every PLUMB_CAP_* the header defines is in PLUMB_CAPS, so that the
+ * kernel must answer it (vm.c does not build without) and t_sysioctl
+ * checks the answer; no number or name is there twice.
+ */
+START_TEST(test_capability_list)
+{
+	char line[512], sym[128];
+	unsigned long nr;
+	size_t i, j, defined = 0;
+	FILE *f = open_uapi();
+
+	ck_assert_msg(f != NULL, "cannot open the uapi header");
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "#define %127s %lu", sym, &nr) != 2 ||
+		    strncmp(sym, "PLUMB_CAP_", 10))
+			continue;
+		defined++;
+		for (i = 0; i < NR_CAPS; i++)
+			if (!strcmp(caps[i].sym, sym))
+				break;
+		ck_assert_msg(i < NR_CAPS, "%s is not in PLUMB_CAPS", sym);
+		ck_assert_uint_eq(caps[i].nr, nr);
+	}
+	fclose(f);
+	ck_assert_uint_eq(defined, NR_CAPS);
+	for (i = 0; i < NR_CAPS; i++) {
+		ck_assert_uint_gt(strlen(caps[i].name), 0);
+		for (j = i + 1; j < NR_CAPS; j++) {
+			ck_assert_uint_ne(caps[i].nr, caps[j].nr);
+			ck_assert_str_ne(caps[i].name, caps[j].name);
+		}
+	}
+}
+END_TEST
+
 static Suite *abi_suite(void)
 {
 	Suite *s = suite_create("abi");
@@ -337,6 +399,7 @@ static Suite *abi_suite(void)
 	tcase_add_test(tc, test_ring_header_layout);
 	tcase_add_test(tc, test_exit_layout);
 	tcase_add_test(tc, test_capability_numbers);
+	tcase_add_test(tc, test_capability_list);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -102,6 +102,26 @@
 #define PLUMB_CAP_MSR_EXITS		9	/* PLUMB_SET_MSR_EXITS flags supported */
 #define PLUMB_CAP_TSC_KHZ		10	/* the guest's TSC rate (the host's), kHz */
 
+/*
+ * Every capability above, once: X(NAME, "name") for PLUMB_CAP_NAME and the
+ * name `plumb info` prints. The kernel answers from this list (a
+ * capability without an answer does not build), `plumb info` prints it,
+ * and the tests check that it covers every PLUMB_CAP_* (test_abi.c) and
+ * that each one answers nonzero (t_sysioctl capabilities).
+ */
+#define PLUMB_CAPS(X)						\
+	X(BACKEND,		"backend")			\
+	X(MAX_VCPUS,		"max-vcpus")			\
+	X(NR_MEMSLOTS,		"memslots")			\
+	X(RING_ENTRIES,		"ring-entries")			\
+	X(READONLY_MEM,		"readonly-mem")			\
+	X(POSTED_RANGES,	"posted-ranges")		\
+	X(MAX_CPUID_ENTRIES,	"max-cpuid-entries")		\
+	X(MAX_MSR_ENTRIES,	"max-msr-entries")		\
+	X(VM_RUNS,		"vm-runs")			\
+	X(MSR_EXITS,		"msr-exits")			\
+	X(TSC_KHZ,		"tsc-khz")
+
 #define PLUMB_BACKEND_VMX		1
 #define PLUMB_BACKEND_SVM		2
 
