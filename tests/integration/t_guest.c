@@ -50,18 +50,18 @@ static int t_hello(int mode)
 	setup(&vm, &v, "hello", mode);
 	for (const char *c = msg; *c; c++)
 		expect_out(&v, 0x3f8, 1, (uint8_t)*c);
-	T_CHECK(1, "%d-bit guest wrote \"hello\\n\" to port 0x3f8", mode);
+	t_note("%d-bit guest wrote \"hello\\n\" to port 0x3f8", mode);
 	expect_in(&v, 0x1234, 1, 0x41);
 	expect_out(&v, 0x1235, 1, 0x42);
-	T_CHECK(1, "8-bit IN answered 0x41, guest echoed 0x42");
+	t_note("8-bit IN answered 0x41, guest echoed 0x42");
 	expect_in(&v, 0x1236, 4, 0xdeadbeef);
 	expect_out(&v, 0x1237, 4, 0xdeadbef0);
-	T_CHECK(1, "32-bit IN answered 0xdeadbeef, guest echoed 0xdeadbef0");
+	t_note("32-bit IN answered 0xdeadbeef, guest echoed 0xdeadbef0");
 	expect_reason(&v, PLUMB_EXIT_HLT);
-	T_CHECK(1, "HLT exits to userspace");
+	t_note("HLT exits to userspace");
 	expect_out(&v, 0x3f8, 1, '!');
 	expect_reason(&v, PLUMB_EXIT_HLT);
-	T_CHECK(1, "RUN after HLT continues after the HLT");
+	t_note("RUN after HLT continues after the HLT");
 	printf("RUN calls: %llu\n", (unsigned long long)v.runs);
 	vcpu_destroy(&v);
 	vm_destroy(&vm);
@@ -270,9 +270,9 @@ static int t_triple(void)
 
 	setup(&vm, &v, "triple", 32);
 	expect_reason(&v, PLUMB_EXIT_SHUTDOWN);
-	T_CHECK(1, "ud2 without an IDT ends in a shutdown record");
+	t_note("ud2 without an IDT ends in a shutdown record");
 	expect_reason(&v, PLUMB_EXIT_SHUTDOWN);
-	T_CHECK(1, "RUN on a shut-down vCPU reports the shutdown again");
+	t_note("RUN on a shut-down vCPU reports the shutdown again");
 	vcpu_destroy(&v);
 	vm_destroy(&vm);
 	return t_done();
@@ -512,7 +512,7 @@ static int t_foreign(void)
 		"the child got EIO on RUN, GET_REGS, CREATE_VCPU, SET_MEMORY_REGION, mmap (%d wrong)",
 		WEXITSTATUS(status));
 	expect_out(&v, 0x3f8, 1, 'h');
-	T_CHECK(1, "the owner still runs its vCPU");
+	t_note("the owner still runs its vCPU");
 	vcpu_destroy(&v);
 	vm_destroy(&vm);
 	return t_done();
@@ -743,7 +743,7 @@ static int t_mmio(int posted)
 	expect_mmio(&v, base + 8, 8, 1, 0x1122334455667788ULL);
 	expect_mmio(&v, base + 16, 1, 1, 0x41);
 	expect_mmio(&v, base + 17, 1, 1, 0x80);
-	T_CHECK(1, "writes: imm8, imm16, r32, r64 (REX), AH, SIL");
+	t_note("writes: imm8, imm16, r32, r64 (REX), AH, SIL");
 	expect_mmio(&v, base + 0x20, 4, 0, 0xcafef00d);
 	T_CHECK(expect_out32(&v, 0x1238) == 0xcafef00d, "32-bit read");
 	expect_mmio(&v, base + 0x24, 1, 0, 0xff);
@@ -760,7 +760,7 @@ static int t_mmio(int posted)
 	T_CHECK(expect_out32(&v, 0x1238) == 0x77,
 		"read-only slot reads as RAM, no exit");
 	expect_mmio(&v, 0x500000, 1, 1, 0x99);
-	T_CHECK(1, "a write to the read-only slot is an MMIO write");
+	t_note("a write to the read-only slot is an MMIO write");
 	T_CHECK(expect_out32(&v, 0x1238) == 0x77 && ro[0] == 0x77,
 		"and the memory kept its value");
 	expect_reason(&v, PLUMB_EXIT_HLT);
@@ -829,11 +829,11 @@ static int t_rep(void)
 	T_CHECK(!strcmp(buf, rev), "REP OUTSB down (DF=1): %s", buf);
 	reply_ins(&v, 1, 8);
 	expect_out(&v, 0x1235, 1, 36);
-	T_CHECK(1, "REP INSB up stored 1..8 (sum 36)");
+	t_note("REP INSB up stored 1..8 (sum 36)");
 	reply_ins(&v, 11, 8);
 	expect_out(&v, 0x1235, 1, 18);
 	expect_out(&v, 0x1235, 1, 11);
-	T_CHECK(1, "REP INSB down stored 11 at the top, 18 at the bottom");
+	t_note("REP INSB down stored 11 at the top, 18 at the bottom");
 	T_CHECK(expect_out32(&v, 0x1238) != 0, "EDI reported");
 	expect_reason(&v, PLUMB_EXIT_HLT);
 	vcpu_destroy(&v);
@@ -900,7 +900,7 @@ static int t_apic(void)
 	T_CHECK(expect_out32(&v, 0x1238) == 1,
 		"CPUID.1:EDX.APIC clear with the APIC disabled, set when enabled");
 	expect_reason(&v, PLUMB_EXIT_HLT);
-	T_CHECK(1, "HLT with IF=0 comes to userspace");
+	t_note("HLT with IF=0 comes to userspace");
 	T_CHECK(v.runs == 18, "18 RUN returns: the 17 reports and the last HLT (%llu)",
 		(unsigned long long)v.runs);
 	vcpu_destroy(&v);
@@ -951,7 +951,7 @@ static int t_badstate(const char *backend)
 	s.tr.present = 1;
 	if (strcmp(backend, "vmx")) {
 		expect_out(&v, 0x3f8, 1, 'h');
-		T_CHECK(1, "the refused states left the vCPU as it was: it runs");
+		t_note("the refused states left the vCPU as it was: it runs");
 		goto out;
 	}
 	/* A state only VM entry checks (an LDTR that is no LDT): VMX. */
@@ -973,7 +973,7 @@ static int t_badstate(const char *backend)
 	s.ldt = ldt;
 	T_CHECK(ioctl(v.fd, PLUMB_SET_SREGS, &s) == 0, "SET_SREGS fixed");
 	expect_out(&v, 0x3f8, 1, 'h');
-	T_CHECK(1, "the fixed vCPU runs");
+	t_note("the fixed vCPU runs");
 out:
 	vcpu_destroy(&v);
 	vm_destroy(&vm);
@@ -1010,13 +1010,13 @@ static int t_migrate(void)
 			moves++;
 		expect_out(w, 0x3f8, 1, (uint8_t)msg[i / 2]);
 	}
-	T_CHECK(1, "2 vCPUs wrote \"hello\\n\" alternately on %ld host CPU(s), %d pinnings",
+	t_note("2 vCPUs wrote \"hello\\n\" alternately on %ld host CPU(s), %d pinnings",
 		ncpu, moves);
 	for (i = 0; i < 2; i++) {
 		expect_in(&v[i], 0x1234, 1, 0x41);
 		expect_out(&v[i], 0x1235, 1, 0x42);
 	}
-	T_CHECK(1, "both finish their IN/OUT");
+	t_note("both finish their IN/OUT");
 	vcpu_destroy(&v[1]);
 	vcpu_destroy(&v[0]);
 	vm_destroy(&vm);
@@ -1315,7 +1315,7 @@ static int t_signal(int if0)
 	r.rcx = 3;
 	ioctl(v.fd, PLUMB_SET_REGS, &r);
 	expect_out32(&v, 0x1238);
-	T_CHECK(1, "and goes on after RUN again");
+	t_note("and goes on after RUN again");
 	vcpu_destroy(&v);
 	vm_destroy(&vm);
 	return t_done();
@@ -1610,7 +1610,7 @@ static int t_posted_flush(void)
 			(e->flags & PLUMB_EXIT_F_POSTED) && val == 0x5a,
 			"the posted write of 0x5a to port 0x1238 (reason %u, port %#x)",
 			e->reason, e->io.port);
-		T_CHECK(1, "after %.3fs of guest computing", t);
+		t_note("after %.3fs of guest computing", t);
 	}
 	vcpu_destroy(&v);
 	vm_destroy(&vm);
@@ -1719,7 +1719,7 @@ regs:
 	}
 	memset(&it, 0, sizeof(it));
 	setitimer(ITIMER_REAL, &it, NULL);
-	T_CHECK(1, "%u hostile states: %u accepted by SET_SREGS, %u RUNs with records (reasons seen %#x), %u interrupted",
+	t_note("%u hostile states: %u accepted by SET_SREGS, %u RUNs with records (reasons seen %#x), %u interrupted",
 		n, accepted, records, seen, eintr);
 	vcpu_destroy(&v);
 	vm_destroy(&vm);

@@ -735,7 +735,7 @@ static int t_avx(void)
 	pthread_join(th, NULL);
 	T_CHECK(reports == rounds, "%u guest exits with its YMM registers live", reports);
 	expect_out(&v, 0x1237, 4, 0);
-	T_CHECK(1, "the guest's YMM0-15 survived every exit (0 mismatches)");
+	t_note("the guest's YMM0-15 survived every exit (0 mismatches)");
 	expect_reason(&v, PLUMB_EXIT_HLT);
 	T_CHECK(host_bad == 0, "the host's YMM0-15 survived %u RUN calls (%u mismatches)",
 		rounds, host_bad);
