@@ -35,7 +35,7 @@ static int slow = 1;
 
 /*
  * Bochs 2.7 never takes a host interrupt in an SVM guest that runs with
- * RFLAGS.IF=0 (docs/decisions.md): there, the guests spin with IF=1, which
+ * RFLAGS.IF=0 (docs/decisions.md 23): there, the guests spin with IF=1, which
  * under V_INTR_MASKING changes nothing else for them.
  */
 static int guest_if;
@@ -871,7 +871,7 @@ static int t_ipi(void)
 		r.rbx = i;
 		r.rcx = n;
 		r.rsp = GUEST_STACK - i * 0x1000;	/* a stack each */
-		if (guest_if)		/* the sender spins (decisions.md) */
+		if (guest_if)		/* the sender spins (decision 23) */
 			r.rflags |= 0x200;
 		ioctl(v->fd, PLUMB_SET_REGS, &r);
 	}
