@@ -89,6 +89,13 @@ bench/exitbench: bench/exitbench.c tests/integration/vmlib.c \
 		tests/integration/vmlib.h $(UAPI) $(NAMES)
 	$(CC) $(USER_CFLAGS) -o $@ $< tests/integration/vmlib.c
 
+# t_guest: its main and one file per subject (tests/integration/guest/).
+T_GUEST_SRCS := tests/integration/t_guest.c $(wildcard tests/integration/guest/*.c)
+tests/integration/t_guest: $(T_GUEST_SRCS) tests/integration/guest/guest.h \
+		tests/integration/testlib.h tests/integration/vmlib.c \
+		tests/integration/vmlib.h $(UAPI) $(NAMES)
+	$(CC) $(USER_CFLAGS) -pthread -o $@ $(T_GUEST_SRCS) tests/integration/vmlib.c
+
 tests/integration/t_%: tests/integration/t_%.c tests/integration/testlib.h \
 		tests/integration/vmlib.c tests/integration/vmlib.h $(UAPI) $(NAMES)
 	$(CC) $(USER_CFLAGS) -pthread -o $@ $< tests/integration/vmlib.c

@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int t_failures;
+/* Failed checks so far, over all of a program's files (vmlib.c has it). */
+extern int t_failures;
 
 #define T_CHECK(cond, ...) do {						\
 	if (cond) {							\

@@ -12,7 +12,10 @@
 
 #include <plumb/names.h>
 
+#include "testlib.h"
 #include "vmlib.h"
+
+int t_failures;
 
 static void die(const char *what)
 {
