@@ -42,7 +42,7 @@ serial=$out/serial.log
 start=$(date +%s)
 case "$emulator" in
 qemu)
-	# TCG only: this machine's /dev/kvm cannot run these hosts (DESIGN.md).
+	# TCG only: this machine's /dev/kvm cannot run these hosts (docs/design.md).
 	# Multi-threaded TCG (QEMU's default) unless PLUMB_QEMU_ACCEL says
 	# otherwise. With a thread per host CPU a 2-CPU host under a 64-vCPU
 	# guest took an interrupt right after #VMEXIT with GIF clear and reset
