@@ -1281,6 +1281,26 @@ static int t_hung_regs(void)
 	return t_done();
 }
 
+/* The subtests by name ("t_stress NAME"); without one, the list. */
+static const struct {
+	const char *name;
+	int (*run)(void);
+} tests[] = {
+	{ "burst", t_burst },
+	{ "signal", t_signal },
+	{ "smp", t_smp },
+	{ "slots", t_slots },
+	{ "slot_storm", t_slot_storm },
+	{ "avx", t_avx },
+	{ "hotplug", t_hotplug },
+	{ "busy", t_busy },
+	{ "ipi", t_ipi },
+	{ "sipi", t_sipi },
+	{ "msi", t_msi },
+	{ "timer_migrate", t_timer_migrate },
+	{ "hung_regs", t_hung_regs },
+};
+
 int main(int argc, char **argv)
 {
 	const char *t = argc > 1 ? argv[1] : "";
@@ -1294,32 +1314,11 @@ int main(int argc, char **argv)
 		guest_if = 1;
 		printf("note: Bochs SVM: spinning guests run with IF=1\n");
 	}
-	if (!strcmp(t, "burst"))
-		return t_burst();
-	if (!strcmp(t, "signal"))
-		return t_signal();
-	if (!strcmp(t, "smp"))
-		return t_smp();
-	if (!strcmp(t, "slot_storm"))
-		return t_slot_storm();
-	if (!strcmp(t, "slots"))
-		return t_slots();
-	if (!strcmp(t, "avx"))
-		return t_avx();
-	if (!strcmp(t, "hotplug"))
-		return t_hotplug();
-	if (!strcmp(t, "busy"))
-		return t_busy();
-	if (!strcmp(t, "ipi"))
-		return t_ipi();
-	if (!strcmp(t, "sipi"))
-		return t_sipi();
-	if (!strcmp(t, "msi"))
-		return t_msi();
-	if (!strcmp(t, "timer_migrate"))
-		return t_timer_migrate();
-	if (!strcmp(t, "hung_regs"))
-		return t_hung_regs();
-	fprintf(stderr, "usage: t_stress burst|signal|smp|slots|slot_storm|avx|hotplug|busy|ipi|sipi|msi|timer_migrate|hung_regs\n");
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (!strcmp(t, tests[i].name))
+			return tests[i].run();
+	fprintf(stderr, "usage: t_stress SUBTEST, one of:\n");
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		fprintf(stderr, "  %s\n", tests[i].name);
 	return 2;
 }
