@@ -19,9 +19,11 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wformat-truncation=2 \
 	-Wsign-compare -Wmissing-include-dirs -Wunused -Wuninitialized \
 	-Wstrict-overflow=2 -Wswitch-default -Walloca
 USER_CFLAGS := -std=gnu11 -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
-	$(WARN) -Iinclude/uapi $(EXTRA_CFLAGS)
+	$(WARN) -Iinclude/uapi -Iinclude $(EXTRA_CFLAGS)
 
 UAPI := include/uapi/linux/plumb.h
+# Userspace's names for the uapi's values (exit reasons).
+NAMES := include/plumb/names.h
 
 USER_SRCS := $(wildcard user/*.c)
 # Everything but main(): the unit tests link it too.
@@ -84,11 +86,18 @@ tests/guests/bootinit: tests/guests/bootinit.c
 	$(CC) -static -Os $(WARN) -o $@ $<
 
 bench/exitbench: bench/exitbench.c tests/integration/vmlib.c \
-		tests/integration/vmlib.h $(UAPI)
+		tests/integration/vmlib.h $(UAPI) $(NAMES)
 	$(CC) $(USER_CFLAGS) -o $@ $< tests/integration/vmlib.c
 
+# t_guest: its main and one file per subject (tests/integration/guest/).
+T_GUEST_SRCS := tests/integration/t_guest.c $(wildcard tests/integration/guest/*.c)
+tests/integration/t_guest: $(T_GUEST_SRCS) tests/integration/guest/guest.h \
+		tests/integration/testlib.h tests/integration/vmlib.c \
+		tests/integration/vmlib.h $(UAPI) $(NAMES)
+	$(CC) $(USER_CFLAGS) -pthread -o $@ $(T_GUEST_SRCS) tests/integration/vmlib.c
+
 tests/integration/t_%: tests/integration/t_%.c tests/integration/testlib.h \
-		tests/integration/vmlib.c tests/integration/vmlib.h $(UAPI)
+		tests/integration/vmlib.c tests/integration/vmlib.h $(UAPI) $(NAMES)
 	$(CC) $(USER_CFLAGS) -pthread -o $@ $< tests/integration/vmlib.c
 
 tests/guests/%.bin: tests/guests/guest.h $(wildcard tests/guests/*.S)
@@ -101,6 +110,11 @@ tests/guests/%.bin: tests/guests/guest.h $(wildcard tests/guests/*.S)
 tests/unit/%: tests/unit/%.c $(UAPI)
 	$(CC) $(USER_CFLAGS) $$(pkg-config --cflags check) -o $@ $< \
 		$$(pkg-config --libs check)
+
+# Every exit reason the uapi header defines has a name: the test reads it.
+tests/unit/test_names: tests/unit/test_names.c $(UAPI) $(NAMES)
+	$(CC) $(USER_CFLAGS) -DUAPI_HEADER='"$(CURDIR)/$(UAPI)"' \
+		$$(pkg-config --cflags check) -o $@ $< $$(pkg-config --libs check)
 
 # The APIC model is kernel code built for userspace too (kmod/apic.h).
 tests/unit/test_apic: tests/unit/test_apic.c kmod/apic.c kmod/apic.h
@@ -137,7 +151,7 @@ tests/unit/test_decode: tests/unit/test_decode.c kmod/decode.c kmod/decode.h
 SOAK_BINS := tests/soak/t_soak tests/guests/soakser-64.bin
 soak-bin: $(SOAK_BINS)
 tests/soak/t_soak: tests/soak/t_soak.c tests/integration/testlib.h \
-		tests/integration/vmlib.c tests/integration/vmlib.h $(UAPI)
+		tests/integration/vmlib.c tests/integration/vmlib.h $(UAPI) $(NAMES)
 	$(CC) $(USER_CFLAGS) -Itests/integration -o $@ $< tests/integration/vmlib.c
 
 deps:

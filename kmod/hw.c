@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Switching VMX/SVM on and off: on every online CPU while at least one VM
- * exists, following CPU hotplug (DESIGN.md, "Enable lazily, give back").
+ * exists, following CPU hotplug (docs/design.md, "Enable lazily, give back").
  *
  * The backend's hardware_enable/disable run on the CPU concerned, from the
  * CPU hotplug machinery. A vCPU may be scheduled onto a CPU whose teardown

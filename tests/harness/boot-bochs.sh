@@ -11,7 +11,7 @@
 # (console=ttyS0,115200): Bochs times the UART in guest time, and at the
 # default 9600 baud a verbose boot spends tens of seconds printing.
 #
-# Why it looks like this (see DESIGN.md "Tests: the emulated host"):
+# Why it looks like this (see docs/design.md, "Tests: the emulated host"):
 #  - Bochs is the only emulator here that offers VT-x (corei7_haswell_4770:
 #    EPT, VPID, unrestricted guest) and SVM with NRIP-save/flush-by-ASID
 #    (zambezi).  It has no -kernel option, so we build a tiny isolinux ISO

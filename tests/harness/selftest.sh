@@ -1,12 +1,16 @@
 #!/bin/bash
 # selftest.sh [HOST...]: the harness must fail a broken module, for the
 # reason planted and for no other. For each host (default: the QEMU SVM
-# hosts), boot two deliberately broken builds with one test and expect
+# hosts), boot two deliberately broken builds with two tests and expect
 # exactly:
 #   warn    - WARN_ON(1) in the module's init: devnode fails on the
 #             WARNING in its kernel log, and so does the kernel-log check;
 #   noexit  - no module_exit: devnode fails because the runner's rmmod
 #             fails; the kernel log stays clean.
+# The other test, guest_log_words, prints a guest's oops and panic through
+# lib.sh's guest_log and passes: in the noexit run the kernel-log check
+# must stay PASS with those lines on the serial log (the guest's words are
+# not the host's), in the warn run it must still catch the host's WARNING.
 # Anything else (a hung host, a test that never reported, another
 # failure) is a failure of the self-test, with the run's lines printed.
 # Prints PASS/FAIL selftest/<variant>-<host>.
@@ -23,12 +27,14 @@ break_noexit() { sed -i '/^module_exit(plumb_exit);/d' "$1/kmod/main.c"; }
 
 # expected_VARIANT HOST LINES: are the verdict lines exactly the planted ones?
 expected_warn() {
-	[ "$(wc -l <<<"$2")" -eq 2 ] &&
+	[ "$(wc -l <<<"$2")" -eq 3 ] &&
+		grep -qE "^PASS $1/guest_log_words( |$)" <<<"$2" &&
 		grep -qE "^FAIL $1/devnode \(kernel log: .*WARNING:" <<<"$2" &&
 		grep -qE "^FAIL $1/kernel-log \(.*WARNING:" <<<"$2"
 }
 expected_noexit() {
-	[ "$(wc -l <<<"$2")" -eq 2 ] &&
+	[ "$(wc -l <<<"$2")" -eq 3 ] &&
+		grep -qE "^PASS $1/guest_log_words( |$)" <<<"$2" &&
 		grep -qE "^FAIL $1/devnode \(exit [0-9]+: FAIL: runner: rmmod plumb failed" <<<"$2" &&
 		grep -qxE "PASS $1/kernel-log" <<<"$2"
 }
@@ -54,7 +60,7 @@ for variant in warn noexit; do
 			PLUMB_KO=$dir/plumb.ko tests/harness/mkinitramfs.sh "$kver" "$dir/initramfs.cpio.gz" || exit 1
 		fi
 		out=$(PLUMB_INITRD=$dir/initramfs.cpio.gz PLUMB_RESULTS=build/selftest/results-$variant \
-			tests/harness/run-host.sh "$h" devnode 2>&1)
+			tests/harness/run-host.sh "$h" guest_log_words,devnode 2>&1)
 		hrc=$?
 		# QEMU's lost interrupts (qemu-watch.sh) are shown here too.
 		grep -E "^NOTE $h: " <<<"$out"

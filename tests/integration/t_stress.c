@@ -35,7 +35,7 @@ static int slow = 1;
 
 /*
  * Bochs 2.7 never takes a host interrupt in an SVM guest that runs with
- * RFLAGS.IF=0 (docs/decisions.md): there, the guests spin with IF=1, which
+ * RFLAGS.IF=0 (docs/decisions.md 23): there, the guests spin with IF=1, which
  * under V_INTR_MASKING changes nothing else for them.
  */
 static int guest_if;
@@ -742,7 +742,7 @@ static int t_avx(void)
 	pthread_join(th, NULL);
 	T_CHECK(reports == rounds, "%u guest exits with its YMM registers live", reports);
 	expect_out(&v, 0x1237, 4, 0);
-	T_CHECK(1, "the guest's YMM0-15 survived every exit (0 mismatches)");
+	t_note("the guest's YMM0-15 survived every exit (0 mismatches)");
 	expect_reason(&v, PLUMB_EXIT_HLT);
 	T_CHECK(host_bad == 0, "the host's YMM0-15 survived %u RUN calls (%u mismatches)",
 		rounds, host_bad);
@@ -878,7 +878,7 @@ static int t_ipi(void)
 		r.rbx = i;
 		r.rcx = n;
 		r.rsp = GUEST_STACK - i * 0x1000;	/* a stack each */
-		if (guest_if)		/* the sender spins (decisions.md) */
+		if (guest_if)		/* the sender spins (decision 23) */
 			r.rflags |= 0x200;
 		ioctl(v->fd, PLUMB_SET_REGS, &r);
 	}
@@ -1288,6 +1288,26 @@ static int t_hung_regs(void)
 	return t_done();
 }
 
+/* The subtests by name ("t_stress NAME"); without one, the list. */
+static const struct {
+	const char *name;
+	int (*run)(void);
+} tests[] = {
+	{ "burst", t_burst },
+	{ "signal", t_signal },
+	{ "smp", t_smp },
+	{ "slots", t_slots },
+	{ "slot_storm", t_slot_storm },
+	{ "avx", t_avx },
+	{ "hotplug", t_hotplug },
+	{ "busy", t_busy },
+	{ "ipi", t_ipi },
+	{ "sipi", t_sipi },
+	{ "msi", t_msi },
+	{ "timer_migrate", t_timer_migrate },
+	{ "hung_regs", t_hung_regs },
+};
+
 int main(int argc, char **argv)
 {
 	const char *t = argc > 1 ? argv[1] : "";
@@ -1301,32 +1321,11 @@ int main(int argc, char **argv)
 		guest_if = 1;
 		printf("note: Bochs SVM: spinning guests run with IF=1\n");
 	}
-	if (!strcmp(t, "burst"))
-		return t_burst();
-	if (!strcmp(t, "signal"))
-		return t_signal();
-	if (!strcmp(t, "smp"))
-		return t_smp();
-	if (!strcmp(t, "slot_storm"))
-		return t_slot_storm();
-	if (!strcmp(t, "slots"))
-		return t_slots();
-	if (!strcmp(t, "avx"))
-		return t_avx();
-	if (!strcmp(t, "hotplug"))
-		return t_hotplug();
-	if (!strcmp(t, "busy"))
-		return t_busy();
-	if (!strcmp(t, "ipi"))
-		return t_ipi();
-	if (!strcmp(t, "sipi"))
-		return t_sipi();
-	if (!strcmp(t, "msi"))
-		return t_msi();
-	if (!strcmp(t, "timer_migrate"))
-		return t_timer_migrate();
-	if (!strcmp(t, "hung_regs"))
-		return t_hung_regs();
-	fprintf(stderr, "usage: t_stress burst|signal|smp|slots|slot_storm|avx|hotplug|busy|ipi|sipi|msi|timer_migrate|hung_regs\n");
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (!strcmp(t, tests[i].name))
+			return tests[i].run();
+	fprintf(stderr, "usage: t_stress SUBTEST, one of:\n");
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		fprintf(stderr, "  %s\n", tests[i].name);
 	return 2;
 }

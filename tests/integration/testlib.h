@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers for the host-side test programs run inside the emulated host.
- * Each program prints one line per check and exits 0 only if all held.
+ * Each program prints one line per check and exits 0 only if all held;
+ * t_note() lines between them say how far it got.
  */
 #ifndef PLUMB_TESTLIB_H
 #define PLUMB_TESTLIB_H
@@ -11,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int t_failures;
+/* Failed checks so far, over all of a program's files (vmlib.c has it). */
+extern int t_failures;
 
 #define T_CHECK(cond, ...) do {						\
 	if (cond) {							\
@@ -20,6 +22,17 @@ static int t_failures;
 		printf("FAIL (%s:%d): ", __FILE__, __LINE__);		\
 		t_failures++;						\
 	}								\
+	printf(__VA_ARGS__);						\
+	putchar('\n');							\
+} while (0)
+
+/*
+ * A progress line, such as "the guest wrote hello": what the expect_*()
+ * calls before it asserted (they exit on a mismatch). Never a check: it
+ * cannot fail and does not count.
+ */
+#define t_note(...) do {						\
+	printf("  -> ");						\
 	printf(__VA_ARGS__);						\
 	putchar('\n');							\
 } while (0)

@@ -10,7 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <plumb/names.h>
+
+#include "testlib.h"
 #include "vmlib.h"
+
+int t_failures;
 
 static void die(const char *what)
 {
@@ -182,17 +187,9 @@ void vcpu_set_mode(struct vcpu *v, enum guest_mode mode, uint64_t rip)
 
 const char *exit_name(uint32_t reason)
 {
-	static const char *const names[] = {
-		[PLUMB_EXIT_NONE] = "none", [PLUMB_EXIT_IO] = "io",
-		[PLUMB_EXIT_MMIO] = "mmio", [PLUMB_EXIT_HLT] = "hlt",
-		[PLUMB_EXIT_SHUTDOWN] = "shutdown",
-		[PLUMB_EXIT_HYPERCALL] = "hypercall",
-		[PLUMB_EXIT_FAIL_ENTRY] = "fail-entry",
-		[PLUMB_EXIT_INTERNAL_ERROR] = "internal-error",
-	};
+	const char *name = plumb_exit_name(reason);
 
-	return reason < sizeof(names) / sizeof(names[0]) && names[reason] ?
-	       names[reason] : "?";
+	return name ? name : "?";
 }
 
 struct plumb_exit *vcpu_next(struct vcpu *v)
@@ -218,7 +215,9 @@ static void describe(const struct plumb_exit *e)
 		printf(" port %#x size %u dir %u", e->io.port, e->io.size,
 		       e->io.direction);
 	if (e->reason == PLUMB_EXIT_INTERNAL_ERROR)
-		printf(" suberror %u data %#llx %#llx %#llx", e->internal.suberror,
+		printf(" suberror %u (%s) data %#llx %#llx %#llx",
+		       e->internal.suberror,
+		       plumb_internal_name(e->internal.suberror) ?: "?",
 		       (unsigned long long)e->internal.data[0],
 		       (unsigned long long)e->internal.data[1],
 		       (unsigned long long)e->internal.data[2]);
