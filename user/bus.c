@@ -19,10 +19,10 @@ void device_type_register(struct device_type *t)
 {
 	struct device_type **p = &device_types;
 
-	/* Keep link order: devices come up in a reproducible order. */
-	while (*p)
+	/* By level, then link order: devices come up in a reproducible order. */
+	while (*p && (*p)->level <= t->level)
 		p = &(*p)->next;
-	t->next = NULL;
+	t->next = *p;
 	*p = t;
 }
 
@@ -50,13 +50,19 @@ void vm_flush_devices(struct vm *vm)
 			t->flush(vm);
 }
 
+/* Later levels use earlier ones: they go first. */
+static void fini_from(struct vm *vm, struct device_type *t)
+{
+	if (!t)
+		return;
+	fini_from(vm, t->next);
+	if (t->fini)
+		t->fini(vm);
+}
+
 void vm_fini_devices(struct vm *vm)
 {
-	struct device_type *t;
-
-	for (t = device_types; t; t = t->next)
-		if (t->fini)
-			t->fini(vm);
+	fini_from(vm, device_types);
 }
 
 int io_register(struct vm *vm, int busno, uint64_t base, uint64_t len,

@@ -303,7 +303,9 @@ static int acpi_init(struct vm *vm)
 	base = gmem_ptr(&vm->mem, ACPI_BASE, ACPI_SIZE);
 	if (!base)		/* unit tests: no RAM behind the VM */
 		return 0;
-	ret = build_tables(base, vm->ncpus, virtio_mmio_count(vm->cfg));
+	/* A firmware-level device: the virtio-mmio ones exist by now. */
+	ret = build_tables(base, vm->ncpus,
+			   vm->cfg->virtio == VIRTIO_MMIO ? vm->nvirtio_mmio : 0);
 	if (ret)
 		return ret;
 	return io_register(vm, BUS_PIO, PM_BASE, 12, pm_io, NULL, "acpi-pm", 0);
@@ -311,6 +313,7 @@ static int acpi_init(struct vm *vm)
 
 static struct device_type acpi_type = {
 	.name = "acpi",
+	.level = DEVICE_FIRMWARE,
 	.init = acpi_init,
 };
-DEVICE_REGISTER(acpi_type)
+DEVICE_REGISTER(acpi_type);

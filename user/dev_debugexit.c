@@ -64,6 +64,7 @@ static int debug_exit_init(struct vm *vm)
 
 static struct device_type debug_exit_type = {
 	.name = "debug-exit",
+	.level = DEVICE_DEV,
 	.init = debug_exit_init,
 };
-DEVICE_REGISTER(debug_exit_type)
+DEVICE_REGISTER(debug_exit_type);

@@ -92,6 +92,7 @@ static int fw_cfg_init(struct vm *vm)
 
 static struct device_type fw_cfg_type = {
 	.name = "fw_cfg",
+	.level = DEVICE_FIRMWARE,
 	.init = fw_cfg_init,
 };
-DEVICE_REGISTER(fw_cfg_type)
+DEVICE_REGISTER(fw_cfg_type);

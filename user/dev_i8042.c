@@ -188,6 +188,7 @@ static int i8042_init(struct vm *vm)
 
 static struct device_type i8042_type = {
 	.name = "i8042",
+	.level = DEVICE_DEV,
 	.init = i8042_init,
 };
-DEVICE_REGISTER(i8042_type)
+DEVICE_REGISTER(i8042_type);

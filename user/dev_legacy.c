@@ -28,6 +28,7 @@ static int legacy_init(struct vm *vm)
 
 static struct device_type legacy_type = {
 	.name = "legacy-ports",
+	.level = DEVICE_DEV,
 	.init = legacy_init,
 };
-DEVICE_REGISTER(legacy_type)
+DEVICE_REGISTER(legacy_type);

@@ -111,7 +111,8 @@ static void testdev_fini(struct vm *vm)
 
 static struct device_type testdev_type = {
 	.name = "pc-testdev",
+	.level = DEVICE_DEV,
 	.init = testdev_init,
 	.fini = testdev_fini,
 };
-DEVICE_REGISTER(testdev_type)
+DEVICE_REGISTER(testdev_type);

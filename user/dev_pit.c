@@ -306,7 +306,8 @@ static void pit_fini(struct vm *vm)
 
 static struct device_type pit_type = {
 	.name = "pit",
+	.level = DEVICE_DEV,
 	.init = pit_init,
 	.fini = pit_fini,
 };
-DEVICE_REGISTER(pit_type)
+DEVICE_REGISTER(pit_type);

@@ -325,7 +325,8 @@ static void rtc_fini(struct vm *vm)
 
 static struct device_type rtc_type = {
 	.name = "rtc",
+	.level = DEVICE_DEV,
 	.init = rtc_init,
 	.fini = rtc_fini,
 };
-DEVICE_REGISTER(rtc_type)
+DEVICE_REGISTER(rtc_type);

@@ -320,8 +320,9 @@ static void uart_flush(struct vm *vm)
 
 static struct device_type uart_type = {
 	.name = "uart",
+	.level = DEVICE_DEV,
 	.init = uart_init,
 	.flush = uart_flush,
 	.fini = uart_flush,
 };
-DEVICE_REGISTER(uart_type)
+DEVICE_REGISTER(uart_type);

@@ -304,6 +304,7 @@ static int blk_init(struct vm *vm)
 
 static struct device_type blk_type = {
 	.name = "virtio-blk",
+	.level = DEVICE_VIRTIO,
 	.init = blk_init,
 };
 DEVICE_REGISTER(blk_type);

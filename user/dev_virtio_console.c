@@ -151,6 +151,7 @@ static int vcon_init(struct vm *vm)
 
 static struct device_type vcon_type = {
 	.name = "virtio-console",
+	.level = DEVICE_VIRTIO,
 	.init = vcon_init,
 };
 DEVICE_REGISTER(vcon_type);

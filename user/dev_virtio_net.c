@@ -396,6 +396,7 @@ static int net_init(struct vm *vm)
 
 static struct device_type net_type = {
 	.name = "virtio-net",
+	.level = DEVICE_VIRTIO,
 	.init = net_init,
 };
 DEVICE_REGISTER(net_type);

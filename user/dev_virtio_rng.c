@@ -88,6 +88,7 @@ static int rng_init(struct vm *vm)
 
 static struct device_type rng_type = {
 	.name = "virtio-rng",
+	.level = DEVICE_VIRTIO,
 	.init = rng_init,
 };
 DEVICE_REGISTER(rng_type);

@@ -486,6 +486,7 @@ static int irq_init(struct vm *vm)
 
 static struct device_type irq_type = {
 	.name = "irq",
+	.level = DEVICE_CORE,
 	.init = irq_init,
 };
-DEVICE_REGISTER(irq_type)
+DEVICE_REGISTER(irq_type);

@@ -128,11 +128,10 @@ int pci_add(struct vm *vm, struct pci_dev *p)
 {
 	struct pci_bus *b;
 	unsigned int slot, i;
-	int ret;
 
-	if (!vm->pci && (ret = pci_bus_init(vm)))
-		return ret;
 	b = vm->pci;
+	if (!b)
+		return -ENODEV;		/* pci_init failed, or not yet run */
 	for (slot = 1; slot < PCI_SLOTS && b->dev[slot]; slot++)
 		;
 	if (slot == PCI_SLOTS)
@@ -174,14 +173,18 @@ static void pci_fini(struct vm *vm)
 	vm->pci = NULL;
 }
 
-/* Always there, like a PC's: the DSDT declares it (dev_acpi.c). */
+/*
+ * Always there, like a PC's: the DSDT declares it (dev_acpi.c). A bus
+ * level device: the virtio models add their functions after.
+ */
 static int pci_init(struct vm *vm)
 {
-	return vm->pci ? 0 : pci_bus_init(vm);
+	return pci_bus_init(vm);
 }
 
 static struct device_type pci_type = {
 	.name = "pci",
+	.level = DEVICE_BUS,
 	.init = pci_init,
 	.fini = pci_fini,
 };

@@ -636,6 +636,7 @@ static int virtio_init(struct vm *vm)
 
 static struct device_type virtio_type = {
 	.name = "virtio",
+	.level = DEVICE_BUS,
 	.init = virtio_init,
 	.fini = virtio_fini_all,
 };

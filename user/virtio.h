@@ -214,11 +214,10 @@ int virtio_mmio_add(struct virtio_dev *d);
 int virtio_pci_add(struct virtio_dev *d);
 
 /*
- * The virtio-mmio devices a configuration makes, and their ACPI
- * declarations for the DSDT (LNRO0005 devices with memory and interrupt
- * resources): the bytes written, at most `room`.
+ * The ACPI declarations of the first n virtio-mmio devices for the DSDT
+ * (LNRO0005 devices with memory and interrupt resources): the bytes
+ * written, at most `room`.
  */
-unsigned int virtio_mmio_count(const struct vm_config *cfg);
 size_t virtio_mmio_aml(unsigned int n, uint8_t *buf, size_t room);
 
 /* virtio-mmio's window: device i at base + i * stride, line 16 + i. */

@@ -204,16 +204,6 @@ int virtio_mmio_add(struct virtio_dev *d)
 			      (uint64_t)VIRTIO_MMIO_SIZE, base, d->irq_line);
 }
 
-unsigned int virtio_mmio_count(const struct vm_config *cfg)
-{
-	unsigned int n;
-
-	if (cfg->virtio != VIRTIO_MMIO)
-		return 0;
-	n = cfg->ndisks + cfg->nnics + cfg->rng + cfg->vconsole;
-	return n < VIRTIO_MMIO_MAX ? n : VIRTIO_MMIO_MAX;
-}
-
 /*
  * Device (VRnn) {
  *	Name (_HID, "LNRO0005") Name (_UID, nn)

@@ -113,21 +113,41 @@ void io_dispatch(struct vm *vm, int bus, unsigned int cpu, uint64_t addr,
 		 uint8_t size, bool write, uint64_t *data);
 
 /*
+ * When a device type comes up (kvmtool's init levels, in our own order):
+ * a level may use what every earlier level made, so ACPI, last but one,
+ * describes the devices that exist instead of guessing them. Within a
+ * level, link order.
+ */
+enum device_level {
+	DEVICE_CORE,		/* interrupt controllers: every device signals */
+	DEVICE_BUS,		/* what devices plug into: PCI, the virtio core */
+	DEVICE_DEV,		/* platform devices at fixed ports */
+	DEVICE_VIRTIO,		/* virtio models, on virtio-pci or virtio-mmio */
+	DEVICE_FIRMWARE,	/* tables and interfaces describing the above */
+	DEVICE_LATE,
+	DEVICE_LEVELS
+};
+
+/*
  * A device type: registered from its own file by DEVICE_REGISTER, set up
- * by vm_init_devices() after guest memory exists. init may decline (return
- * 0 without registering anything) when the configuration does not ask for it.
+ * by vm_init_devices() after guest memory exists, level by level, and
+ * torn down in the reverse order. init may decline (return 0 without
+ * registering anything) when the configuration does not ask for it.
  */
 struct device_type {
 	const char *name;
+	enum device_level level;
 	int (*init)(struct vm *vm);
 	void (*flush)(struct vm *vm);	/* optional: before a vCPU enters RUN */
 	void (*fini)(struct vm *vm);	/* optional */
 	struct device_type *next;
 };
 void device_type_register(struct device_type *t);
+/* At file scope, with a `;` after it, like a declaration. */
 #define DEVICE_REGISTER(t)						\
 	static void __attribute__((constructor)) register_##t(void)	\
-	{ device_type_register(&t); }
+	{ device_type_register(&t); }					\
+	_Static_assert(sizeof(t) != 0, #t)
 
 /* ---- the event thread (event.c) ---- */
 
