@@ -15,9 +15,17 @@
 
 static struct device_type *device_types;
 
+static unsigned int ntypes;
+
 void device_type_register(struct device_type *t)
 {
 	struct device_type **p = &device_types;
+
+	if (ntypes == DEVICE_TYPES_MAX) {
+		fprintf(stderr, "plumb: more than %u device types\n", ntypes);
+		abort();
+	}
+	t->index = ntypes++;
 
 	/* By level, then link order: devices come up in a reproducible order. */
 	while (*p && (*p)->level <= t->level)
@@ -32,7 +40,10 @@ int vm_init_devices(struct vm *vm)
 	int ret;
 
 	for (t = device_types; t; t = t->next) {
-		ret = t->init(vm);
+		if (t->priv_size &&
+		    !(vm->dev_priv[t->index] = calloc(1, t->priv_size)))
+			return -ENOMEM;
+		ret = t->init(vm, vm->dev_priv[t->index]);
 		if (ret) {
 			plumb_err("device %s: %s", t->name, strerror(-ret));
 			return ret;
@@ -46,8 +57,8 @@ void vm_flush_devices(struct vm *vm)
 	struct device_type *t;
 
 	for (t = device_types; t; t = t->next)
-		if (t->flush)
-			t->flush(vm);
+		if (t->flush && (vm->dev_priv[t->index] || !t->priv_size))
+			t->flush(vm, vm->dev_priv[t->index]);
 }
 
 /* Later levels use earlier ones: they go first. */
@@ -56,8 +67,11 @@ static void fini_from(struct vm *vm, struct device_type *t)
 	if (!t)
 		return;
 	fini_from(vm, t->next);
-	if (t->fini)
-		t->fini(vm);
+	/* A type whose state was never allocated never ran its init. */
+	if (t->fini && (vm->dev_priv[t->index] || !t->priv_size))
+		t->fini(vm, vm->dev_priv[t->index]);
+	free(vm->dev_priv[t->index]);
+	vm->dev_priv[t->index] = NULL;
 }
 
 void vm_fini_devices(struct vm *vm)
@@ -66,8 +80,8 @@ void vm_fini_devices(struct vm *vm)
 }
 
 int io_register(struct vm *vm, int busno, uint64_t base, uint64_t len,
-		io_handler_t *fn, void *opaque, const char *name,
-		unsigned int flags)
+		io_handler_t *fn, void *opaque, pthread_mutex_t *lock,
+		const char *name, unsigned int flags)
 {
 	struct bus *bus = &vm->bus[busno];
 	unsigned int i;
@@ -85,8 +99,8 @@ int io_register(struct vm *vm, int busno, uint64_t base, uint64_t len,
 	}
 	if (bus->n == BUS_MAX)
 		return -ENOSPC;
-	bus->r[bus->n++] = (struct io_range){ base, len, fn, opaque, name,
-					      flags };
+	bus->r[bus->n++] = (struct io_range){ base, len, fn, opaque, lock,
+					      name, flags };
 	return 0;
 }
 
@@ -114,18 +128,24 @@ void vm_log(const struct vm *vm, const char *fmt, ...)
 	fputs("\r\n", stderr);
 }
 
-/* Unhandled: reads are all ones, writes dropped; counted, logged once. */
+/*
+ * Unhandled: reads are all ones, writes dropped; counted, logged once.
+ * Any vCPU thread, no lock: the counters are atomic.
+ */
 static void unhandled(struct vm *vm, int busno, uint64_t addr, uint8_t size,
 		      bool write, uint64_t *data)
 {
 	bool first = true;
 
-	vm->unhandled++;
+	__atomic_fetch_add(&vm->unhandled, 1, __ATOMIC_RELAXED);
 	if (busno == BUS_PIO && vm->pio_logged && addr < 65536) {
-		first = !(vm->pio_logged[addr / 8] & (1U << (addr % 8)));
-		vm->pio_logged[addr / 8] |= 1U << (addr % 8);
+		uint8_t bit = (uint8_t)(1U << (addr % 8));
+
+		first = !(__atomic_fetch_or(&vm->pio_logged[addr / 8], bit,
+					    __ATOMIC_RELAXED) & bit);
 	} else if (busno == BUS_MMIO) {
-		first = vm->unhandled_mmio_logged++ < 16;
+		first = __atomic_fetch_add(&vm->unhandled_mmio_logged, 1,
+					   __ATOMIC_RELAXED) < 16;
 	}
 	if (first)
 		vm_log(vm, "unhandled %s %s %#" PRIx64 " size %u%s",
@@ -142,23 +162,24 @@ void io_dispatch(struct vm *vm, int busno, unsigned int cpu, uint64_t addr,
 	const struct io_range *r;
 	struct io_req req;
 
-	pthread_mutex_lock(&vm->lock);
 	r = io_find(&vm->bus[busno], addr);
 	if (!r) {
 		unhandled(vm, busno, addr, size, write, data);
-		pthread_mutex_unlock(&vm->lock);
 		return;
 	}
 	req = (struct io_req){ .vm = vm, .cpu = cpu, .addr = addr - r->base,
 			       .data = write ? *data : 0, .size = size,
 			       .write = write };
+	if (r->lock)
+		pthread_mutex_lock(r->lock);
 	r->fn(r->opaque, &req);
+	if (r->lock)
+		pthread_mutex_unlock(r->lock);
 	if (!write) {
 		uint64_t mask = size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
 
 		*data = req.data & mask;
 	}
-	pthread_mutex_unlock(&vm->lock);
 }
 
 int vm_cmdline_add(struct vm *vm, const char *fmt, ...)

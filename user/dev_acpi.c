@@ -48,9 +48,10 @@
 #define CNT_SCI_EN	0x0001
 #define CNT_SLP_EN	0x2000
 
-static struct {
+struct acpi_pm {
+	pthread_mutex_t lock;		/* the state below; io_dispatch takes it */
 	uint16_t sts, en, cnt;
-} pm;
+};
 
 static uint8_t checksum(const uint8_t *p, size_t len)
 {
@@ -247,30 +248,30 @@ static int build_tables(uint8_t *base, unsigned int ncpus, unsigned int nvmmio)
 
 static void pm_io(void *opaque, struct io_req *r)
 {
+	struct acpi_pm *pm = opaque;
 	uint64_t ticks, ns;
 
-	(void)opaque;
 	switch (r->addr) {
 	case 0:		/* PM1a_STS: write 1 to clear */
 		if (r->write)
-			pm.sts &= (uint16_t)~r->data;
+			pm->sts &= (uint16_t)~r->data;
 		else
-			r->data = pm.sts | ((uint32_t)pm.en << 16);
+			r->data = pm->sts | ((uint32_t)pm->en << 16);
 		if (r->write && r->size == 4)
-			pm.en = (uint16_t)(r->data >> 16);
+			pm->en = (uint16_t)(r->data >> 16);
 		break;
 	case 2:		/* PM1a_EN */
 		if (r->write)
-			pm.en = (uint16_t)r->data;
+			pm->en = (uint16_t)r->data;
 		else
-			r->data = pm.en;
+			r->data = pm->en;
 		break;
 	case 4:		/* PM1a_CNT */
 		if (!r->write) {
-			r->data = pm.cnt;
+			r->data = pm->cnt;
 			break;
 		}
-		pm.cnt = (uint16_t)((r->data & ~CNT_SLP_EN) | CNT_SCI_EN);
+		pm->cnt = (uint16_t)((r->data & ~CNT_SLP_EN) | CNT_SCI_EN);
 		if (r->data & CNT_SLP_EN)
 			vm_stop(r->vm, PLUMB_EXIT_OK,
 				"the guest powered off (ACPI sleep state %u)",
@@ -291,13 +292,14 @@ static void pm_io(void *opaque, struct io_req *r)
 	}
 }
 
-static int acpi_init(struct vm *vm)
+static int acpi_init(struct vm *vm, void *priv)
 {
+	struct acpi_pm *pm = priv;
 	uint8_t *base;
 	int ret;
 
-	memset(&pm, 0, sizeof(pm));
-	pm.cnt = CNT_SCI_EN;
+	pthread_mutex_init(&pm->lock, NULL);
+	pm->cnt = CNT_SCI_EN;
 	if (vm->cfg->flat)
 		return 0;
 	base = gmem_ptr(&vm->mem, ACPI_BASE, ACPI_SIZE);
@@ -308,12 +310,14 @@ static int acpi_init(struct vm *vm)
 			   vm->cfg->virtio == VIRTIO_MMIO ? vm->nvirtio_mmio : 0);
 	if (ret)
 		return ret;
-	return io_register(vm, BUS_PIO, PM_BASE, 12, pm_io, NULL, "acpi-pm", 0);
+	return io_register(vm, BUS_PIO, PM_BASE, 12, pm_io, pm, &pm->lock,
+			   "acpi-pm", 0);
 }
 
 static struct device_type acpi_type = {
 	.name = "acpi",
 	.level = DEVICE_FIRMWARE,
+	.priv_size = sizeof(struct acpi_pm),
 	.init = acpi_init,
 };
 DEVICE_REGISTER(acpi_type);

@@ -14,14 +14,15 @@ static void post_io(void *opaque, struct io_req *r)
 		r->data = 0xff;
 }
 
-static int legacy_init(struct vm *vm)
+static int legacy_init(struct vm *vm, void *priv)
 {
 	int ret;
 
-	ret = io_register(vm, BUS_PIO, 0x80, 1, post_io, NULL, "post-port",
+	(void)priv;
+	ret = io_register(vm, BUS_PIO, 0x80, 1, post_io, NULL, NULL, "post-port",
 			  IO_POSTED);
 	if (!ret)
-		ret = io_register(vm, BUS_PIO, 0xed, 1, post_io, NULL,
+		ret = io_register(vm, BUS_PIO, 0xed, 1, post_io, NULL, NULL,
 				  "delay-port", IO_POSTED);
 	return ret;
 }

@@ -289,11 +289,12 @@ static int blk_add(struct vm *vm, const struct disk_config *dc, unsigned int idx
 	return 0;
 }
 
-static int blk_init(struct vm *vm)
+static int blk_init(struct vm *vm, void *priv)
 {
 	unsigned int i;
 	int ret;
 
+	(void)priv;
 	for (i = 0; i < vm->cfg->ndisks; i++) {
 		ret = blk_add(vm, &vm->cfg->disks[i], i);
 		if (ret)

@@ -191,7 +191,7 @@ static void tap_event(struct vm *vm, void *opaque, uint32_t events)
 	if (virtio_running(d) && d->vq[RXQ].ready)
 		net_rx(d);
 	pthread_mutex_unlock(&d->lock);
-	virtio_update_intx(d, false);
+	virtio_update_intx(d);
 }
 
 /* The offloads the guest accepted are the ones the tap may hand us. */
@@ -381,11 +381,12 @@ fail:
 	return ret;
 }
 
-static int net_init(struct vm *vm)
+static int net_init(struct vm *vm, void *priv)
 {
 	unsigned int i;
 	int ret;
 
+	(void)priv;
 	for (i = 0; i < vm->cfg->nnics; i++) {
 		ret = net_add(vm, &vm->cfg->nics[i]);
 		if (ret)

@@ -10,7 +10,7 @@
  *
  * A chain gets at most RNG_CHAIN_MAX bytes (5.4.6.2 asks for one at
  * least): a chain may offer 1024 segments each spanning all of RAM, and
- * filling that would hold vm->lock for hours.
+ * filling that would hold the device lock for hours.
  */
 #include <errno.h>
 #include <sys/random.h>
@@ -79,8 +79,9 @@ static const struct virtio_dev_ops rng_ops = {
 	.queue = rng_queue,
 };
 
-static int rng_init(struct vm *vm)
+static int rng_init(struct vm *vm, void *priv)
 {
+	(void)priv;
 	if (!vm->cfg->rng)
 		return 0;
 	return virtio_dev_new(vm, &rng_ops, NULL) ? 0 : -EINVAL;

@@ -17,6 +17,7 @@
 #define CF8_ENABLE	0x80000000U
 
 struct pci_bus {
+	pthread_mutex_t lock;		/* cf8 and configuration space */
 	uint32_t cf8;
 	struct pci_dev *dev[PCI_SLOTS];
 	struct pci_dev bridge;
@@ -105,9 +106,12 @@ static int pci_bus_init(struct vm *vm)
 
 	if (!b)
 		return -ENOMEM;
-	ret = io_register(vm, BUS_PIO, 0xcf8, 4, cf8_io, b, "pci-cf8", 0);
+	pthread_mutex_init(&b->lock, NULL);
+	ret = io_register(vm, BUS_PIO, 0xcf8, 4, cf8_io, b, &b->lock, "pci-cf8",
+			  0);
 	if (!ret)
-		ret = io_register(vm, BUS_PIO, 0xcfc, 4, cfc_io, b, "pci-cfc", 0);
+		ret = io_register(vm, BUS_PIO, 0xcfc, 4, cfc_io, b, &b->lock,
+				  "pci-cfc", 0);
 	if (ret) {
 		free(b);
 		return ret;
@@ -167,8 +171,9 @@ int pci_add(struct vm *vm, struct pci_dev *p)
 	return 0;
 }
 
-static void pci_fini(struct vm *vm)
+static void pci_fini(struct vm *vm, void *priv)
 {
+	(void)priv;
 	free(vm->pci);
 	vm->pci = NULL;
 }
@@ -177,8 +182,9 @@ static void pci_fini(struct vm *vm)
  * Always there, like a PC's: the DSDT declares it (dev_acpi.c). A bus
  * level device: the virtio models add their functions after.
  */
-static int pci_init(struct vm *vm)
+static int pci_init(struct vm *vm, void *priv)
 {
+	(void)priv;
 	return pci_bus_init(vm);
 }
 

@@ -22,7 +22,7 @@ struct pci_dev {
 	uint64_t bar_addr[6];		/* where plumb placed each BAR */
 	uint64_t bar_size[6];		/* 0: no BAR */
 	unsigned int slot;
-	/* After a config write (vm->lock held); optional. */
+	/* After a config write (the bus lock held); optional. */
 	void (*cfg_written)(struct pci_dev *p, unsigned int off, unsigned int len);
 	/* Before a config read, to refresh computed bytes; optional. */
 	void (*cfg_reading)(struct pci_dev *p, unsigned int off, unsigned int len);

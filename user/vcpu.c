@@ -209,9 +209,7 @@ void vcpu_handle_exit(struct vcpu *v, struct plumb_exit *e)
 		handle_hlt(v);
 		break;
 	case PLUMB_EXIT_EOI:
-		pthread_mutex_lock(&vm->lock);
 		irq_eoi(vm, e->eoi.vector);
-		pthread_mutex_unlock(&vm->lock);
 		break;
 	case PLUMB_EXIT_SHUTDOWN:
 		vm_stop(vm, PLUMB_EXIT_TRIPLE, "vCPU %u: triple fault (shutdown)%s",
@@ -267,7 +265,14 @@ static void memlock_stop(struct vcpu *v)
 		"again)", v->id, cur, v->vm->cfg->mem >> 20);
 }
 
-static void *vcpu_thread(void *arg)
+static int run_ioctl(struct vcpu *v)
+{
+	return ioctl(v->fd, PLUMB_RUN, 0);
+}
+
+int (*vcpu_enter)(struct vcpu *v) = run_ioctl;
+
+void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
@@ -281,8 +286,7 @@ static void *vcpu_thread(void *arg)
 
 		vcpu_dump_if_asked(v);
 		if (v->cons == __atomic_load_n(&v->hdr->producer, __ATOMIC_ACQUIRE)) {
-			vm_flush_devices(vm);
-			if (ioctl(v->fd, PLUMB_RUN, 0)) {
+			if (vcpu_enter(v)) {
 				if (errno == EINTR)
 					continue;
 				if (errno == ENOMEM)
@@ -301,7 +305,6 @@ static void *vcpu_thread(void *arg)
 		v->cons++;
 		__atomic_store_n(&v->hdr->consumer, v->cons, __ATOMIC_RELEASE);
 	}
-	vm_flush_devices(vm);
 	return NULL;
 }
 
@@ -359,10 +362,10 @@ int vm_run(struct vm *vm)
 
 	/*
 	 * Stop every vCPU: immediate_exit for the next RUN, a signal for
-	 * one running now; both before vm->lock, which a vCPU serving a
-	 * device may hold (for at most VQ_BUDGET chains, and the service
-	 * loops see vm->stopping). Then wake the ones halted in handle_hlt:
-	 * under the lock, so that none misses the broadcast.
+	 * one running now (a vCPU serving a device holds only that
+	 * device's lock, for at most VQ_BUDGET chains, and the service
+	 * loops see vm->stopping). Then wake the ones halted in
+	 * handle_hlt: under vm->lock, so that none misses the broadcast.
 	 */
 	for (i = 0; i < vm->ncpus; i++) {
 		if (!vm->vcpus[i].thread_started)
@@ -377,6 +380,8 @@ int vm_run(struct vm *vm)
 	for (i = 0; i < vm->ncpus; i++)
 		if (vm->vcpus[i].thread_started)
 			pthread_join(vm->vcpus[i].thread, NULL);
+	/* The guest's last output before the reason it stopped. */
+	vm_flush_devices(vm);
 	console_restore();
 	/* Odd statuses are the guest's own verdict (debug-exit): quiet. */
 	if (vm_stop_message()[0] &&

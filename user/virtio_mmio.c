@@ -158,7 +158,7 @@ static void vmmio_io(void *opaque, struct io_req *r)
 		r->data = reg_read(d, off);
 	}
 	pthread_mutex_unlock(&d->lock);
-	virtio_update_intx(d, true);	/* io_dispatch holds vm->lock */
+	virtio_update_intx(d);
 }
 
 static const struct virtio_transport vmmio_transport = {
@@ -181,15 +181,15 @@ int virtio_mmio_add(struct virtio_dev *d)
 	m->part[1] = (struct vmmio_part){ d, VIRTIO_MMIO_QUEUE_NOTIFY };
 	m->part[2] = (struct vmmio_part){ d, VIRTIO_MMIO_QUEUE_NOTIFY + 4 };
 	ret = io_register(vm, BUS_MMIO, base, VIRTIO_MMIO_QUEUE_NOTIFY, vmmio_io,
-			  &m->part[0], d->name, 0);
+			  &m->part[0], NULL, d->name, 0);
 	if (!ret)
 		ret = io_register(vm, BUS_MMIO, base + VIRTIO_MMIO_QUEUE_NOTIFY, 4,
-				  vmmio_io, &m->part[1], d->name,
+				  vmmio_io, &m->part[1], NULL, d->name,
 				  d->ops->notify_exits ? 0 : IO_POSTED);
 	if (!ret)
 		ret = io_register(vm, BUS_MMIO, base + VIRTIO_MMIO_QUEUE_NOTIFY + 4,
 				  VIRTIO_MMIO_SIZE - VIRTIO_MMIO_QUEUE_NOTIFY - 4,
-				  vmmio_io, &m->part[2], d->name, 0);
+				  vmmio_io, &m->part[2], NULL, d->name, 0);
 	if (ret) {
 		free(m);
 		return ret;

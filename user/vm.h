@@ -95,6 +95,7 @@ struct io_range {
 	uint64_t base, len;
 	io_handler_t *fn;
 	void *opaque;
+	pthread_mutex_t *lock;	/* the device's, held around fn; or NULL */
 	const char *name;
 	unsigned int flags;
 };
@@ -105,10 +106,16 @@ struct bus {
 	unsigned int n;
 };
 
+/*
+ * Before the vCPUs run (the bus is not locked: it only changes then).
+ * `lock` is the device's own (Firecracker's one mutex per device): vCPUs
+ * touching different devices never wait for each other. NULL: fn takes
+ * what it needs itself (virtio transports, stateless ports).
+ */
 int io_register(struct vm *vm, int bus, uint64_t base, uint64_t len,
-		io_handler_t *fn, void *opaque, const char *name,
-		unsigned int flags);
-/* Dispatch one access (takes the device lock). Unhandled: reads all ones. */
+		io_handler_t *fn, void *opaque, pthread_mutex_t *lock,
+		const char *name, unsigned int flags);
+/* Dispatch one access (under the range's lock). Unhandled: reads all ones. */
 void io_dispatch(struct vm *vm, int bus, unsigned int cpu, uint64_t addr,
 		 uint8_t size, bool write, uint64_t *data);
 
@@ -131,17 +138,22 @@ enum device_level {
 /*
  * A device type: registered from its own file by DEVICE_REGISTER, set up
  * by vm_init_devices() after guest memory exists, level by level, and
- * torn down in the reverse order. init may decline (return 0 without
- * registering anything) when the configuration does not ask for it.
+ * torn down in the reverse order. Its state is per VM: priv_size zeroed
+ * bytes the core allocates before init and frees after fini (none if 0;
+ * then priv is NULL). init may decline (return 0 without registering
+ * anything) when the configuration does not ask for it; fini runs anyway.
  */
 struct device_type {
 	const char *name;
 	enum device_level level;
-	int (*init)(struct vm *vm);
-	void (*flush)(struct vm *vm);	/* optional: before a vCPU enters RUN */
-	void (*fini)(struct vm *vm);	/* optional */
+	size_t priv_size;
+	int (*init)(struct vm *vm, void *priv);
+	void (*flush)(struct vm *vm, void *priv); /* optional: vm_flush_devices */
+	void (*fini)(struct vm *vm, void *priv);  /* optional */
+	unsigned int index;		/* in vm->dev_priv; the core's */
 	struct device_type *next;
 };
+#define DEVICE_TYPES_MAX	32
 void device_type_register(struct device_type *t);
 /* At file scope, with a `;` after it, like a declaration. */
 #define DEVICE_REGISTER(t)						\
@@ -153,9 +165,9 @@ void device_type_register(struct device_type *t);
 
 /*
  * One thread per VM waits (epoll) on the file descriptors devices give it:
- * timers, a tap, a disk's completions. Its callbacks run without vm->lock;
- * they take it to touch device state. Sources may be added from a device's
- * init (before the thread starts) or later from any thread.
+ * timers, a tap, a disk's completions. Its callbacks take the device's own
+ * lock to touch device state. Sources may be added from a device's init
+ * (before the thread starts) or later from any thread.
  */
 typedef void event_fn_t(struct vm *vm, void *opaque, uint32_t events);
 int event_add(struct vm *vm, int fd, uint32_t events, event_fn_t *fn,
@@ -185,7 +197,8 @@ void event_stop(struct vm *vm);
  * Lines 0-15 are the ISA IRQs: each drives the PIC pin of that number and
  * the IOAPIC pin the MADT names for it (IRQ 0 -> GSI 2, the others 1:1).
  * Lines 16-23 are IOAPIC-only (GSI 16-23, level, active high: for PCI INTx
- * and virtio-mmio). Callers hold vm->lock.
+ * and virtio-mmio). The controllers have their own lock, taken inside
+ * (a leaf: callers may hold their device's lock, never the reverse).
  */
 #define IRQ_LINES	24
 void irq_set(struct vm *vm, unsigned int line, bool level);
@@ -193,7 +206,7 @@ void irq_set(struct vm *vm, unsigned int line, bool level);
 void irq_pulse(struct vm *vm, unsigned int line);
 /* A message-signalled interrupt (MSI/MSI-X); any thread, no lock needed. */
 int irq_msi(struct vm *vm, uint64_t address, uint32_t data);
-/* The guest EOI'd a level-triggered vector (PLUMB_EXIT_EOI; vm->lock held). */
+/* The guest EOI'd a level-triggered vector (PLUMB_EXIT_EOI). */
 void irq_eoi(struct vm *vm, uint8_t vector);
 /* Unit tests replace the kernel call (default: PLUMB_SIGNAL_MSI on vm->fd). */
 extern int (*irq_signal_msi)(struct vm *vm, const struct plumb_msi *msi);
@@ -260,7 +273,8 @@ struct vm {
 	uint32_t tsc_khz;		/* the host's, which the guest's TSC runs at */
 	struct bus bus[2];
 	unsigned int nslots;
-	pthread_mutex_t lock;		/* devices; taken by io_dispatch */
+	/* vCPU halts and the event list; no device state (each has its own) */
+	pthread_mutex_t lock;
 	pthread_cond_t cond;		/* AP start, halts */
 	int out_fd;			/* console output */
 	bool out_gone;			/* atomic: its reader went away (EPIPE) */
@@ -280,6 +294,10 @@ struct vm {
 	uint64_t unhandled;
 	uint8_t *pio_logged;		/* 65536 bits */
 	unsigned int unhandled_mmio_logged;
+
+	/* per-VM device state, by device_type.index (bus.c) */
+	void *dev_priv[DEVICE_TYPES_MAX];
+	struct irqchip *irq;		/* irq.c's */
 
 	/* virtio and PCI (virtio.c, pci.c) */
 	struct virtio_dev *virtio;
@@ -307,6 +325,7 @@ int vm_open(struct vm *vm);
 /* Add a RAM-backed slot at gpa (a device's RAM-like MMIO window). */
 int vm_add_ram(struct vm *vm, uint64_t gpa, void *host, uint64_t size);
 int vm_init_devices(struct vm *vm);
+/* Write out what devices buffer (console output): at the end of a run. */
 void vm_flush_devices(struct vm *vm);
 void vm_fini_devices(struct vm *vm);
 int vm_create_vcpus(struct vm *vm, const struct boot_state *boot);
@@ -315,6 +334,10 @@ int vm_create_vcpus(struct vm *vm, const struct boot_state *boot);
  * records too). A malformed record stops the VM (PLUMB_EXIT_INTERNAL).
  */
 void vcpu_handle_exit(struct vcpu *v, struct plumb_exit *e);
+/* vCPU v's thread: consume its ring, enter the guest when it is empty. */
+void *vcpu_thread(void *arg);
+/* PLUMB_RUN (0 or -1 with errno); bench/busbench fills the ring instead. */
+extern int (*vcpu_enter)(struct vcpu *v);
 /* Run every vCPU in its thread until vm_stop; returns the exit status. */
 int vm_run(struct vm *vm);
 void vm_destroy(struct vm *vm);
@@ -375,7 +398,7 @@ extern const uint8_t plumb_default_guest_end[];
 /* The UART (or any device) that takes keyboard input. */
 typedef void console_input_t(void *opaque, const uint8_t *buf, size_t len);
 void console_set_input(struct vm *vm, console_input_t *fn, void *opaque);
-/* Hand keyboard bytes to that device (takes vm->lock). */
+/* Hand keyboard bytes to that device (which takes its own lock). */
 void console_feed(struct vm *vm, const uint8_t *buf, size_t len);
 /* Keyboard bytes through the Ctrl-A escape (on a terminal) to the device. */
 void console_input(struct vm *vm, const uint8_t *buf, size_t len, bool escapes);
