@@ -35,7 +35,7 @@ INTEG_BINS := $(INTEG_SRCS:.c=)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
-.PHONY: all module user tests-bin deps bench demo check check-unit check-build \
+.PHONY: all module user tests-bin deps bench bench-bus demo check check-unit check-build \
 	check-svm check-vmx check-harness check-pic-loop fuzz install clean help \
 	soak soak-bin
 
@@ -82,6 +82,14 @@ tests-bin: $(INTEG_BINS) $(UNIT_BINS) $(GUEST_BINS) tests/guests/mbcheck.elf \
 # /init of the initramfs that Linux guests boot into (run_linux.sh).
 tests/guests/bootinit: tests/guests/bootinit.c
 	$(CC) -static -Os $(WARN) -o $@ $<
+
+# The launcher's per-exit cost from N vCPU threads, no guest (bench/README.md).
+bench/busbench: bench/busbench.c $(USER_LIB_SRCS) $(wildcard user/*.h) $(UAPI) \
+		user/guest/default.elf
+	$(CC) $(USER_CFLAGS) -Iuser -o $@ $< $(USER_LIB_SRCS) $(USER_LIBS)
+
+bench-bus: bench/busbench
+	bench/busbench.sh
 
 bench/exitbench: bench/exitbench.c tests/integration/vmlib.c \
 		tests/integration/vmlib.h $(UAPI)
@@ -192,7 +200,7 @@ clean:
 	-[ -d "$(KDIR)" ] && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -f user/plumb $(INTEG_BINS) $(UNIT_BINS) tests/guests/*.bin \
 		tests/guests/*.o tests/guests/*.elf user/guest/*.elf \
-		tests/guests/bootinit tests/soak/t_soak
+		tests/guests/bootinit tests/soak/t_soak bench/busbench
 	rm -rf build/kmod build/results build/initramfs build/hosts
 
 help:
@@ -205,6 +213,7 @@ help:
 	@echo "make check-svm    QEMU SVM hosts (6.1, 6.12), Bochs zambezi, no-VT hosts"
 	@echo "make check-vmx    Bochs corei7_haswell_4770 host"
 	@echo "make check-harness  proves the harness fails a broken module"
+	@echo "make bench-bus    the launcher's per-exit cost from 1-64 vCPU threads (no guest)"
 	@echo "make fuzz SEED=1 OPS=100000 [HOST=qemu-svm-6.1] [FUZZ_OPTS='--no sregs']"
 	@echo "                  the ABI fuzzer in each VT host (default: all), one at a time"
 	@echo "make soak         chaos and kill tests, not in check: [HOST=qemu-svm-6.1]"
