@@ -23,9 +23,13 @@ USER_CFLAGS := -std=gnu11 -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
 
 UAPI := include/uapi/linux/plumb.h
 
-USER_SRCS := $(wildcard user/*.c)
+# The launcher: user/ (commands), core/ (the VM), dev/ and virtio/
+# (devices), boot/ (loaders); headers are included from user/.
+USER_DIRS := user user/core user/dev user/virtio user/boot
+USER_SRCS := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.c))
+USER_HDRS := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.h))
 # Everything but main(): the unit tests link it too.
-USER_LIB_SRCS := $(filter-out user/main.c,$(USER_SRCS)) user/default_guest.S
+USER_LIB_SRCS := $(filter-out user/main.c,$(USER_SRCS)) user/boot/default_guest.S
 # libnl-route for virtio-net's tap (system headers: no warnings of theirs).
 NL_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libnl-route-3.0))
 USER_CFLAGS += $(NL_CFLAGS)
@@ -46,9 +50,10 @@ module:
 
 user: user/plumb
 
-user/plumb: $(USER_SRCS) $(wildcard user/*.h) $(UAPI) user/default_guest.S \
+user/plumb: $(USER_SRCS) $(USER_HDRS) $(UAPI) user/boot/default_guest.S \
 		user/guest/default.elf
-	$(CC) $(USER_CFLAGS) -o $@ $(USER_SRCS) user/default_guest.S $(USER_LIBS)
+	$(CC) $(USER_CFLAGS) -Iuser -o $@ $(USER_SRCS) user/boot/default_guest.S \
+		$(USER_LIBS)
 
 # plumb's own multiboot guests: 32-bit freestanding C, loaded at 1 MiB.
 GUEST_CFLAGS := -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
@@ -84,7 +89,7 @@ tests/guests/bootinit: tests/guests/bootinit.c
 	$(CC) -static -Os $(WARN) -o $@ $<
 
 # The launcher's per-exit cost from N vCPU threads, no guest (bench/README.md).
-bench/busbench: bench/busbench.c $(USER_LIB_SRCS) $(wildcard user/*.h) $(UAPI) \
+bench/busbench: bench/busbench.c $(USER_LIB_SRCS) $(USER_HDRS) $(UAPI) \
 		user/guest/default.elf
 	$(CC) $(USER_CFLAGS) -Iuser -o $@ $< $(USER_LIB_SRCS) $(USER_LIBS)
 
@@ -122,7 +127,7 @@ tests/unit/test_spec: tests/unit/test_spec.c kmod/spec.c kmod/spec.h
 
 # Loaders and devices are tested through the launcher's own code.
 tests/unit/test_loaders tests/unit/test_devices tests/unit/test_virtio: tests/unit/%: tests/unit/%.c \
-		$(USER_LIB_SRCS) $(wildcard user/*.h) $(UAPI) user/guest/default.elf
+		$(USER_LIB_SRCS) $(USER_HDRS) $(UAPI) user/guest/default.elf
 	$(CC) $(USER_CFLAGS) -Iuser $$(pkg-config --cflags check) -o $@ $< \
 		$(USER_LIB_SRCS) $$(pkg-config --libs check) $(USER_LIBS)
 

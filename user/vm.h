@@ -161,7 +161,7 @@ void device_type_register(struct device_type *t);
 	{ device_type_register(&t); }					\
 	_Static_assert(sizeof(t) != 0, #t)
 
-/* ---- the event thread (event.c) ---- */
+/* ---- the event thread (core/event.c) ---- */
 
 /*
  * One thread per VM waits (epoll) on the file descriptors devices give it:
@@ -191,7 +191,7 @@ void vtimer_fini(struct vm *vm, struct vtimer *t);
 int event_start(struct vm *vm);
 void event_stop(struct vm *vm);
 
-/* ---- interrupts (irq.c): dual 8259 PIC and IOAPIC ---- */
+/* ---- interrupts (dev/irq.c): dual 8259 PIC and IOAPIC ---- */
 
 /*
  * Lines 0-15 are the ISA IRQs: each drives the PIC pin of that number and
@@ -284,7 +284,7 @@ struct vm {
 	int status;
 	int wake_fd;			/* eventfd: tells the main thread */
 
-	/* the event thread (event.c) */
+	/* the event thread (core/event.c) */
 	int epoll_fd, event_quit_fd;
 	pthread_t event_thread;
 	bool event_started;
@@ -295,11 +295,11 @@ struct vm {
 	uint8_t *pio_logged;		/* 65536 bits */
 	unsigned int unhandled_mmio_logged;
 
-	/* per-VM device state, by device_type.index (bus.c) */
+	/* per-VM device state, by device_type.index (core/io.c) */
 	void *dev_priv[DEVICE_TYPES_MAX];
-	struct irqchip *irq;		/* irq.c's */
+	struct irqchip *irq;		/* dev/irq.c's */
 
-	/* virtio and PCI (virtio.c, pci.c) */
+	/* virtio and PCI (virtio/core.c, dev/pci.c) */
 	struct virtio_dev *virtio;
 	struct pci_bus *pci;
 	unsigned int nvirtio_mmio;
@@ -393,7 +393,7 @@ int load_bzimage(const struct gmem *m, const struct image *img,
 extern const uint8_t plumb_default_guest[];
 extern const uint8_t plumb_default_guest_end[];
 
-/* ---- console (console.c) ---- */
+/* ---- console (core/console.c) ---- */
 
 /* The UART (or any device) that takes keyboard input. */
 typedef void console_input_t(void *opaque, const uint8_t *buf, size_t len);

@@ -22,7 +22,7 @@
 #include <linux/virtio_pci.h>
 #include <linux/pci_regs.h>
 
-#include "virtio.h"
+#include "virtio/virtio.h"
 
 static struct vm vm;
 static struct vm_config cfg;
@@ -502,7 +502,7 @@ START_TEST(blk_mmio)
 }
 END_TEST
 
-/* LNRO0005 devices in the DSDT the launcher wrote (dev_acpi.c). */
+/* LNRO0005 devices in the DSDT the launcher wrote (dev/acpi.c). */
 static unsigned int dsdt_vmmio_devices(void)
 {
 	const uint8_t *p = gmem_ptr(&vm.mem, 0xf0800, 0x800);

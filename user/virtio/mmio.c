@@ -18,7 +18,7 @@
 #include <string.h>
 #include <linux/virtio_mmio.h>
 
-#include "virtio.h"
+#include "virtio/virtio.h"
 
 #define MMIO_MAGIC	0x74726976	/* "virt" */
 #define MMIO_VENDOR	0x554d4551	/* "QEMU", as every VMM answers */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The PCI bus (pci.h). Configuration mechanism #1 (PCI Local Bus 3.0,
+ * The PCI bus (dev/pci.h). Configuration mechanism #1 (PCI Local Bus 3.0,
  * 3.2.2.3.2): a 32-bit write to 0xcf8 selects bus/device/function/register,
  * 0xcfc-0xcff move the data. Absent functions read all ones, as the
  * kvm-unit-tests scan and Linux's probe expect. Only function 0 of bus 0
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pci.h"
+#include "dev/pci.h"
 
 #define CF8_ENABLE	0x80000000U
 
@@ -179,7 +179,7 @@ static void pci_fini(struct vm *vm, void *priv)
 }
 
 /*
- * Always there, like a PC's: the DSDT declares it (dev_acpi.c). A bus
+ * Always there, like a PC's: the DSDT declares it (dev/acpi.c). A bus
  * level device: the virtio models add their functions after.
  */
 static int pci_init(struct vm *vm, void *priv)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A PCI bus for the launcher's devices (pci.c): configuration mechanism #1
+ * A PCI bus for the launcher's devices (dev/pci.c): configuration mechanism #1
  * at ports 0xcf8/0xcfc, bus 0 only, a host bridge at 00:00.0, and memory
  * BARs placed once, like firmware would, in the PCI window below 4 GiB.
  * The bus is always there, like a PC's (the DSDT declares its root).

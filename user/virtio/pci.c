@@ -19,8 +19,8 @@
 #include <string.h>
 #include <linux/virtio_pci.h>
 
-#include "pci.h"
-#include "virtio.h"
+#include "dev/pci.h"
+#include "virtio/virtio.h"
 
 #define BAR_SIZE	0x4000
 #define COMMON_AT	0x0000

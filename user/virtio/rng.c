@@ -15,7 +15,7 @@
 #include <errno.h>
 #include <sys/random.h>
 
-#include "virtio.h"
+#include "virtio/virtio.h"
 
 #define RNG_CHAIN_MAX	(64 * 1024)
 

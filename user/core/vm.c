@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The VM: /dev/plumb, memory slots, posted ranges, vCPUs and their boot
- * state, and the end of a run (vm_stop). The vCPU threads are in vcpu.c.
+ * state, and the end of a run (vm_stop). The vCPU threads are in core/vcpu.c.
  */
 #include <errno.h>
 #include <fcntl.h>

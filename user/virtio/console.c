@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <linux/virtio_console.h>
 
-#include "virtio.h"
+#include "virtio/virtio.h"
 
 #define RXQ		0
 #define TXQ		1
@@ -85,7 +85,7 @@ static void vcon_queue(struct virtio_dev *d, struct virtq *q)
 		vcon_tx(d);
 }
 
-/* Keyboard bytes (console.c). */
+/* Keyboard bytes (core/console.c). */
 static void vcon_input(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct vcon *c = opaque;

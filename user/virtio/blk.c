@@ -25,7 +25,7 @@
 #include <linux/falloc.h>
 #include <linux/virtio_blk.h>
 
-#include "virtio.h"
+#include "virtio/virtio.h"
 
 #define SECTOR		512ULL
 #define QUEUE_MAX	256

@@ -25,7 +25,7 @@
 #include <unistd.h>
 #include <linux/virtio_mmio.h>
 
-#include "virtio.h"
+#include "virtio/virtio.h"
 
 #define DESC_SIZE	16	/* struct vring_desc */
 

@@ -27,7 +27,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 
-#include "virtio.h"
+#include "virtio/virtio.h"
 
 #define RXQ		0
 #define TXQ		1

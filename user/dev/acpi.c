@@ -10,7 +10,7 @@
  *   flagged present, no VGA, and the reset register (port 0x64, 0xfe:
  *   the i8042 pulses reset) for reboot;
  * - a DSDT with \_S5 (SLP_TYP 5), so that Linux offers ACPI power-off,
- *   and the PCI root bridge \_SB.PCI0 (pci.c); a FACS;
+ *   and the PCI root bridge \_SB.PCI0 (dev/pci.c); a FACS;
  * - the MADT: one enabled local APIC per vCPU (APIC ID = ACPI UID = index),
  *   the IOAPIC (ID 0, GSI 0-23, 0xfec00000), the overrides ISA IRQ 0 ->
  *   GSI 2 and SCI IRQ 9 level/active high, LINT1 as NMI on every CPU, and
@@ -27,7 +27,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "virtio.h"
+#include "virtio/virtio.h"
 #include "vm.h"
 
 #define ACPI_BASE	0xf0000ULL
@@ -102,7 +102,7 @@ static void gas_io(uint8_t *p, uint8_t bits, uint16_t port)
 
 /*
  * Name (_S5, Package (4) { 5, 5, 0, 0 })
- * Scope (\_SB) { Device (PCI0) {	the PCI bus of pci.c (docs/virtio.md)
+ * Scope (\_SB) { Device (PCI0) {	the PCI bus of dev/pci.c (docs/virtio.md)
  *	Name (_HID, EisaId ("PNP0A03")) Name (_UID, 0)
  *	Name (_CRS, ResourceTemplate () { bus 0-255, IO 0xcf8/8,
  *		IO 0-0xcf7 and 0xd00-0xffff, memory 0xe0000000-0xfbffffff })

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Ports every PC guest touches and that need no behaviour: the POST code
- * port 0x80 and the 0xed delay port. (The PICs are in irq.c.)
+ * port 0x80 and the 0xed delay port. (The PICs are in dev/irq.c.)
  */
 #include <string.h>
 

@@ -12,7 +12,7 @@
  * read blocks no other device, though a vCPU touching that device's
  * registers waits for it. Every service takes at most VQ_BUDGET chains.
  * The lock order is the PCI bus lock (configuration space), then a
- * device's lock, then the interrupt controllers' (irq.c), a leaf.
+ * device's lock, then the interrupt controllers' (dev/irq.c), a leaf.
  */
 #ifndef PLUMB_VIRTIO_H
 #define PLUMB_VIRTIO_H
