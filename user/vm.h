@@ -8,6 +8,7 @@
 #define PLUMB_VM_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -336,10 +337,15 @@ int vm_create_vcpus(struct vm *vm, const struct boot_state *boot);
 void vcpu_handle_exit(struct vcpu *v, struct plumb_exit *e);
 /* vCPU v's thread: consume its ring, enter the guest when it is empty. */
 void *vcpu_thread(void *arg);
+/* The signal that interrupts a vCPU's PLUMB_RUN; its handler, once. */
+#define VCPU_KICK	SIGUSR1
+void vcpu_init_signals(void);
+/* Start v's thread (0 or an errno). */
+int vcpu_start(struct vcpu *v);
+/* Interrupt v's PLUMB_RUN; `stop`: and every later one (immediate_exit). */
+void vcpu_kick(struct vcpu *v, bool stop);
 /* PLUMB_RUN (0 or -1 with errno); bench/busbench fills the ring instead. */
 extern int (*vcpu_enter)(struct vcpu *v);
-/* Run every vCPU in its thread until vm_stop; returns the exit status. */
-int vm_run(struct vm *vm);
 void vm_destroy(struct vm *vm);
 
 /* CPUID's topology leaves for vCPU @id of @n: one package, a thread per core. */
@@ -347,7 +353,7 @@ void cpuid_topology(struct plumb_cpuid_entry *e, uint32_t id, uint32_t n,
 		    bool intel);
 
 /* SIGQUIT: every vCPU prints its state on stderr and runs on. */
-void vm_request_dump(struct vm *vm);
+void vcpu_request_dump_all(struct vm *vm);
 
 /* Why the VM stopped (the first vm_stop's message). */
 const char *vm_stop_message(void);

@@ -160,7 +160,7 @@ void console_loop(struct vm *vm)
 			if (read(sfd, &si, sizeof(si)) != sizeof(si))
 				si.ssi_signo = 0;
 			if (si.ssi_signo == SIGQUIT)
-				vm_request_dump(vm);
+				vcpu_request_dump_all(vm);
 			else if (si.ssi_signo)
 				vm_stop(vm, PLUMB_EXIT_SIGNAL, "stopped by %s",
 					strsignal((int)si.ssi_signo));
