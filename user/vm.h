@@ -348,6 +348,12 @@ void vcpu_kick(struct vcpu *v, bool stop);
 extern int (*vcpu_enter)(struct vcpu *v);
 void vm_destroy(struct vm *vm);
 
+/* cpuid.c: vCPU v's CPUID, from the supported table `sup`. */
+int cpuid_set(struct vm *vm, struct vcpu *v, const struct plumb_cpuid *sup);
+/* firmware.c: what firmware leaves in the MTRRs, and the boot registers. */
+void firmware_set_mtrrs(struct vcpu *v, const struct plumb_cpuid *sup);
+int firmware_set_boot_regs(struct vcpu *v, const struct boot_state *b);
+
 /* CPUID's topology leaves for vCPU @id of @n: one package, a thread per core. */
 void cpuid_topology(struct plumb_cpuid_entry *e, uint32_t id, uint32_t n,
 		    bool intel);
