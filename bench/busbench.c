@@ -158,7 +158,7 @@ int main(int argc, char **argv)
 	gmem_layout(&vm.mem, cfg.mem);	/* sizes only: no guest RAM */
 	vm.out_fd = open("/dev/null", O_WRONLY);
 	vcpu_enter = fake_run;
-	if (strcmp(workload, "own") && vm_init_devices(&vm))
+	if (strcmp(workload, "own") && devices_init(&vm))
 		return 1;
 	for (i = 0; i < nthreads; i++) {
 		if (!strcmp(workload, "uart"))

@@ -329,7 +329,7 @@ static int run_threads(struct vm *vm)
 		if (vm->vcpus[i].thread_started)
 			pthread_join(vm->vcpus[i].thread, NULL);
 	/* The guest's last output before the reason it stopped. */
-	vm_flush_devices(vm);
+	devices_flush(vm);
 	console_restore();
 	/* Odd statuses are the guest's own verdict (debug-exit): quiet. */
 	if (vm_stop_message()[0] &&
@@ -354,7 +354,7 @@ int run_vm(struct vm_config *cfg)
 	}
 	ret = PLUMB_EXIT_SETUP;
 	/* Devices before the kernel: they add to its command line. */
-	if (vm_open(&vm) || vm_init_devices(&vm) || load_kernel(&vm, cfg, &boot) ||
+	if (vm_open(&vm) || devices_init(&vm) || load_kernel(&vm, cfg, &boot) ||
 	    vm_create_vcpus(&vm, &boot))
 		goto out;
 	ret = run_threads(&vm);

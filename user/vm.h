@@ -138,7 +138,7 @@ enum device_level {
 
 /*
  * A device type: registered from its own file by DEVICE_REGISTER, set up
- * by vm_init_devices() after guest memory exists, level by level, and
+ * by devices_init() after guest memory exists, level by level, and
  * torn down in the reverse order. Its state is per VM: priv_size zeroed
  * bytes the core allocates before init and frees after fini (none if 0;
  * then priv is NULL). init may decline (return 0 without registering
@@ -149,7 +149,7 @@ struct device_type {
 	enum device_level level;
 	size_t priv_size;
 	int (*init)(struct vm *vm, void *priv);
-	void (*flush)(struct vm *vm, void *priv); /* optional: vm_flush_devices */
+	void (*flush)(struct vm *vm, void *priv); /* optional: devices_flush */
 	void (*fini)(struct vm *vm, void *priv);  /* optional */
 	unsigned int index;		/* in vm->dev_priv; the core's */
 	struct device_type *next;
@@ -296,7 +296,7 @@ struct vm {
 	uint8_t *pio_logged;		/* 65536 bits */
 	unsigned int unhandled_mmio_logged;
 
-	/* per-VM device state, by device_type.index (core/io.c) */
+	/* per-VM device state, by device_type.index (core/device.c) */
 	void *dev_priv[DEVICE_TYPES_MAX];
 	struct irqchip *irq;		/* dev/irq.c's */
 
@@ -325,10 +325,10 @@ int vm_init(struct vm *vm, const struct vm_config *cfg);
 int vm_open(struct vm *vm);
 /* Add a RAM-backed slot at gpa (a device's RAM-like MMIO window). */
 int vm_add_ram(struct vm *vm, uint64_t gpa, void *host, uint64_t size);
-int vm_init_devices(struct vm *vm);
+int devices_init(struct vm *vm);
 /* Write out what devices buffer (console output): at the end of a run. */
-void vm_flush_devices(struct vm *vm);
-void vm_fini_devices(struct vm *vm);
+void devices_flush(struct vm *vm);
+void devices_fini(struct vm *vm);
 int vm_create_vcpus(struct vm *vm, const struct boot_state *boot);
 /*
  * Act on one exit record of vCPU v (its thread; the unit tests feed it

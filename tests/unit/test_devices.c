@@ -45,7 +45,7 @@ static void make_vm_ram(unsigned int cpus, bool testdev, bool ram)
 	vm.out_fd = out_pipe[1];
 	plumb_clock_ns = fake_clock;
 	fake_ns = 1000000000ULL;
-	ck_assert_int_eq(vm_init_devices(&vm), 0);
+	ck_assert_int_eq(devices_init(&vm), 0);
 }
 
 static void make_vm(unsigned int cpus, bool testdev)
@@ -60,7 +60,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	vm_fini_devices(&vm);
+	devices_fini(&vm);
 	close(out_pipe[0]);
 	close(out_pipe[1]);
 	free(vm.pio_logged);
@@ -90,7 +90,7 @@ static size_t console_output(char *buf, size_t len)
 {
 	ssize_t n;
 
-	vm_flush_devices(&vm);
+	devices_flush(&vm);
 	n = read(out_pipe[0], buf, len - 1);
 	n = n < 0 ? 0 : n;
 	buf[n] = 0;

@@ -145,7 +145,7 @@ static void start_vm(int transport, unsigned int ndisks, bool ro)
 	vm.out_fd = out_pipe[1];
 	irq_signal_msi = fake_msi;
 	nmsi = 0;
-	ck_assert_int_eq(vm_init_devices(&vm), 0);
+	ck_assert_int_eq(devices_init(&vm), 0);
 	ck_assert_int_eq(event_start(&vm), 0);
 }
 
@@ -154,7 +154,7 @@ static void teardown(void)
 	unsigned int i;
 
 	event_stop(&vm);
-	vm_fini_devices(&vm);
+	devices_fini(&vm);
 	for (i = 0; i < cfg.ndisks; i++)
 		unlink(disk_path[i]);
 	if (tap_peer >= 0)

@@ -179,7 +179,7 @@ int vm_open(struct vm *vm)
 	return ret;
 }
 
-/* Posted ranges for the ranges devices flagged (after vm_init_devices). */
+/* Posted ranges for the ranges devices flagged (after devices_init). */
 static int set_posted(struct vm *vm)
 {
 	int b;
@@ -290,7 +290,7 @@ void vm_destroy(struct vm *vm)
 	unsigned int i;
 
 	event_stop(vm);
-	vm_fini_devices(vm);
+	devices_fini(vm);
 	for (i = 0; vm->vcpus && i < vm->ncpus; i++) {
 		if (vm->vcpus[i].hdr)
 			munmap(vm->vcpus[i].hdr, vm->vcpus[i].map_size);
@@ -310,4 +310,37 @@ void vm_destroy(struct vm *vm)
 	vm->wake_fd = -1;
 	free(vm->pio_logged);
 	vm->pio_logged = NULL;
+}
+
+void vm_log(const struct vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!vm->cfg || !vm->cfg->verbose)
+		return;
+	fputs("plumb: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	/* The terminal may be raw: end the line ourselves. */
+	fputs("\r\n", stderr);
+}
+
+int vm_cmdline_add(struct vm *vm, const char *fmt, ...)
+{
+	size_t used = strlen(vm->cmdline_extra);
+	va_list ap;
+	int n;
+
+	if (used && used + 1 < sizeof(vm->cmdline_extra))
+		vm->cmdline_extra[used++] = ' ';
+	va_start(ap, fmt);
+	n = vsnprintf(vm->cmdline_extra + used, sizeof(vm->cmdline_extra) - used,
+		      fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(vm->cmdline_extra) - used) {
+		vm->cmdline_extra[used ? used - 1 : 0] = 0;
+		return -ENOSPC;
+	}
+	return 0;
 }

@@ -16,7 +16,7 @@
  *
  * Output goes to the console a line at a time (or a full buffer); the
  * rest of a line follows UART_OUT_DELAY_NS later from the event thread,
- * and all of it at the end of the run (vm_flush_devices). So no vCPU
+ * and all of it at the end of the run (devices_flush). So no vCPU
  * thread flushes before each RUN, and a prompt still shows at once.
  */
 #include <errno.h>
