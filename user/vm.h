@@ -20,7 +20,7 @@
 #define GiB	(1024 * MiB)
 
 /*
- * Guest memory (docs/decisions.md): RAM from 0 up to 3 GiB, the rest from
+ * Guest memory (docs/decisions.md, 48): RAM from 0 up to 3 GiB, the rest from
  * 4 GiB on; 3-4 GiB is the MMIO hole (LAPIC, pc-testdev, ...).
  */
 #define LOWMEM_LIMIT	(3 * GiB)

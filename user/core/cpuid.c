@@ -35,7 +35,7 @@ static void put_leaf(struct plumb_cpuid *c, uint32_t fn, uint32_t a,
 }
 
 /*
- * The TSC frequency as CPUID tells it (docs/decisions.md): Intel's leaf
+ * The TSC frequency as CPUID tells it (docs/decisions.md, 62): Intel's leaf
  * 0x15 with a 1 GHz "crystal", the rate of the in-kernel APIC timer, and
  * the TSC as a ratio of it (Linux multiplies in 32 bits: the numerator
  * stays below 4295); leaf 0x16 in MHz; and the hypervisor timing leaf
@@ -170,7 +170,7 @@ int cpuid_set(struct vm *vm, struct vcpu *v, const struct plumb_cpuid *sup)
 			break;
 		case 7:
 			/* LA57 hidden: plumb.ko checks MSR bases for 48-bit
-			 * canonical form only (docs/decisions.md). */
+			 * canonical form only (docs/decisions.md, 53). */
 			if (e->index == 0)
 				e->ecx &= ~(1U << 16);
 			break;

@@ -14,7 +14,7 @@
 #include "vm.h"
 
 /*
- * What firmware leaves in the MTRRs (docs/decisions.md): fixed ranges and
+ * What firmware leaves in the MTRRs (docs/decisions.md, 63): fixed ranges and
  * the default type write-back, enabled; variable range 0 makes the 3-4 GiB
  * MMIO hole uncacheable. Without it Linux 6.1 finds "MTRRs disabled by
  * BIOS" and leaves PAT off. Failure is not fatal: the guest sees them off.

@@ -18,7 +18,7 @@
  *   next change.
  *
  * Lines carry the asserted state, whatever the polarity the guest
- * programs (docs/decisions.md).
+ * programs (docs/decisions.md, 59).
  *
  * One lock, ic->lock, covers both controllers: io_dispatch takes it for
  * their registers, irq_set/irq_pulse/irq_eoi take it themselves. It is

@@ -7,7 +7,7 @@
  * LSB/MSB/both access, counter latch and read-back commands. Channel 0
  * drives IRQ 0 from a timer on the event thread: an edge per period in
  * modes 2 and 3, one at terminal count in the others. Periods shorter
- * than PIT_MIN_PERIOD_NS are stretched to it (docs/decisions.md), so a
+ * than PIT_MIN_PERIOD_NS are stretched to it (docs/decisions.md, 59), so a
  * guest cannot make the launcher spin on interrupts.
  */
 #include <string.h>

@@ -13,7 +13,7 @@
  * "don't care" values 0xc0-0xff), flagged in register C, whose read
  * clears the flags and lowers the line. The timers run only while an
  * interrupt is enabled; periods below 1 ms (rates above 1024 Hz) are
- * stretched to 1 ms (docs/decisions.md).
+ * stretched to 1 ms (docs/decisions.md, 59).
  *
  * The guest's date stays within 1900-01-01 00:00:00 .. 2099-12-31
  * 23:59:59 UTC, what the century byte (0x32: 19 or 20) can express: a

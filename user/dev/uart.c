@@ -12,7 +12,7 @@
  * several, each vCPU's ring is consumed by its own thread, so bytes posted
  * on two vCPUs could come out of order (a Linux guest's tty writes the
  * first bytes on the writer's CPU and the rest from the IRQ handler's):
- * there every THR write exits (docs/decisions.md).
+ * there every THR write exits (docs/decisions.md, 74).
  *
  * Output goes to the console a line at a time (or a full buffer); the
  * rest of a line follows UART_OUT_DELAY_NS later from the event thread,
