@@ -142,7 +142,9 @@ enum device_level {
  * torn down in the reverse order. Its state is per VM: priv_size zeroed
  * bytes the core allocates before init and frees after fini (none if 0;
  * then priv is NULL). init may decline (return 0 without registering
- * anything) when the configuration does not ask for it; fini runs anyway.
+ * anything) when the configuration does not ask for it; fini runs then
+ * too, and after a failed init, but not for a type with state whose
+ * init was never reached (an earlier one failed).
  */
 struct device_type {
 	const char *name;
