@@ -25,9 +25,13 @@ UAPI := include/uapi/linux/plumb.h
 # Userspace's names for the uapi's values (exit reasons).
 NAMES := include/plumb/names.h
 
-USER_SRCS := $(wildcard user/*.c)
+# The launcher: user/ (commands), core/ (the VM), dev/ and virtio/
+# (devices), boot/ (loaders); headers are included from user/.
+USER_DIRS := user user/core user/dev user/virtio user/boot
+USER_SRCS := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.c))
+USER_HDRS := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.h))
 # Everything but main(): the unit tests link it too.
-USER_LIB_SRCS := $(filter-out user/main.c,$(USER_SRCS)) user/default_guest.S
+USER_LIB_SRCS := $(filter-out user/main.c,$(USER_SRCS)) user/boot/default_guest.S
 # libnl-route for virtio-net's tap (system headers: no warnings of theirs).
 NL_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libnl-route-3.0))
 USER_CFLAGS += $(NL_CFLAGS)
@@ -37,7 +41,7 @@ INTEG_BINS := $(INTEG_SRCS:.c=)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
-.PHONY: all module user tests-bin deps bench demo check check-unit check-build \
+.PHONY: all module user tests-bin deps bench bench-bus demo check check-unit check-build \
 	check-svm check-vmx check-harness check-pic-loop fuzz install clean help \
 	soak soak-bin
 
@@ -48,9 +52,10 @@ module:
 
 user: user/plumb
 
-user/plumb: $(USER_SRCS) $(wildcard user/*.h) $(UAPI) user/default_guest.S \
+user/plumb: $(USER_SRCS) $(USER_HDRS) $(UAPI) user/boot/default_guest.S \
 		user/guest/default.elf
-	$(CC) $(USER_CFLAGS) -o $@ $(USER_SRCS) user/default_guest.S $(USER_LIBS)
+	$(CC) $(USER_CFLAGS) -Iuser -o $@ $(USER_SRCS) user/boot/default_guest.S \
+		$(USER_LIBS)
 
 # plumb's own multiboot guests: 32-bit freestanding C, loaded at 1 MiB.
 GUEST_CFLAGS := -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
@@ -84,6 +89,14 @@ tests-bin: $(INTEG_BINS) $(UNIT_BINS) $(GUEST_BINS) tests/guests/mbcheck.elf \
 # /init of the initramfs that Linux guests boot into (run_linux.sh).
 tests/guests/bootinit: tests/guests/bootinit.c
 	$(CC) -static -Os $(WARN) -o $@ $<
+
+# The launcher's per-exit cost from N vCPU threads, no guest (bench/README.md).
+bench/busbench: bench/busbench.c $(USER_LIB_SRCS) $(USER_HDRS) $(UAPI) \
+		user/guest/default.elf
+	$(CC) $(USER_CFLAGS) -Iuser -o $@ $< $(USER_LIB_SRCS) $(USER_LIBS)
+
+bench-bus: bench/busbench
+	bench/busbench.sh
 
 bench/exitbench: bench/exitbench.c tests/integration/vmlib.c \
 		tests/integration/vmlib.h $(UAPI) $(NAMES)
@@ -128,7 +141,7 @@ tests/unit/test_spec: tests/unit/test_spec.c kmod/spec.c kmod/spec.h
 
 # Loaders and devices are tested through the launcher's own code.
 tests/unit/test_loaders tests/unit/test_devices tests/unit/test_virtio: tests/unit/%: tests/unit/%.c \
-		$(USER_LIB_SRCS) $(wildcard user/*.h) $(UAPI) user/guest/default.elf
+		$(USER_LIB_SRCS) $(USER_HDRS) $(UAPI) user/guest/default.elf
 	$(CC) $(USER_CFLAGS) -Iuser $$(pkg-config --cflags check) -o $@ $< \
 		$(USER_LIB_SRCS) $$(pkg-config --libs check) $(USER_LIBS)
 
@@ -206,7 +219,7 @@ clean:
 	-[ -d "$(KDIR)" ] && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -f user/plumb $(INTEG_BINS) $(UNIT_BINS) tests/guests/*.bin \
 		tests/guests/*.o tests/guests/*.elf user/guest/*.elf \
-		tests/guests/bootinit tests/soak/t_soak
+		tests/guests/bootinit tests/soak/t_soak bench/busbench
 	rm -rf build/kmod build/results build/initramfs build/hosts
 
 help:
@@ -219,6 +232,7 @@ help:
 	@echo "make check-svm    QEMU SVM hosts (6.1, 6.12), Bochs zambezi, no-VT hosts"
 	@echo "make check-vmx    Bochs corei7_haswell_4770 host"
 	@echo "make check-harness  proves the harness fails a broken module"
+	@echo "make bench-bus    the launcher's per-exit cost from 1-64 vCPU threads (no guest)"
 	@echo "make fuzz SEED=1 OPS=100000 [HOST=qemu-svm-6.1] [FUZZ_OPTS='--no sregs']"
 	@echo "                  the ABI fuzzer in each VT host (default: all), one at a time"
 	@echo "make soak         chaos and kill tests, not in check: [HOST=qemu-svm-6.1]"

@@ -10,7 +10,7 @@
 /*
  * Exit statuses. The guest's debug-exit value v gives (v << 1) | 1, as
  * QEMU's isa-debug-exit does, so every odd status belongs to the guest;
- * the launcher's own are even (docs/decisions.md, docs/plumb.1).
+ * the launcher's own are even (docs/decisions.md 47, docs/plumb.1).
  */
 #define PLUMB_EXIT_OK		0	/* guest powered off or reset; Ctrl-A x */
 #define PLUMB_EXIT_USAGE	2	/* a command line we cannot understand */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,6 +278,68 @@ static int precheck(const struct vm_config *cfg)
 	return 0;
 }
 
+/*
+ * Run every vCPU in its thread, and the console here, until vm_stop;
+ * returns the exit status.
+ */
+static int run_threads(struct vm *vm)
+{
+	sigset_t block;
+	unsigned int i;
+	int ret;
+
+	vcpu_init_signals();
+	/* Threads inherit this: only the console loop takes these signals. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGQUIT);
+	sigaddset(&block, VCPU_KICK);
+	pthread_sigmask(SIG_BLOCK, &block, NULL);
+
+	console_start(vm);
+	ret = event_start(vm);
+	if (ret)
+		vm_stop(vm, PLUMB_EXIT_INTERNAL, "cannot start the event thread: %s",
+			strerror(-ret));
+	for (i = 0; i < vm->ncpus && !ret; i++) {
+		ret = vcpu_start(&vm->vcpus[i]);
+		if (ret) {
+			vm_stop(vm, PLUMB_EXIT_INTERNAL, "cannot start vCPU %u's thread: %s",
+				i, strerror(ret));
+			break;
+		}
+	}
+	console_loop(vm);
+
+	/*
+	 * Stop every vCPU: immediate_exit for the next RUN, a signal for
+	 * one running now (a vCPU serving a device holds only that
+	 * device's lock, for at most VQ_BUDGET chains, and the service
+	 * loops see vm->stopping). Then wake the ones halted in
+	 * handle_hlt: under vm->lock, so that none misses the broadcast.
+	 */
+	for (i = 0; i < vm->ncpus; i++)
+		vcpu_kick(&vm->vcpus[i], true);
+	pthread_mutex_lock(&vm->lock);
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+	for (i = 0; i < vm->ncpus; i++)
+		if (vm->vcpus[i].thread_started)
+			pthread_join(vm->vcpus[i].thread, NULL);
+	/* The guest's last output before the reason it stopped. */
+	devices_flush(vm);
+	console_restore();
+	/* Odd statuses are the guest's own verdict (debug-exit): quiet. */
+	if (vm_stop_message()[0] &&
+	    (vm->cfg->verbose || (vm->status != PLUMB_EXIT_OK && !(vm->status & 1))))
+		plumb_err("%s", vm_stop_message());
+	if (vm->unhandled)
+		vm_log(vm, "%" PRIu64 " unhandled port/MMIO accesses", vm->unhandled);
+	return vm->status;
+}
+
 int run_vm(struct vm_config *cfg)
 {
 	struct boot_state boot;
@@ -291,10 +354,10 @@ int run_vm(struct vm_config *cfg)
 	}
 	ret = PLUMB_EXIT_SETUP;
 	/* Devices before the kernel: they add to its command line. */
-	if (vm_open(&vm) || vm_init_devices(&vm) || load_kernel(&vm, cfg, &boot) ||
+	if (vm_open(&vm) || devices_init(&vm) || load_kernel(&vm, cfg, &boot) ||
 	    vm_create_vcpus(&vm, &boot))
 		goto out;
-	ret = vm_run(&vm);
+	ret = run_threads(&vm);
 out:
 	vm_destroy(&vm);
 	return ret;

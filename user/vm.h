@@ -8,6 +8,7 @@
 #define PLUMB_VM_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,7 +20,7 @@
 #define GiB	(1024 * MiB)
 
 /*
- * Guest memory (docs/decisions.md): RAM from 0 up to 3 GiB, the rest from
+ * Guest memory (docs/decisions.md, 48): RAM from 0 up to 3 GiB, the rest from
  * 4 GiB on; 3-4 GiB is the MMIO hole (LAPIC, pc-testdev, ...).
  */
 #define LOWMEM_LIMIT	(3 * GiB)
@@ -95,6 +96,7 @@ struct io_range {
 	uint64_t base, len;
 	io_handler_t *fn;
 	void *opaque;
+	pthread_mutex_t *lock;	/* the device's, held around fn; or NULL */
 	const char *name;
 	unsigned int flags;
 };
@@ -105,37 +107,70 @@ struct bus {
 	unsigned int n;
 };
 
+/*
+ * Before the vCPUs run (the bus is not locked: it only changes then).
+ * `lock` is the device's own (Firecracker's one mutex per device): vCPUs
+ * touching different devices never wait for each other. NULL: fn takes
+ * what it needs itself (virtio transports, stateless ports).
+ */
 int io_register(struct vm *vm, int bus, uint64_t base, uint64_t len,
-		io_handler_t *fn, void *opaque, const char *name,
-		unsigned int flags);
-/* Dispatch one access (takes the device lock). Unhandled: reads all ones. */
+		io_handler_t *fn, void *opaque, pthread_mutex_t *lock,
+		const char *name, unsigned int flags);
+/* Dispatch one access (under the range's lock). Unhandled: reads all ones. */
 void io_dispatch(struct vm *vm, int bus, unsigned int cpu, uint64_t addr,
 		 uint8_t size, bool write, uint64_t *data);
 
 /*
+ * When a device type comes up (kvmtool's init levels, in our own order):
+ * a level may use what every earlier level made, so ACPI, last but one,
+ * describes the devices that exist instead of guessing them. Within a
+ * level, link order.
+ */
+enum device_level {
+	DEVICE_CORE,		/* interrupt controllers: every device signals */
+	DEVICE_BUS,		/* what devices plug into: PCI, the virtio core */
+	DEVICE_DEV,		/* platform devices at fixed ports */
+	DEVICE_VIRTIO,		/* virtio models, on virtio-pci or virtio-mmio */
+	DEVICE_FIRMWARE,	/* tables and interfaces describing the above */
+	DEVICE_LATE,
+	DEVICE_LEVELS
+};
+
+/*
  * A device type: registered from its own file by DEVICE_REGISTER, set up
- * by vm_init_devices() after guest memory exists. init may decline (return
- * 0 without registering anything) when the configuration does not ask for it.
+ * by devices_init() after guest memory exists, level by level, and
+ * torn down in the reverse order. Its state is per VM: priv_size zeroed
+ * bytes the core allocates before init and frees after fini (none if 0;
+ * then priv is NULL). init may decline (return 0 without registering
+ * anything) when the configuration does not ask for it; fini runs then
+ * too, and after a failed init, but not for a type with state whose
+ * init was never reached (an earlier one failed).
  */
 struct device_type {
 	const char *name;
-	int (*init)(struct vm *vm);
-	void (*flush)(struct vm *vm);	/* optional: before a vCPU enters RUN */
-	void (*fini)(struct vm *vm);	/* optional */
+	enum device_level level;
+	size_t priv_size;
+	int (*init)(struct vm *vm, void *priv);
+	void (*flush)(struct vm *vm, void *priv); /* optional: devices_flush */
+	void (*fini)(struct vm *vm, void *priv);  /* optional */
+	unsigned int index;		/* in vm->dev_priv; the core's */
 	struct device_type *next;
 };
+#define DEVICE_TYPES_MAX	32
 void device_type_register(struct device_type *t);
+/* At file scope, with a `;` after it, like a declaration. */
 #define DEVICE_REGISTER(t)						\
 	static void __attribute__((constructor)) register_##t(void)	\
-	{ device_type_register(&t); }
+	{ device_type_register(&t); }					\
+	_Static_assert(sizeof(t) != 0, #t)
 
-/* ---- the event thread (event.c) ---- */
+/* ---- the event thread (core/event.c) ---- */
 
 /*
  * One thread per VM waits (epoll) on the file descriptors devices give it:
- * timers, a tap, a disk's completions. Its callbacks run without vm->lock;
- * they take it to touch device state. Sources may be added from a device's
- * init (before the thread starts) or later from any thread.
+ * timers, a tap, a disk's completions. Its callbacks take the device's own
+ * lock to touch device state. Sources may be added from a device's init
+ * (before the thread starts) or later from any thread.
  */
 typedef void event_fn_t(struct vm *vm, void *opaque, uint32_t events);
 int event_add(struct vm *vm, int fd, uint32_t events, event_fn_t *fn,
@@ -159,13 +194,14 @@ void vtimer_fini(struct vm *vm, struct vtimer *t);
 int event_start(struct vm *vm);
 void event_stop(struct vm *vm);
 
-/* ---- interrupts (irq.c): dual 8259 PIC and IOAPIC ---- */
+/* ---- interrupts (dev/irq.c): dual 8259 PIC and IOAPIC ---- */
 
 /*
  * Lines 0-15 are the ISA IRQs: each drives the PIC pin of that number and
  * the IOAPIC pin the MADT names for it (IRQ 0 -> GSI 2, the others 1:1).
  * Lines 16-23 are IOAPIC-only (GSI 16-23, level, active high: for PCI INTx
- * and virtio-mmio). Callers hold vm->lock.
+ * and virtio-mmio). The controllers have their own lock, taken inside
+ * (a leaf: callers may hold their device's lock, never the reverse).
  */
 #define IRQ_LINES	24
 void irq_set(struct vm *vm, unsigned int line, bool level);
@@ -173,7 +209,7 @@ void irq_set(struct vm *vm, unsigned int line, bool level);
 void irq_pulse(struct vm *vm, unsigned int line);
 /* A message-signalled interrupt (MSI/MSI-X); any thread, no lock needed. */
 int irq_msi(struct vm *vm, uint64_t address, uint32_t data);
-/* The guest EOI'd a level-triggered vector (PLUMB_EXIT_EOI; vm->lock held). */
+/* The guest EOI'd a level-triggered vector (PLUMB_EXIT_EOI). */
 void irq_eoi(struct vm *vm, uint8_t vector);
 /* Unit tests replace the kernel call (default: PLUMB_SIGNAL_MSI on vm->fd). */
 extern int (*irq_signal_msi)(struct vm *vm, const struct plumb_msi *msi);
@@ -240,7 +276,8 @@ struct vm {
 	uint32_t tsc_khz;		/* the host's, which the guest's TSC runs at */
 	struct bus bus[2];
 	unsigned int nslots;
-	pthread_mutex_t lock;		/* devices; taken by io_dispatch */
+	/* vCPU halts and the event list; no device state (each has its own) */
+	pthread_mutex_t lock;
 	pthread_cond_t cond;		/* AP start, halts */
 	int out_fd;			/* console output */
 	bool out_gone;			/* atomic: its reader went away (EPIPE) */
@@ -250,7 +287,7 @@ struct vm {
 	int status;
 	int wake_fd;			/* eventfd: tells the main thread */
 
-	/* the event thread (event.c) */
+	/* the event thread (core/event.c) */
 	int epoll_fd, event_quit_fd;
 	pthread_t event_thread;
 	bool event_started;
@@ -261,7 +298,11 @@ struct vm {
 	uint8_t *pio_logged;		/* 65536 bits */
 	unsigned int unhandled_mmio_logged;
 
-	/* virtio and PCI (virtio.c, pci.c) */
+	/* per-VM device state, by device_type.index (core/device.c) */
+	void *dev_priv[DEVICE_TYPES_MAX];
+	struct irqchip *irq;		/* dev/irq.c's */
+
+	/* virtio and PCI (virtio/core.c, dev/pci.c) */
 	struct virtio_dev *virtio;
 	struct pci_bus *pci;
 	unsigned int nvirtio_mmio;
@@ -286,25 +327,41 @@ int vm_init(struct vm *vm, const struct vm_config *cfg);
 int vm_open(struct vm *vm);
 /* Add a RAM-backed slot at gpa (a device's RAM-like MMIO window). */
 int vm_add_ram(struct vm *vm, uint64_t gpa, void *host, uint64_t size);
-int vm_init_devices(struct vm *vm);
-void vm_flush_devices(struct vm *vm);
-void vm_fini_devices(struct vm *vm);
+int devices_init(struct vm *vm);
+/* Write out what devices buffer (console output): at the end of a run. */
+void devices_flush(struct vm *vm);
+void devices_fini(struct vm *vm);
 int vm_create_vcpus(struct vm *vm, const struct boot_state *boot);
 /*
  * Act on one exit record of vCPU v (its thread; the unit tests feed it
  * records too). A malformed record stops the VM (PLUMB_EXIT_INTERNAL).
  */
 void vcpu_handle_exit(struct vcpu *v, struct plumb_exit *e);
-/* Run every vCPU in its thread until vm_stop; returns the exit status. */
-int vm_run(struct vm *vm);
+/* vCPU v's thread: consume its ring, enter the guest when it is empty. */
+void *vcpu_thread(void *arg);
+/* The signal that interrupts a vCPU's PLUMB_RUN; its handler, once. */
+#define VCPU_KICK	SIGUSR1
+void vcpu_init_signals(void);
+/* Start v's thread (0 or an errno). */
+int vcpu_start(struct vcpu *v);
+/* Interrupt v's PLUMB_RUN; `stop`: and every later one (immediate_exit). */
+void vcpu_kick(struct vcpu *v, bool stop);
+/* PLUMB_RUN (0 or -1 with errno); bench/busbench fills the ring instead. */
+extern int (*vcpu_enter)(struct vcpu *v);
 void vm_destroy(struct vm *vm);
+
+/* cpuid.c: vCPU v's CPUID, from the supported table `sup`. */
+int cpuid_set(struct vm *vm, struct vcpu *v, const struct plumb_cpuid *sup);
+/* firmware.c: what firmware leaves in the MTRRs, and the boot registers. */
+void firmware_set_mtrrs(struct vcpu *v, const struct plumb_cpuid *sup);
+int firmware_set_boot_regs(struct vcpu *v, const struct boot_state *b);
 
 /* CPUID's topology leaves for vCPU @id of @n: one package, a thread per core. */
 void cpuid_topology(struct plumb_cpuid_entry *e, uint32_t id, uint32_t n,
 		    bool intel);
 
 /* SIGQUIT: every vCPU prints its state on stderr and runs on. */
-void vm_request_dump(struct vm *vm);
+void vcpu_request_dump_all(struct vm *vm);
 
 /* Why the VM stopped (the first vm_stop's message). */
 const char *vm_stop_message(void);
@@ -350,12 +407,12 @@ int load_bzimage(const struct gmem *m, const struct image *img,
 extern const uint8_t plumb_default_guest[];
 extern const uint8_t plumb_default_guest_end[];
 
-/* ---- console (console.c) ---- */
+/* ---- console (core/console.c) ---- */
 
 /* The UART (or any device) that takes keyboard input. */
 typedef void console_input_t(void *opaque, const uint8_t *buf, size_t len);
 void console_set_input(struct vm *vm, console_input_t *fn, void *opaque);
-/* Hand keyboard bytes to that device (takes vm->lock). */
+/* Hand keyboard bytes to that device (which takes its own lock). */
 void console_feed(struct vm *vm, const uint8_t *buf, size_t len);
 /* Keyboard bytes through the Ctrl-A escape (on a terminal) to the device. */
 void console_input(struct vm *vm, const uint8_t *buf, size_t len, bool escapes);

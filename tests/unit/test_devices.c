@@ -45,7 +45,7 @@ static void make_vm_ram(unsigned int cpus, bool testdev, bool ram)
 	vm.out_fd = out_pipe[1];
 	plumb_clock_ns = fake_clock;
 	fake_ns = 1000000000ULL;
-	ck_assert_int_eq(vm_init_devices(&vm), 0);
+	ck_assert_int_eq(devices_init(&vm), 0);
 }
 
 static void make_vm(unsigned int cpus, bool testdev)
@@ -60,7 +60,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	vm_fini_devices(&vm);
+	devices_fini(&vm);
 	close(out_pipe[0]);
 	close(out_pipe[1]);
 	free(vm.pio_logged);
@@ -90,7 +90,7 @@ static size_t console_output(char *buf, size_t len)
 {
 	ssize_t n;
 
-	vm_flush_devices(&vm);
+	devices_flush(&vm);
 	n = read(out_pipe[0], buf, len - 1);
 	n = n < 0 ? 0 : n;
 	buf[n] = 0;
@@ -109,6 +109,34 @@ START_TEST(uart_transmit)
 	ck_assert_uint_eq(inb(0x3fd), 0x60);
 	ck_assert_uint_eq(console_output(buf, sizeof(buf)), 2);
 	ck_assert_str_eq(buf, "hi");
+}
+END_TEST
+
+/*
+ * No vCPU thread flushes before RUN any more: a line goes out when it
+ * ends, the rest of one from the event thread a moment later.
+ */
+START_TEST(uart_output_unflushed)
+{
+	char buf[64];
+	ssize_t n = 0;
+	int i;
+
+	outb(0x3f8, 'a');
+	outb(0x3f8, '\n');
+	n = read(out_pipe[0], buf, sizeof(buf) - 1);
+	ck_assert_int_eq(n, 2);				/* at once */
+	ck_assert_int_eq(event_start(&vm), 0);
+	outb(0x3f8, '>');
+	outb(0x3f8, ' ');
+	for (i = 0, n = 0; i < 200 && n <= 0; i++) {	/* 2 s at most */
+		usleep(10000);
+		n = read(out_pipe[0], buf, sizeof(buf) - 1);
+	}
+	event_stop(&vm);
+	ck_assert_int_eq(n, 2);
+	buf[n] = 0;
+	ck_assert_str_eq(buf, "> ");
 }
 END_TEST
 
@@ -613,9 +641,9 @@ END_TEST
 
 START_TEST(bus_overlap)
 {
-	ck_assert_int_ne(io_register(&vm, BUS_PIO, 0x3fc, 2, NULL, NULL, "x", 0), 0);
-	ck_assert_int_ne(io_register(&vm, BUS_PIO, 0x10, 0, NULL, NULL, "x", 0), 0);
-	ck_assert_int_eq(io_register(&vm, BUS_PIO, 0x400, 2, NULL, NULL, "x", 0), 0);
+	ck_assert_int_ne(io_register(&vm, BUS_PIO, 0x3fc, 2, NULL, NULL, NULL, "x", 0), 0);
+	ck_assert_int_ne(io_register(&vm, BUS_PIO, 0x10, 0, NULL, NULL, NULL, "x", 0), 0);
+	ck_assert_int_eq(io_register(&vm, BUS_PIO, 0x400, 2, NULL, NULL, NULL, "x", 0), 0);
 }
 END_TEST
 
@@ -893,6 +921,7 @@ static Suite *devices_suite(void)
 
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, uart_transmit);
+	tcase_add_test(t, uart_output_unflushed);
 	tcase_add_test(t, uart_dlab);
 	tcase_add_test(t, uart_loopback);
 	tcase_add_test(t, uart_fifo_and_iir);

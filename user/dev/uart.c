@@ -12,7 +12,12 @@
  * several, each vCPU's ring is consumed by its own thread, so bytes posted
  * on two vCPUs could come out of order (a Linux guest's tty writes the
  * first bytes on the writer's CPU and the rest from the IRQ handler's):
- * there every THR write exits (docs/decisions.md).
+ * there every THR write exits (docs/decisions.md, 74).
+ *
+ * Output goes to the console a line at a time (or a full buffer); the
+ * rest of a line follows UART_OUT_DELAY_NS later from the event thread,
+ * and all of it at the end of the run (devices_flush). So no vCPU
+ * thread flushes before each RUN, and a prompt still shows at once.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,6 +29,7 @@
 #define UART_BASE	0x3f8
 #define UART_FIFO	16
 #define UART_INQ	4096	/* keyboard bytes waiting for FIFO room */
+#define UART_OUT_DELAY_NS 1000000ULL	/* a part line waits at most this */
 
 #define IER_RDI		0x01
 #define IER_THRI	0x02
@@ -54,6 +60,7 @@
 #define MSR_DCD		0x80
 
 struct uart {
+	pthread_mutex_t lock;		/* the state below; io_dispatch takes it */
 	struct vm *vm;
 	uint8_t ier, fcr, lcr, mcr, lsr_err, msr, scr, dll, dlm;
 	bool thr_ipending;		/* THRE interrupt not yet acknowledged */
@@ -63,10 +70,10 @@ struct uart {
 	unsigned int inq_head, inq_n;
 	uint8_t out[512];
 	size_t out_n;
+	struct vtimer out_timer;	/* flushes a part line */
+	bool out_timer_armed;
 	bool irq_level;			/* the IRQ 4 line */
 };
-
-static struct uart com1;
 
 static unsigned int fifo_size(const struct uart *u)
 {
@@ -161,8 +168,12 @@ static void transmit(struct uart *u, uint8_t c)
 		rx_push(u, c);
 	} else {
 		u->out[u->out_n++] = c;
-		if (u->out_n == sizeof(u->out) || c == '\n')
+		if (u->out_n == sizeof(u->out) || c == '\n') {
 			flush_out(u);
+		} else if (!u->out_timer_armed && u->out_timer.fd >= 0) {
+			vtimer_arm(&u->out_timer, UART_OUT_DELAY_NS, 0);
+			u->out_timer_armed = true;
+		}
 	}
 	u->thr_ipending = true;		/* THR empty again at once */
 }
@@ -277,51 +288,82 @@ static void uart_io(void *opaque, struct io_req *r)
 	uart_access(opaque, 1 + (unsigned int)r->addr, r);
 }
 
-/* Console input (vm->lock held by the caller). */
+/* Console input (the console's thread). */
 static void uart_input(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct uart *u = opaque;
 	size_t i;
 
+	pthread_mutex_lock(&u->lock);
 	for (i = 0; i < len && u->inq_n < UART_INQ; i++) {
 		u->inq[(u->inq_head + u->inq_n) % UART_INQ] = buf[i];
 		u->inq_n++;
 	}
 	refill(u);
 	update_irq(u);
+	pthread_mutex_unlock(&u->lock);
 }
 
-static int uart_init(struct vm *vm)
+/* The event thread: the rest of a line, UART_OUT_DELAY_NS on. */
+static void out_tick(struct vm *vm, void *opaque)
 {
+	struct uart *u = opaque;
+
+	(void)vm;
+	pthread_mutex_lock(&u->lock);
+	u->out_timer_armed = false;
+	flush_out(u);
+	pthread_mutex_unlock(&u->lock);
+}
+
+static int uart_init(struct vm *vm, void *priv)
+{
+	struct uart *u = priv;
 	int ret;
 
-	memset(&com1, 0, sizeof(com1));
-	com1.vm = vm;
-	com1.lcr = 0x03;		/* 8N1, as firmware leaves it */
-	com1.dll = 0x01;		/* 115200 baud */
-	com1.msr = modem_status(&com1);
-	ret = io_register(vm, BUS_PIO, UART_BASE, 1, uart_thr_io, &com1,
+	pthread_mutex_init(&u->lock, NULL);
+	u->vm = vm;
+	ret = vtimer_init(vm, &u->out_timer, out_tick, u);
+	if (ret)
+		return ret;
+	u->lcr = 0x03;			/* 8N1, as firmware leaves it */
+	u->dll = 0x01;			/* 115200 baud */
+	u->msr = modem_status(u);
+	ret = io_register(vm, BUS_PIO, UART_BASE, 1, uart_thr_io, u, &u->lock,
 			  "uart-com1", vm->ncpus == 1 ? IO_POSTED : 0);
 	if (!ret)
-		ret = io_register(vm, BUS_PIO, UART_BASE + 1, 7, uart_io, &com1,
+		ret = io_register(vm, BUS_PIO, UART_BASE + 1, 7, uart_io, u, &u->lock,
 				  "uart-com1", 0);
 	if (!ret)
-		console_set_input(vm, uart_input, &com1);
+		console_set_input(vm, uart_input, u);
 	return ret;
 }
 
-static void uart_flush(struct vm *vm)
+static void uart_flush(struct vm *vm, void *priv)
 {
-	pthread_mutex_lock(&vm->lock);
-	if (com1.vm == vm)
-		flush_out(&com1);
-	pthread_mutex_unlock(&vm->lock);
+	struct uart *u = priv;
+
+	pthread_mutex_lock(&u->lock);
+	if (u->vm == vm)
+		flush_out(u);
+	pthread_mutex_unlock(&u->lock);
+}
+
+static void uart_fini(struct vm *vm, void *priv)
+{
+	struct uart *u = priv;
+
+	uart_flush(vm, priv);
+	if (u->vm == vm)
+		vtimer_fini(vm, &u->out_timer);
 }
 
 static struct device_type uart_type = {
 	.name = "uart",
+	.level = DEVICE_DEV,
+	.priv_size = sizeof(struct uart),
 	.init = uart_init,
 	.flush = uart_flush,
-	.fini = uart_flush,
+	.fini = uart_fini,
 };
-DEVICE_REGISTER(uart_type)
+DEVICE_REGISTER(uart_type);

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <linux/virtio_mmio.h>
 
-#include "virtio.h"
+#include "virtio/virtio.h"
 
 #define MMIO_MAGIC	0x74726976	/* "virt" */
 #define MMIO_VENDOR	0x554d4551	/* "QEMU", as every VMM answers */
@@ -158,7 +158,7 @@ static void vmmio_io(void *opaque, struct io_req *r)
 		r->data = reg_read(d, off);
 	}
 	pthread_mutex_unlock(&d->lock);
-	virtio_update_intx(d, true);	/* io_dispatch holds vm->lock */
+	virtio_update_intx(d);
 }
 
 static const struct virtio_transport vmmio_transport = {
@@ -181,15 +181,15 @@ int virtio_mmio_add(struct virtio_dev *d)
 	m->part[1] = (struct vmmio_part){ d, VIRTIO_MMIO_QUEUE_NOTIFY };
 	m->part[2] = (struct vmmio_part){ d, VIRTIO_MMIO_QUEUE_NOTIFY + 4 };
 	ret = io_register(vm, BUS_MMIO, base, VIRTIO_MMIO_QUEUE_NOTIFY, vmmio_io,
-			  &m->part[0], d->name, 0);
+			  &m->part[0], NULL, d->name, 0);
 	if (!ret)
 		ret = io_register(vm, BUS_MMIO, base + VIRTIO_MMIO_QUEUE_NOTIFY, 4,
-				  vmmio_io, &m->part[1], d->name,
+				  vmmio_io, &m->part[1], NULL, d->name,
 				  d->ops->notify_exits ? 0 : IO_POSTED);
 	if (!ret)
 		ret = io_register(vm, BUS_MMIO, base + VIRTIO_MMIO_QUEUE_NOTIFY + 4,
 				  VIRTIO_MMIO_SIZE - VIRTIO_MMIO_QUEUE_NOTIFY - 4,
-				  vmmio_io, &m->part[2], d->name, 0);
+				  vmmio_io, &m->part[2], NULL, d->name, 0);
 	if (ret) {
 		free(m);
 		return ret;
@@ -202,16 +202,6 @@ int virtio_mmio_add(struct virtio_dev *d)
 		return 0;
 	return vm_cmdline_add(vm, "virtio_mmio.device=%" PRIu64 "@%#" PRIx64 ":%u",
 			      (uint64_t)VIRTIO_MMIO_SIZE, base, d->irq_line);
-}
-
-unsigned int virtio_mmio_count(const struct vm_config *cfg)
-{
-	unsigned int n;
-
-	if (cfg->virtio != VIRTIO_MMIO)
-		return 0;
-	n = cfg->ndisks + cfg->nnics + cfg->rng + cfg->vconsole;
-	return n < VIRTIO_MMIO_MAX ? n : VIRTIO_MMIO_MAX;
 }
 
 /*

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The PCI bus (pci.h). Configuration mechanism #1 (PCI Local Bus 3.0,
+ * The PCI bus (dev/pci.h). Configuration mechanism #1 (PCI Local Bus 3.0,
  * 3.2.2.3.2): a 32-bit write to 0xcf8 selects bus/device/function/register,
  * 0xcfc-0xcff move the data. Absent functions read all ones, as the
  * kvm-unit-tests scan and Linux's probe expect. Only function 0 of bus 0
@@ -12,11 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pci.h"
+#include "dev/pci.h"
 
 #define CF8_ENABLE	0x80000000U
 
 struct pci_bus {
+	pthread_mutex_t lock;		/* cf8 and configuration space */
 	uint32_t cf8;
 	struct pci_dev *dev[PCI_SLOTS];
 	struct pci_dev bridge;
@@ -105,9 +106,12 @@ static int pci_bus_init(struct vm *vm)
 
 	if (!b)
 		return -ENOMEM;
-	ret = io_register(vm, BUS_PIO, 0xcf8, 4, cf8_io, b, "pci-cf8", 0);
+	pthread_mutex_init(&b->lock, NULL);
+	ret = io_register(vm, BUS_PIO, 0xcf8, 4, cf8_io, b, &b->lock, "pci-cf8",
+			  0);
 	if (!ret)
-		ret = io_register(vm, BUS_PIO, 0xcfc, 4, cfc_io, b, "pci-cfc", 0);
+		ret = io_register(vm, BUS_PIO, 0xcfc, 4, cfc_io, b, &b->lock,
+				  "pci-cfc", 0);
 	if (ret) {
 		free(b);
 		return ret;
@@ -128,11 +132,10 @@ int pci_add(struct vm *vm, struct pci_dev *p)
 {
 	struct pci_bus *b;
 	unsigned int slot, i;
-	int ret;
 
-	if (!vm->pci && (ret = pci_bus_init(vm)))
-		return ret;
 	b = vm->pci;
+	if (!b)
+		return -ENODEV;		/* pci_init failed, or not yet run */
 	for (slot = 1; slot < PCI_SLOTS && b->dev[slot]; slot++)
 		;
 	if (slot == PCI_SLOTS)
@@ -168,20 +171,26 @@ int pci_add(struct vm *vm, struct pci_dev *p)
 	return 0;
 }
 
-static void pci_fini(struct vm *vm)
+static void pci_fini(struct vm *vm, void *priv)
 {
+	(void)priv;
 	free(vm->pci);
 	vm->pci = NULL;
 }
 
-/* Always there, like a PC's: the DSDT declares it (dev_acpi.c). */
-static int pci_init(struct vm *vm)
+/*
+ * Always there, like a PC's: the DSDT declares it (dev/acpi.c). A bus
+ * level device: the virtio models add their functions after.
+ */
+static int pci_init(struct vm *vm, void *priv)
 {
-	return vm->pci ? 0 : pci_bus_init(vm);
+	(void)priv;
+	return pci_bus_init(vm);
 }
 
 static struct device_type pci_type = {
 	.name = "pci",
+	.level = DEVICE_BUS,
 	.init = pci_init,
 	.fini = pci_fini,
 };

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A PCI bus for the launcher's devices (pci.c): configuration mechanism #1
+ * A PCI bus for the launcher's devices (dev/pci.c): configuration mechanism #1
  * at ports 0xcf8/0xcfc, bus 0 only, a host bridge at 00:00.0, and memory
  * BARs placed once, like firmware would, in the PCI window below 4 GiB.
  * The bus is always there, like a PC's (the DSDT declares its root).
@@ -22,7 +22,7 @@ struct pci_dev {
 	uint64_t bar_addr[6];		/* where plumb placed each BAR */
 	uint64_t bar_size[6];		/* 0: no BAR */
 	unsigned int slot;
-	/* After a config write (vm->lock held); optional. */
+	/* After a config write (the bus lock held); optional. */
 	void (*cfg_written)(struct pci_dev *p, unsigned int off, unsigned int len);
 	/* Before a config read, to refresh computed bytes; optional. */
 	void (*cfg_reading)(struct pci_dev *p, unsigned int off, unsigned int len);

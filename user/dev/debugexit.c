@@ -12,10 +12,11 @@
 #define DEBUG_EXIT_PORT	0xf4
 #define SHUTDOWN_PORT	0x8900
 
-static struct {
+struct shutdown_port {
+	pthread_mutex_t lock;		/* the state below; io_dispatch takes it */
 	char seen[8];
 	unsigned int n;
-} shutdown_port;
+};
 
 static void debug_exit_io(void *opaque, struct io_req *r)
 {
@@ -34,36 +35,40 @@ static void debug_exit_io(void *opaque, struct io_req *r)
 
 static void shutdown_io(void *opaque, struct io_req *r)
 {
+	struct shutdown_port *shutdown_port = opaque;
 	static const char word[] = "Shutdown";
 
-	(void)opaque;
 	if (!r->write) {
 		r->data = 0;
 		return;
 	}
-	if ((char)r->data != word[shutdown_port.n]) {
-		shutdown_port.n = (char)r->data == word[0];
+	if ((char)r->data != word[shutdown_port->n]) {
+		shutdown_port->n = (char)r->data == word[0];
 		return;
 	}
-	if (++shutdown_port.n == sizeof(word) - 1) {
-		shutdown_port.n = 0;
+	if (++shutdown_port->n == sizeof(word) - 1) {
+		shutdown_port->n = 0;
 		vm_stop(r->vm, PLUMB_EXIT_OK, "the guest powered off");
 	}
 }
 
-static int debug_exit_init(struct vm *vm)
+static int debug_exit_init(struct vm *vm, void *priv)
 {
+	struct shutdown_port *shutdown_port = priv;
 	int ret;
 
-	memset(&shutdown_port, 0, sizeof(shutdown_port));
+	pthread_mutex_init(&shutdown_port->lock, NULL);
 	ret = io_register(vm, BUS_PIO, DEBUG_EXIT_PORT, 4, debug_exit_io, NULL,
-			  "debug-exit", 0);
+			  NULL, "debug-exit", 0);
 	return ret ? ret : io_register(vm, BUS_PIO, SHUTDOWN_PORT, 1,
-				       shutdown_io, NULL, "shutdown-port", 0);
+				       shutdown_io, shutdown_port,
+				       &shutdown_port->lock, "shutdown-port", 0);
 }
 
 static struct device_type debug_exit_type = {
 	.name = "debug-exit",
+	.level = DEVICE_DEV,
+	.priv_size = sizeof(struct shutdown_port),
 	.init = debug_exit_init,
 };
-DEVICE_REGISTER(debug_exit_type)
+DEVICE_REGISTER(debug_exit_type);

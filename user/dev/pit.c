@@ -7,7 +7,7 @@
  * LSB/MSB/both access, counter latch and read-back commands. Channel 0
  * drives IRQ 0 from a timer on the event thread: an edge per period in
  * modes 2 and 3, one at terminal count in the others. Periods shorter
- * than PIT_MIN_PERIOD_NS are stretched to it (docs/decisions.md), so a
+ * than PIT_MIN_PERIOD_NS are stretched to it (docs/decisions.md, 59), so a
  * guest cannot make the launcher spin on interrupts.
  */
 #include <string.h>
@@ -44,12 +44,13 @@ struct pit_channel {
 	bool null_count;
 };
 
-static struct {
+struct pit {
+	pthread_mutex_t lock;		/* the state below; io_dispatch takes it */
 	struct pit_channel ch[3];
 	uint8_t port_b;			/* bits 0-1 as written */
 	struct vm *vm;
 	struct vtimer irq0;		/* channel 0's output edges */
-} pit;
+};
 
 static uint64_t ticks(void)
 {
@@ -128,25 +129,25 @@ static void set_gate(struct pit_channel *c, bool g)
 	c->gate = g;
 }
 
-/* Channel 0's timer follows its mode and count (vm->lock held). */
-static void irq0_rearm(void)
+/* Channel 0's timer follows its mode and count (pit->lock held). */
+static void irq0_rearm(struct pit *pit)
 {
-	struct pit_channel *c = &pit.ch[0];
+	struct pit_channel *c = &pit->ch[0];
 	uint64_t ns;
 
-	if (!pit.vm || pit.irq0.fd < 0)
+	if (!pit->vm || pit->irq0.fd < 0)
 		return;
 	if (!c->armed) {
-		vtimer_arm(&pit.irq0, 0, 0);
+		vtimer_arm(&pit->irq0, 0, 0);
 		return;
 	}
 	ns = (uint64_t)c->count * 1000000000ULL / PIT_HZ;
 	if (ns < PIT_MIN_PERIOD_NS)
 		ns = PIT_MIN_PERIOD_NS;
-	if (pit.vm->cfg->verbose > 1)
-		vm_log(pit.vm, "pit: channel 0 mode %u count %u: IRQ 0 in %llu ns",
+	if (pit->vm->cfg->verbose > 1)
+		vm_log(pit->vm, "pit: channel 0 mode %u count %u: IRQ 0 in %llu ns",
 		       c->mode, c->count, (unsigned long long)ns);
-	vtimer_arm(&pit.irq0, ns, c->mode == 2 || c->mode == 3 ? ns : 0);
+	vtimer_arm(&pit->irq0, ns, c->mode == 2 || c->mode == 3 ? ns : 0);
 }
 
 static void irq0_tick(struct vm *vm, void *opaque)
@@ -154,18 +155,16 @@ static void irq0_tick(struct vm *vm, void *opaque)
 	(void)opaque;
 	if (vm->cfg->verbose > 1)
 		vm_log(vm, "pit: IRQ 0");
-	pthread_mutex_lock(&vm->lock);
-	irq_pulse(vm, 0);
-	pthread_mutex_unlock(&vm->lock);
+	irq_pulse(vm, 0);	/* no PIT state: the controllers' lock only */
 }
 
-static void control(uint8_t v)
+static void control(struct pit *pit, uint8_t v)
 {
 	unsigned int sel = v >> 6, i;
 
 	if (sel == 3) {		/* read-back: bit 5 = !count, bit 4 = !status */
 		for (i = 0; i < 3; i++) {
-			struct pit_channel *c = &pit.ch[i];
+			struct pit_channel *c = &pit->ch[i];
 
 			if (!(v & (2U << i)))
 				continue;
@@ -183,20 +182,20 @@ static void control(uint8_t v)
 		return;
 	}
 	if (!((v >> 4) & 3)) {	/* counter latch */
-		if (!pit.ch[sel].latched) {
-			pit.ch[sel].latch = counter(&pit.ch[sel]);
-			pit.ch[sel].latched = true;
+		if (!pit->ch[sel].latched) {
+			pit->ch[sel].latch = counter(&pit->ch[sel]);
+			pit->ch[sel].latched = true;
 		}
 		return;
 	}
-	pit.ch[sel].rw = (v >> 4) & 3;
-	pit.ch[sel].mode = (v >> 1) & 7;
-	if (pit.ch[sel].mode > 5)
-		pit.ch[sel].mode -= 4;	/* 6, 7 alias 2, 3 */
-	pit.ch[sel].write_msb = pit.ch[sel].read_msb = false;
-	pit.ch[sel].armed = false;
-	pit.ch[sel].null_count = true;
-	pit.ch[sel].latched = pit.ch[sel].status_latched = false;
+	pit->ch[sel].rw = (v >> 4) & 3;
+	pit->ch[sel].mode = (v >> 1) & 7;
+	if (pit->ch[sel].mode > 5)
+		pit->ch[sel].mode -= 4;	/* 6, 7 alias 2, 3 */
+	pit->ch[sel].write_msb = pit->ch[sel].read_msb = false;
+	pit->ch[sel].armed = false;
+	pit->ch[sel].null_count = true;
+	pit->ch[sel].latched = pit->ch[sel].status_latched = false;
 }
 
 static uint8_t read_counter(struct pit_channel *c)
@@ -252,61 +251,69 @@ static void write_counter(struct pit_channel *c, uint8_t b)
 
 static void pit_io(void *opaque, struct io_req *r)
 {
-	(void)opaque;
+	struct pit *pit = opaque;
+
 	if (r->addr == 3) {
 		if (r->write)
-			control((uint8_t)r->data);
+			control(pit, (uint8_t)r->data);
 		else
 			r->data = 0xff;		/* the control word is write-only */
 	} else if (r->write) {
-		write_counter(&pit.ch[r->addr], (uint8_t)r->data);
+		write_counter(&pit->ch[r->addr], (uint8_t)r->data);
 	} else {
-		r->data = read_counter(&pit.ch[r->addr]);
+		r->data = read_counter(&pit->ch[r->addr]);
 	}
 	/* A new mode disarms channel 0; a new count starts it. */
 	if (r->write && (r->addr == 0 || (r->addr == 3 && !((r->data >> 6) & 3) &&
 					  ((r->data >> 4) & 3))))
-		irq0_rearm();
+		irq0_rearm(pit);
 }
 
 static void port_b_io(void *opaque, struct io_req *r)
 {
-	(void)opaque;
+	struct pit *pit = opaque;
+
 	if (r->write) {
-		pit.port_b = r->data & 0x03;
-		set_gate(&pit.ch[2], r->data & 0x01);
+		pit->port_b = r->data & 0x03;
+		set_gate(&pit->ch[2], r->data & 0x01);
 		return;
 	}
 	/* Bit 4 toggles with the DRAM refresh (every 15.085 us). */
-	r->data = pit.port_b |
+	r->data = pit->port_b |
 		  ((plumb_clock_ns() / 15085) & 1 ? 0x10 : 0) |
-		  (output(&pit.ch[2]) ? 0x20 : 0);
+		  (output(&pit->ch[2]) ? 0x20 : 0);
 }
 
-static int pit_init(struct vm *vm)
+static int pit_init(struct vm *vm, void *priv)
 {
+	struct pit *pit = priv;
 	int ret;
 
-	memset(&pit, 0, sizeof(pit));
-	pit.ch[0].gate = pit.ch[1].gate = true;	/* wired high on a PC */
-	pit.vm = vm;
-	ret = vtimer_init(vm, &pit.irq0, irq0_tick, NULL);
+	pthread_mutex_init(&pit->lock, NULL);
+	pit->ch[0].gate = pit->ch[1].gate = true;	/* wired high on a PC */
+	pit->vm = vm;
+	ret = vtimer_init(vm, &pit->irq0, irq0_tick, pit);
 	if (ret)
 		return ret;
-	ret = io_register(vm, BUS_PIO, PIT_PORT, 4, pit_io, NULL, "pit", 0);
-	return ret ? ret : io_register(vm, BUS_PIO, PORT_B, 1, port_b_io, NULL,
-				       "port-61", 0);
+	ret = io_register(vm, BUS_PIO, PIT_PORT, 4, pit_io, pit, &pit->lock,
+			  "pit", 0);
+	return ret ? ret : io_register(vm, BUS_PIO, PORT_B, 1, port_b_io, pit,
+				       &pit->lock, "port-61", 0);
 }
 
-static void pit_fini(struct vm *vm)
+static void pit_fini(struct vm *vm, void *priv)
 {
-	if (pit.vm == vm)
-		vtimer_fini(vm, &pit.irq0);
+	struct pit *pit = priv;
+
+	if (pit->vm == vm)
+		vtimer_fini(vm, &pit->irq0);
 }
 
 static struct device_type pit_type = {
 	.name = "pit",
+	.level = DEVICE_DEV,
+	.priv_size = sizeof(struct pit),
 	.init = pit_init,
 	.fini = pit_fini,
 };
-DEVICE_REGISTER(pit_type)
+DEVICE_REGISTER(pit_type);

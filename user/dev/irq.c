@@ -18,7 +18,12 @@
  *   next change.
  *
  * Lines carry the asserted state, whatever the polarity the guest
- * programs (docs/decisions.md).
+ * programs (docs/decisions.md, 59).
+ *
+ * One lock, ic->lock, covers both controllers: io_dispatch takes it for
+ * their registers, irq_set/irq_pulse/irq_eoi take it themselves. It is
+ * a leaf: devices call in holding their own lock; nothing here calls out
+ * but PLUMB_SIGNAL_MSI.
  */
 #include <errno.h>
 #include <string.h>
@@ -50,15 +55,15 @@ struct pic {
 	bool poll, read_isr;
 };
 
-static struct {
-	struct vm *vm;
+struct irqchip {
+	pthread_mutex_t lock;		/* the state below; io_dispatch takes it */
 	struct pic pic[2];		/* master, slave */
 	uint32_t ioapic_id;
 	uint8_t sel;
 	uint64_t rte[IOAPIC_PINS];
 	uint32_t lines;			/* IOAPIC pin levels */
 	unsigned int bad_logged;
-} ic;
+};
 
 static int kernel_msi(struct vm *vm, const struct plumb_msi *msi)
 {
@@ -142,9 +147,9 @@ static void pic_ack(struct pic *p, unsigned int irq)
 }
 
 /* Both chips' INTA: the vector the CPU receives. */
-static uint8_t pic_inta(void)
+static uint8_t pic_inta(struct irqchip *ic)
 {
-	struct pic *m = &ic.pic[0], *s = &ic.pic[1];
+	struct pic *m = &ic->pic[0], *s = &ic->pic[1];
 	int irq = pic_pending(m, true), irq2;
 
 	if (irq < 0)
@@ -162,11 +167,12 @@ static uint8_t pic_inta(void)
 /* Cascade the slave into master IRQ 2 and offer the master's INT to LINT0. */
 static void pic_update(struct vm *vm)
 {
+	struct irqchip *ic = vm->irq;
 	struct plumb_msi msi = {
 		.address_lo = 0xfee00000,
 		.data = DM_EXTINT << 8,
 	};
-	struct pic *m = &ic.pic[0], *s = &ic.pic[1];
+	struct pic *m = &ic->pic[0], *s = &ic->pic[1];
 	int irq;
 
 	pic_input(m, 2, pic_pending(s, false) >= 0);
@@ -178,7 +184,7 @@ static void pic_update(struct vm *vm)
 				       (uint8_t)(m->base + irq);
 		/* > 0: a vCPU took it, so the INTA happens now. */
 		if (irq_signal_msi(vm, &msi) > 0) {
-			pic_inta();
+			pic_inta(ic);
 			pic_input(m, 2, pic_pending(s, false) >= 0);
 		}
 	}
@@ -282,8 +288,9 @@ static uint8_t pic_read(struct pic *p, unsigned int port, bool master)
 
 static void pic_io(void *opaque, struct io_req *r)
 {
+	struct irqchip *ic = r->vm->irq;
 	struct pic *p = opaque;
-	bool master = p == &ic.pic[0];
+	bool master = p == &ic->pic[0];
 
 	if (r->write)
 		pic_write(p, (unsigned int)r->addr, (uint8_t)r->data);
@@ -294,11 +301,11 @@ static void pic_io(void *opaque, struct io_req *r)
 
 static void elcr_io(void *opaque, struct io_req *r)
 {
+	struct irqchip *ic = opaque;
 	unsigned int i;
 
-	(void)opaque;
 	for (i = 0; i < r->size && r->addr + i < 2; i++) {
-		struct pic *p = &ic.pic[r->addr + i];
+		struct pic *p = &ic->pic[r->addr + i];
 
 		if (r->write)
 			p->elcr = (uint8_t)(r->data >> (8 * i)) & p->elcr_mask;
@@ -312,7 +319,8 @@ static void elcr_io(void *opaque, struct io_req *r)
 
 static void ioapic_deliver(struct vm *vm, unsigned int pin)
 {
-	uint64_t e = ic.rte[pin];
+	struct irqchip *ic = vm->irq;
+	uint64_t e = ic->rte[pin];
 	uint32_t dm = (e >> 8) & 7;
 	struct plumb_msi msi = {
 		.address_lo = 0xfee00000 | (uint32_t)((e >> 56) << 12) |
@@ -324,15 +332,15 @@ static void ioapic_deliver(struct vm *vm, unsigned int pin)
 
 	if (dm == DM_EXTINT || dm == 3 || dm == 6) {
 		/* ExtINT through the IOAPIC (virtual wire B), or reserved. */
-		if (!ic.bad_logged++)
+		if (!ic->bad_logged++)
 			vm_log(vm, "ioapic: pin %u: delivery mode %u not supported",
 			       pin, dm);
 		return;
 	}
 	if (e & RTE_LEVEL)
-		ic.rte[pin] |= RTE_REMOTE_IRR;
+		ic->rte[pin] |= RTE_REMOTE_IRR;
 	ret = irq_signal_msi(vm, &msi);
-	if (ret < 0 && !ic.bad_logged++)
+	if (ret < 0 && !ic->bad_logged++)
 		vm_log(vm, "ioapic: pin %u: PLUMB_SIGNAL_MSI: %s", pin,
 		       strerror(-ret));
 }
@@ -340,55 +348,58 @@ static void ioapic_deliver(struct vm *vm, unsigned int pin)
 /* Deliver a level-triggered pin if it is asserted and may be. */
 static void ioapic_service(struct vm *vm, unsigned int pin)
 {
-	uint64_t e = ic.rte[pin];
+	struct irqchip *ic = vm->irq;
+	uint64_t e = ic->rte[pin];
 
-	if ((ic.lines & (1U << pin)) && !(e & RTE_MASKED) &&
+	if ((ic->lines & (1U << pin)) && !(e & RTE_MASKED) &&
 	    (e & RTE_LEVEL) && !(e & RTE_REMOTE_IRR))
 		ioapic_deliver(vm, pin);
 }
 
 static void ioapic_input(struct vm *vm, unsigned int pin, bool level)
 {
+	struct irqchip *ic = vm->irq;
 	uint32_t m = 1U << pin;
-	bool rising = level && !(ic.lines & m);
+	bool rising = level && !(ic->lines & m);
 
-	ic.lines = level ? ic.lines | m : ic.lines & ~m;
-	if (ic.rte[pin] & RTE_LEVEL)
+	ic->lines = level ? ic->lines | m : ic->lines & ~m;
+	if (ic->rte[pin] & RTE_LEVEL)
 		ioapic_service(vm, pin);
-	else if (rising && !(ic.rte[pin] & RTE_MASKED))
+	else if (rising && !(ic->rte[pin] & RTE_MASKED))
 		ioapic_deliver(vm, pin);
 }
 
-static uint32_t ioapic_read_reg(unsigned int idx)
+static uint32_t ioapic_read_reg(struct irqchip *ic, unsigned int idx)
 {
 	unsigned int pin = (idx - 0x10) / 2;
 
 	switch (idx) {
 	case 0:
-		return ic.ioapic_id << 24;
+		return ic->ioapic_id << 24;
 	case 1:
 		return ((IOAPIC_PINS - 1) << 16) | IOAPIC_VERSION;
 	case 2:
-		return ic.ioapic_id << 24;	/* arbitration ID */
+		return ic->ioapic_id << 24;	/* arbitration ID */
 	default:
 		if (idx < 0x10 || pin >= IOAPIC_PINS)
 			return 0xffffffff;
-		return (uint32_t)(ic.rte[pin] >> (idx & 1 ? 32 : 0));
+		return (uint32_t)(ic->rte[pin] >> (idx & 1 ? 32 : 0));
 	}
 }
 
 static void ioapic_write_reg(struct vm *vm, unsigned int idx, uint32_t v)
 {
+	struct irqchip *ic = vm->irq;
 	unsigned int pin = (idx - 0x10) / 2;
 	uint64_t e;
 
 	if (idx == 0) {
-		ic.ioapic_id = (v >> 24) & 0xf;
+		ic->ioapic_id = (v >> 24) & 0xf;
 		return;
 	}
 	if (idx < 0x10 || pin >= IOAPIC_PINS)
 		return;
-	e = ic.rte[pin];
+	e = ic->rte[pin];
 	if (idx & 1)
 		e = (e & 0xffffffffULL) | ((uint64_t)v << 32);
 	else
@@ -397,26 +408,27 @@ static void ioapic_write_reg(struct vm *vm, unsigned int idx, uint32_t v)
 	/* An edge-triggered pin has no Remote IRR. */
 	if (!(e & RTE_LEVEL))
 		e &= ~RTE_REMOTE_IRR;
-	ic.rte[pin] = e;
+	ic->rte[pin] = e;
 	ioapic_service(vm, pin);
 }
 
 static void ioapic_io(void *opaque, struct io_req *r)
 {
-	(void)opaque;
+	struct irqchip *ic = opaque;
+
 	/* IOREGSEL at 0x00, IOWIN at 0x10; 32-bit registers. */
 	switch (r->addr) {
 	case 0x00:
 		if (r->write)
-			ic.sel = (uint8_t)r->data;
+			ic->sel = (uint8_t)r->data;
 		else
-			r->data = ic.sel;
+			r->data = ic->sel;
 		break;
 	case 0x10:
 		if (r->write)
-			ioapic_write_reg(r->vm, ic.sel, (uint32_t)r->data);
+			ioapic_write_reg(r->vm, ic->sel, (uint32_t)r->data);
 		else
-			r->data = ioapic_read_reg(ic.sel);
+			r->data = ioapic_read_reg(ic, ic->sel);
 		break;
 	default:
 		if (!r->write)
@@ -427,65 +439,100 @@ static void ioapic_io(void *opaque, struct io_req *r)
 
 void irq_eoi(struct vm *vm, uint8_t vector)
 {
+	struct irqchip *ic = vm->irq;
 	unsigned int pin;
 
+	if (!ic)
+		return;
+	pthread_mutex_lock(&ic->lock);
 	for (pin = 0; pin < IOAPIC_PINS; pin++) {
-		uint64_t e = ic.rte[pin];
+		uint64_t e = ic->rte[pin];
 
 		if ((e & 0xff) != vector || !(e & RTE_LEVEL) ||
 		    !(e & RTE_REMOTE_IRR))
 			continue;
-		ic.rte[pin] &= ~RTE_REMOTE_IRR;
+		ic->rte[pin] &= ~RTE_REMOTE_IRR;
 		ioapic_service(vm, pin);
 	}
+	pthread_mutex_unlock(&ic->lock);
 }
 
 /* ---- lines ---- */
 
-void irq_set(struct vm *vm, unsigned int line, bool level)
+/* ic->lock held. */
+static void set_line(struct vm *vm, unsigned int line, bool level)
 {
-	if (line >= IRQ_LINES)
-		return;
+	struct irqchip *ic = vm->irq;
+
 	if (line < 16) {
-		pic_input(&ic.pic[line >> 3], line & 7, level);
+		pic_input(&ic->pic[line >> 3], line & 7, level);
 		pic_update(vm);
 	}
 	/* The MADT's interrupt source override: ISA IRQ 0 is GSI 2. */
 	ioapic_input(vm, line == 0 ? 2 : line, level);
 }
 
-void irq_pulse(struct vm *vm, unsigned int line)
+void irq_set(struct vm *vm, unsigned int line, bool level)
 {
-	irq_set(vm, line, true);
-	irq_set(vm, line, false);
+	struct irqchip *ic = vm->irq;
+
+	if (line >= IRQ_LINES || !ic)	/* !ic: after irq's fini */
+		return;
+	pthread_mutex_lock(&ic->lock);
+	set_line(vm, line, level);
+	pthread_mutex_unlock(&ic->lock);
 }
 
-static int irq_init(struct vm *vm)
+void irq_pulse(struct vm *vm, unsigned int line)
 {
+	struct irqchip *ic = vm->irq;
+
+	if (line >= IRQ_LINES || !ic)
+		return;
+	pthread_mutex_lock(&ic->lock);
+	set_line(vm, line, true);
+	set_line(vm, line, false);
+	pthread_mutex_unlock(&ic->lock);
+}
+
+static int irq_init(struct vm *vm, void *priv)
+{
+	struct irqchip *ic = priv;
 	unsigned int i;
 	int ret;
 
-	memset(&ic, 0, sizeof(ic));
-	ic.vm = vm;
-	ic.ioapic_id = 0;		/* as the MADT says */
+	pthread_mutex_init(&ic->lock, NULL);
+	vm->irq = ic;
+	ic->ioapic_id = 0;		/* as the MADT says */
 	for (i = 0; i < IOAPIC_PINS; i++)
-		ic.rte[i] = RTE_MASKED;
-	ic.pic[0].elcr_mask = 0xf8;	/* IRQ 0-2 are edge only */
-	ic.pic[1].elcr_mask = 0xde;	/* and IRQ 8 and 13 */
-	ret = io_register(vm, BUS_PIO, 0x20, 2, pic_io, &ic.pic[0], "pic-master", 0);
+		ic->rte[i] = RTE_MASKED;
+	ic->pic[0].elcr_mask = 0xf8;	/* IRQ 0-2 are edge only */
+	ic->pic[1].elcr_mask = 0xde;	/* and IRQ 8 and 13 */
+	ret = io_register(vm, BUS_PIO, 0x20, 2, pic_io, &ic->pic[0], &ic->lock,
+			  "pic-master", 0);
 	if (!ret)
-		ret = io_register(vm, BUS_PIO, 0xa0, 2, pic_io, &ic.pic[1],
-				  "pic-slave", 0);
+		ret = io_register(vm, BUS_PIO, 0xa0, 2, pic_io, &ic->pic[1],
+				  &ic->lock, "pic-slave", 0);
 	if (!ret)
-		ret = io_register(vm, BUS_PIO, 0x4d0, 2, elcr_io, NULL, "elcr", 0);
+		ret = io_register(vm, BUS_PIO, 0x4d0, 2, elcr_io, ic, &ic->lock,
+				  "elcr", 0);
 	if (!ret)
-		ret = io_register(vm, BUS_MMIO, IOAPIC_BASE, 0x20, ioapic_io, NULL,
-				  "ioapic", 0);
+		ret = io_register(vm, BUS_MMIO, IOAPIC_BASE, 0x20, ioapic_io, ic,
+				  &ic->lock, "ioapic", 0);
 	return ret;
+}
+
+static void irq_fini(struct vm *vm, void *priv)
+{
+	(void)priv;
+	vm->irq = NULL;
 }
 
 static struct device_type irq_type = {
 	.name = "irq",
+	.level = DEVICE_CORE,
+	.priv_size = sizeof(struct irqchip),
 	.init = irq_init,
+	.fini = irq_fini,
 };
-DEVICE_REGISTER(irq_type)
+DEVICE_REGISTER(irq_type);

@@ -19,8 +19,8 @@
 #include <string.h>
 #include <linux/virtio_pci.h>
 
-#include "pci.h"
-#include "virtio.h"
+#include "dev/pci.h"
+#include "virtio/virtio.h"
 
 #define BAR_SIZE	0x4000
 #define COMMON_AT	0x0000
@@ -307,7 +307,7 @@ static void bar_access(struct vpci *vp, uint64_t off, struct io_req *r)
 		msix_access(vp, (unsigned int)off, r);
 	}
 	pthread_mutex_unlock(&d->lock);
-	virtio_update_intx(d, true);
+	virtio_update_intx(d);
 }
 
 static void bar_io(void *opaque, struct io_req *r)
@@ -344,7 +344,7 @@ static void cap(struct pci_dev *p, unsigned int at, unsigned int next,
 	pci_set32(p, at + 12, length);
 }
 
-/* The guest changed configuration space (vm->lock held). */
+/* The guest changed configuration space (the PCI bus lock held). */
 static void vpci_cfg_written(struct pci_dev *p, unsigned int off, unsigned int len)
 {
 	struct vpci *vp = p->opaque;
@@ -451,10 +451,10 @@ int virtio_pci_add(struct virtio_dev *d)
 	ret = pci_add(d->vm, p);
 	if (!ret)
 		ret = io_register(d->vm, BUS_MMIO, p->bar_addr[0], NOTIFY_AT, bar_io,
-				  vp, d->name, 0);
+				  vp, NULL, d->name, 0);
 	if (!ret)
 		ret = io_register(d->vm, BUS_MMIO, p->bar_addr[0] + NOTIFY_AT,
-				  BAR_SIZE - NOTIFY_AT, notify_io, vp, d->name,
+				  BAR_SIZE - NOTIFY_AT, notify_io, vp, NULL, d->name,
 				  d->ops->notify_exits ? 0 : IO_POSTED);
 	if (ret) {
 		free(vp);

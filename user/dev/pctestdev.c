@@ -23,12 +23,13 @@
 #define TESTDEV_MEM	0xff000000ULL
 #define TESTDEV_MEMSZ	(64 * KiB)
 
-static struct {
+struct testdev {
+	pthread_mutex_t lock;		/* the state below; io_dispatch takes it */
 	uint8_t scratch[4];
 	uint8_t bytes[4];
 	uint8_t irq[TESTDEV_NIRQ];
 	void *mem;
-} td;
+};
 
 static void rw(uint8_t *reg, struct io_req *r)
 {
@@ -44,14 +45,16 @@ static void rw(uint8_t *reg, struct io_req *r)
 
 static void scratch_io(void *opaque, struct io_req *r)
 {
-	(void)opaque;
-	rw(td.scratch, r);
+	struct testdev *td = opaque;
+
+	rw(td->scratch, r);
 }
 
 static void bytes_io(void *opaque, struct io_req *r)
 {
-	(void)opaque;
-	rw(td.bytes, r);
+	struct testdev *td = opaque;
+
+	rw(td->bytes, r);
 }
 
 static void flush_io(void *opaque, struct io_req *r)
@@ -63,55 +66,61 @@ static void flush_io(void *opaque, struct io_req *r)
 
 static void irq_io(void *opaque, struct io_req *r)
 {
-	(void)opaque;
+	struct testdev *td = opaque;
+
 	if (!r->write)
-		r->data = td.irq[r->addr];
+		r->data = td->irq[r->addr];
 	else if (r->size == 1) {	/* the device takes bytes only */
-		td.irq[r->addr] = (uint8_t)r->data;
+		td->irq[r->addr] = (uint8_t)r->data;
 		irq_set(r->vm, (unsigned int)r->addr, r->data & 1);
 	}
 }
 
-static int testdev_init(struct vm *vm)
+static int testdev_init(struct vm *vm, void *priv)
 {
+	struct testdev *td = priv;
 	int ret;
 
-	memset(&td, 0, sizeof(td));
+	pthread_mutex_init(&td->lock, NULL);
 	if (!vm->cfg->pc_testdev)
 		return 0;
-	ret = io_register(vm, BUS_PIO, TESTDEV_SCRATCH, 4, scratch_io, NULL,
-			  "pc-testdev", 0);
+	ret = io_register(vm, BUS_PIO, TESTDEV_SCRATCH, 4, scratch_io, td,
+			  &td->lock, "pc-testdev", 0);
 	if (!ret)
-		ret = io_register(vm, BUS_PIO, TESTDEV_FLUSH, 4, flush_io, NULL,
-				  "pc-testdev", 0);
+		ret = io_register(vm, BUS_PIO, TESTDEV_FLUSH, 4, flush_io, td,
+				  &td->lock, "pc-testdev", 0);
 	if (!ret)
-		ret = io_register(vm, BUS_PIO, TESTDEV_BYTES, 4, bytes_io, NULL,
-				  "pc-testdev", 0);
+		ret = io_register(vm, BUS_PIO, TESTDEV_BYTES, 4, bytes_io, td,
+				  &td->lock, "pc-testdev", 0);
 	if (!ret)
 		ret = io_register(vm, BUS_PIO, TESTDEV_IRQ, TESTDEV_NIRQ, irq_io,
-				  NULL, "pc-testdev", 0);
+				  td, &td->lock, "pc-testdev", 0);
 	if (ret)
 		return ret;
-	td.mem = mmap(NULL, TESTDEV_MEMSZ, PROT_READ | PROT_WRITE,
+	td->mem = mmap(NULL, TESTDEV_MEMSZ, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (td.mem == MAP_FAILED) {
-		td.mem = NULL;
+	if (td->mem == MAP_FAILED) {
+		td->mem = NULL;
 		return -ENOMEM;
 	}
-	return vm_add_ram(vm, TESTDEV_MEM, td.mem, TESTDEV_MEMSZ);
+	return vm_add_ram(vm, TESTDEV_MEM, td->mem, TESTDEV_MEMSZ);
 }
 
-static void testdev_fini(struct vm *vm)
+static void testdev_fini(struct vm *vm, void *priv)
 {
+	struct testdev *td = priv;
+
 	(void)vm;
-	if (td.mem)
-		munmap(td.mem, TESTDEV_MEMSZ);
-	td.mem = NULL;
+	if (td->mem)
+		munmap(td->mem, TESTDEV_MEMSZ);
+	td->mem = NULL;
 }
 
 static struct device_type testdev_type = {
 	.name = "pc-testdev",
+	.level = DEVICE_DEV,
+	.priv_size = sizeof(struct testdev),
 	.init = testdev_init,
 	.fini = testdev_fini,
 };
-DEVICE_REGISTER(testdev_type)
+DEVICE_REGISTER(testdev_type);

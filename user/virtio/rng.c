@@ -10,12 +10,12 @@
  *
  * A chain gets at most RNG_CHAIN_MAX bytes (5.4.6.2 asks for one at
  * least): a chain may offer 1024 segments each spanning all of RAM, and
- * filling that would hold vm->lock for hours.
+ * filling that would hold the device lock for hours.
  */
 #include <errno.h>
 #include <sys/random.h>
 
-#include "virtio.h"
+#include "virtio/virtio.h"
 
 #define RNG_CHAIN_MAX	(64 * 1024)
 
@@ -79,8 +79,9 @@ static const struct virtio_dev_ops rng_ops = {
 	.queue = rng_queue,
 };
 
-static int rng_init(struct vm *vm)
+static int rng_init(struct vm *vm, void *priv)
 {
+	(void)priv;
 	if (!vm->cfg->rng)
 		return 0;
 	return virtio_dev_new(vm, &rng_ops, NULL) ? 0 : -EINVAL;
@@ -88,6 +89,7 @@ static int rng_init(struct vm *vm)
 
 static struct device_type rng_type = {
 	.name = "virtio-rng",
+	.level = DEVICE_VIRTIO,
 	.init = rng_init,
 };
 DEVICE_REGISTER(rng_type);

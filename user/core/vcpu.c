@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The run loop: one thread per vCPU consumes its exit ring in order (the
+ * The vCPU threads: one per vCPU consumes its exit ring in order (the
  * kernel never lets a read overtake an earlier posted write), hands port
  * and MMIO accesses to the bus, replies to reads, and turns the other
- * records into the end of the VM with the documented exit status.
+ * records into the end of the VM with the documented exit status. The
+ * run as a whole (threads, console, the end) is run.c's.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -17,11 +18,18 @@
 
 #include "vm.h"
 
-#define SIG_KICK	SIGUSR1
-
 static void kick_handler(int sig)
 {
 	(void)sig;	/* only there to interrupt PLUMB_RUN */
+}
+
+void vcpu_init_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_handler;	/* no SA_RESTART: RUN returns EINTR */
+	sigaction(VCPU_KICK, &sa, NULL);
 }
 
 static void handle_io(struct vcpu *v, struct plumb_exit *e)
@@ -209,9 +217,7 @@ void vcpu_handle_exit(struct vcpu *v, struct plumb_exit *e)
 		handle_hlt(v);
 		break;
 	case PLUMB_EXIT_EOI:
-		pthread_mutex_lock(&vm->lock);
 		irq_eoi(vm, e->eoi.vector);
-		pthread_mutex_unlock(&vm->lock);
 		break;
 	case PLUMB_EXIT_SHUTDOWN:
 		vm_stop(vm, PLUMB_EXIT_TRIPLE, "vCPU %u: triple fault (shutdown)%s",
@@ -267,22 +273,28 @@ static void memlock_stop(struct vcpu *v)
 		"again)", v->id, cur, v->vm->cfg->mem >> 20);
 }
 
-static void *vcpu_thread(void *arg)
+static int run_ioctl(struct vcpu *v)
+{
+	return ioctl(v->fd, PLUMB_RUN, 0);
+}
+
+int (*vcpu_enter)(struct vcpu *v) = run_ioctl;
+
+void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
 	sigset_t kick;
 
 	sigemptyset(&kick);
-	sigaddset(&kick, SIG_KICK);
+	sigaddset(&kick, VCPU_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 	while (!vm->stopping) {
 		struct plumb_exit *e;
 
 		vcpu_dump_if_asked(v);
 		if (v->cons == __atomic_load_n(&v->hdr->producer, __ATOMIC_ACQUIRE)) {
-			vm_flush_devices(vm);
-			if (ioctl(v->fd, PLUMB_RUN, 0)) {
+			if (vcpu_enter(v)) {
 				if (errno == EINTR)
 					continue;
 				if (errno == ENOMEM)
@@ -301,11 +313,27 @@ static void *vcpu_thread(void *arg)
 		v->cons++;
 		__atomic_store_n(&v->hdr->consumer, v->cons, __ATOMIC_RELEASE);
 	}
-	vm_flush_devices(vm);
 	return NULL;
 }
 
-void vm_request_dump(struct vm *vm)
+int vcpu_start(struct vcpu *v)
+{
+	int ret = pthread_create(&v->thread, NULL, vcpu_thread, v);
+
+	v->thread_started = !ret;
+	return ret;
+}
+
+void vcpu_kick(struct vcpu *v, bool stop)
+{
+	if (!v->thread_started)
+		return;
+	if (stop)
+		__atomic_store_n(&v->hdr->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	pthread_kill(v->thread, VCPU_KICK);
+}
+
+void vcpu_request_dump_all(struct vm *vm)
 {
 	unsigned int i;
 
@@ -313,76 +341,10 @@ void vm_request_dump(struct vm *vm)
 		if (!vm->vcpus[i].thread_started)
 			continue;
 		__atomic_store_n(&vm->vcpus[i].dump, 1, __ATOMIC_RELEASE);
-		pthread_kill(vm->vcpus[i].thread, SIG_KICK);
+		vcpu_kick(&vm->vcpus[i], false);
 	}
 	/* The ones halted in handle_hlt. */
 	pthread_mutex_lock(&vm->lock);
 	pthread_cond_broadcast(&vm->cond);
 	pthread_mutex_unlock(&vm->lock);
-}
-
-int vm_run(struct vm *vm)
-{
-	struct sigaction sa;
-	sigset_t block;
-	unsigned int i;
-	int ret;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = kick_handler;	/* no SA_RESTART: RUN returns EINTR */
-	sigaction(SIG_KICK, &sa, NULL);
-	/* Threads inherit this: only the console loop takes these signals. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGQUIT);
-	sigaddset(&block, SIG_KICK);
-	pthread_sigmask(SIG_BLOCK, &block, NULL);
-
-	console_start(vm);
-	ret = event_start(vm);
-	if (ret)
-		vm_stop(vm, PLUMB_EXIT_INTERNAL, "cannot start the event thread: %s",
-			strerror(-ret));
-	for (i = 0; i < vm->ncpus && !ret; i++) {
-		ret = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread,
-				     &vm->vcpus[i]);
-		if (ret) {
-			vm_stop(vm, PLUMB_EXIT_INTERNAL, "cannot start vCPU %u's thread: %s",
-				i, strerror(ret));
-			break;
-		}
-		vm->vcpus[i].thread_started = true;
-	}
-	console_loop(vm);
-
-	/*
-	 * Stop every vCPU: immediate_exit for the next RUN, a signal for
-	 * one running now; both before vm->lock, which a vCPU serving a
-	 * device may hold (for at most VQ_BUDGET chains, and the service
-	 * loops see vm->stopping). Then wake the ones halted in handle_hlt:
-	 * under the lock, so that none misses the broadcast.
-	 */
-	for (i = 0; i < vm->ncpus; i++) {
-		if (!vm->vcpus[i].thread_started)
-			continue;
-		__atomic_store_n(&vm->vcpus[i].hdr->immediate_exit, 1,
-				 __ATOMIC_SEQ_CST);
-		pthread_kill(vm->vcpus[i].thread, SIG_KICK);
-	}
-	pthread_mutex_lock(&vm->lock);
-	pthread_cond_broadcast(&vm->cond);
-	pthread_mutex_unlock(&vm->lock);
-	for (i = 0; i < vm->ncpus; i++)
-		if (vm->vcpus[i].thread_started)
-			pthread_join(vm->vcpus[i].thread, NULL);
-	console_restore();
-	/* Odd statuses are the guest's own verdict (debug-exit): quiet. */
-	if (vm_stop_message()[0] &&
-	    (vm->cfg->verbose || (vm->status != PLUMB_EXIT_OK && !(vm->status & 1))))
-		plumb_err("%s", vm_stop_message());
-	if (vm->unhandled)
-		vm_log(vm, "%" PRIu64 " unhandled port/MMIO accesses", vm->unhandled);
-	return vm->status;
 }

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <linux/virtio_console.h>
 
-#include "virtio.h"
+#include "virtio/virtio.h"
 
 #define RXQ		0
 #define TXQ		1
@@ -85,7 +85,7 @@ static void vcon_queue(struct virtio_dev *d, struct virtq *q)
 		vcon_tx(d);
 }
 
-/* Keyboard bytes (console.c; vm->lock held). */
+/* Keyboard bytes (core/console.c). */
 static void vcon_input(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct vcon *c = opaque;
@@ -99,7 +99,7 @@ static void vcon_input(void *opaque, const uint8_t *buf, size_t len)
 	if (d->vq[RXQ].ready && virtio_running(d))
 		vcon_rx(d);
 	pthread_mutex_unlock(&d->lock);
-	virtio_update_intx(d, true);
+	virtio_update_intx(d);
 }
 
 static void vcon_reset(struct virtio_dev *d)
@@ -131,10 +131,11 @@ static const struct virtio_dev_ops vcon_ops = {
 	.fini = vcon_fini,
 };
 
-static int vcon_init(struct vm *vm)
+static int vcon_init(struct vm *vm, void *priv)
 {
 	struct vcon *c;
 
+	(void)priv;
 	if (!vm->cfg->vconsole)
 		return 0;
 	c = calloc(1, sizeof(*c));
@@ -151,6 +152,7 @@ static int vcon_init(struct vm *vm)
 
 static struct device_type vcon_type = {
 	.name = "virtio-console",
+	.level = DEVICE_VIRTIO,
 	.init = vcon_init,
 };
 DEVICE_REGISTER(vcon_type);

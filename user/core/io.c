@@ -6,62 +6,14 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "vm.h"
 
-static struct device_type *device_types;
-
-void device_type_register(struct device_type *t)
-{
-	struct device_type **p = &device_types;
-
-	/* Keep link order: devices come up in a reproducible order. */
-	while (*p)
-		p = &(*p)->next;
-	t->next = NULL;
-	*p = t;
-}
-
-int vm_init_devices(struct vm *vm)
-{
-	struct device_type *t;
-	int ret;
-
-	for (t = device_types; t; t = t->next) {
-		ret = t->init(vm);
-		if (ret) {
-			plumb_err("device %s: %s", t->name, strerror(-ret));
-			return ret;
-		}
-	}
-	return 0;
-}
-
-void vm_flush_devices(struct vm *vm)
-{
-	struct device_type *t;
-
-	for (t = device_types; t; t = t->next)
-		if (t->flush)
-			t->flush(vm);
-}
-
-void vm_fini_devices(struct vm *vm)
-{
-	struct device_type *t;
-
-	for (t = device_types; t; t = t->next)
-		if (t->fini)
-			t->fini(vm);
-}
-
 int io_register(struct vm *vm, int busno, uint64_t base, uint64_t len,
-		io_handler_t *fn, void *opaque, const char *name,
-		unsigned int flags)
+		io_handler_t *fn, void *opaque, pthread_mutex_t *lock,
+		const char *name, unsigned int flags)
 {
 	struct bus *bus = &vm->bus[busno];
 	unsigned int i;
@@ -79,8 +31,8 @@ int io_register(struct vm *vm, int busno, uint64_t base, uint64_t len,
 	}
 	if (bus->n == BUS_MAX)
 		return -ENOSPC;
-	bus->r[bus->n++] = (struct io_range){ base, len, fn, opaque, name,
-					      flags };
+	bus->r[bus->n++] = (struct io_range){ base, len, fn, opaque, lock,
+					      name, flags };
 	return 0;
 }
 
@@ -94,32 +46,24 @@ static const struct io_range *io_find(const struct bus *bus, uint64_t addr)
 	return NULL;
 }
 
-void vm_log(const struct vm *vm, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!vm->cfg || !vm->cfg->verbose)
-		return;
-	fputs("plumb: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	/* The terminal may be raw: end the line ourselves. */
-	fputs("\r\n", stderr);
-}
-
-/* Unhandled: reads are all ones, writes dropped; counted, logged once. */
+/*
+ * Unhandled: reads are all ones, writes dropped; counted, logged once.
+ * Any vCPU thread, no lock: the counters are atomic.
+ */
 static void unhandled(struct vm *vm, int busno, uint64_t addr, uint8_t size,
 		      bool write, uint64_t *data)
 {
 	bool first = true;
 
-	vm->unhandled++;
+	__atomic_fetch_add(&vm->unhandled, 1, __ATOMIC_RELAXED);
 	if (busno == BUS_PIO && vm->pio_logged && addr < 65536) {
-		first = !(vm->pio_logged[addr / 8] & (1U << (addr % 8)));
-		vm->pio_logged[addr / 8] |= 1U << (addr % 8);
+		uint8_t bit = (uint8_t)(1U << (addr % 8));
+
+		first = !(__atomic_fetch_or(&vm->pio_logged[addr / 8], bit,
+					    __ATOMIC_RELAXED) & bit);
 	} else if (busno == BUS_MMIO) {
-		first = vm->unhandled_mmio_logged++ < 16;
+		first = __atomic_fetch_add(&vm->unhandled_mmio_logged, 1,
+					   __ATOMIC_RELAXED) < 16;
 	}
 	if (first)
 		vm_log(vm, "unhandled %s %s %#" PRIx64 " size %u%s",
@@ -136,40 +80,22 @@ void io_dispatch(struct vm *vm, int busno, unsigned int cpu, uint64_t addr,
 	const struct io_range *r;
 	struct io_req req;
 
-	pthread_mutex_lock(&vm->lock);
 	r = io_find(&vm->bus[busno], addr);
 	if (!r) {
 		unhandled(vm, busno, addr, size, write, data);
-		pthread_mutex_unlock(&vm->lock);
 		return;
 	}
 	req = (struct io_req){ .vm = vm, .cpu = cpu, .addr = addr - r->base,
 			       .data = write ? *data : 0, .size = size,
 			       .write = write };
+	if (r->lock)
+		pthread_mutex_lock(r->lock);
 	r->fn(r->opaque, &req);
+	if (r->lock)
+		pthread_mutex_unlock(r->lock);
 	if (!write) {
 		uint64_t mask = size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
 
 		*data = req.data & mask;
 	}
-	pthread_mutex_unlock(&vm->lock);
-}
-
-int vm_cmdline_add(struct vm *vm, const char *fmt, ...)
-{
-	size_t used = strlen(vm->cmdline_extra);
-	va_list ap;
-	int n;
-
-	if (used && used + 1 < sizeof(vm->cmdline_extra))
-		vm->cmdline_extra[used++] = ' ';
-	va_start(ap, fmt);
-	n = vsnprintf(vm->cmdline_extra + used, sizeof(vm->cmdline_extra) - used,
-		      fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(vm->cmdline_extra) - used) {
-		vm->cmdline_extra[used ? used - 1 : 0] = 0;
-		return -ENOSPC;
-	}
-	return 0;
 }

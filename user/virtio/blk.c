@@ -25,7 +25,7 @@
 #include <linux/falloc.h>
 #include <linux/virtio_blk.h>
 
-#include "virtio.h"
+#include "virtio/virtio.h"
 
 #define SECTOR		512ULL
 #define QUEUE_MAX	256
@@ -289,11 +289,12 @@ static int blk_add(struct vm *vm, const struct disk_config *dc, unsigned int idx
 	return 0;
 }
 
-static int blk_init(struct vm *vm)
+static int blk_init(struct vm *vm, void *priv)
 {
 	unsigned int i;
 	int ret;
 
+	(void)priv;
 	for (i = 0; i < vm->cfg->ndisks; i++) {
 		ret = blk_add(vm, &vm->cfg->disks[i], i);
 		if (ret)
@@ -304,6 +305,7 @@ static int blk_init(struct vm *vm)
 
 static struct device_type blk_type = {
 	.name = "virtio-blk",
+	.level = DEVICE_VIRTIO,
 	.init = blk_init,
 };
 DEVICE_REGISTER(blk_type);

@@ -25,7 +25,7 @@
 #include <unistd.h>
 #include <linux/virtio_mmio.h>
 
-#include "virtio.h"
+#include "virtio/virtio.h"
 
 #define DESC_SIZE	16	/* struct vring_desc */
 
@@ -427,17 +427,15 @@ void virtio_signal_isr(struct virtio_dev *d, struct virtq *q)
 	__atomic_store_n(&d->intx_dirty, true, __ATOMIC_SEQ_CST);
 }
 
-void virtio_update_intx(struct virtio_dev *d, bool vm_locked)
+void virtio_update_intx(struct virtio_dev *d)
 {
 	if (!__atomic_exchange_n(&d->intx_dirty, false, __ATOMIC_SEQ_CST))
 		return;
-	if (!vm_locked)
-		pthread_mutex_lock(&d->vm->lock);
-	/* The level is read under vm->lock: a racing ISR read cannot leave
-	 * the line high with nothing pending. */
+	/* The level is read and set under the device lock, which ISR reads
+	 * hold: a racing one cannot leave the line high with nothing pending. */
+	pthread_mutex_lock(&d->lock);
 	irq_set(d->vm, d->irq_line, __atomic_load_n(&d->isr, __ATOMIC_SEQ_CST) != 0);
-	if (!vm_locked)
-		pthread_mutex_unlock(&d->vm->lock);
+	pthread_mutex_unlock(&d->lock);
 }
 
 /* ---- notifications: vCPU -> event thread ---- */
@@ -455,7 +453,7 @@ void virtio_kick(struct virtio_dev *d, unsigned int qi)
 		if (q->ready && virtio_running(d))
 			d->ops->queue(d, q);
 		pthread_mutex_unlock(&d->lock);
-		virtio_update_intx(d, true);
+		virtio_update_intx(d);
 		return;
 	}
 	(void)!write(d->vq[qi].kick_fd, &one, sizeof(one));
@@ -477,7 +475,7 @@ static void kick_event(struct vm *vm, void *opaque, uint32_t events)
 		d->ops->queue(d, q);
 	d->on_event_thread = false;
 	pthread_mutex_unlock(&d->lock);
-	virtio_update_intx(d, false);
+	virtio_update_intx(d);
 }
 
 void virtio_defer(struct virtio_dev *d, struct virtq *q)
@@ -628,15 +626,23 @@ void virtio_fini_all(struct vm *vm)
 	}
 }
 
-static int virtio_init(struct vm *vm)
+static int virtio_init(struct vm *vm, void *priv)
 {
 	(void)vm;	/* the models create their devices */
+	(void)priv;
 	return 0;
+}
+
+static void virtio_fini(struct vm *vm, void *priv)
+{
+	(void)priv;
+	virtio_fini_all(vm);
 }
 
 static struct device_type virtio_type = {
 	.name = "virtio",
+	.level = DEVICE_BUS,
 	.init = virtio_init,
-	.fini = virtio_fini_all,
+	.fini = virtio_fini,
 };
 DEVICE_REGISTER(virtio_type);

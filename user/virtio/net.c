@@ -27,7 +27,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 
-#include "virtio.h"
+#include "virtio/virtio.h"
 
 #define RXQ		0
 #define TXQ		1
@@ -191,7 +191,7 @@ static void tap_event(struct vm *vm, void *opaque, uint32_t events)
 	if (virtio_running(d) && d->vq[RXQ].ready)
 		net_rx(d);
 	pthread_mutex_unlock(&d->lock);
-	virtio_update_intx(d, false);
+	virtio_update_intx(d);
 }
 
 /* The offloads the guest accepted are the ones the tap may hand us. */
@@ -381,11 +381,12 @@ fail:
 	return ret;
 }
 
-static int net_init(struct vm *vm)
+static int net_init(struct vm *vm, void *priv)
 {
 	unsigned int i;
 	int ret;
 
+	(void)priv;
 	for (i = 0; i < vm->cfg->nnics; i++) {
 		ret = net_add(vm, &vm->cfg->nics[i]);
 		if (ret)
@@ -396,6 +397,7 @@ static int net_init(struct vm *vm)
 
 static struct device_type net_type = {
 	.name = "virtio-net",
+	.level = DEVICE_VIRTIO,
 	.init = net_init,
 };
 DEVICE_REGISTER(net_type);

@@ -10,7 +10,7 @@
  *   flagged present, no VGA, and the reset register (port 0x64, 0xfe:
  *   the i8042 pulses reset) for reboot;
  * - a DSDT with \_S5 (SLP_TYP 5), so that Linux offers ACPI power-off,
- *   and the PCI root bridge \_SB.PCI0 (pci.c); a FACS;
+ *   and the PCI root bridge \_SB.PCI0 (dev/pci.c); a FACS;
  * - the MADT: one enabled local APIC per vCPU (APIC ID = ACPI UID = index),
  *   the IOAPIC (ID 0, GSI 0-23, 0xfec00000), the overrides ISA IRQ 0 ->
  *   GSI 2 and SCI IRQ 9 level/active high, LINT1 as NMI on every CPU, and
@@ -27,7 +27,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "virtio.h"
+#include "virtio/virtio.h"
 #include "vm.h"
 
 #define ACPI_BASE	0xf0000ULL
@@ -48,9 +48,10 @@
 #define CNT_SCI_EN	0x0001
 #define CNT_SLP_EN	0x2000
 
-static struct {
+struct acpi_pm {
+	pthread_mutex_t lock;		/* the state below; io_dispatch takes it */
 	uint16_t sts, en, cnt;
-} pm;
+};
 
 static uint8_t checksum(const uint8_t *p, size_t len)
 {
@@ -101,7 +102,7 @@ static void gas_io(uint8_t *p, uint8_t bits, uint16_t port)
 
 /*
  * Name (_S5, Package (4) { 5, 5, 0, 0 })
- * Scope (\_SB) { Device (PCI0) {	the PCI bus of pci.c (docs/virtio.md)
+ * Scope (\_SB) { Device (PCI0) {	the PCI bus of dev/pci.c (docs/virtio.md)
  *	Name (_HID, EisaId ("PNP0A03")) Name (_UID, 0)
  *	Name (_CRS, ResourceTemplate () { bus 0-255, IO 0xcf8/8,
  *		IO 0-0xcf7 and 0xd00-0xffff, memory 0xe0000000-0xfbffffff })
@@ -247,30 +248,30 @@ static int build_tables(uint8_t *base, unsigned int ncpus, unsigned int nvmmio)
 
 static void pm_io(void *opaque, struct io_req *r)
 {
+	struct acpi_pm *pm = opaque;
 	uint64_t ticks, ns;
 
-	(void)opaque;
 	switch (r->addr) {
 	case 0:		/* PM1a_STS: write 1 to clear */
 		if (r->write)
-			pm.sts &= (uint16_t)~r->data;
+			pm->sts &= (uint16_t)~r->data;
 		else
-			r->data = pm.sts | ((uint32_t)pm.en << 16);
+			r->data = pm->sts | ((uint32_t)pm->en << 16);
 		if (r->write && r->size == 4)
-			pm.en = (uint16_t)(r->data >> 16);
+			pm->en = (uint16_t)(r->data >> 16);
 		break;
 	case 2:		/* PM1a_EN */
 		if (r->write)
-			pm.en = (uint16_t)r->data;
+			pm->en = (uint16_t)r->data;
 		else
-			r->data = pm.en;
+			r->data = pm->en;
 		break;
 	case 4:		/* PM1a_CNT */
 		if (!r->write) {
-			r->data = pm.cnt;
+			r->data = pm->cnt;
 			break;
 		}
-		pm.cnt = (uint16_t)((r->data & ~CNT_SLP_EN) | CNT_SCI_EN);
+		pm->cnt = (uint16_t)((r->data & ~CNT_SLP_EN) | CNT_SCI_EN);
 		if (r->data & CNT_SLP_EN)
 			vm_stop(r->vm, PLUMB_EXIT_OK,
 				"the guest powered off (ACPI sleep state %u)",
@@ -291,26 +292,32 @@ static void pm_io(void *opaque, struct io_req *r)
 	}
 }
 
-static int acpi_init(struct vm *vm)
+static int acpi_init(struct vm *vm, void *priv)
 {
+	struct acpi_pm *pm = priv;
 	uint8_t *base;
 	int ret;
 
-	memset(&pm, 0, sizeof(pm));
-	pm.cnt = CNT_SCI_EN;
+	pthread_mutex_init(&pm->lock, NULL);
+	pm->cnt = CNT_SCI_EN;
 	if (vm->cfg->flat)
 		return 0;
 	base = gmem_ptr(&vm->mem, ACPI_BASE, ACPI_SIZE);
 	if (!base)		/* unit tests: no RAM behind the VM */
 		return 0;
-	ret = build_tables(base, vm->ncpus, virtio_mmio_count(vm->cfg));
+	/* A firmware-level device: the virtio-mmio ones exist by now. */
+	ret = build_tables(base, vm->ncpus,
+			   vm->cfg->virtio == VIRTIO_MMIO ? vm->nvirtio_mmio : 0);
 	if (ret)
 		return ret;
-	return io_register(vm, BUS_PIO, PM_BASE, 12, pm_io, NULL, "acpi-pm", 0);
+	return io_register(vm, BUS_PIO, PM_BASE, 12, pm_io, pm, &pm->lock,
+			   "acpi-pm", 0);
 }
 
 static struct device_type acpi_type = {
 	.name = "acpi",
+	.level = DEVICE_FIRMWARE,
+	.priv_size = sizeof(struct acpi_pm),
 	.init = acpi_init,
 };
-DEVICE_REGISTER(acpi_type)
+DEVICE_REGISTER(acpi_type);

@@ -5,13 +5,14 @@
  * byte the guest wrote), the two transports (virtio-mmio version 2,
  * modern virtio-pci) and the device models, each in its own file.
  *
- * Threads and locks. Register accesses arrive on vCPU threads with
- * vm->lock held (io_dispatch) and take the device's own lock. A queue
- * notification only wakes the event thread (an eventfd), which services
- * the queue under the device lock alone: a disk read never runs under
- * vm->lock, though a vCPU touching that device's registers waits for it
- * with vm->lock held. Every service takes at most VQ_BUDGET chains.
- * The lock order is vm->lock, then a device's lock.
+ * Threads and locks. Register accesses arrive on vCPU threads (the
+ * transports register their ranges without a bus lock) and take the
+ * device's own lock. A queue notification only wakes the event thread
+ * (an eventfd), which services the queue under the device lock: a disk
+ * read blocks no other device, though a vCPU touching that device's
+ * registers waits for it. Every service takes at most VQ_BUDGET chains.
+ * The lock order is the PCI bus lock (configuration space), then a
+ * device's lock, then the interrupt controllers' (dev/irq.c), a leaf.
  */
 #ifndef PLUMB_VIRTIO_H
 #define PLUMB_VIRTIO_H
@@ -32,7 +33,7 @@
  * Chains one service of a queue takes before it yields: the rest goes
  * back to the event thread through the queue's eventfd, behind whatever
  * else waits there, and a vCPU serving an inline queue returns to its
- * guest (and releases vm->lock).
+ * guest (and releases the device lock).
  */
 #define VQ_BUDGET		64
 
@@ -151,14 +152,14 @@ void virtq_enable(struct virtio_dev *d, struct virtq *q);
 /* QUEUE_READY = 0: not ready, and the checked views are gone. */
 void virtq_disable(struct virtq *q);
 /* The guest notified queue `qi`: wake the event thread, or serve it here
- * (inline_queue: vm->lock held, the device lock not). */
+ * (inline_queue: on this vCPU's thread, under the device lock). */
 void virtio_kick(struct virtio_dev *d, unsigned int qi);
 /* Config space bytes, bounds-checked. */
 uint64_t virtio_config_read(struct virtio_dev *d, uint64_t off, unsigned int len);
 void virtio_config_write(struct virtio_dev *d, uint64_t off, unsigned int len,
 			 uint64_t v);
-/* Bring an INTx line to the ISR's level; `vm_locked`: vm->lock is held. */
-void virtio_update_intx(struct virtio_dev *d, bool vm_locked);
+/* Bring an INTx line to the ISR's level (takes the device lock). */
+void virtio_update_intx(struct virtio_dev *d);
 /* The default signal for INTx-style transports: set ISR, line follows. */
 void virtio_signal_isr(struct virtio_dev *d, struct virtq *q);
 
@@ -214,11 +215,10 @@ int virtio_mmio_add(struct virtio_dev *d);
 int virtio_pci_add(struct virtio_dev *d);
 
 /*
- * The virtio-mmio devices a configuration makes, and their ACPI
- * declarations for the DSDT (LNRO0005 devices with memory and interrupt
- * resources): the bytes written, at most `room`.
+ * The ACPI declarations of the first n virtio-mmio devices for the DSDT
+ * (LNRO0005 devices with memory and interrupt resources): the bytes
+ * written, at most `room`.
  */
-unsigned int virtio_mmio_count(const struct vm_config *cfg);
 size_t virtio_mmio_aml(unsigned int n, uint8_t *buf, size_t room);
 
 /* virtio-mmio's window: device i at base + i * stride, line 16 + i. */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The VM: /dev/plumb, memory slots, posted ranges, vCPUs and their boot
- * state, and the end of a run (vm_stop). The vCPU threads are in vcpu.c.
+ * state, and the end of a run (vm_stop). The vCPU threads are in core/vcpu.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -179,7 +179,7 @@ int vm_open(struct vm *vm)
 	return ret;
 }
 
-/* Posted ranges for the ranges devices flagged (after vm_init_devices). */
+/* Posted ranges for the ranges devices flagged (after devices_init). */
 static int set_posted(struct vm *vm)
 {
 	int b;
@@ -202,280 +202,6 @@ static int set_posted(struct vm *vm)
 		}
 	}
 	return 0;
-}
-
-/* Replace leaf fn (sub-leaf 0) in c, or append it (c has the room). */
-static void put_leaf(struct plumb_cpuid *c, uint32_t fn, uint32_t a,
-		     uint32_t b, uint32_t cx, uint32_t d)
-{
-	struct plumb_cpuid_entry *e = NULL;
-	uint32_t i;
-
-	for (i = 0; i < c->nent && !e; i++)
-		if (c->entries[i].function == fn && !c->entries[i].index)
-			e = &c->entries[i];
-	if (!e) {
-		e = &c->entries[c->nent++];
-		memset(e, 0, sizeof(*e));
-		e->function = fn;
-	}
-	e->eax = a;
-	e->ebx = b;
-	e->ecx = cx;
-	e->edx = d;
-}
-
-/*
- * The TSC frequency as CPUID tells it (docs/decisions.md): Intel's leaf
- * 0x15 with a 1 GHz "crystal", the rate of the in-kernel APIC timer, and
- * the TSC as a ratio of it (Linux multiplies in 32 bits: the numerator
- * stays below 4295); leaf 0x16 in MHz; and the hypervisor timing leaf
- * 0x40000010 (TSC and APIC bus in kHz) that other systems read.
- */
-static void tsc_leaves(struct plumb_cpuid *c, uint32_t tsc_khz, bool intel)
-{
-	uint32_t i, best_n = 0, best_d = 1;
-	uint64_t best_err = 0;
-
-	for (i = 0; i < c->nent; i++) {
-		struct plumb_cpuid_entry *e = &c->entries[i];
-
-		if (e->function == 0x40000000 && e->eax < 0x40000010)
-			e->eax = 0x40000010;
-		if (intel && e->function == 0 && e->eax < 0x16)
-			e->eax = 0x16;
-	}
-	put_leaf(c, 0x40000010, tsc_khz, 1000000, 0, 0);
-	if (!intel)
-		return;
-	for (i = 1; i <= 4000; i++) {
-		uint64_t n = ((uint64_t)tsc_khz * i + 500000) / 1000000, err;
-
-		if (!n || n >= 4295)
-			break;
-		err = n * 1000000 > (uint64_t)tsc_khz * i ?
-		      n * 1000000 - (uint64_t)tsc_khz * i :
-		      (uint64_t)tsc_khz * i - n * 1000000;
-		/* Compare errors per unit of the denominator. */
-		if (!best_n || err * best_d < best_err * i) {
-			best_err = err;
-			best_n = (uint32_t)n;
-			best_d = i;
-		}
-	}
-	if (best_n)
-		put_leaf(c, 0x15, best_d, best_n, 1000000000, 0);
-	put_leaf(c, 0x16, tsc_khz / 1000, tsc_khz / 1000, 1000, 0);
-}
-
-/*
- * The topology CPUID describes, made to match the VM (as QEMU does) rather
- * than the host CPU model's: one package of @n cores, one thread each,
- * APIC ID = vCPU id. Fields hold ID widths, so counts round up to a power
- * of two (@p). Leaves 1 (count, the caller), 4 and 0x8000001D (who shares
- * each cache: L1 and L2 per core, L3 all), 0xB and 0x1F (an SMT level of
- * one thread, a core level of all), 0x80000008 (AMD's core count and APIC
- * ID width), 0x8000001E (AMD: one thread per compute unit). Leaf 0 comes
- * first, so @intel is known by then.
- */
-void cpuid_topology(struct plumb_cpuid_entry *e, uint32_t id, uint32_t n,
-		    bool intel)
-{
-	uint32_t p = 1, bits = 0, level;
-
-	while (p < n) {
-		p <<= 1;
-		bits++;
-	}
-	switch (e->function) {
-	case 4:
-	case 0x8000001d:
-		if (!(e->eax & 0x1f))
-			break;		/* no cache at this index */
-		level = (e->eax >> 5) & 7;
-		e->eax &= 0x3fff;
-		e->eax |= (level >= 3 ? p - 1 : 0) << 14;
-		if (e->function == 4)
-			e->eax |= ((p > 64 ? 64 : p) - 1) << 26;
-		break;
-	case 0xb:
-	case 0x1f:
-		e->edx = id;
-		e->ecx = e->index & 0xff;
-		if (e->index == 0) {		/* SMT: one thread */
-			e->eax = 0;
-			e->ebx = 1;
-			e->ecx |= 1 << 8;
-		} else if (e->index == 1) {	/* core: the package */
-			e->eax = bits;
-			e->ebx = n;
-			e->ecx |= 2 << 8;
-		} else {			/* no more levels */
-			e->eax = 0;
-			e->ebx = 0;
-		}
-		break;
-	case 0x80000008:
-		if (intel)
-			break;		/* reserved there */
-		e->ecx = (e->ecx & ~0xf0ffu) | (bits << 12) | (n - 1);
-		break;
-	case 0x8000001e:
-		e->eax = id;
-		e->ebx = id & 0xff;		/* compute unit; 1 thread each */
-		e->ecx = 0;			/* node 0, one node */
-		break;
-	default:
-		break;
-	}
-}
-
-/* CPUID as the module allows, adjusted to this VM's shape. */
-static int set_cpuid(struct vm *vm, struct vcpu *v, const struct plumb_cpuid *sup)
-{
-	size_t sz = sizeof(*sup) + sup->nent * sizeof(sup->entries[0]);
-	struct plumb_cpuid *c = malloc(sz + 3 * sizeof(sup->entries[0]));
-	uint32_t i;
-	int ret = 0;
-	bool intel = false;
-
-	if (!c)
-		return -ENOMEM;
-	memcpy(c, sup, sz);
-	for (i = 0; i < c->nent; i++) {
-		struct plumb_cpuid_entry *e = &c->entries[i];
-
-		switch (e->function) {
-		case 0:
-			intel = !memcmp(&e->ebx, "Genu", 4) &&
-				!memcmp(&e->edx, "ineI", 4) &&
-				!memcmp(&e->ecx, "ntel", 4);
-			break;
-		case 1:
-			/* APIC ID and logical count (x2APIC and TSC-deadline
-			 * come from the in-kernel APIC, as the module says). */
-			e->ebx = (e->ebx & 0xffff) | (v->id << 24) |
-				 ((vm->ncpus & 0xff) << 16);
-			if (vm->ncpus > 1)
-				e->edx |= 1U << 28;	/* HTT: count valid */
-			break;
-		case 7:
-			/* LA57 hidden: plumb.ko checks MSR bases for 48-bit
-			 * canonical form only (docs/decisions.md). */
-			if (e->index == 0)
-				e->ecx &= ~(1U << 16);
-			break;
-		default:
-			cpuid_topology(e, v->id, vm->ncpus, intel);
-			break;
-		}
-	}
-	if (vm->tsc_khz)
-		tsc_leaves(c, vm->tsc_khz, intel);
-	if (ioctl(v->fd, PLUMB_SET_CPUID, c))
-		ret = -errno;
-	free(c);
-	return ret;
-}
-
-/*
- * What firmware leaves in the MTRRs (docs/decisions.md): fixed ranges and
- * the default type write-back, enabled; variable range 0 makes the 3-4 GiB
- * MMIO hole uncacheable. Without it Linux 6.1 finds "MTRRs disabled by
- * BIOS" and leaves PAT off. Failure is not fatal: the guest sees them off.
- */
-static void set_mtrrs(struct vcpu *v, const struct plumb_cpuid *sup)
-{
-	struct {
-		struct plumb_msrs hdr;
-		struct plumb_msr_entry e[14];
-	} m = { .hdr.nmsrs = 14 };
-	uint64_t wb8 = 0x0606060606060606ULL, phys_mask;
-	unsigned int i, maxphy = 36;
-	static const uint32_t fixed[11] = {
-		0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d,
-		0x26e, 0x26f,
-	};
-
-	for (i = 0; i < sup->nent; i++)
-		if (sup->entries[i].function == 0x80000008)
-			maxphy = sup->entries[i].eax & 0xff;
-	if (maxphy < 36 || maxphy > 52)
-		maxphy = 36;
-	phys_mask = (1ULL << maxphy) - 1;
-	for (i = 0; i < 11; i++) {
-		m.e[i].index = fixed[i];
-		m.e[i].data = wb8;
-	}
-	m.e[11].index = 0x200;			/* PHYSBASE0: 3 GiB, UC */
-	m.e[11].data = LOWMEM_LIMIT;
-	m.e[12].index = 0x201;			/* PHYSMASK0: 1 GiB, valid */
-	m.e[12].data = (~(GiB - 1) & phys_mask) | (1ULL << 11);
-	m.e[13].index = 0x2ff;			/* enabled, fixed enabled, WB */
-	m.e[13].data = (1ULL << 11) | (1ULL << 10) | 6;
-	if (ioctl(v->fd, PLUMB_SET_MSRS, &m) != 14)
-		vm_log(v->vm, "vCPU %u: could not set the MTRRs", v->id);
-}
-
-static void flat_seg(struct plumb_segment *s, uint16_t sel, uint8_t type,
-		     int db, int l)
-{
-	memset(s, 0, sizeof(*s));
-	s->selector = sel;
-	s->limit = 0xffffffff;
-	s->type = type;
-	s->present = 1;
-	s->s = 1;
-	s->db = db;
-	s->l = l;
-	s->g = 1;
-}
-
-static int set_boot_regs(struct vcpu *v, const struct boot_state *b)
-{
-	struct plumb_sregs s;
-	struct plumb_regs r;
-
-	if (ioctl(v->fd, PLUMB_GET_SREGS, &s) || ioctl(v->fd, PLUMB_GET_REGS, &r))
-		return -errno;
-	switch (b->mode) {
-	case CPU_REAL:
-		s.cs.selector = b->real_cs;
-		s.cs.base = (uint64_t)b->real_cs << 4;
-		s.ds.selector = s.es.selector = s.ss.selector = b->real_cs;
-		s.ds.base = s.es.base = s.ss.base = (uint64_t)b->real_cs << 4;
-		break;
-	case CPU_PROT32:
-		flat_seg(&s.cs, b->cs, 0xb, 1, 0);
-		flat_seg(&s.ds, b->ds, 0x3, 1, 0);
-		s.es = s.fs = s.gs = s.ss = s.ds;
-		s.cr0 = 0x11;			/* PE | ET */
-		break;
-	case CPU_LONG64:
-		flat_seg(&s.cs, b->cs, 0xb, 0, 1);
-		flat_seg(&s.ds, b->ds, 0x3, 1, 0);
-		s.es = s.fs = s.gs = s.ss = s.ds;
-		s.cr3 = b->cr3;
-		s.cr4 = 0x20;			/* PAE */
-		s.cr0 = 0x80000011;		/* PG | PE | ET */
-		s.efer = 0x500;			/* LME | LMA */
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (b->gdt_limit) {
-		s.gdt.base = b->gdt_base;
-		s.gdt.limit = b->gdt_limit;
-	}
-	if (ioctl(v->fd, PLUMB_SET_SREGS, &s))
-		return -errno;
-	r.rip = b->rip;
-	r.rsp = b->rsp;
-	r.rax = b->rax;
-	r.rbx = b->rbx;
-	r.rsi = b->rsi;
-	r.rflags = 2;
-	return ioctl(v->fd, PLUMB_SET_REGS, &r) ? -errno : 0;
 }
 
 int vm_create_vcpus(struct vm *vm, const struct boot_state *boot)
@@ -543,13 +269,13 @@ int vm_create_vcpus(struct vm *vm, const struct boot_state *boot)
 		}
 		v->ring = (void *)((uint8_t *)v->hdr + v->hdr->ring_offset);
 		v->cons = v->hdr->consumer;
-		ret = set_cpuid(vm, v, sup);
+		ret = cpuid_set(vm, v, sup);
 		if (ret)
 			plumb_err("vCPU %u: PLUMB_SET_CPUID: %s", i, strerror(-ret));
 		else
-			set_mtrrs(v, sup);
+			firmware_set_mtrrs(v, sup);
 		if (!ret && i == 0) {
-			ret = set_boot_regs(v, boot);
+			ret = firmware_set_boot_regs(v, boot);
 			if (ret)
 				plumb_err("vCPU 0: setting the boot registers: %s",
 					  strerror(-ret));
@@ -564,7 +290,7 @@ void vm_destroy(struct vm *vm)
 	unsigned int i;
 
 	event_stop(vm);
-	vm_fini_devices(vm);
+	devices_fini(vm);
 	for (i = 0; vm->vcpus && i < vm->ncpus; i++) {
 		if (vm->vcpus[i].hdr)
 			munmap(vm->vcpus[i].hdr, vm->vcpus[i].map_size);
@@ -584,4 +310,37 @@ void vm_destroy(struct vm *vm)
 	vm->wake_fd = -1;
 	free(vm->pio_logged);
 	vm->pio_logged = NULL;
+}
+
+void vm_log(const struct vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!vm->cfg || !vm->cfg->verbose)
+		return;
+	fputs("plumb: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	/* The terminal may be raw: end the line ourselves. */
+	fputs("\r\n", stderr);
+}
+
+int vm_cmdline_add(struct vm *vm, const char *fmt, ...)
+{
+	size_t used = strlen(vm->cmdline_extra);
+	va_list ap;
+	int n;
+
+	if (used && used + 1 < sizeof(vm->cmdline_extra))
+		vm->cmdline_extra[used++] = ' ';
+	va_start(ap, fmt);
+	n = vsnprintf(vm->cmdline_extra + used, sizeof(vm->cmdline_extra) - used,
+		      fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(vm->cmdline_extra) - used) {
+		vm->cmdline_extra[used ? used - 1 : 0] = 0;
+		return -ENOSPC;
+	}
+	return 0;
 }
