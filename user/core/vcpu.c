@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <plumb/names.h>
+
 #include "vm.h"
 
 static void kick_handler(int sig)
@@ -237,16 +239,18 @@ void vcpu_handle_exit(struct vcpu *v, struct plumb_exit *e)
 		break;
 	case PLUMB_EXIT_INTERNAL_ERROR:
 		vm_stop(vm, PLUMB_EXIT_INTERNAL,
-			"vCPU %u: internal error %u (data %#llx %#llx %#llx)%s",
+			"vCPU %u: internal error %u, %s (data %#llx %#llx %#llx)%s",
 			v->id, e->internal.suberror,
+			plumb_internal_name(e->internal.suberror) ?: "unknown",
 			(unsigned long long)e->internal.data[0],
 			(unsigned long long)e->internal.data[1],
 			(unsigned long long)e->internal.data[2],
 			vcpu_dump(v, dump, sizeof(dump)));
 		break;
 	default:
-		vm_stop(vm, PLUMB_EXIT_INTERNAL, "vCPU %u: unknown exit record %u",
-			v->id, e->reason);
+		/* A record the uapi names but the launcher has no use for. */
+		vm_stop(vm, PLUMB_EXIT_INTERNAL, "vCPU %u: unexpected exit record %u (%s)",
+			v->id, e->reason, plumb_exit_name(e->reason) ?: "unknown");
 		break;
 	}
 }
