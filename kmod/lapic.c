@@ -438,7 +438,6 @@ int plumb_lapic_init_sipi(struct plumb_vcpu *vcpu)
 	 * which set_sregs() refuses when nonzero: start from zeros.
 	 */
 	struct plumb_sregs s = {};
-	struct plumb_regs r = {};
 	u8 vector;
 
 	if (take_init(l)) {
@@ -467,9 +466,7 @@ int plumb_lapic_init_sipi(struct plumb_vcpu *vcpu)
 	s.cs.selector = vector << 8;
 	s.cs.base = (u64)vector << 12;
 	plumb_ops->set_sregs(vcpu, &s);
-	plumb_ops->get_regs(vcpu, &r);
-	r.rip = 0;
-	plumb_ops->set_regs(vcpu, &r);
+	plumb_ops->set_rip(vcpu, 0);
 	vcpu->mp_state = PLUMB_MP_RUNNABLE;
 	return 0;
 }

@@ -159,7 +159,13 @@ struct plumb_vcpu {
 	struct plumb_cpuid_entry *cpuid;
 	u32 nr_cpuid;
 
-	u64 regs[16];			/* guest GPRs but RSP (the backend's) */
+	/*
+	 * All 16 guest GPRs, RAX and RSP included, in x86 encoding order
+	 * (PLUMB_RAX..), on both backends: the backend moves RSP (and SVM's
+	 * RAX) between here and its VMCS/VMCB around each entry. Common code
+	 * reads and writes them here; RIP and RFLAGS are the backend's.
+	 */
+	u64 regs[16];
 	void *fpu;			/* guest XSAVE area (fpu.c) */
 	u64 xcr0;			/* guest XCR0 */
 	u32 pkru;			/* guest PKRU (0 at reset) */
@@ -233,9 +239,16 @@ struct plumb_backend_ops {
 	int (*vcpu_complete)(struct plumb_vcpu *vcpu,
 			     const struct plumb_exit *reply);
 
+	/*
+	 * Required. RIP and RFLAGS, which the backend keeps (the GPRs are
+	 * vcpu->regs). set_rflags takes a value whose reserved bits are
+	 * already right (bit 1 set, the others clear).
+	 */
+	u64 (*get_rip)(struct plumb_vcpu *vcpu);
+	void (*set_rip)(struct plumb_vcpu *vcpu, u64 rip);
+	u64 (*get_rflags)(struct plumb_vcpu *vcpu);
+	void (*set_rflags)(struct plumb_vcpu *vcpu, u64 rflags);
 	/* Required. Register state. */
-	void (*get_regs)(struct plumb_vcpu *vcpu, struct plumb_regs *regs);
-	int (*set_regs)(struct plumb_vcpu *vcpu, const struct plumb_regs *regs);
 	void (*get_sregs)(struct plumb_vcpu *vcpu, struct plumb_sregs *sregs);
 	int (*set_sregs)(struct plumb_vcpu *vcpu,
 			 const struct plumb_sregs *sregs);
@@ -318,9 +331,8 @@ u32 plumb_ring_free(struct plumb_vcpu *vcpu);
 u64 plumb_io_in_rax(u64 rax, const struct plumb_exit *reply, u8 size);
 int plumb_exit_hlt(struct plumb_vcpu *vcpu);
 int plumb_exit_shutdown(struct plumb_vcpu *vcpu);
-int plumb_exit_hypercall(struct plumb_vcpu *vcpu, u64 rax);
-int plumb_exit_io(struct plumb_vcpu *vcpu, u16 port, u8 size, bool in,
-		  u64 rax);
+int plumb_exit_hypercall(struct plumb_vcpu *vcpu);
+int plumb_exit_io(struct plumb_vcpu *vcpu, u16 port, u8 size, bool in);
 bool plumb_posted(struct plumb_vm *vm, bool pio, u64 addr, u32 len);
 void plumb_cpuid_lookup(struct plumb_vcpu *vcpu, u32 fn, u32 idx, u32 *eax,
 			u32 *ebx, u32 *ecx, u32 *edx);
@@ -385,10 +397,6 @@ void plumb_mmu_zap(struct plumb_vm *vm, u64 gfn, u64 npages);
 int plumb_read_guest(struct plumb_vm *vm, u64 gpa, void *buf, size_t len);
 int plumb_write_guest(struct plumb_vm *vm, u64 gpa, const void *buf,
 		      size_t len);
-
-/* emulate.c: the 16 GPRs between plumb_regs and x86 encoding order */
-void plumb_regs_to_gprs(const struct plumb_regs *r, u64 *gprs);
-void plumb_gprs_to_regs(const u64 *gprs, struct plumb_regs *r);
 
 /* emulate.c: like vcpu_run's ops, 1 go on, 0 record for userspace */
 int plumb_emulate_mmio(struct plumb_vcpu *vcpu, u64 gpa, const u8 *hw_bytes,

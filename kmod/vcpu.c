@@ -175,8 +175,7 @@ int plumb_exit_shutdown(struct plumb_vcpu *vcpu)
  * an OUT to a posted port keeps the guest running; an IN waits for the
  * reply, which the backend's vcpu_complete merges into RAX.
  */
-int plumb_exit_io(struct plumb_vcpu *vcpu, u16 port, u8 size, bool in,
-		  u64 rax)
+int plumb_exit_io(struct plumb_vcpu *vcpu, u16 port, u8 size, bool in)
 {
 	struct plumb_exit *e = plumb_ring_next(vcpu, PLUMB_EXIT_IO);
 
@@ -188,16 +187,16 @@ int plumb_exit_io(struct plumb_vcpu *vcpu, u16 port, u8 size, bool in,
 		plumb_ring_commit(vcpu, e, true);
 		return 0;
 	}
-	memcpy(e->io.data, &rax, size);
+	memcpy(e->io.data, &vcpu->regs[PLUMB_RAX], size);
 	return plumb_ring_commit_write(vcpu, e, true, port, size);
 }
 
 /* VMCALL/VMMCALL: RAX is the number, RBX, RCX, RDX, RSI the arguments. */
-int plumb_exit_hypercall(struct plumb_vcpu *vcpu, u64 rax)
+int plumb_exit_hypercall(struct plumb_vcpu *vcpu)
 {
 	struct plumb_exit *e = plumb_ring_next(vcpu, PLUMB_EXIT_HYPERCALL);
 
-	e->hypercall.nr = rax;
+	e->hypercall.nr = vcpu->regs[PLUMB_RAX];
 	e->hypercall.args[0] = vcpu->regs[PLUMB_RBX];
 	e->hypercall.args[1] = vcpu->regs[PLUMB_RCX];
 	e->hypercall.args[2] = vcpu->regs[PLUMB_RDX];
@@ -441,18 +440,42 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
  */
 int plumb_exit_hlt(struct plumb_vcpu *vcpu)
 {
-	struct plumb_regs r;
 	struct plumb_exit *e;
 
 	vcpu->nr_halts++;
-	plumb_ops->get_regs(vcpu, &r);
-	if (r.rflags & X86_EFLAGS_IF) {
+	if (plumb_ops->get_rflags(vcpu) & X86_EFLAGS_IF) {
 		vcpu->halted = true;
 		return 1;
 	}
 	e = plumb_ring_next(vcpu, PLUMB_EXIT_HLT);
 	plumb_ring_commit(vcpu, e, false);
 	return 0;
+}
+
+/* PLUMB_GET_REGS: the register file, and the backend's RIP and RFLAGS. */
+static void get_regs(struct plumb_vcpu *vcpu, struct plumb_regs *r)
+{
+	const u64 *a = vcpu->regs;
+
+	r->rax = a[0]; r->rcx = a[1]; r->rdx = a[2]; r->rbx = a[3];
+	r->rsp = a[4]; r->rbp = a[5]; r->rsi = a[6]; r->rdi = a[7];
+	r->r8 = a[8]; r->r9 = a[9]; r->r10 = a[10]; r->r11 = a[11];
+	r->r12 = a[12]; r->r13 = a[13]; r->r14 = a[14]; r->r15 = a[15];
+	r->rip = plumb_ops->get_rip(vcpu);
+	r->rflags = plumb_ops->get_rflags(vcpu);
+}
+
+static void set_regs(struct plumb_vcpu *vcpu, const struct plumb_regs *r)
+{
+	u64 *a = vcpu->regs;
+
+	a[0] = r->rax; a[1] = r->rcx; a[2] = r->rdx; a[3] = r->rbx;
+	a[4] = r->rsp; a[5] = r->rbp; a[6] = r->rsi; a[7] = r->rdi;
+	a[8] = r->r8; a[9] = r->r9; a[10] = r->r10; a[11] = r->r11;
+	a[12] = r->r12; a[13] = r->r13; a[14] = r->r14; a[15] = r->r15;
+	plumb_ops->set_rip(vcpu, r->rip);
+	/* Bit 1 always set; reserved bits clear (SDM Vol. 1 3.4.3). */
+	plumb_ops->set_rflags(vcpu, (r->rflags & 0x3f7fd7) | X86_EFLAGS_FIXED);
 }
 
 static long vcpu_get_msrs(struct plumb_vcpu *vcpu, struct plumb_msrs __user *u,
@@ -542,7 +565,7 @@ static long plumb_vcpu_ioctl(struct file *filp, unsigned int cmd,
 	case PLUMB_GET_REGS: {
 		struct plumb_regs r = {};
 
-		plumb_ops->get_regs(vcpu, &r);
+		get_regs(vcpu, &r);
 		ret = copy_to_user(argp, &r, sizeof(r)) ? -EFAULT : 0;
 		break;
 	}
@@ -555,7 +578,8 @@ static long plumb_vcpu_ioctl(struct file *filp, unsigned int cmd,
 		ret = -EINVAL;
 		if (r.flags || memchr_inv(r.reserved, 0, sizeof(r.reserved)))
 			break;
-		ret = plumb_ops->set_regs(vcpu, &r);
+		set_regs(vcpu, &r);
+		ret = 0;
 		break;
 	}
 	case PLUMB_GET_SREGS: {

@@ -77,12 +77,11 @@ static int handle_gp(struct plumb_vcpu *vcpu)
 
 static int handle_cpuid(struct plumb_vcpu *vcpu)
 {
-	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
 	u32 a, b, c, d;
 
-	plumb_cpuid_lookup(vcpu, save->rax, vcpu->regs[PLUMB_RCX], &a, &b, &c,
-			   &d);
-	save->rax = a;
+	plumb_cpuid_lookup(vcpu, vcpu->regs[PLUMB_RAX], vcpu->regs[PLUMB_RCX],
+			   &a, &b, &c, &d);
+	vcpu->regs[PLUMB_RAX] = a;
 	vcpu->regs[PLUMB_RBX] = b;
 	vcpu->regs[PLUMB_RCX] = c;
 	vcpu->regs[PLUMB_RDX] = d;
@@ -172,26 +171,6 @@ static int handle_ac(struct plumb_vcpu *vcpu)
 	return 1;
 }
 
-static u64 svm_get_gpr(struct plumb_vcpu *vcpu, u8 gpr)
-{
-	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
-
-	return gpr == PLUMB_RAX ? save->rax : gpr == PLUMB_RSP ? save->rsp :
-	       vcpu->regs[gpr];
-}
-
-static void svm_set_gpr(struct plumb_vcpu *vcpu, u8 gpr, u64 val)
-{
-	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
-
-	if (gpr == PLUMB_RAX)
-		save->rax = val;
-	else if (gpr == PLUMB_RSP)
-		save->rsp = val;
-	else
-		vcpu->regs[gpr] = val;
-}
-
 /*
  * MOV to/from DRn, always intercepted: the guest's registers are the
  * vCPU's (kmod/dr.h), never the host's. Without decode assists the exit
@@ -219,7 +198,7 @@ static int handle_dr(struct plumb_vcpu *vcpu)
 		return 1;
 	}
 	if (write) {
-		val = svm_get_gpr(vcpu, gpr);
+		val = vcpu->regs[gpr];
 		if (!long64)
 			val = (u32)val;
 	}
@@ -229,7 +208,7 @@ static int handle_dr(struct plumb_vcpu *vcpu)
 		return 1;
 	}
 	if (!write)
-		svm_set_gpr(vcpu, gpr, long64 ? val : (u32)val);
+		vcpu->regs[gpr] = long64 ? val : (u32)val;
 	skip_insn(vcpu, len);
 	return 1;
 }
@@ -288,7 +267,7 @@ static int handle_shutdown(struct plumb_vcpu *vcpu)
 static int handle_vmmcall(struct plumb_vcpu *vcpu)
 {
 	skip_insn(vcpu, 3);
-	return plumb_exit_hypercall(vcpu, to_svm(vcpu)->vmcb->save.rax);
+	return plumb_exit_hypercall(vcpu);
 }
 
 static int handle_msr(struct plumb_vcpu *vcpu)
@@ -300,7 +279,7 @@ static int handle_msr(struct plumb_vcpu *vcpu)
 	int ret;
 
 	if (write) {				/* WRMSR */
-		data = (vmcb->save.rax & 0xffffffff) |
+		data = (vcpu->regs[PLUMB_RAX] & 0xffffffff) |
 		       (vcpu->regs[PLUMB_RDX] << 32);
 		ret = svm_set_msr(vcpu, index, data);
 	} else {
@@ -316,7 +295,7 @@ static int handle_msr(struct plumb_vcpu *vcpu)
 		return 1;
 	}
 	if (!write) {
-		vmcb->save.rax = (u32)data;
+		vcpu->regs[PLUMB_RAX] = (u32)data;
 		vcpu->regs[PLUMB_RDX] = data >> 32;
 	}
 	skip_insn(vcpu, 2);
@@ -325,8 +304,7 @@ static int handle_msr(struct plumb_vcpu *vcpu)
 
 static int handle_xsetbv(struct plumb_vcpu *vcpu)
 {
-	struct svm_vcpu *svm = to_svm(vcpu);
-	u64 v = (svm->vmcb->save.rax & 0xffffffff) |
+	u64 v = (vcpu->regs[PLUMB_RAX] & 0xffffffff) |
 		(vcpu->regs[PLUMB_RDX] << 32);
 
 	if (plumb_set_xcr(vcpu, vcpu->regs[PLUMB_RCX], v)) {
@@ -368,7 +346,7 @@ static int handle_ioio(struct plumb_vcpu *vcpu)
 	/* EXITINFO2 is the next RIP, with or without NRIP-save (APM 15.10.2). */
 	vmcb->save.rip = vmcb->control.exit_info_2;
 	svm->io_size = size;
-	return plumb_exit_io(vcpu, port, size, in, vmcb->save.rax);
+	return plumb_exit_io(vcpu, port, size, in);
 }
 
 static int handle_npf(struct plumb_vcpu *vcpu)
@@ -474,14 +452,14 @@ int svm_handle_exit(struct plumb_vcpu *vcpu)
 int svm_complete(struct plumb_vcpu *vcpu, const struct plumb_exit *reply)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
-	struct vmcb_save *save = &svm->vmcb->save;
+	u64 *rax = &vcpu->regs[PLUMB_RAX];
 
 	switch (reply->reason) {	/* the kernel's copy, see vcpu_run() */
 	case PLUMB_EXIT_IO:
-		save->rax = plumb_io_in_rax(save->rax, reply, svm->io_size);
+		*rax = plumb_io_in_rax(*rax, reply, svm->io_size);
 		return 0;
 	case PLUMB_EXIT_HYPERCALL:
-		save->rax = reply->hypercall.ret;
+		*rax = reply->hypercall.ret;
 		return 0;
 	case PLUMB_EXIT_MSR:
 		if (reply->msr.error) {
@@ -489,7 +467,7 @@ int svm_complete(struct plumb_vcpu *vcpu, const struct plumb_exit *reply)
 			return 0;
 		}
 		if (!vcpu->pending_msr_write) {
-			save->rax = (u32)reply->msr.data;
+			*rax = (u32)reply->msr.data;
 			vcpu->regs[PLUMB_RDX] = reply->msr.data >> 32;
 		}
 		skip_insn(vcpu, 2);

@@ -69,19 +69,12 @@ static void skip_insn(struct plumb_vcpu *vcpu)
 	g->interruptibility &= ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
 }
 
-static u64 get_gpr(struct plumb_vcpu *vcpu, unsigned int reg)
-{
-	return reg == PLUMB_RSP ? to_vmx(vcpu)->g.rsp : vcpu->regs[reg];
-}
-
+/* MOV from CRn/DRn: outside 64-bit mode the upper half is cleared. */
 static void set_gpr(struct plumb_vcpu *vcpu, unsigned int reg, u64 v)
 {
 	if (!long_mode64(&to_vmx(vcpu)->g))
 		v = (u32)v;
-	if (reg == PLUMB_RSP)
-		to_vmx(vcpu)->g.rsp = v;
-	else
-		vcpu->regs[reg] = v;
+	vcpu->regs[reg] = v;
 }
 
 static int unhandled(struct plumb_vcpu *vcpu)
@@ -218,7 +211,7 @@ static int handle_wbinvd(struct plumb_vcpu *vcpu)
 static int handle_vmcall(struct plumb_vcpu *vcpu)
 {
 	skip_insn(vcpu);
-	return plumb_exit_hypercall(vcpu, vcpu->regs[PLUMB_RAX]);
+	return plumb_exit_hypercall(vcpu);
 }
 
 /* MOV to CR0 (SDM Vol. 3A 2.5, Vol. 2B MOV): 0, or 1 for #GP. */
@@ -284,7 +277,7 @@ static int handle_cr(struct plumb_vcpu *vcpu)
 
 	switch ((qual >> 4) & 3) {
 	case 0:		/* MOV to CR */
-		val = get_gpr(vcpu, reg);
+		val = vcpu->regs[reg];
 		if (cr == 0) {
 			fault = set_cr0(vcpu, val);
 		} else if (cr == 3) {
@@ -341,7 +334,7 @@ static int handle_dr(struct plumb_vcpu *vcpu)
 	int vector;
 
 	if (write)
-		val = get_gpr(vcpu, reg);
+		val = vcpu->regs[reg];
 	vector = plumb_dr_access(&d, qual & 7, write, g->cr4, &val);
 	if (g->dr7 != dr7)
 		vmx->dirty = true;	/* GUEST_DR7 */
@@ -393,7 +386,7 @@ static int handle_io(struct plumb_vcpu *vcpu)
 	g->rip = next_rip;
 	g->interruptibility &= ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
 	vmx->io_size = size;
-	return plumb_exit_io(vcpu, port, size, in, vcpu->regs[PLUMB_RAX]);
+	return plumb_exit_io(vcpu, port, size, in);
 }
 
 /* An MSR nobody in the kernel knows: userspace if it asked, else #GP. */

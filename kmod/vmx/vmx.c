@@ -358,26 +358,24 @@ static void vmx_vcpu_free(struct plumb_vcpu *vcpu)
 	vcpu->backend = NULL;
 }
 
-static void vmx_get_regs(struct plumb_vcpu *vcpu, struct plumb_regs *r)
+static u64 vmx_get_rip(struct plumb_vcpu *vcpu)
 {
-	struct vmx_guest *g = &to_vmx(vcpu)->g;
-
-	plumb_gprs_to_regs(vcpu->regs, r);
-	r->rsp = g->rsp;
-	r->rip = g->rip;
-	r->rflags = g->rflags;
+	return to_vmx(vcpu)->g.rip;
 }
 
-static int vmx_set_regs(struct plumb_vcpu *vcpu, const struct plumb_regs *r)
+static void vmx_set_rip(struct plumb_vcpu *vcpu, u64 rip)
 {
-	struct vmx_guest *g = &to_vmx(vcpu)->g;
+	to_vmx(vcpu)->g.rip = rip;
+}
 
-	plumb_regs_to_gprs(r, vcpu->regs);	/* RSP: the VMCS's */
-	g->rsp = r->rsp;
-	g->rip = r->rip;
-	/* Bit 1 always set; reserved bits clear (SDM Vol. 1 3.4.3). */
-	g->rflags = (r->rflags & 0x3f7fd7) | X86_EFLAGS_FIXED;
-	return 0;
+static u64 vmx_get_rflags(struct plumb_vcpu *vcpu)
+{
+	return to_vmx(vcpu)->g.rflags;
+}
+
+static void vmx_set_rflags(struct plumb_vcpu *vcpu, u64 rflags)
+{
+	to_vmx(vcpu)->g.rflags = rflags;
 }
 
 /* SDM Vol. 3C 25.4.1: access rights are descriptor bits 47:40 and 55:52. */
@@ -850,8 +848,10 @@ const struct plumb_backend_ops plumb_vmx_ops = {
 	.vcpu_free		= vmx_vcpu_free,
 	.vcpu_run		= vmx_vcpu_run,
 	.vcpu_complete		= vmx_complete,
-	.get_regs		= vmx_get_regs,
-	.set_regs		= vmx_set_regs,
+	.get_rip		= vmx_get_rip,
+	.set_rip		= vmx_set_rip,
+	.get_rflags		= vmx_get_rflags,
+	.set_rflags		= vmx_set_rflags,
 	.get_sregs		= vmx_get_sregs,
 	.set_sregs		= vmx_set_sregs,
 	.get_msr		= vmx_get_msr_op,

@@ -311,7 +311,7 @@ struct vmx_seg {
  * loaded on.
  */
 struct vmx_guest {
-	u64 rip, rsp, rflags;
+	u64 rip, rflags;		/* RSP: vcpu->regs[PLUMB_RSP] */
 	u64 cr0, cr2, cr3, cr4, cr8;	/* as the guest sees them */
 	u64 efer, pat, debugctl;
 	u64 sysenter_cs, sysenter_esp, sysenter_eip;
