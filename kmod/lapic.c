@@ -264,7 +264,7 @@ static u64 guest_tsc(struct plumb_vcpu *vcpu)
 	return rdtsc() + plumb_ops->tsc_offset(vcpu);
 }
 
-/* x2APIC MSRs and IA32_TSC_DEADLINE: 0 handled, 1 #GP, PLUMB_MSR_UNKNOWN. */
+/* x2APIC MSRs and IA32_TSC_DEADLINE: 0, -EINVAL (#GP) or -ENOENT. */
 int plumb_lapic_msr_get(struct plumb_vcpu *vcpu, u32 msr, u64 *data)
 {
 	struct plumb_lapic *l = &vcpu->lapic;
@@ -276,11 +276,11 @@ int plumb_lapic_msr_get(struct plumb_vcpu *vcpu, u32 msr, u64 *data)
 		return 0;
 	}
 	if (msr < PAPIC_X2APIC_MSR_BASE || msr > PAPIC_X2APIC_MSR_END)
-		return PLUMB_MSR_UNKNOWN;
+		return -ENOENT;
 	raw_spin_lock_irqsave(&l->lock, flags);
 	ret = plumb_apic_msr_read(&l->m, msr, data, lapic_now());
 	raw_spin_unlock_irqrestore(&l->lock, flags);
-	return ret ? 1 : 0;
+	return ret ? -EINVAL : 0;
 }
 
 int plumb_lapic_msr_set(struct plumb_vcpu *vcpu, u32 msr, u64 data)
@@ -310,13 +310,13 @@ int plumb_lapic_msr_set(struct plumb_vcpu *vcpu, u32 msr, u64 data)
 		return 0;
 	}
 	if (msr < PAPIC_X2APIC_MSR_BASE || msr > PAPIC_X2APIC_MSR_END)
-		return PLUMB_MSR_UNKNOWN;
+		return -ENOENT;
 	raw_spin_lock_irqsave(&l->lock, flags);
 	ret = plumb_apic_msr_write(&l->m, msr, data, lapic_now(), &fx);
 	lapic_effects(vcpu, &fx);
 	raw_spin_unlock_irqrestore(&l->lock, flags);
 	lapic_after_access(vcpu, &fx);
-	return ret ? 1 : 0;
+	return ret ? -EINVAL : 0;
 }
 
 /*

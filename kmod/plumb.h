@@ -248,10 +248,27 @@ struct plumb_backend_ops {
 	void (*set_rip)(struct plumb_vcpu *vcpu, u64 rip);
 	u64 (*get_rflags)(struct plumb_vcpu *vcpu);
 	void (*set_rflags)(struct plumb_vcpu *vcpu, u64 rflags);
+	/*
+	 * Required. Step over the instruction that exited, which the caller
+	 * knows to be @len bytes long (its architectural length), and end an
+	 * STI or MOV SS shadow over it. A backend that measured the
+	 * instruction itself (VMX: the exit's instruction length; SVM:
+	 * NRIP-save) uses its own measure, which counts redundant prefixes.
+	 */
+	void (*skip_instruction)(struct plumb_vcpu *vcpu, unsigned int len);
+	/* Required. Exception @vector (with @err if @has_err), next entry. */
+	void (*inject_exception)(struct plumb_vcpu *vcpu, u8 vector,
+				 bool has_err, u32 err);
 	/* Required. Register state. */
 	void (*get_sregs)(struct plumb_vcpu *vcpu, struct plumb_sregs *sregs);
 	int (*set_sregs)(struct plumb_vcpu *vcpu,
 			 const struct plumb_sregs *sregs);
+	/*
+	 * Required. An MSR, for the guest's RDMSR/WRMSR and for the MSR
+	 * ioctls alike: 0, -EINVAL for a #GP (a value the MSR refuses, or
+	 * an MSR the guest's CPUID does not offer), or -ENOENT for an MSR
+	 * the kernel does not know (x86.c: userspace's, if it asked).
+	 */
 	int (*get_msr)(struct plumb_vcpu *vcpu, u32 index, u64 *data);
 	int (*set_msr)(struct plumb_vcpu *vcpu, u32 index, u64 data);
 
@@ -329,9 +346,7 @@ int plumb_exit_internal(struct plumb_vcpu *vcpu, u32 suberror, u32 ndata,
 			const u64 *data);
 u32 plumb_ring_free(struct plumb_vcpu *vcpu);
 u64 plumb_io_in_rax(u64 rax, const struct plumb_exit *reply, u8 size);
-int plumb_exit_hlt(struct plumb_vcpu *vcpu);
 int plumb_exit_shutdown(struct plumb_vcpu *vcpu);
-int plumb_exit_hypercall(struct plumb_vcpu *vcpu);
 int plumb_exit_io(struct plumb_vcpu *vcpu, u16 port, u8 size, bool in);
 bool plumb_posted(struct plumb_vm *vm, bool pio, u64 addr, u32 len);
 void plumb_cpuid_lookup(struct plumb_vcpu *vcpu, u32 fn, u32 idx, u32 *eax,
@@ -346,13 +361,24 @@ struct plumb_msr_state {
 };
 
 /*
- * msr.c: 0 handled, 1 #GP (a value the MSR refuses), PLUMB_MSR_UNKNOWN not
- * an MSR we know (the backend calls plumb_msr_exit).
+ * x86.c: the intercepted instructions both vendors' exit tables point at.
+ * Like vcpu_run's ops: 1 go on, 0 a record for userspace.
  */
-#define PLUMB_MSR_UNKNOWN	2
+int plumb_inject_gp(struct plumb_vcpu *vcpu);
+int plumb_inject_ud(struct plumb_vcpu *vcpu);
+int plumb_emulate_cpuid(struct plumb_vcpu *vcpu);
+int plumb_emulate_hlt(struct plumb_vcpu *vcpu);
+int plumb_emulate_invd(struct plumb_vcpu *vcpu);
+int plumb_emulate_wbinvd(struct plumb_vcpu *vcpu);
+int plumb_emulate_hypercall(struct plumb_vcpu *vcpu);
+int plumb_emulate_xsetbv(struct plumb_vcpu *vcpu);
+int plumb_emulate_rdmsr(struct plumb_vcpu *vcpu);
+int plumb_emulate_wrmsr(struct plumb_vcpu *vcpu);
+int plumb_emulate_rdpmc(struct plumb_vcpu *vcpu);
+
+/* msr.c: as the get_msr/set_msr ops, 0, -EINVAL (#GP) or -ENOENT. */
 int plumb_msr_get(struct plumb_vcpu *vcpu, u32 index, u64 *data);
 int plumb_msr_set(struct plumb_vcpu *vcpu, u32 index, u64 data);
-int plumb_msr_exit(struct plumb_vcpu *vcpu, u32 index, bool write, u64 data);
 
 /* lapic.c */
 void plumb_lapic_init(struct plumb_vcpu *vcpu);
@@ -426,7 +452,6 @@ void plumb_fpu_free(struct plumb_vcpu *vcpu);
 int plumb_fpu_load_guest(struct plumb_vcpu *vcpu);
 void plumb_fpu_save_guest(struct plumb_vcpu *vcpu);
 int plumb_set_xcr(struct plumb_vcpu *vcpu, u32 index, u64 value);
-void plumb_wbinvd(struct plumb_vcpu *vcpu);
 
 /* spec_host.c: speculative-execution mitigations (spec.h) */
 int plumb_spec_init(bool vmx);

@@ -15,8 +15,6 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
-#include <linux/moduleparam.h>
-#include <linux/sysfs.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -189,45 +187,6 @@ int plumb_exit_io(struct plumb_vcpu *vcpu, u16 port, u8 size, bool in)
 	}
 	memcpy(e->io.data, &vcpu->regs[PLUMB_RAX], size);
 	return plumb_ring_commit_write(vcpu, e, true, port, size);
-}
-
-/* VMCALL/VMMCALL: RAX is the number, RBX, RCX, RDX, RSI the arguments. */
-int plumb_exit_hypercall(struct plumb_vcpu *vcpu)
-{
-	struct plumb_exit *e = plumb_ring_next(vcpu, PLUMB_EXIT_HYPERCALL);
-
-	e->hypercall.nr = vcpu->regs[PLUMB_RAX];
-	e->hypercall.args[0] = vcpu->regs[PLUMB_RBX];
-	e->hypercall.args[1] = vcpu->regs[PLUMB_RCX];
-	e->hypercall.args[2] = vcpu->regs[PLUMB_RDX];
-	e->hypercall.args[3] = vcpu->regs[PLUMB_RSI];
-	plumb_ring_commit(vcpu, e, true);
-	return 0;
-}
-
-/*
- * WBINVD (security review F9): intercepted on both backends and done as a
- * no-op, as KVM does without non-coherent DMA: guest memory is ordinary
- * write-back host memory, and a guest that flushes every cache of the
- * host in a loop would stall all of its CPUs. Counted module-wide
- * (/sys/module/plumb/parameters/wbinvd_exits) so tests can see it.
- */
-static atomic_long_t wbinvd_exits;
-
-static int wbinvd_exits_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(&wbinvd_exits));
-}
-
-static const struct kernel_param_ops wbinvd_exits_ops = {
-	.get = wbinvd_exits_get,
-};
-module_param_cb(wbinvd_exits, &wbinvd_exits_ops, NULL, 0444);
-MODULE_PARM_DESC(wbinvd_exits, "guest WBINVDs intercepted (read-only)");
-
-void plumb_wbinvd(struct plumb_vcpu *vcpu)
-{
-	atomic_long_inc(&wbinvd_exits);
 }
 
 /* The guest's CPUID table as userspace set it. */
@@ -431,25 +390,6 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 		    time_after_eq(jiffies, vcpu->posted_since + PLUMB_POSTED_MAX_AGE))
 			return 0;
 	}
-}
-
-/*
- * The guest executed HLT (the backend skipped it). With interrupts enabled
- * it sleeps in the kernel until one arrives; with IF=0 nothing but
- * userspace can wake it, so userspace gets the HLT record.
- */
-int plumb_exit_hlt(struct plumb_vcpu *vcpu)
-{
-	struct plumb_exit *e;
-
-	vcpu->nr_halts++;
-	if (plumb_ops->get_rflags(vcpu) & X86_EFLAGS_IF) {
-		vcpu->halted = true;
-		return 1;
-	}
-	e = plumb_ring_next(vcpu, PLUMB_EXIT_HLT);
-	plumb_ring_commit(vcpu, e, false);
-	return 0;
 }
 
 /* PLUMB_GET_REGS: the register file, and the backend's RIP and RFLAGS. */

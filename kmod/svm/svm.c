@@ -406,7 +406,7 @@ static void svm_msr_state(struct vmcb_save *save, struct plumb_msr_state *m)
 	};
 }
 
-int svm_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data)
+static int svm_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 {
 	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
 	struct plumb_msr_state m;
@@ -420,7 +420,7 @@ int svm_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 		return 0;
 	case MSR_IA32_TSC_ADJUST:
 		if (!PLUMB_GUEST_TSC_ADJUST(vcpu))
-			return 1;
+			return -EINVAL;
 		*data = vcpu->tsc_adjust;
 		return 0;
 	default:
@@ -429,7 +429,7 @@ int svm_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 	}
 }
 
-int svm_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
+static int svm_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 {
 	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
 	struct plumb_msr_state m;
@@ -438,7 +438,7 @@ int svm_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 	case MSR_EFER:
 		if (data & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX |
 				  EFER_FFXSR))
-			return 1;
+			return -EINVAL;
 		/* LMA is the CPU's to set when paging turns on. */
 		save->efer = (data & ~EFER_LMA) | (save->efer & EFER_LMA) |
 			     EFER_SVME;
@@ -454,7 +454,7 @@ int svm_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 	}
 	case MSR_IA32_TSC_ADJUST:
 		if (!PLUMB_GUEST_TSC_ADJUST(vcpu))
-			return 1;
+			return -EINVAL;
 		to_svm(vcpu)->vmcb->control.tsc_offset += data - vcpu->tsc_adjust;
 		vcpu->tsc_adjust = data;
 		return 0;
@@ -462,16 +462,6 @@ int svm_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 		svm_msr_state(save, &m);
 		return plumb_msr_set_state(vcpu, &m, index, data);
 	}
-}
-
-static int svm_get_msr_op(struct plumb_vcpu *vcpu, u32 index, u64 *data)
-{
-	return svm_get_msr(vcpu, index, data) ? -EINVAL : 0;
-}
-
-static int svm_set_msr_op(struct plumb_vcpu *vcpu, u32 index, u64 data)
-{
-	return svm_set_msr(vcpu, index, data) ? -EINVAL : 0;
 }
 
 /*
@@ -735,14 +725,16 @@ const struct plumb_backend_ops plumb_svm_ops = {
 	.vcpu_free		= svm_vcpu_free,
 	.vcpu_run		= svm_vcpu_run,
 	.vcpu_complete		= svm_complete,
+	.skip_instruction	= svm_skip_instruction,
+	.inject_exception	= svm_inject_exception,
 	.get_rip		= svm_get_rip,
 	.set_rip		= svm_set_rip,
 	.get_rflags		= svm_get_rflags,
 	.set_rflags		= svm_set_rflags,
 	.get_sregs		= svm_get_sregs,
 	.set_sregs		= svm_set_sregs,
-	.get_msr		= svm_get_msr_op,
-	.set_msr		= svm_set_msr_op,
+	.get_msr		= svm_get_msr,
+	.set_msr		= svm_set_msr,
 	.npt_table		= svm_npt_table,
 	.npt_leaf		= svm_npt_leaf,
 	.npt_levels		= svm_npt_levels,

@@ -75,10 +75,7 @@ int svm_handle_exit(struct plumb_vcpu *vcpu);
 int svm_complete(struct plumb_vcpu *vcpu, const struct plumb_exit *reply);
 void svm_inject_exception(struct plumb_vcpu *vcpu, u8 vector, bool has_err,
 			  u32 err);
-
-/* svm.c */
-int svm_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data);
-int svm_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data);
+void svm_skip_instruction(struct plumb_vcpu *vcpu, unsigned int len);
 
 static inline struct svm_vcpu *to_svm(struct plumb_vcpu *vcpu)
 {

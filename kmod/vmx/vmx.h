@@ -383,10 +383,7 @@ int vmx_handle_exit(struct plumb_vcpu *vcpu, int entry_ret, u32 insn_error);
 int vmx_complete(struct plumb_vcpu *vcpu, const struct plumb_exit *reply);
 void vmx_inject_exception(struct plumb_vcpu *vcpu, u8 vector, bool has_err,
 			  u32 err);
+void vmx_skip_instruction(struct plumb_vcpu *vcpu, unsigned int len);
 int vmx_load_pdptrs(struct plumb_vcpu *vcpu);
-
-/* vmx.c */
-int vmx_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data);
-int vmx_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data);
 
 #endif /* PLUMB_VMX_H */
