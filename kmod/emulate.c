@@ -196,6 +196,18 @@ int plumb_decode_dr_access(struct plumb_vcpu *vcpu, bool *write, u8 *dr,
 	return 0;
 }
 
+/* The MMIO read came back: put it in the destination register. */
+static int complete_mmio(struct plumb_vcpu *vcpu, const struct plumb_exit *reply)
+{
+	const struct plumb_insn *insn = &vcpu->pending.mmio;
+	u64 mask = insn->size == 8 ? ~0ULL : (1ULL << (insn->size * 8)) - 1;
+
+	vcpu->regs[insn->reg] = plumb_insn_apply_read(insn,
+						      vcpu->regs[insn->reg],
+						      reply->mmio.data & mask);
+	return 0;
+}
+
 /*
  * The guest's access to @gpa, which no memory slot backs: the in-kernel
  * APIC's page, or an MMIO record. @hw_bytes are the instruction's bytes if
@@ -206,8 +218,8 @@ int plumb_emulate_mmio(struct plumb_vcpu *vcpu, u64 gpa, const u8 *hw_bytes,
 {
 	struct plumb_vm *vm = vcpu->vm;
 	u8 bytes[PLUMB_INSN_MAX_LEN] = {};
-	struct plumb_insn *insn = &vcpu->pending_insn;
 	u64 *regs = vcpu->regs, rip, mask;
+	struct plumb_insn insn;
 	struct plumb_sregs s;
 	struct plumb_exit *e;
 	unsigned int n;
@@ -225,55 +237,59 @@ int plumb_emulate_mmio(struct plumb_vcpu *vcpu, u64 gpa, const u8 *hw_bytes,
 		if (!n)
 			return emulation_failed(vcpu, gpa, rip, bytes, 0);
 	}
-	ret = plumb_decode(bytes, n, mode, insn);
+	ret = plumb_decode(bytes, n, mode, &insn);
 	if (ret)
 		return emulation_failed(vcpu, gpa, rip, bytes, n);
 
-	rip += insn->len;
+	rip += insn.len;
 	plumb_ops->set_rip(vcpu, mode == 64 ? rip : (u32)rip);
 
 	if (plumb_lapic_owns(vcpu, gpa)) {	/* the in-kernel APIC */
-		mask = insn->size == 8 ? ~0ULL : (1ULL << (insn->size * 8)) - 1;
-		if (insn->is_write) {
-			plumb_lapic_mmio(vcpu, gpa, insn->size, true,
-					 plumb_insn_write_value(insn, regs));
+		mask = insn.size == 8 ? ~0ULL : (1ULL << (insn.size * 8)) - 1;
+		if (insn.is_write) {
+			plumb_lapic_mmio(vcpu, gpa, insn.size, true,
+					 plumb_insn_write_value(&insn, regs));
 		} else {
-			u64 v = plumb_lapic_mmio(vcpu, gpa, insn->size, false, 0);
+			u64 v = plumb_lapic_mmio(vcpu, gpa, insn.size, false, 0);
 
-			regs[insn->reg] = plumb_insn_apply_read(insn,
-						regs[insn->reg], v & mask);
+			regs[insn.reg] = plumb_insn_apply_read(&insn,
+						regs[insn.reg], v & mask);
 		}
 		return 1;
 	}
 
 	e = plumb_ring_next(vcpu, PLUMB_EXIT_MMIO);
 	e->mmio.phys_addr = gpa;
-	e->mmio.size = insn->size;
-	e->mmio.is_write = insn->is_write;
-	if (insn->is_write) {
-		e->mmio.data = plumb_insn_write_value(insn, regs);
-		return plumb_ring_commit_write(vcpu, e, false, gpa, insn->size);
+	e->mmio.size = insn.size;
+	e->mmio.is_write = insn.is_write;
+	if (insn.is_write) {
+		e->mmio.data = plumb_insn_write_value(&insn, regs);
+		return plumb_ring_commit_write(vcpu, e, false, gpa, insn.size);
 	}
-	plumb_ring_commit(vcpu, e, true);
-	vcpu->pending.kind = PLUMB_PENDING_MMIO;
-	return 0;
-}
-
-/* The MMIO read came back: put it in the destination register. */
-static int complete_mmio(struct plumb_vcpu *vcpu, const struct plumb_exit *reply)
-{
-	const struct plumb_insn *insn = &vcpu->pending_insn;
-	u64 mask = insn->size == 8 ? ~0ULL : (1ULL << (insn->size * 8)) - 1;
-
-	vcpu->regs[insn->reg] = plumb_insn_apply_read(insn,
-						      vcpu->regs[insn->reg],
-						      reply->mmio.data & mask);
+	vcpu->pending.mmio = insn;
+	plumb_ring_commit(vcpu, e, complete_mmio);
 	return 0;
 }
 
 static u64 addr_mask(unsigned int addr_size)
 {
 	return addr_size == 8 ? ~0ULL : (1ULL << (addr_size * 8)) - 1;
+}
+
+/* INS data came back: store it at ES:RDI as the guest would have. */
+static int complete_string_in(struct plumb_vcpu *vcpu,
+			      const struct plumb_exit *reply)
+{
+	struct plumb_pending_string *p = &vcpu->pending.string_in;
+	u8 buf[sizeof(reply->io.data)];
+	struct plumb_sregs s;
+	u32 i, count = p->len / p->size;
+
+	for (i = 0; i < count; i++)
+		memcpy(buf + (p->down ? count - 1 - i : i) * p->size,
+		       reply->io.data + i * p->size, p->size);
+	plumb_ops->get_sregs(vcpu, &s);
+	return write_linear(vcpu->vm, &s, p->la, buf, p->len) ? -EFAULT : 0;
 }
 
 /*
@@ -340,43 +356,14 @@ int plumb_emulate_string_io(struct plumb_vcpu *vcpu, u16 port, u8 size,
 		plumb_ops->set_rip(vcpu, next_rip);
 
 	if (in) {
-		vcpu->pending_string.la = (cpu_mode(&s) == 64 ? 0 : s.es.base) + idx;
-		vcpu->pending_string.len = count * size;
-		vcpu->pending_string.down = down;
-		vcpu->pending_string.size = size;
-		plumb_ring_commit(vcpu, e, true);
-		vcpu->pending.kind = PLUMB_PENDING_STRING_IN;
+		struct plumb_pending_string *p = &vcpu->pending.string_in;
+
+		p->la = (cpu_mode(&s) == 64 ? 0 : s.es.base) + idx;
+		p->len = count * size;
+		p->down = down;
+		p->size = size;
+		plumb_ring_commit(vcpu, e, complete_string_in);
 		return 0;
 	}
 	return plumb_ring_commit_write(vcpu, e, true, port, size);
-}
-
-/* INS data came back: store it at ES:RDI as the guest would have. */
-static int complete_string_in(struct plumb_vcpu *vcpu,
-			      const struct plumb_exit *reply)
-{
-	struct plumb_pending_string *p = &vcpu->pending_string;
-	u8 buf[sizeof(reply->io.data)];
-	struct plumb_sregs s;
-	u32 i, count = p->len / p->size;
-
-	for (i = 0; i < count; i++)
-		memcpy(buf + (p->down ? count - 1 - i : i) * p->size,
-		       reply->io.data + i * p->size, p->size);
-	plumb_ops->get_sregs(vcpu, &s);
-	return write_linear(vcpu->vm, &s, p->la, buf, p->len) ? -EFAULT : 0;
-}
-
-/* Common completions; anything else is the backend's. */
-int plumb_emulate_complete(struct plumb_vcpu *vcpu,
-			   const struct plumb_exit *reply)
-{
-	switch (vcpu->pending.kind) {
-	case PLUMB_PENDING_MMIO:
-		return complete_mmio(vcpu, reply);
-	case PLUMB_PENDING_STRING_IN:
-		return complete_string_in(vcpu, reply);
-	default:
-		return plumb_ops->vcpu_complete(vcpu, reply);
-	}
 }

@@ -506,7 +506,7 @@ int plumb_lapic_report_eoi(struct plumb_vcpu *vcpu)
 	clear_bit(v, vcpu->lapic.eoi_level);
 	e = plumb_ring_next(vcpu, PLUMB_EXIT_EOI);
 	e->eoi.vector = v;
-	plumb_ring_commit(vcpu, e, false);
+	plumb_ring_commit(vcpu, e, NULL);
 	return 0;
 }
 

@@ -100,26 +100,35 @@ enum plumb_vcpu_mode {
 	PLUMB_IN_GUEST,
 };
 
-/* Who finishes a replied record: the backend, or the common emulator. */
-enum {
-	PLUMB_PENDING_BACKEND,
-	PLUMB_PENDING_MMIO,
-	PLUMB_PENDING_STRING_IN,
-};
-
-/* What the vCPU waits for from userspace (the kernel's own copy). */
-struct plumb_pending {
-	u32 reason;			/* PLUMB_EXIT_* needing a reply, or 0 */
-	u32 slot;			/* ring slot of that record */
-	u32 kind;			/* PLUMB_PENDING_* */
-};
-
 /* Where a string IN's data goes once userspace answered it. */
 struct plumb_pending_string {
 	u64 la;				/* linear address of the lowest byte */
 	u32 len;
 	u8 size;
 	bool down;			/* EFLAGS.DF was set */
+};
+
+/*
+ * Finishes the instruction behind a record once userspace replied: @reply
+ * is the kernel's copy of it (vcpu_run). 0, or -errno for RUN.
+ */
+typedef int (*plumb_complete_fn)(struct plumb_vcpu *vcpu,
+				 const struct plumb_exit *reply);
+
+/*
+ * What the vCPU waits for from userspace (the kernel's own copy): the
+ * record, and the completion its producer gave plumb_ring_commit() (KVM's
+ * complete_userspace_io), with the little state that completion needs.
+ */
+struct plumb_pending {
+	plumb_complete_fn complete;	/* NULL: no reply awaited */
+	u32 reason;			/* PLUMB_EXIT_* of that record */
+	u32 slot;			/* its ring slot */
+	union {
+		struct plumb_insn mmio;	/* the MMIO read, decoded */
+		struct plumb_pending_string string_in;
+		u8 io_size;		/* the port IN's width */
+	};
 };
 
 /* The in-kernel local APIC (lapic.c around the model of apic.c). */
@@ -152,8 +161,6 @@ struct plumb_vcpu {
 	struct plumb_exit *ring;
 	u32 prod;			/* the kernel's producer index */
 	struct plumb_pending pending;
-	struct plumb_insn pending_insn;	/* the MMIO read being answered */
-	struct plumb_pending_string pending_string;
 	bool dead;			/* shut down (triple fault) */
 
 	struct plumb_cpuid_entry *cpuid;
@@ -174,7 +181,6 @@ struct plumb_vcpu {
 	/* MSRs that are plain storage on both vendors (msr.c) */
 	u64 tsc_aux;
 	u64 tsc_adjust;			/* IA32_TSC_ADJUST (SDM Vol. 3B 18.17.3) */
-	bool pending_msr_write;		/* the PLUMB_EXIT_MSR we wait for */
 	u64 misc_enable;
 	u64 pvclock_system_time, pvclock_wall;	/* the guest's MSR values */
 	u32 pvclock_version;
@@ -235,9 +241,6 @@ struct plumb_backend_ops {
 	 * go on, 0 when a ring record needs userspace, or -errno.
 	 */
 	int (*vcpu_run)(struct plumb_vcpu *vcpu);
-	/* Required. Finish the instruction behind a replied record. */
-	int (*vcpu_complete)(struct plumb_vcpu *vcpu,
-			     const struct plumb_exit *reply);
 
 	/*
 	 * Required. RIP and RFLAGS, which the backend keeps (the GPRs are
@@ -339,13 +342,12 @@ int plumb_create_vcpu(struct plumb_vm *vm, unsigned long id);
 void plumb_vcpu_destroy(struct plumb_vcpu *vcpu);
 struct plumb_exit *plumb_ring_next(struct plumb_vcpu *vcpu, u32 reason);
 void plumb_ring_commit(struct plumb_vcpu *vcpu, struct plumb_exit *e,
-		       bool reply);
+		       plumb_complete_fn complete);
 int plumb_ring_commit_write(struct plumb_vcpu *vcpu, struct plumb_exit *e,
 			    bool pio, u64 addr, u32 len);
 int plumb_exit_internal(struct plumb_vcpu *vcpu, u32 suberror, u32 ndata,
 			const u64 *data);
 u32 plumb_ring_free(struct plumb_vcpu *vcpu);
-u64 plumb_io_in_rax(u64 rax, const struct plumb_exit *reply, u8 size);
 int plumb_exit_shutdown(struct plumb_vcpu *vcpu);
 int plumb_exit_io(struct plumb_vcpu *vcpu, u16 port, u8 size, bool in);
 bool plumb_posted(struct plumb_vm *vm, bool pio, u64 addr, u32 len);
@@ -430,8 +432,6 @@ int plumb_emulate_mmio(struct plumb_vcpu *vcpu, u64 gpa, const u8 *hw_bytes,
 int plumb_emulate_string_io(struct plumb_vcpu *vcpu, u16 port, u8 size,
 			    bool in, bool rep, u8 addr_size, int seg,
 			    u64 next_rip);
-int plumb_emulate_complete(struct plumb_vcpu *vcpu,
-			   const struct plumb_exit *reply);
 int plumb_decode_cr_write(struct plumb_vcpu *vcpu, u8 *cr, u64 *val, u8 *len);
 int plumb_decode_dr_access(struct plumb_vcpu *vcpu, bool *write, u8 *dr,
 			   u8 *gpr, u8 *len, bool *long64);

@@ -96,14 +96,19 @@ struct plumb_exit *plumb_ring_next(struct plumb_vcpu *vcpu, u32 reason)
 	return e;
 }
 
+/*
+ * Publish @e. A record that needs a reply names the function that finishes
+ * its instruction once userspace gave it (@complete, run by the next RUN);
+ * its state is in vcpu->pending, filled by the caller.
+ */
 void plumb_ring_commit(struct plumb_vcpu *vcpu, struct plumb_exit *e,
-		       bool reply)
+		       plumb_complete_fn complete)
 {
-	if (reply) {
+	if (complete) {
 		e->flags |= PLUMB_EXIT_F_REPLY;
+		vcpu->pending.complete = complete;
 		vcpu->pending.reason = e->reason;
 		vcpu->pending.slot = vcpu->prod % PLUMB_RING_ENTRIES;
-		vcpu->pending.kind = PLUMB_PENDING_BACKEND;
 	}
 	vcpu->prod++;
 	/* The record is complete before userspace can see the index move. */
@@ -122,10 +127,10 @@ int plumb_ring_commit_write(struct plumb_vcpu *vcpu, struct plumb_exit *e,
 		e->flags |= PLUMB_EXIT_F_POSTED;
 		if (READ_ONCE(vcpu->hdr->consumer) == vcpu->prod)
 			vcpu->posted_since = jiffies;
-		plumb_ring_commit(vcpu, e, false);
+		plumb_ring_commit(vcpu, e, NULL);
 		return 1;
 	}
-	plumb_ring_commit(vcpu, e, false);
+	plumb_ring_commit(vcpu, e, NULL);
 	return 0;
 }
 
@@ -137,41 +142,44 @@ int plumb_exit_internal(struct plumb_vcpu *vcpu, u32 suberror, u32 ndata,
 	e->internal.suberror = suberror;
 	e->internal.ndata = min_t(u32, ndata, ARRAY_SIZE(e->internal.data));
 	memcpy(e->internal.data, data, e->internal.ndata * sizeof(u64));
-	plumb_ring_commit(vcpu, e, false);
+	plumb_ring_commit(vcpu, e, NULL);
 	return 0;
 }
-
-/*
- * RAX after a port IN of @size bytes answered in @reply (our own size, not
- * the record's: it may have been scribbled): 32-bit results zero-extend,
- * 8- and 16-bit ones merge.
- */
-u64 plumb_io_in_rax(u64 rax, const struct plumb_exit *reply, u8 size)
-{
-	u64 val = 0;
-
-	memcpy(&val, reply->io.data, min_t(u8, size, 4));
-	if (size == 4)
-		return val;
-	if (size == 2)
-		return (rax & ~0xffffULL) | val;
-	return (rax & ~0xffULL) | val;
-}
-
 
 /* Triple fault: the vCPU is dead; every later RUN reports it again. */
 int plumb_exit_shutdown(struct plumb_vcpu *vcpu)
 {
 	vcpu->dead = true;
 	plumb_ring_commit(vcpu, plumb_ring_next(vcpu, PLUMB_EXIT_SHUTDOWN),
-			  false);
+			  NULL);
+	return 0;
+}
+
+/*
+ * The port IN came back: 32-bit results zero-extend RAX, 8- and 16-bit
+ * ones merge. The size is ours, not the record's: it may be scribbled.
+ */
+static int complete_io_in(struct plumb_vcpu *vcpu,
+			  const struct plumb_exit *reply)
+{
+	u8 size = vcpu->pending.io_size;
+	u64 *rax = &vcpu->regs[PLUMB_RAX];
+	u64 val = 0;
+
+	memcpy(&val, reply->io.data, min_t(u8, size, 4));
+	if (size == 4)
+		*rax = val;
+	else if (size == 2)
+		*rax = (*rax & ~0xffffULL) | val;
+	else
+		*rax = (*rax & ~0xffULL) | val;
 	return 0;
 }
 
 /*
  * A single IN or OUT of @size bytes (the backend has moved RIP past it):
  * an OUT to a posted port keeps the guest running; an IN waits for the
- * reply, which the backend's vcpu_complete merges into RAX.
+ * reply, which complete_io_in() puts in RAX.
  */
 int plumb_exit_io(struct plumb_vcpu *vcpu, u16 port, u8 size, bool in)
 {
@@ -182,7 +190,8 @@ int plumb_exit_io(struct plumb_vcpu *vcpu, u16 port, u8 size, bool in)
 	e->io.count = 1;
 	e->io.direction = in ? PLUMB_IO_IN : PLUMB_IO_OUT;
 	if (in) {
-		plumb_ring_commit(vcpu, e, true);
+		vcpu->pending.io_size = size;
+		plumb_ring_commit(vcpu, e, complete_io_in);
 		return 0;
 	}
 	memcpy(e->io.data, &vcpu->regs[PLUMB_RAX], size);
@@ -332,21 +341,22 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 	if (READ_ONCE(hdr->consumer) != vcpu->prod)
 		return -EBUSY;
 
-	if (vcpu->pending.reason) {
+	if (vcpu->pending.complete) {
+		plumb_complete_fn complete = vcpu->pending.complete;
 		struct plumb_exit reply;
 
 		memcpy(&reply, &vcpu->ring[vcpu->pending.slot], sizeof(reply));
 		/* Only what we wait for counts, not what the record claims. */
 		reply.reason = vcpu->pending.reason;
-		vcpu->pending.reason = 0;
-		ret = plumb_emulate_complete(vcpu, &reply);
+		vcpu->pending.complete = NULL;
+		ret = complete(vcpu, &reply);
 		if (ret)
 			return ret;
 	}
 	if (vcpu->dead) {
 		struct plumb_exit *e = plumb_ring_next(vcpu, PLUMB_EXIT_SHUTDOWN);
 
-		plumb_ring_commit(vcpu, e, false);
+		plumb_ring_commit(vcpu, e, NULL);
 		return 0;
 	}
 

@@ -61,7 +61,7 @@ int plumb_emulate_hlt(struct plumb_vcpu *vcpu)
 		vcpu->halted = true;
 		return 1;
 	}
-	plumb_ring_commit(vcpu, plumb_ring_next(vcpu, PLUMB_EXIT_HLT), false);
+	plumb_ring_commit(vcpu, plumb_ring_next(vcpu, PLUMB_EXIT_HLT), NULL);
 	return 0;
 }
 
@@ -99,6 +99,14 @@ int plumb_emulate_wbinvd(struct plumb_vcpu *vcpu)
 	return 1;
 }
 
+/* The hypercall's result, from userspace's reply. */
+static int complete_hypercall(struct plumb_vcpu *vcpu,
+			      const struct plumb_exit *reply)
+{
+	vcpu->regs[PLUMB_RAX] = reply->hypercall.ret;
+	return 0;
+}
+
 /*
  * VMCALL/VMMCALL: a record for userspace, RAX the number, RBX, RCX, RDX,
  * RSI the arguments; its reply becomes RAX.
@@ -114,7 +122,7 @@ int plumb_emulate_hypercall(struct plumb_vcpu *vcpu)
 	e->hypercall.args[1] = vcpu->regs[PLUMB_RCX];
 	e->hypercall.args[2] = vcpu->regs[PLUMB_RDX];
 	e->hypercall.args[3] = vcpu->regs[PLUMB_RSI];
-	plumb_ring_commit(vcpu, e, true);
+	plumb_ring_commit(vcpu, e, complete_hypercall);
 	return 0;
 }
 
@@ -128,6 +136,27 @@ int plumb_emulate_xsetbv(struct plumb_vcpu *vcpu)
 		return plumb_inject_gp(vcpu);
 	plumb_ops->skip_instruction(vcpu, 3);
 	return 1;
+}
+
+/* Userspace answered an MSR record: #GP if it says so, else done. */
+static int complete_msr(struct plumb_vcpu *vcpu, const struct plumb_exit *reply)
+{
+	if (reply->msr.error)
+		plumb_inject_gp(vcpu);
+	else
+		plumb_ops->skip_instruction(vcpu, 2);
+	return 0;
+}
+
+/* ... and a read's value goes into EDX:EAX. */
+static int complete_rdmsr(struct plumb_vcpu *vcpu,
+			  const struct plumb_exit *reply)
+{
+	if (!reply->msr.error) {
+		vcpu->regs[PLUMB_RAX] = (u32)reply->msr.data;
+		vcpu->regs[PLUMB_RDX] = reply->msr.data >> 32;
+	}
+	return complete_msr(vcpu, reply);
 }
 
 /*
@@ -146,8 +175,7 @@ static int msr_unknown(struct plumb_vcpu *vcpu, u32 index, bool write,
 	e->msr.index = index;
 	e->msr.is_write = write;
 	e->msr.data = write ? data : 0;
-	vcpu->pending_msr_write = write;
-	plumb_ring_commit(vcpu, e, true);
+	plumb_ring_commit(vcpu, e, write ? complete_msr : complete_rdmsr);
 	return 0;
 }
 

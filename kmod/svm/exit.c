@@ -255,7 +255,6 @@ static int handle_ioio(struct plumb_vcpu *vcpu)
 
 	/* EXITINFO2 is the next RIP, with or without NRIP-save (APM 15.10.2). */
 	vmcb->save.rip = vmcb->control.exit_info_2;
-	svm->io_size = size;
 	return plumb_exit_io(vcpu, port, size, in);
 }
 
@@ -340,7 +339,7 @@ int svm_handle_exit(struct plumb_vcpu *vcpu)
 
 		e->fail_entry.hardware_reason = code;
 		e->fail_entry.cpu = READ_ONCE(vcpu->cpu);
-		plumb_ring_commit(vcpu, e, false);
+		plumb_ring_commit(vcpu, e, NULL);
 		return 0;
 	}
 	if (code < SVM_EXIT_MAX && svm_exit_handlers[code])
@@ -355,34 +354,5 @@ int svm_handle_exit(struct plumb_vcpu *vcpu)
 				    data[3]);
 		return plumb_exit_internal(vcpu, PLUMB_INTERNAL_UNHANDLED_EXIT,
 					   4, data);
-	}
-}
-
-/* Userspace replied to the record we wait for: finish the instruction. */
-int svm_complete(struct plumb_vcpu *vcpu, const struct plumb_exit *reply)
-{
-	struct svm_vcpu *svm = to_svm(vcpu);
-	u64 *rax = &vcpu->regs[PLUMB_RAX];
-
-	switch (reply->reason) {	/* the kernel's copy, see vcpu_run() */
-	case PLUMB_EXIT_IO:
-		*rax = plumb_io_in_rax(*rax, reply, svm->io_size);
-		return 0;
-	case PLUMB_EXIT_HYPERCALL:
-		*rax = reply->hypercall.ret;
-		return 0;
-	case PLUMB_EXIT_MSR:
-		if (reply->msr.error) {
-			plumb_inject_gp(vcpu);
-			return 0;
-		}
-		if (!vcpu->pending_msr_write) {
-			*rax = (u32)reply->msr.data;
-			vcpu->regs[PLUMB_RDX] = reply->msr.data >> 32;
-		}
-		svm_skip_instruction(vcpu, 2);
-		return 0;
-	default:
-		return 0;
 	}
 }

@@ -724,7 +724,6 @@ const struct plumb_backend_ops plumb_svm_ops = {
 	.vcpu_create		= svm_vcpu_create,
 	.vcpu_free		= svm_vcpu_free,
 	.vcpu_run		= svm_vcpu_run,
-	.vcpu_complete		= svm_complete,
 	.skip_instruction	= svm_skip_instruction,
 	.inject_exception	= svm_inject_exception,
 	.get_rip		= svm_get_rip,

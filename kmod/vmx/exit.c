@@ -337,7 +337,6 @@ static int handle_io(struct plumb_vcpu *vcpu)
 
 	g->rip = next_rip;
 	g->interruptibility &= ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
-	vmx->io_size = size;
 	return plumb_exit_io(vcpu, port, size, in);
 }
 
@@ -404,7 +403,7 @@ static int fail_entry(struct plumb_vcpu *vcpu, u64 reason)
 			    reason);
 	e->fail_entry.hardware_reason = reason;
 	e->fail_entry.cpu = READ_ONCE(vcpu->cpu);
-	plumb_ring_commit(vcpu, e, false);
+	plumb_ring_commit(vcpu, e, NULL);
 	return 0;
 }
 
@@ -431,32 +430,4 @@ int vmx_handle_exit(struct plumb_vcpu *vcpu, int entry_ret, u32 insn_error)
 	if (basic < EXIT_REASON_MAX && vmx_exit_handlers[basic])
 		return vmx_exit_handlers[basic](vcpu);
 	return unhandled(vcpu);
-}
-
-/* Userspace replied to the record we wait for: finish the instruction. */
-int vmx_complete(struct plumb_vcpu *vcpu, const struct plumb_exit *reply)
-{
-	u64 *rax = &vcpu->regs[PLUMB_RAX];
-
-	switch (reply->reason) {	/* the kernel's copy, see vcpu_run() */
-	case PLUMB_EXIT_IO:
-		*rax = plumb_io_in_rax(*rax, reply, to_vmx(vcpu)->io_size);
-		return 0;
-	case PLUMB_EXIT_HYPERCALL:
-		*rax = reply->hypercall.ret;
-		return 0;
-	case PLUMB_EXIT_MSR:
-		if (reply->msr.error) {
-			plumb_inject_gp(vcpu);
-			return 0;
-		}
-		if (!vcpu->pending_msr_write) {
-			*rax = (u32)reply->msr.data;
-			vcpu->regs[PLUMB_RDX] = reply->msr.data >> 32;
-		}
-		skip_insn(vcpu);
-		return 0;
-	default:
-		return 0;
-	}
 }

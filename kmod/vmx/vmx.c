@@ -837,7 +837,6 @@ const struct plumb_backend_ops plumb_vmx_ops = {
 	.vcpu_create		= vmx_vcpu_create,
 	.vcpu_free		= vmx_vcpu_free,
 	.vcpu_run		= vmx_vcpu_run,
-	.vcpu_complete		= vmx_complete,
 	.skip_instruction	= vmx_skip_instruction,
 	.inject_exception	= vmx_inject_exception,
 	.get_rip		= vmx_get_rip,

@@ -351,7 +351,6 @@ struct vmx_vcpu {
 	u64 host_cr3, host_cr4, host_fs_base;		/* last written */
 	struct vmx_guest g;
 	struct vmx_exit_info exit;
-	u8 io_size;			/* the I/O IN in progress */
 };
 
 static inline struct vmx_vcpu *to_vmx(struct plumb_vcpu *vcpu)
@@ -380,7 +379,6 @@ u32 vmx_insn_error(void);
 
 /* exit.c */
 int vmx_handle_exit(struct plumb_vcpu *vcpu, int entry_ret, u32 insn_error);
-int vmx_complete(struct plumb_vcpu *vcpu, const struct plumb_exit *reply);
 void vmx_inject_exception(struct plumb_vcpu *vcpu, u8 vector, bool has_err,
 			  u32 err);
 void vmx_skip_instruction(struct plumb_vcpu *vcpu, unsigned int len);
