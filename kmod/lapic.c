@@ -69,8 +69,11 @@ static void lapic_effects(struct plumb_vcpu *vcpu,
 
 	if (fx->flags & PAPIC_FX_TIMER)
 		lapic_arm(l);
-	if (fx->flags & PAPIC_FX_EOI_LEVEL)
+	/* The userspace IOAPIC hears of it from the run loop (vcpu.c). */
+	if (fx->flags & PAPIC_FX_EOI_LEVEL) {
 		set_bit(fx->eoi_vector, l->eoi_level);
+		set_bit(PLUMB_REQ_EOI, &vcpu->requests);
+	}
 }
 
 static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
@@ -494,20 +497,23 @@ int plumb_lapic_signal_msi(struct plumb_vm *vm, const struct plumb_msi *msi)
 	return plumb_lapic_deliver(vm, NULL, &ipi);
 }
 
-/* A record for one level-triggered EOI not yet reported: 1 none, 0 made. */
-int plumb_lapic_report_eoi(struct plumb_vcpu *vcpu)
+/*
+ * The lowest level-triggered vector EOIed and not yet reported, or -1; the
+ * PLUMB_REQ_EOI request stays up while more wait.
+ */
+int plumb_lapic_take_eoi(struct plumb_vcpu *vcpu)
 {
-	struct plumb_exit *e;
+	unsigned long *eoi = vcpu->lapic.eoi_level;
 	unsigned int v;
 
-	v = find_first_bit(vcpu->lapic.eoi_level, 256);
-	if (v >= 256 || !plumb_ring_free(vcpu))
-		return 1;
-	clear_bit(v, vcpu->lapic.eoi_level);
-	e = plumb_ring_next(vcpu, PLUMB_EXIT_EOI);
-	e->eoi.vector = v;
-	plumb_ring_commit(vcpu, e, NULL);
-	return 0;
+	clear_bit(PLUMB_REQ_EOI, &vcpu->requests);
+	v = find_first_bit(eoi, 256);
+	if (v >= 256)
+		return -1;
+	clear_bit(v, eoi);
+	if (find_next_bit(eoi, 256, v + 1) < 256)
+		set_bit(PLUMB_REQ_EOI, &vcpu->requests);
+	return v;
 }
 
 /* CR8 is TPR[7:4] (SDM Vol. 3A 11.8.6): the backends' V_TPR/CR8 mirror it. */

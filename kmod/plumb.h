@@ -146,6 +146,7 @@ struct plumb_lapic {
 
 /* vcpu->requests bits */
 #define PLUMB_REQ_EVENT		0	/* interrupt state changed: re-evaluate */
+#define PLUMB_REQ_EOI		1	/* lapic.eoi_level: records to write */
 
 struct plumb_vcpu {
 	struct plumb_vm *vm;
@@ -408,7 +409,7 @@ int plumb_pvclock_msr_get(struct plumb_vcpu *vcpu, u32 msr, u64 *data);
 int plumb_pvclock_msr_set(struct plumb_vcpu *vcpu, u32 msr, u64 data);
 
 int plumb_lapic_signal_msi(struct plumb_vm *vm, const struct plumb_msi *msi);
-int plumb_lapic_report_eoi(struct plumb_vcpu *vcpu);
+int plumb_lapic_take_eoi(struct plumb_vcpu *vcpu);
 int plumb_msr_get_state(struct plumb_vcpu *vcpu,
 			const struct plumb_msr_state *m, u32 index, u64 *data);
 int plumb_msr_set_state(struct plumb_vcpu *vcpu,

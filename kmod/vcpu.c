@@ -332,6 +332,27 @@ static bool sregs_valid(struct plumb_vcpu *vcpu, const struct plumb_sregs *s)
 	return plumb_sregs_valid(s, &l);
 }
 
+/*
+ * The guest ended a level-triggered interrupt in its APIC (lapic.c raised
+ * PLUMB_REQ_EOI): a record for the userspace IOAPIC, which clears Remote
+ * IRR. No reply. false if there is nothing to report, or no room yet.
+ */
+static bool report_eoi(struct plumb_vcpu *vcpu)
+{
+	struct plumb_exit *e;
+	int v;
+
+	if (!plumb_ring_free(vcpu))
+		return false;
+	v = plumb_lapic_take_eoi(vcpu);
+	if (v < 0)
+		return false;
+	e = plumb_ring_next(vcpu, PLUMB_EXIT_EOI);
+	e->eoi.vector = v;
+	plumb_ring_commit(vcpu, e, NULL);
+	return true;
+}
+
 static int vcpu_run(struct plumb_vcpu *vcpu)
 {
 	struct plumb_ring_header *hdr = vcpu->hdr;
@@ -387,7 +408,8 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 		ret = plumb_ops->vcpu_run(vcpu);
 		if (ret <= 0)
 			return ret;
-		if (!plumb_lapic_report_eoi(vcpu))
+		if (test_bit(PLUMB_REQ_EOI, &vcpu->requests) &&
+		    report_eoi(vcpu))
 			return 0;
 		/*
 		 * Posted writes wait in the ring for a few milliseconds at
