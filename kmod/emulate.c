@@ -17,23 +17,6 @@
 #include "plumb.h"
 #include "decode.h"
 
-/* GPRs in x86 encoding order (PLUMB_RAX..), as the decoder numbers them. */
-void plumb_regs_to_gprs(const struct plumb_regs *r, u64 *a)
-{
-	a[0] = r->rax; a[1] = r->rcx; a[2] = r->rdx; a[3] = r->rbx;
-	a[4] = r->rsp; a[5] = r->rbp; a[6] = r->rsi; a[7] = r->rdi;
-	a[8] = r->r8; a[9] = r->r9; a[10] = r->r10; a[11] = r->r11;
-	a[12] = r->r12; a[13] = r->r13; a[14] = r->r14; a[15] = r->r15;
-}
-
-void plumb_gprs_to_regs(const u64 *a, struct plumb_regs *r)
-{
-	r->rax = a[0]; r->rcx = a[1]; r->rdx = a[2]; r->rbx = a[3];
-	r->rsp = a[4]; r->rbp = a[5]; r->rsi = a[6]; r->rdi = a[7];
-	r->r8 = a[8]; r->r9 = a[9]; r->r10 = a[10]; r->r11 = a[11];
-	r->r12 = a[12]; r->r13 = a[13]; r->r14 = a[14]; r->r15 = a[15];
-}
-
 static int cpu_mode(const struct plumb_sregs *s)
 {
 	if (!(s->cr0 & X86_CR0_PE))
@@ -173,23 +156,19 @@ int plumb_decode_cr_write(struct plumb_vcpu *vcpu, u8 *cr, u64 *val,
 {
 	u8 bytes[PLUMB_INSN_MAX_LEN] = {};
 	struct plumb_sregs s;
-	struct plumb_regs r;
 	unsigned int n;
-	u64 gprs[16];
 	int mode, ret;
 	u8 gpr;
 
 	plumb_ops->get_sregs(vcpu, &s);
-	plumb_ops->get_regs(vcpu, &r);
 	mode = cpu_mode(&s);
-	n = fetch_insn(vcpu->vm, &s, mode, r.rip, bytes);
+	n = fetch_insn(vcpu->vm, &s, mode, plumb_ops->get_rip(vcpu), bytes);
 	if (!n)
 		return -EFAULT;
 	ret = plumb_decode_mov_to_cr(bytes, n, mode, cr, &gpr, len);
 	if (ret)
 		return -EINVAL;
-	plumb_regs_to_gprs(&r, gprs);
-	*val = mode == 64 ? gprs[gpr] : (u32)gprs[gpr];
+	*val = mode == 64 ? vcpu->regs[gpr] : (u32)vcpu->regs[gpr];
 	return 0;
 }
 
@@ -203,14 +182,12 @@ int plumb_decode_dr_access(struct plumb_vcpu *vcpu, bool *write, u8 *dr,
 {
 	u8 bytes[PLUMB_INSN_MAX_LEN] = {};
 	struct plumb_sregs s;
-	struct plumb_regs r;
 	unsigned int n;
 	int mode;
 
 	plumb_ops->get_sregs(vcpu, &s);
-	plumb_ops->get_regs(vcpu, &r);
 	mode = cpu_mode(&s);
-	n = fetch_insn(vcpu->vm, &s, mode, r.rip, bytes);
+	n = fetch_insn(vcpu->vm, &s, mode, plumb_ops->get_rip(vcpu), bytes);
 	if (!n)
 		return -EFAULT;
 	if (plumb_decode_mov_dr(bytes, n, mode, write, dr, gpr, len))
@@ -219,95 +196,100 @@ int plumb_decode_dr_access(struct plumb_vcpu *vcpu, bool *write, u8 *dr,
 	return 0;
 }
 
+/* The MMIO read came back: put it in the destination register. */
+static int complete_mmio(struct plumb_vcpu *vcpu, const struct plumb_exit *reply)
+{
+	const struct plumb_insn *insn = &vcpu->pending.mmio;
+	u64 mask = insn->size == 8 ? ~0ULL : (1ULL << (insn->size * 8)) - 1;
+
+	vcpu->regs[insn->reg] = plumb_insn_apply_read(insn,
+						      vcpu->regs[insn->reg],
+						      reply->mmio.data & mask);
+	return 0;
+}
+
+/*
+ * The guest's access to @gpa, which no memory slot backs: the in-kernel
+ * APIC's page, or an MMIO record. @hw_bytes are the instruction's bytes if
+ * the hardware gave them (SVM decode assists), else they are fetched.
+ */
 int plumb_emulate_mmio(struct plumb_vcpu *vcpu, u64 gpa, const u8 *hw_bytes,
 		       unsigned int hw_len)
 {
 	struct plumb_vm *vm = vcpu->vm;
 	u8 bytes[PLUMB_INSN_MAX_LEN] = {};
-	struct plumb_insn *insn = &vcpu->pending_insn;
+	u64 *regs = vcpu->regs, rip, mask;
+	struct plumb_insn insn;
 	struct plumb_sregs s;
-	struct plumb_regs r;
 	struct plumb_exit *e;
 	unsigned int n;
-	u64 gprs[16];
 	int mode, ret;
 
 	plumb_ops->get_sregs(vcpu, &s);
-	plumb_ops->get_regs(vcpu, &r);
+	rip = plumb_ops->get_rip(vcpu);
 	mode = cpu_mode(&s);
 
 	if (hw_len) {
 		n = min_t(unsigned int, hw_len, sizeof(bytes));
 		memcpy(bytes, hw_bytes, n);
 	} else {
-		n = fetch_insn(vm, &s, mode, r.rip, bytes);
+		n = fetch_insn(vm, &s, mode, rip, bytes);
 		if (!n)
-			return emulation_failed(vcpu, gpa, r.rip, bytes, 0);
+			return emulation_failed(vcpu, gpa, rip, bytes, 0);
 	}
-	ret = plumb_decode(bytes, n, mode, insn);
+	ret = plumb_decode(bytes, n, mode, &insn);
 	if (ret)
-		return emulation_failed(vcpu, gpa, r.rip, bytes, n);
+		return emulation_failed(vcpu, gpa, rip, bytes, n);
+
+	rip += insn.len;
+	plumb_ops->set_rip(vcpu, mode == 64 ? rip : (u32)rip);
 
 	if (plumb_lapic_owns(vcpu, gpa)) {	/* the in-kernel APIC */
-		u64 mask = insn->size == 8 ? ~0ULL :
-			   (1ULL << (insn->size * 8)) - 1;
-
-		r.rip += insn->len;
-		if (mode != 64)
-			r.rip = (u32)r.rip;
-		plumb_regs_to_gprs(&r, gprs);
-		if (insn->is_write) {
-			plumb_lapic_mmio(vcpu, gpa, insn->size, true,
-					 plumb_insn_write_value(insn, gprs));
+		mask = insn.size == 8 ? ~0ULL : (1ULL << (insn.size * 8)) - 1;
+		if (insn.is_write) {
+			plumb_lapic_mmio(vcpu, gpa, insn.size, true,
+					 plumb_insn_write_value(&insn, regs));
 		} else {
-			u64 v = plumb_lapic_mmio(vcpu, gpa, insn->size, false, 0);
+			u64 v = plumb_lapic_mmio(vcpu, gpa, insn.size, false, 0);
 
-			gprs[insn->reg] = plumb_insn_apply_read(insn,
-						gprs[insn->reg], v & mask);
-			plumb_gprs_to_regs(gprs, &r);
+			regs[insn.reg] = plumb_insn_apply_read(&insn,
+						regs[insn.reg], v & mask);
 		}
-		plumb_ops->set_regs(vcpu, &r);
 		return 1;
 	}
 
 	e = plumb_ring_next(vcpu, PLUMB_EXIT_MMIO);
 	e->mmio.phys_addr = gpa;
-	e->mmio.size = insn->size;
-	e->mmio.is_write = insn->is_write;
-	r.rip += insn->len;
-	if (mode != 64)
-		r.rip = (u32)r.rip;
-	plumb_ops->set_regs(vcpu, &r);
-
-	if (insn->is_write) {
-		plumb_regs_to_gprs(&r, gprs);
-		e->mmio.data = plumb_insn_write_value(insn, gprs);
-		return plumb_ring_commit_write(vcpu, e, false, gpa, insn->size);
+	e->mmio.size = insn.size;
+	e->mmio.is_write = insn.is_write;
+	if (insn.is_write) {
+		e->mmio.data = plumb_insn_write_value(&insn, regs);
+		return plumb_ring_commit_write(vcpu, e, false, gpa, insn.size);
 	}
-	plumb_ring_commit(vcpu, e, true);
-	vcpu->pending.kind = PLUMB_PENDING_MMIO;
+	vcpu->pending.mmio = insn;
+	plumb_ring_commit(vcpu, e, complete_mmio);
 	return 0;
-}
-
-/* The MMIO read came back: put it in the destination register. */
-static int complete_mmio(struct plumb_vcpu *vcpu, const struct plumb_exit *reply)
-{
-	const struct plumb_insn *insn = &vcpu->pending_insn;
-	struct plumb_regs r;
-	u64 gprs[16], mask;
-
-	mask = insn->size == 8 ? ~0ULL : (1ULL << (insn->size * 8)) - 1;
-	plumb_ops->get_regs(vcpu, &r);
-	plumb_regs_to_gprs(&r, gprs);
-	gprs[insn->reg] = plumb_insn_apply_read(insn, gprs[insn->reg],
-						reply->mmio.data & mask);
-	plumb_gprs_to_regs(gprs, &r);
-	return plumb_ops->set_regs(vcpu, &r);
 }
 
 static u64 addr_mask(unsigned int addr_size)
 {
 	return addr_size == 8 ? ~0ULL : (1ULL << (addr_size * 8)) - 1;
+}
+
+/* INS data came back: store it at ES:RDI as the guest would have. */
+static int complete_string_in(struct plumb_vcpu *vcpu,
+			      const struct plumb_exit *reply)
+{
+	struct plumb_pending_string *p = &vcpu->pending.string_in;
+	u8 buf[sizeof(reply->io.data)];
+	struct plumb_sregs s;
+	u32 i, count = p->len / p->size;
+
+	for (i = 0; i < count; i++)
+		memcpy(buf + (p->down ? count - 1 - i : i) * p->size,
+		       reply->io.data + i * p->size, p->size);
+	plumb_ops->get_sregs(vcpu, &s);
+	return write_linear(vcpu->vm, &s, p->la, buf, p->len) ? -EFAULT : 0;
 }
 
 /*
@@ -319,25 +301,24 @@ int plumb_emulate_string_io(struct plumb_vcpu *vcpu, u16 port, u8 size,
 			    bool in, bool rep, u8 addr_size, int seg,
 			    u64 next_rip)
 {
-	struct plumb_sregs s;
-	struct plumb_regs r;
-	struct plumb_exit *e;
-	const struct plumb_segment *sg;
+	u64 *rcx = &vcpu->regs[PLUMB_RCX];
+	u64 *index = &vcpu->regs[in ? PLUMB_RDI : PLUMB_RSI];
 	u64 amask = addr_mask(addr_size), count, idx, la;
+	const struct plumb_segment *sg;
+	struct plumb_sregs s;
+	struct plumb_exit *e;
 	bool down;
 
-	plumb_ops->get_sregs(vcpu, &s);
-	plumb_ops->get_regs(vcpu, &r);
-	down = r.rflags & X86_EFLAGS_DF;
-	count = rep ? (r.rcx & amask) : 1;
+	down = plumb_ops->get_rflags(vcpu) & X86_EFLAGS_DF;
+	count = rep ? (*rcx & amask) : 1;
 	if (!count) {			/* REP with RCX = 0: a no-op */
-		r.rip = next_rip;
-		plumb_ops->set_regs(vcpu, &r);
+		plumb_ops->set_rip(vcpu, next_rip);
 		return 1;
 	}
+	plumb_ops->get_sregs(vcpu, &s);
 	count = min_t(u64, count, sizeof(e->io.data) / size);
 	/* Going down, the chunk starts count - 1 elements below the index. */
-	idx = (in ? r.rdi : r.rsi) & amask;
+	idx = *index & amask;
 	if (down)
 		idx = (idx - (count - 1) * size) & amask;
 
@@ -352,7 +333,9 @@ int plumb_emulate_string_io(struct plumb_vcpu *vcpu, u16 port, u8 size,
 		     seg == 4 ? &s.fs : seg == 5 ? &s.gs : &s.ds;
 		la = (cpu_mode(&s) == 64 && seg < 4 ? 0 : sg->base) + idx;
 		if (read_linear(vcpu->vm, &s, la, e->io.data, count * size))
-			return emulation_failed(vcpu, la, r.rip, NULL, 0);
+			return emulation_failed(vcpu, la,
+						plumb_ops->get_rip(vcpu),
+						NULL, 0);
 		if (down) {		/* the guest wrote them highest first */
 			u8 tmp[sizeof(e->io.data)];
 			u64 i;
@@ -365,54 +348,22 @@ int plumb_emulate_string_io(struct plumb_vcpu *vcpu, u16 port, u8 size,
 	}
 
 	/* Advance the guest as if the chunk were done. */
-	if (in)
-		r.rdi = (r.rdi & ~amask) | ((r.rdi + (down ? -count : count) * size) & amask);
-	else
-		r.rsi = (r.rsi & ~amask) | ((r.rsi + (down ? -count : count) * size) & amask);
+	*index = (*index & ~amask) |
+		 ((*index + (down ? -count : count) * size) & amask);
 	if (rep)
-		r.rcx = (r.rcx & ~amask) | ((r.rcx - count) & amask);
-	if (!rep || !(r.rcx & amask))
-		r.rip = next_rip;
-	plumb_ops->set_regs(vcpu, &r);
+		*rcx = (*rcx & ~amask) | ((*rcx - count) & amask);
+	if (!rep || !(*rcx & amask))
+		plumb_ops->set_rip(vcpu, next_rip);
 
 	if (in) {
-		vcpu->pending_string.la = (cpu_mode(&s) == 64 ? 0 : s.es.base) + idx;
-		vcpu->pending_string.len = count * size;
-		vcpu->pending_string.down = down;
-		vcpu->pending_string.size = size;
-		plumb_ring_commit(vcpu, e, true);
-		vcpu->pending.kind = PLUMB_PENDING_STRING_IN;
+		struct plumb_pending_string *p = &vcpu->pending.string_in;
+
+		p->la = (cpu_mode(&s) == 64 ? 0 : s.es.base) + idx;
+		p->len = count * size;
+		p->down = down;
+		p->size = size;
+		plumb_ring_commit(vcpu, e, complete_string_in);
 		return 0;
 	}
 	return plumb_ring_commit_write(vcpu, e, true, port, size);
-}
-
-/* INS data came back: store it at ES:RDI as the guest would have. */
-static int complete_string_in(struct plumb_vcpu *vcpu,
-			      const struct plumb_exit *reply)
-{
-	struct plumb_pending_string *p = &vcpu->pending_string;
-	u8 buf[sizeof(reply->io.data)];
-	struct plumb_sregs s;
-	u32 i, count = p->len / p->size;
-
-	for (i = 0; i < count; i++)
-		memcpy(buf + (p->down ? count - 1 - i : i) * p->size,
-		       reply->io.data + i * p->size, p->size);
-	plumb_ops->get_sregs(vcpu, &s);
-	return write_linear(vcpu->vm, &s, p->la, buf, p->len) ? -EFAULT : 0;
-}
-
-/* Common completions; anything else is the backend's. */
-int plumb_emulate_complete(struct plumb_vcpu *vcpu,
-			   const struct plumb_exit *reply)
-{
-	switch (vcpu->pending.kind) {
-	case PLUMB_PENDING_MMIO:
-		return complete_mmio(vcpu, reply);
-	case PLUMB_PENDING_STRING_IN:
-		return complete_string_in(vcpu, reply);
-	default:
-		return plumb_ops->vcpu_complete(vcpu, reply);
-	}
 }

@@ -69,8 +69,11 @@ static void lapic_effects(struct plumb_vcpu *vcpu,
 
 	if (fx->flags & PAPIC_FX_TIMER)
 		lapic_arm(l);
-	if (fx->flags & PAPIC_FX_EOI_LEVEL)
+	/* The userspace IOAPIC hears of it from the run loop (vcpu.c). */
+	if (fx->flags & PAPIC_FX_EOI_LEVEL) {
 		set_bit(fx->eoi_vector, l->eoi_level);
+		set_bit(PLUMB_REQ_EOI, &vcpu->requests);
+	}
 }
 
 static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
@@ -264,7 +267,7 @@ static u64 guest_tsc(struct plumb_vcpu *vcpu)
 	return rdtsc() + plumb_ops->tsc_offset(vcpu);
 }
 
-/* x2APIC MSRs and IA32_TSC_DEADLINE: 0 handled, 1 #GP, PLUMB_MSR_UNKNOWN. */
+/* x2APIC MSRs and IA32_TSC_DEADLINE: 0, -EINVAL (#GP) or -ENOENT. */
 int plumb_lapic_msr_get(struct plumb_vcpu *vcpu, u32 msr, u64 *data)
 {
 	struct plumb_lapic *l = &vcpu->lapic;
@@ -276,11 +279,11 @@ int plumb_lapic_msr_get(struct plumb_vcpu *vcpu, u32 msr, u64 *data)
 		return 0;
 	}
 	if (msr < PAPIC_X2APIC_MSR_BASE || msr > PAPIC_X2APIC_MSR_END)
-		return PLUMB_MSR_UNKNOWN;
+		return -ENOENT;
 	raw_spin_lock_irqsave(&l->lock, flags);
 	ret = plumb_apic_msr_read(&l->m, msr, data, lapic_now());
 	raw_spin_unlock_irqrestore(&l->lock, flags);
-	return ret ? 1 : 0;
+	return ret ? -EINVAL : 0;
 }
 
 int plumb_lapic_msr_set(struct plumb_vcpu *vcpu, u32 msr, u64 data)
@@ -310,13 +313,13 @@ int plumb_lapic_msr_set(struct plumb_vcpu *vcpu, u32 msr, u64 data)
 		return 0;
 	}
 	if (msr < PAPIC_X2APIC_MSR_BASE || msr > PAPIC_X2APIC_MSR_END)
-		return PLUMB_MSR_UNKNOWN;
+		return -ENOENT;
 	raw_spin_lock_irqsave(&l->lock, flags);
 	ret = plumb_apic_msr_write(&l->m, msr, data, lapic_now(), &fx);
 	lapic_effects(vcpu, &fx);
 	raw_spin_unlock_irqrestore(&l->lock, flags);
 	lapic_after_access(vcpu, &fx);
-	return ret ? 1 : 0;
+	return ret ? -EINVAL : 0;
 }
 
 /*
@@ -438,7 +441,6 @@ int plumb_lapic_init_sipi(struct plumb_vcpu *vcpu)
 	 * which set_sregs() refuses when nonzero: start from zeros.
 	 */
 	struct plumb_sregs s = {};
-	struct plumb_regs r = {};
 	u8 vector;
 
 	if (take_init(l)) {
@@ -467,9 +469,7 @@ int plumb_lapic_init_sipi(struct plumb_vcpu *vcpu)
 	s.cs.selector = vector << 8;
 	s.cs.base = (u64)vector << 12;
 	plumb_ops->set_sregs(vcpu, &s);
-	plumb_ops->get_regs(vcpu, &r);
-	r.rip = 0;
-	plumb_ops->set_regs(vcpu, &r);
+	plumb_ops->set_rip(vcpu, 0);
 	vcpu->mp_state = PLUMB_MP_RUNNABLE;
 	return 0;
 }
@@ -497,20 +497,23 @@ int plumb_lapic_signal_msi(struct plumb_vm *vm, const struct plumb_msi *msi)
 	return plumb_lapic_deliver(vm, NULL, &ipi);
 }
 
-/* A record for one level-triggered EOI not yet reported: 1 none, 0 made. */
-int plumb_lapic_report_eoi(struct plumb_vcpu *vcpu)
+/*
+ * The lowest level-triggered vector EOIed and not yet reported, or -1; the
+ * PLUMB_REQ_EOI request stays up while more wait.
+ */
+int plumb_lapic_take_eoi(struct plumb_vcpu *vcpu)
 {
-	struct plumb_exit *e;
+	unsigned long *eoi = vcpu->lapic.eoi_level;
 	unsigned int v;
 
-	v = find_first_bit(vcpu->lapic.eoi_level, 256);
-	if (v >= 256 || !plumb_ring_free(vcpu))
-		return 1;
-	clear_bit(v, vcpu->lapic.eoi_level);
-	e = plumb_ring_next(vcpu, PLUMB_EXIT_EOI);
-	e->eoi.vector = v;
-	plumb_ring_commit(vcpu, e, false);
-	return 0;
+	clear_bit(PLUMB_REQ_EOI, &vcpu->requests);
+	v = find_first_bit(eoi, 256);
+	if (v >= 256)
+		return -1;
+	clear_bit(v, eoi);
+	if (find_next_bit(eoi, 256, v + 1) < 256)
+		set_bit(PLUMB_REQ_EOI, &vcpu->requests);
+	return v;
 }
 
 /* CR8 is TPR[7:4] (SDM Vol. 3A 11.8.6): the backends' V_TPR/CR8 mirror it. */

@@ -34,7 +34,9 @@ static bool plumb_backend_valid(const struct plumb_backend_ops *ops)
 	return ops->name && ops->id && ops->probe && ops->hardware_enable &&
 	       ops->hardware_disable && ops->vm_init && ops->vm_destroy &&
 	       ops->vcpu_create && ops->vcpu_free && ops->vcpu_run &&
-	       ops->vcpu_complete && ops->get_regs && ops->set_regs &&
+	       ops->skip_instruction && ops->inject_exception &&
+	       ops->get_rip && ops->set_rip &&
+	       ops->get_rflags && ops->set_rflags &&
 	       ops->get_sregs && ops->set_sregs && ops->get_msr &&
 	       ops->set_msr && ops->npt_table && ops->npt_leaf &&
 	       ops->npt_levels && ops->interrupt_allowed &&

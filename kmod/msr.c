@@ -81,7 +81,7 @@ int plumb_msr_get(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 	if (!reg) {
 		int ret = plumb_pvclock_msr_get(vcpu, index, data);
 
-		return ret != PLUMB_MSR_UNKNOWN ? ret :
+		return ret != -ENOENT ? ret :
 		       plumb_lapic_msr_get(vcpu, index, data);
 	}
 	*data = *reg;
@@ -99,14 +99,14 @@ int plumb_msr_set(struct plumb_vcpu *vcpu, u32 index, u64 data)
 		 * EXTD (a reserved bit) when CPUID does not offer x2APIC.
 		 */
 		if ((data & PAPIC_BASE_EXTD) && !PLUMB_GUEST_X2APIC(vcpu))
-			return 1;
+			return -EINVAL;
 		/* The base is a physical address: MAXPHYADDR bounds it. */
 		if (data >> plumb_guest_maxphyaddr(vcpu))
-			return 1;
-		return plumb_lapic_set_base(vcpu, data) ? 1 : 0;
+			return -EINVAL;
+		return plumb_lapic_set_base(vcpu, data) ? -EINVAL : 0;
 	case MSR_TSC_AUX:
 		if (data >> 32)
-			return 1;
+			return -EINVAL;
 		vcpu->tsc_aux = data;
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
@@ -125,30 +125,10 @@ int plumb_msr_set(struct plumb_vcpu *vcpu, u32 index, u64 data)
 	if (!reg) {
 		int ret = plumb_pvclock_msr_set(vcpu, index, data);
 
-		return ret != PLUMB_MSR_UNKNOWN ? ret :
+		return ret != -ENOENT ? ret :
 		       plumb_lapic_msr_set(vcpu, index, data);
 	}
 	*reg = data;
-	return 0;
-}
-
-/*
- * The guest touched an MSR nobody in the kernel knows: #GP (return 1), or,
- * when userspace asked for them, a record it must reply to (return 0). The
- * backend finishes the instruction in its vcpu_complete.
- */
-int plumb_msr_exit(struct plumb_vcpu *vcpu, u32 index, bool write, u64 data)
-{
-	struct plumb_exit *e;
-
-	if (!(READ_ONCE(vcpu->vm->msr_exits) & PLUMB_MSR_EXIT_UNKNOWN))
-		return 1;
-	e = plumb_ring_next(vcpu, PLUMB_EXIT_MSR);
-	e->msr.index = index;
-	e->msr.is_write = write;
-	e->msr.data = write ? data : 0;
-	vcpu->pending_msr_write = write;
-	plumb_ring_commit(vcpu, e, true);
 	return 0;
 }
 
@@ -194,7 +174,7 @@ static u64 *state_reg(const struct plumb_msr_state *m, u32 index)
 /*
  * RDMSR/WRMSR of everything but what only the backend knows (EFER, TSC):
  * the guest-state MSRs where the backend keeps them (@m), then the
- * storage-only ones. 0 handled, 1 not an MSR we have or a bad value (#GP).
+ * storage-only ones. 0, -EINVAL (#GP) or -ENOENT, as the get_msr op.
  */
 int plumb_msr_get_state(struct plumb_vcpu *vcpu,
 			const struct plumb_msr_state *m, u32 index, u64 *data)
@@ -221,7 +201,7 @@ int plumb_msr_set_state(struct plumb_vcpu *vcpu,
 		break;
 	case MSR_IA32_CR_PAT:
 		if (!plumb_pat_valid(data))
-			return 1;
+			return -EINVAL;
 		break;
 	case MSR_LSTAR:
 	case MSR_CSTAR:
@@ -231,7 +211,7 @@ int plumb_msr_set_state(struct plumb_vcpu *vcpu,
 	case MSR_IA32_SYSENTER_ESP:
 	case MSR_IA32_SYSENTER_EIP:
 		if (!plumb_is_canonical(data))
-			return 1;
+			return -EINVAL;
 		break;
 	default:
 		break;

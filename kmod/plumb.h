@@ -100,26 +100,35 @@ enum plumb_vcpu_mode {
 	PLUMB_IN_GUEST,
 };
 
-/* Who finishes a replied record: the backend, or the common emulator. */
-enum {
-	PLUMB_PENDING_BACKEND,
-	PLUMB_PENDING_MMIO,
-	PLUMB_PENDING_STRING_IN,
-};
-
-/* What the vCPU waits for from userspace (the kernel's own copy). */
-struct plumb_pending {
-	u32 reason;			/* PLUMB_EXIT_* needing a reply, or 0 */
-	u32 slot;			/* ring slot of that record */
-	u32 kind;			/* PLUMB_PENDING_* */
-};
-
 /* Where a string IN's data goes once userspace answered it. */
 struct plumb_pending_string {
 	u64 la;				/* linear address of the lowest byte */
 	u32 len;
 	u8 size;
 	bool down;			/* EFLAGS.DF was set */
+};
+
+/*
+ * Finishes the instruction behind a record once userspace replied: @reply
+ * is the kernel's copy of it (vcpu_run). 0, or -errno for RUN.
+ */
+typedef int (*plumb_complete_fn)(struct plumb_vcpu *vcpu,
+				 const struct plumb_exit *reply);
+
+/*
+ * What the vCPU waits for from userspace (the kernel's own copy): the
+ * record, and the completion its producer gave plumb_ring_commit() (KVM's
+ * complete_userspace_io), with the little state that completion needs.
+ */
+struct plumb_pending {
+	plumb_complete_fn complete;	/* NULL: no reply awaited */
+	u32 reason;			/* PLUMB_EXIT_* of that record */
+	u32 slot;			/* its ring slot */
+	union {
+		struct plumb_insn mmio;	/* the MMIO read, decoded */
+		struct plumb_pending_string string_in;
+		u8 io_size;		/* the port IN's width */
+	};
 };
 
 /* The in-kernel local APIC (lapic.c around the model of apic.c). */
@@ -137,6 +146,7 @@ struct plumb_lapic {
 
 /* vcpu->requests bits */
 #define PLUMB_REQ_EVENT		0	/* interrupt state changed: re-evaluate */
+#define PLUMB_REQ_EOI		1	/* lapic.eoi_level: records to write */
 
 struct plumb_vcpu {
 	struct plumb_vm *vm;
@@ -152,14 +162,18 @@ struct plumb_vcpu {
 	struct plumb_exit *ring;
 	u32 prod;			/* the kernel's producer index */
 	struct plumb_pending pending;
-	struct plumb_insn pending_insn;	/* the MMIO read being answered */
-	struct plumb_pending_string pending_string;
 	bool dead;			/* shut down (triple fault) */
 
 	struct plumb_cpuid_entry *cpuid;
 	u32 nr_cpuid;
 
-	u64 regs[16];			/* guest GPRs but RSP (the backend's) */
+	/*
+	 * All 16 guest GPRs, RAX and RSP included, in x86 encoding order
+	 * (PLUMB_RAX..), on both backends: the backend moves RSP (and SVM's
+	 * RAX) between here and its VMCS/VMCB around each entry. Common code
+	 * reads and writes them here; RIP and RFLAGS are the backend's.
+	 */
+	u64 regs[16];
 	void *fpu;			/* guest XSAVE area (fpu.c) */
 	u64 xcr0;			/* guest XCR0 */
 	u32 pkru;			/* guest PKRU (0 at reset) */
@@ -168,7 +182,6 @@ struct plumb_vcpu {
 	/* MSRs that are plain storage on both vendors (msr.c) */
 	u64 tsc_aux;
 	u64 tsc_adjust;			/* IA32_TSC_ADJUST (SDM Vol. 3B 18.17.3) */
-	bool pending_msr_write;		/* the PLUMB_EXIT_MSR we wait for */
 	u64 misc_enable;
 	u64 pvclock_system_time, pvclock_wall;	/* the guest's MSR values */
 	u32 pvclock_version;
@@ -229,16 +242,37 @@ struct plumb_backend_ops {
 	 * go on, 0 when a ring record needs userspace, or -errno.
 	 */
 	int (*vcpu_run)(struct plumb_vcpu *vcpu);
-	/* Required. Finish the instruction behind a replied record. */
-	int (*vcpu_complete)(struct plumb_vcpu *vcpu,
-			     const struct plumb_exit *reply);
 
+	/*
+	 * Required. RIP and RFLAGS, which the backend keeps (the GPRs are
+	 * vcpu->regs). set_rflags takes a value whose reserved bits are
+	 * already right (bit 1 set, the others clear).
+	 */
+	u64 (*get_rip)(struct plumb_vcpu *vcpu);
+	void (*set_rip)(struct plumb_vcpu *vcpu, u64 rip);
+	u64 (*get_rflags)(struct plumb_vcpu *vcpu);
+	void (*set_rflags)(struct plumb_vcpu *vcpu, u64 rflags);
+	/*
+	 * Required. Step over the instruction that exited, which the caller
+	 * knows to be @len bytes long (its architectural length), and end an
+	 * STI or MOV SS shadow over it. A backend that measured the
+	 * instruction itself (VMX: the exit's instruction length; SVM:
+	 * NRIP-save) uses its own measure, which counts redundant prefixes.
+	 */
+	void (*skip_instruction)(struct plumb_vcpu *vcpu, unsigned int len);
+	/* Required. Exception @vector (with @err if @has_err), next entry. */
+	void (*inject_exception)(struct plumb_vcpu *vcpu, u8 vector,
+				 bool has_err, u32 err);
 	/* Required. Register state. */
-	void (*get_regs)(struct plumb_vcpu *vcpu, struct plumb_regs *regs);
-	int (*set_regs)(struct plumb_vcpu *vcpu, const struct plumb_regs *regs);
 	void (*get_sregs)(struct plumb_vcpu *vcpu, struct plumb_sregs *sregs);
 	int (*set_sregs)(struct plumb_vcpu *vcpu,
 			 const struct plumb_sregs *sregs);
+	/*
+	 * Required. An MSR, for the guest's RDMSR/WRMSR and for the MSR
+	 * ioctls alike: 0, -EINVAL for a #GP (a value the MSR refuses, or
+	 * an MSR the guest's CPUID does not offer), or -ENOENT for an MSR
+	 * the kernel does not know (x86.c: userspace's, if it asked).
+	 */
 	int (*get_msr)(struct plumb_vcpu *vcpu, u32 index, u64 *data);
 	int (*set_msr)(struct plumb_vcpu *vcpu, u32 index, u64 data);
 
@@ -307,18 +341,14 @@ int plumb_create_vcpu(struct plumb_vm *vm, unsigned long id);
 void plumb_vcpu_destroy(struct plumb_vcpu *vcpu);
 struct plumb_exit *plumb_ring_next(struct plumb_vcpu *vcpu, u32 reason);
 void plumb_ring_commit(struct plumb_vcpu *vcpu, struct plumb_exit *e,
-		       bool reply);
+		       plumb_complete_fn complete);
 int plumb_ring_commit_write(struct plumb_vcpu *vcpu, struct plumb_exit *e,
 			    bool pio, u64 addr, u32 len);
 int plumb_exit_internal(struct plumb_vcpu *vcpu, u32 suberror, u32 ndata,
 			const u64 *data);
 u32 plumb_ring_free(struct plumb_vcpu *vcpu);
-u64 plumb_io_in_rax(u64 rax, const struct plumb_exit *reply, u8 size);
-int plumb_exit_hlt(struct plumb_vcpu *vcpu);
 int plumb_exit_shutdown(struct plumb_vcpu *vcpu);
-int plumb_exit_hypercall(struct plumb_vcpu *vcpu, u64 rax);
-int plumb_exit_io(struct plumb_vcpu *vcpu, u16 port, u8 size, bool in,
-		  u64 rax);
+int plumb_exit_io(struct plumb_vcpu *vcpu, u16 port, u8 size, bool in);
 bool plumb_posted(struct plumb_vm *vm, bool pio, u64 addr, u32 len);
 void plumb_cpuid_lookup(struct plumb_vcpu *vcpu, u32 fn, u32 idx, u32 *eax,
 			u32 *ebx, u32 *ecx, u32 *edx);
@@ -332,13 +362,24 @@ struct plumb_msr_state {
 };
 
 /*
- * msr.c: 0 handled, 1 #GP (a value the MSR refuses), PLUMB_MSR_UNKNOWN not
- * an MSR we know (the backend calls plumb_msr_exit).
+ * x86.c: the intercepted instructions both vendors' exit tables point at.
+ * Like vcpu_run's ops: 1 go on, 0 a record for userspace.
  */
-#define PLUMB_MSR_UNKNOWN	2
+int plumb_inject_gp(struct plumb_vcpu *vcpu);
+int plumb_inject_ud(struct plumb_vcpu *vcpu);
+int plumb_emulate_cpuid(struct plumb_vcpu *vcpu);
+int plumb_emulate_hlt(struct plumb_vcpu *vcpu);
+int plumb_emulate_invd(struct plumb_vcpu *vcpu);
+int plumb_emulate_wbinvd(struct plumb_vcpu *vcpu);
+int plumb_emulate_hypercall(struct plumb_vcpu *vcpu);
+int plumb_emulate_xsetbv(struct plumb_vcpu *vcpu);
+int plumb_emulate_rdmsr(struct plumb_vcpu *vcpu);
+int plumb_emulate_wrmsr(struct plumb_vcpu *vcpu);
+int plumb_emulate_rdpmc(struct plumb_vcpu *vcpu);
+
+/* msr.c: as the get_msr/set_msr ops, 0, -EINVAL (#GP) or -ENOENT. */
 int plumb_msr_get(struct plumb_vcpu *vcpu, u32 index, u64 *data);
 int plumb_msr_set(struct plumb_vcpu *vcpu, u32 index, u64 data);
-int plumb_msr_exit(struct plumb_vcpu *vcpu, u32 index, bool write, u64 data);
 
 /* lapic.c */
 void plumb_lapic_init(struct plumb_vcpu *vcpu);
@@ -366,7 +407,7 @@ int plumb_pvclock_msr_get(struct plumb_vcpu *vcpu, u32 msr, u64 *data);
 int plumb_pvclock_msr_set(struct plumb_vcpu *vcpu, u32 msr, u64 data);
 
 int plumb_lapic_signal_msi(struct plumb_vm *vm, const struct plumb_msi *msi);
-int plumb_lapic_report_eoi(struct plumb_vcpu *vcpu);
+int plumb_lapic_take_eoi(struct plumb_vcpu *vcpu);
 int plumb_msr_get_state(struct plumb_vcpu *vcpu,
 			const struct plumb_msr_state *m, u32 index, u64 *data);
 int plumb_msr_set_state(struct plumb_vcpu *vcpu,
@@ -384,18 +425,12 @@ int plumb_read_guest(struct plumb_vm *vm, u64 gpa, void *buf, size_t len);
 int plumb_write_guest(struct plumb_vm *vm, u64 gpa, const void *buf,
 		      size_t len);
 
-/* emulate.c: the 16 GPRs between plumb_regs and x86 encoding order */
-void plumb_regs_to_gprs(const struct plumb_regs *r, u64 *gprs);
-void plumb_gprs_to_regs(const u64 *gprs, struct plumb_regs *r);
-
 /* emulate.c: like vcpu_run's ops, 1 go on, 0 record for userspace */
 int plumb_emulate_mmio(struct plumb_vcpu *vcpu, u64 gpa, const u8 *hw_bytes,
 		       unsigned int hw_len);
 int plumb_emulate_string_io(struct plumb_vcpu *vcpu, u16 port, u8 size,
 			    bool in, bool rep, u8 addr_size, int seg,
 			    u64 next_rip);
-int plumb_emulate_complete(struct plumb_vcpu *vcpu,
-			   const struct plumb_exit *reply);
 int plumb_decode_cr_write(struct plumb_vcpu *vcpu, u8 *cr, u64 *val, u8 *len);
 int plumb_decode_dr_access(struct plumb_vcpu *vcpu, bool *write, u8 *dr,
 			   u8 *gpr, u8 *len, bool *long64);
@@ -416,7 +451,6 @@ void plumb_fpu_free(struct plumb_vcpu *vcpu);
 int plumb_fpu_load_guest(struct plumb_vcpu *vcpu);
 void plumb_fpu_save_guest(struct plumb_vcpu *vcpu);
 int plumb_set_xcr(struct plumb_vcpu *vcpu, u32 index, u64 value);
-void plumb_wbinvd(struct plumb_vcpu *vcpu);
 
 /* spec_host.c: speculative-execution mitigations (spec.h) */
 int plumb_spec_init(bool vmx);

@@ -98,11 +98,11 @@ static int write_wall_clock(struct plumb_vcpu *vcpu, u64 gpa)
 	return plumb_write_guest(vcpu->vm, gpa, &w, sizeof(w));
 }
 
-/* 0 handled, 1 #GP, PLUMB_MSR_UNKNOWN: not a pvclock MSR. */
+/* 0, -EINVAL (#GP), or -ENOENT: not a pvclock MSR. */
 int plumb_pvclock_msr_get(struct plumb_vcpu *vcpu, u32 msr, u64 *data)
 {
 	if (!plumb_pvclock_available())
-		return PLUMB_MSR_UNKNOWN;
+		return -ENOENT;
 	switch (msr) {
 	case MSR_PLUMB_KVM_WALL_CLOCK_NEW:
 		*data = vcpu->pvclock_wall;
@@ -111,28 +111,28 @@ int plumb_pvclock_msr_get(struct plumb_vcpu *vcpu, u32 msr, u64 *data)
 		*data = vcpu->pvclock_system_time;
 		return 0;
 	default:
-		return PLUMB_MSR_UNKNOWN;
+		return -ENOENT;
 	}
 }
 
 int plumb_pvclock_msr_set(struct plumb_vcpu *vcpu, u32 msr, u64 data)
 {
 	if (!plumb_pvclock_available())
-		return PLUMB_MSR_UNKNOWN;
+		return -ENOENT;
 	switch (msr) {
 	case MSR_PLUMB_KVM_WALL_CLOCK_NEW:
 		/* Not in guest RAM: #GP, as KVM answers. */
 		if (write_wall_clock(vcpu, data))
-			return 1;
+			return -EINVAL;
 		vcpu->pvclock_wall = data;
 		return 0;
 	case MSR_PLUMB_KVM_SYSTEM_TIME_NEW:
 		/* Bit 0 enables; the structure is 32 bytes, 4-byte aligned. */
 		if ((data & 1) && ((data & 2) || write_system_time(vcpu, data & ~1ULL)))
-			return 1;
+			return -EINVAL;
 		vcpu->pvclock_system_time = data;
 		return 0;
 	default:
-		return PLUMB_MSR_UNKNOWN;
+		return -ENOENT;
 	}
 }

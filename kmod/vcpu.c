@@ -15,8 +15,6 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
-#include <linux/moduleparam.h>
-#include <linux/sysfs.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -99,14 +97,19 @@ struct plumb_exit *plumb_ring_next(struct plumb_vcpu *vcpu, u32 reason)
 	return e;
 }
 
+/*
+ * Publish @e. A record that needs a reply names the function that finishes
+ * its instruction once userspace gave it (@complete, run by the next RUN);
+ * its state is in vcpu->pending, filled by the caller.
+ */
 void plumb_ring_commit(struct plumb_vcpu *vcpu, struct plumb_exit *e,
-		       bool reply)
+		       plumb_complete_fn complete)
 {
-	if (reply) {
+	if (complete) {
 		e->flags |= PLUMB_EXIT_F_REPLY;
+		vcpu->pending.complete = complete;
 		vcpu->pending.reason = e->reason;
 		vcpu->pending.slot = vcpu->prod % PLUMB_RING_ENTRIES;
-		vcpu->pending.kind = PLUMB_PENDING_BACKEND;
 	}
 	vcpu->prod++;
 	/* The record is complete before userspace can see the index move. */
@@ -125,10 +128,10 @@ int plumb_ring_commit_write(struct plumb_vcpu *vcpu, struct plumb_exit *e,
 		e->flags |= PLUMB_EXIT_F_POSTED;
 		if (READ_ONCE(vcpu->hdr->consumer) == vcpu->prod)
 			vcpu->posted_since = jiffies;
-		plumb_ring_commit(vcpu, e, false);
+		plumb_ring_commit(vcpu, e, NULL);
 		return 1;
 	}
-	plumb_ring_commit(vcpu, e, false);
+	plumb_ring_commit(vcpu, e, NULL);
 	return 0;
 }
 
@@ -140,44 +143,46 @@ int plumb_exit_internal(struct plumb_vcpu *vcpu, u32 suberror, u32 ndata,
 	e->internal.suberror = suberror;
 	e->internal.ndata = min_t(u32, ndata, ARRAY_SIZE(e->internal.data));
 	memcpy(e->internal.data, data, e->internal.ndata * sizeof(u64));
-	plumb_ring_commit(vcpu, e, false);
+	plumb_ring_commit(vcpu, e, NULL);
 	return 0;
 }
-
-/*
- * RAX after a port IN of @size bytes answered in @reply (our own size, not
- * the record's: it may have been scribbled): 32-bit results zero-extend,
- * 8- and 16-bit ones merge.
- */
-u64 plumb_io_in_rax(u64 rax, const struct plumb_exit *reply, u8 size)
-{
-	u64 val = 0;
-
-	memcpy(&val, reply->io.data, min_t(u8, size, 4));
-	if (size == 4)
-		return val;
-	if (size == 2)
-		return (rax & ~0xffffULL) | val;
-	return (rax & ~0xffULL) | val;
-}
-
 
 /* Triple fault: the vCPU is dead; every later RUN reports it again. */
 int plumb_exit_shutdown(struct plumb_vcpu *vcpu)
 {
 	vcpu->dead = true;
 	plumb_ring_commit(vcpu, plumb_ring_next(vcpu, PLUMB_EXIT_SHUTDOWN),
-			  false);
+			  NULL);
+	return 0;
+}
+
+/*
+ * The port IN came back: 32-bit results zero-extend RAX, 8- and 16-bit
+ * ones merge. The size is ours, not the record's: it may be scribbled.
+ */
+static int complete_io_in(struct plumb_vcpu *vcpu,
+			  const struct plumb_exit *reply)
+{
+	u8 size = vcpu->pending.io_size;
+	u64 *rax = &vcpu->regs[PLUMB_RAX];
+	u64 val = 0;
+
+	memcpy(&val, reply->io.data, min_t(u8, size, 4));
+	if (size == 4)
+		*rax = val;
+	else if (size == 2)
+		*rax = (*rax & ~0xffffULL) | val;
+	else
+		*rax = (*rax & ~0xffULL) | val;
 	return 0;
 }
 
 /*
  * A single IN or OUT of @size bytes (the backend has moved RIP past it):
  * an OUT to a posted port keeps the guest running; an IN waits for the
- * reply, which the backend's vcpu_complete merges into RAX.
+ * reply, which complete_io_in() puts in RAX.
  */
-int plumb_exit_io(struct plumb_vcpu *vcpu, u16 port, u8 size, bool in,
-		  u64 rax)
+int plumb_exit_io(struct plumb_vcpu *vcpu, u16 port, u8 size, bool in)
 {
 	struct plumb_exit *e = plumb_ring_next(vcpu, PLUMB_EXIT_IO);
 
@@ -186,50 +191,12 @@ int plumb_exit_io(struct plumb_vcpu *vcpu, u16 port, u8 size, bool in,
 	e->io.count = 1;
 	e->io.direction = in ? PLUMB_IO_IN : PLUMB_IO_OUT;
 	if (in) {
-		plumb_ring_commit(vcpu, e, true);
+		vcpu->pending.io_size = size;
+		plumb_ring_commit(vcpu, e, complete_io_in);
 		return 0;
 	}
-	memcpy(e->io.data, &rax, size);
+	memcpy(e->io.data, &vcpu->regs[PLUMB_RAX], size);
 	return plumb_ring_commit_write(vcpu, e, true, port, size);
-}
-
-/* VMCALL/VMMCALL: RAX is the number, RBX, RCX, RDX, RSI the arguments. */
-int plumb_exit_hypercall(struct plumb_vcpu *vcpu, u64 rax)
-{
-	struct plumb_exit *e = plumb_ring_next(vcpu, PLUMB_EXIT_HYPERCALL);
-
-	e->hypercall.nr = rax;
-	e->hypercall.args[0] = vcpu->regs[PLUMB_RBX];
-	e->hypercall.args[1] = vcpu->regs[PLUMB_RCX];
-	e->hypercall.args[2] = vcpu->regs[PLUMB_RDX];
-	e->hypercall.args[3] = vcpu->regs[PLUMB_RSI];
-	plumb_ring_commit(vcpu, e, true);
-	return 0;
-}
-
-/*
- * WBINVD (security review F9): intercepted on both backends and done as a
- * no-op, as KVM does without non-coherent DMA: guest memory is ordinary
- * write-back host memory, and a guest that flushes every cache of the
- * host in a loop would stall all of its CPUs. Counted module-wide
- * (/sys/module/plumb/parameters/wbinvd_exits) so tests can see it.
- */
-static atomic_long_t wbinvd_exits;
-
-static int wbinvd_exits_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(&wbinvd_exits));
-}
-
-static const struct kernel_param_ops wbinvd_exits_ops = {
-	.get = wbinvd_exits_get,
-};
-module_param_cb(wbinvd_exits, &wbinvd_exits_ops, NULL, 0444);
-MODULE_PARM_DESC(wbinvd_exits, "guest WBINVDs intercepted (read-only)");
-
-void plumb_wbinvd(struct plumb_vcpu *vcpu)
-{
-	atomic_long_inc(&wbinvd_exits);
 }
 
 /* The guest's CPUID table as userspace set it. */
@@ -366,6 +333,27 @@ static bool sregs_valid(struct plumb_vcpu *vcpu, const struct plumb_sregs *s)
 	return plumb_sregs_valid(s, &l);
 }
 
+/*
+ * The guest ended a level-triggered interrupt in its APIC (lapic.c raised
+ * PLUMB_REQ_EOI): a record for the userspace IOAPIC, which clears Remote
+ * IRR. No reply. false if there is nothing to report, or no room yet.
+ */
+static bool report_eoi(struct plumb_vcpu *vcpu)
+{
+	struct plumb_exit *e;
+	int v;
+
+	if (!plumb_ring_free(vcpu))
+		return false;
+	v = plumb_lapic_take_eoi(vcpu);
+	if (v < 0)
+		return false;
+	e = plumb_ring_next(vcpu, PLUMB_EXIT_EOI);
+	e->eoi.vector = v;
+	plumb_ring_commit(vcpu, e, NULL);
+	return true;
+}
+
 static int vcpu_run(struct plumb_vcpu *vcpu)
 {
 	struct plumb_ring_header *hdr = vcpu->hdr;
@@ -375,21 +363,22 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 	if (READ_ONCE(hdr->consumer) != vcpu->prod)
 		return -EBUSY;
 
-	if (vcpu->pending.reason) {
+	if (vcpu->pending.complete) {
+		plumb_complete_fn complete = vcpu->pending.complete;
 		struct plumb_exit reply;
 
 		memcpy(&reply, &vcpu->ring[vcpu->pending.slot], sizeof(reply));
 		/* Only what we wait for counts, not what the record claims. */
 		reply.reason = vcpu->pending.reason;
-		vcpu->pending.reason = 0;
-		ret = plumb_emulate_complete(vcpu, &reply);
+		vcpu->pending.complete = NULL;
+		ret = complete(vcpu, &reply);
 		if (ret)
 			return ret;
 	}
 	if (vcpu->dead) {
 		struct plumb_exit *e = plumb_ring_next(vcpu, PLUMB_EXIT_SHUTDOWN);
 
-		plumb_ring_commit(vcpu, e, false);
+		plumb_ring_commit(vcpu, e, NULL);
 		return 0;
 	}
 
@@ -420,7 +409,8 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 		ret = plumb_ops->vcpu_run(vcpu);
 		if (ret <= 0)
 			return ret;
-		if (!plumb_lapic_report_eoi(vcpu))
+		if (test_bit(PLUMB_REQ_EOI, &vcpu->requests) &&
+		    report_eoi(vcpu))
 			return 0;
 		/*
 		 * Posted writes wait in the ring for a few milliseconds at
@@ -435,25 +425,30 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 	}
 }
 
-/*
- * The guest executed HLT (the backend skipped it). With interrupts enabled
- * it sleeps in the kernel until one arrives; with IF=0 nothing but
- * userspace can wake it, so userspace gets the HLT record.
- */
-int plumb_exit_hlt(struct plumb_vcpu *vcpu)
+/* PLUMB_GET_REGS: the register file, and the backend's RIP and RFLAGS. */
+static void get_regs(struct plumb_vcpu *vcpu, struct plumb_regs *r)
 {
-	struct plumb_regs r;
-	struct plumb_exit *e;
+	const u64 *a = vcpu->regs;
 
-	vcpu->nr_halts++;
-	plumb_ops->get_regs(vcpu, &r);
-	if (r.rflags & X86_EFLAGS_IF) {
-		vcpu->halted = true;
-		return 1;
-	}
-	e = plumb_ring_next(vcpu, PLUMB_EXIT_HLT);
-	plumb_ring_commit(vcpu, e, false);
-	return 0;
+	r->rax = a[0]; r->rcx = a[1]; r->rdx = a[2]; r->rbx = a[3];
+	r->rsp = a[4]; r->rbp = a[5]; r->rsi = a[6]; r->rdi = a[7];
+	r->r8 = a[8]; r->r9 = a[9]; r->r10 = a[10]; r->r11 = a[11];
+	r->r12 = a[12]; r->r13 = a[13]; r->r14 = a[14]; r->r15 = a[15];
+	r->rip = plumb_ops->get_rip(vcpu);
+	r->rflags = plumb_ops->get_rflags(vcpu);
+}
+
+static void set_regs(struct plumb_vcpu *vcpu, const struct plumb_regs *r)
+{
+	u64 *a = vcpu->regs;
+
+	a[0] = r->rax; a[1] = r->rcx; a[2] = r->rdx; a[3] = r->rbx;
+	a[4] = r->rsp; a[5] = r->rbp; a[6] = r->rsi; a[7] = r->rdi;
+	a[8] = r->r8; a[9] = r->r9; a[10] = r->r10; a[11] = r->r11;
+	a[12] = r->r12; a[13] = r->r13; a[14] = r->r14; a[15] = r->r15;
+	plumb_ops->set_rip(vcpu, r->rip);
+	/* Bit 1 always set; reserved bits clear (SDM Vol. 1 3.4.3). */
+	plumb_ops->set_rflags(vcpu, (r->rflags & 0x3f7fd7) | X86_EFLAGS_FIXED);
 }
 
 static long vcpu_ioctl_run(void *obj, void *arg, unsigned long raw)
@@ -463,13 +458,14 @@ static long vcpu_ioctl_run(void *obj, void *arg, unsigned long raw)
 
 static long vcpu_get_regs(void *obj, void *arg, unsigned long raw)
 {
-	plumb_ops->get_regs(obj, arg);
+	get_regs(obj, arg);
 	return 0;
 }
 
 static long vcpu_set_regs(void *obj, void *arg, unsigned long raw)
 {
-	return plumb_ops->set_regs(obj, arg);
+	set_regs(obj, arg);
+	return 0;
 }
 
 static long vcpu_get_sregs(void *obj, void *arg, unsigned long raw)

@@ -4,10 +4,12 @@
  * Appendix C). An exit without a handler reaches userspace as an internal
  * error; nothing a guest does can crash the host.
  *
- * Without NRIP-save the CPU does not tell us where the next instruction
- * starts; for the fixed-length instructions we intercept we skip their
- * architectural length (a redundant prefix would defeat that; KVM uses its
- * emulator there). I/O exits carry the next RIP in EXITINFO2 always.
+ * The instructions both vendors intercept alike are x86.c's. Without
+ * NRIP-save the CPU does not tell us where the next instruction starts;
+ * for the fixed-length instructions we intercept we skip their
+ * architectural length, which the handlers pass to svm_skip_instruction (a
+ * redundant prefix would defeat that; KVM uses its emulator there). I/O
+ * exits carry the next RIP in EXITINFO2 always.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -23,9 +25,6 @@
 #include "../plumb.h"
 #include "svm.h"
 
-#define UD_VECTOR	6
-#define GP_VECTOR	13
-
 typedef int (*svm_exit_fn)(struct plumb_vcpu *vcpu);
 
 void svm_inject_exception(struct plumb_vcpu *vcpu, u8 vector, bool has_err,
@@ -40,8 +39,12 @@ void svm_inject_exception(struct plumb_vcpu *vcpu, u8 vector, bool has_err,
 		to_svm(vcpu)->vmcb->save.rflags |= X86_EFLAGS_RF;
 }
 
-/* Step over the intercepted instruction of architectural length @len. */
-static void skip_insn(struct plumb_vcpu *vcpu, unsigned int len)
+/*
+ * Step over the intercepted instruction (the skip_instruction op): where
+ * it ends with NRIP-save, else @len bytes on (its architectural length,
+ * or what the decoder found; a redundant prefix would defeat the former).
+ */
+void svm_skip_instruction(struct plumb_vcpu *vcpu, unsigned int len)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 
@@ -60,53 +63,6 @@ static void skip_insn(struct plumb_vcpu *vcpu, unsigned int len)
 static int handle_nothing(struct plumb_vcpu *vcpu)
 {
 	return 1;	/* a host interrupt: taken once GIF was set again */
-}
-
-static int handle_ud(struct plumb_vcpu *vcpu)
-{
-	svm_inject_exception(vcpu, UD_VECTOR, false, 0);
-	return 1;
-}
-
-/* No PMU is offered: RDPMC must not read the host's counters. */
-static int handle_gp(struct plumb_vcpu *vcpu)
-{
-	svm_inject_exception(vcpu, GP_VECTOR, true, 0);
-	return 1;
-}
-
-static int handle_cpuid(struct plumb_vcpu *vcpu)
-{
-	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
-	u32 a, b, c, d;
-
-	plumb_cpuid_lookup(vcpu, save->rax, vcpu->regs[PLUMB_RCX], &a, &b, &c,
-			   &d);
-	save->rax = a;
-	vcpu->regs[PLUMB_RBX] = b;
-	vcpu->regs[PLUMB_RCX] = c;
-	vcpu->regs[PLUMB_RDX] = d;
-	skip_insn(vcpu, 2);
-	return 1;
-}
-
-static int handle_invd(struct plumb_vcpu *vcpu)
-{
-	skip_insn(vcpu, 2);	/* nothing cached to drop: guest memory is WB */
-	return 1;
-}
-
-static int handle_wbinvd(struct plumb_vcpu *vcpu)
-{
-	plumb_wbinvd(vcpu);
-	skip_insn(vcpu, 2);
-	return 1;
-}
-
-static int handle_hlt(struct plumb_vcpu *vcpu)
-{
-	skip_insn(vcpu, 1);
-	return plumb_exit_hlt(vcpu);
 }
 
 /*
@@ -172,26 +128,6 @@ static int handle_ac(struct plumb_vcpu *vcpu)
 	return 1;
 }
 
-static u64 svm_get_gpr(struct plumb_vcpu *vcpu, u8 gpr)
-{
-	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
-
-	return gpr == PLUMB_RAX ? save->rax : gpr == PLUMB_RSP ? save->rsp :
-	       vcpu->regs[gpr];
-}
-
-static void svm_set_gpr(struct plumb_vcpu *vcpu, u8 gpr, u64 val)
-{
-	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
-
-	if (gpr == PLUMB_RAX)
-		save->rax = val;
-	else if (gpr == PLUMB_RSP)
-		save->rsp = val;
-	else
-		vcpu->regs[gpr] = val;
-}
-
 /*
  * MOV to/from DRn, always intercepted: the guest's registers are the
  * vCPU's (kmod/dr.h), never the host's. Without decode assists the exit
@@ -214,23 +150,21 @@ static int handle_dr(struct plumb_vcpu *vcpu)
 		return plumb_exit_internal(vcpu, PLUMB_INTERNAL_EMULATION, 3,
 					   data);
 	}
-	if (save->cpl) {
-		svm_inject_exception(vcpu, GP_VECTOR, true, 0);
-		return 1;
-	}
+	if (save->cpl)
+		return plumb_inject_gp(vcpu);
 	if (write) {
-		val = svm_get_gpr(vcpu, gpr);
+		val = vcpu->regs[gpr];
 		if (!long64)
 			val = (u32)val;
 	}
 	ret = plumb_dr_access(&d, dr, write, save->cr4, &val);
 	if (ret) {
-		svm_inject_exception(vcpu, ret, ret == GP_VECTOR, 0);
+		svm_inject_exception(vcpu, ret, ret == X86_TRAP_GP, 0);
 		return 1;
 	}
 	if (!write)
-		svm_set_gpr(vcpu, gpr, long64 ? val : (u32)val);
-	skip_insn(vcpu, len);
+		vcpu->regs[gpr] = long64 ? val : (u32)val;
+	svm_skip_instruction(vcpu, len);
 	return 1;
 }
 
@@ -267,15 +201,13 @@ static int handle_cr4_write(struct plumb_vcpu *vcpu)
 					   data);
 	}
 	if (!plumb_cr4_valid(vcpu, old, val, save->cr3,
-			     save->efer & EFER_LMA)) {
-		svm_inject_exception(vcpu, GP_VECTOR, true, 0);
-		return 1;
-	}
+			     save->efer & EFER_LMA))
+		return plumb_inject_gp(vcpu);
 	save->cr4 = val;
 	/* SDM Vol. 3A 4.10.4.1: these changes invalidate the TLBs. */
 	if ((old ^ val) & flush)
 		svm->need_flush = true;
-	skip_insn(vcpu, len);
+	svm_skip_instruction(vcpu, len);
 	return 1;
 }
 
@@ -285,56 +217,12 @@ static int handle_shutdown(struct plumb_vcpu *vcpu)
 	return plumb_exit_shutdown(vcpu);
 }
 
-static int handle_vmmcall(struct plumb_vcpu *vcpu)
-{
-	skip_insn(vcpu, 3);
-	return plumb_exit_hypercall(vcpu, to_svm(vcpu)->vmcb->save.rax);
-}
-
+/* RDMSR and WRMSR share an exit code; EXITINFO1 tells them apart. */
 static int handle_msr(struct plumb_vcpu *vcpu)
 {
-	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
-	u32 index = vcpu->regs[PLUMB_RCX];
-	bool write = vmcb->control.exit_info_1;
-	u64 data = 0;
-	int ret;
-
-	if (write) {				/* WRMSR */
-		data = (vmcb->save.rax & 0xffffffff) |
-		       (vcpu->regs[PLUMB_RDX] << 32);
-		ret = svm_set_msr(vcpu, index, data);
-	} else {
-		ret = svm_get_msr(vcpu, index, &data);
-	}
-	/* Unknown: userspace may want it; RIP stays until it replies. */
-	if (ret == PLUMB_MSR_UNKNOWN)
-		ret = plumb_msr_exit(vcpu, index, write, data);
-	if (!ret && vcpu->pending.reason == PLUMB_EXIT_MSR)
-		return 0;
-	if (ret) {
-		svm_inject_exception(vcpu, GP_VECTOR, true, 0);
-		return 1;
-	}
-	if (!write) {
-		vmcb->save.rax = (u32)data;
-		vcpu->regs[PLUMB_RDX] = data >> 32;
-	}
-	skip_insn(vcpu, 2);
-	return 1;
-}
-
-static int handle_xsetbv(struct plumb_vcpu *vcpu)
-{
-	struct svm_vcpu *svm = to_svm(vcpu);
-	u64 v = (svm->vmcb->save.rax & 0xffffffff) |
-		(vcpu->regs[PLUMB_RDX] << 32);
-
-	if (plumb_set_xcr(vcpu, vcpu->regs[PLUMB_RCX], v)) {
-		svm_inject_exception(vcpu, GP_VECTOR, true, 0);
-		return 1;
-	}
-	skip_insn(vcpu, 3);
-	return 1;
+	if (to_svm(vcpu)->vmcb->control.exit_info_1)
+		return plumb_emulate_wrmsr(vcpu);
+	return plumb_emulate_rdmsr(vcpu);
 }
 
 static int handle_ioio(struct plumb_vcpu *vcpu)
@@ -367,8 +255,7 @@ static int handle_ioio(struct plumb_vcpu *vcpu)
 
 	/* EXITINFO2 is the next RIP, with or without NRIP-save (APM 15.10.2). */
 	vmcb->save.rip = vmcb->control.exit_info_2;
-	svm->io_size = size;
-	return plumb_exit_io(vcpu, port, size, in, vmcb->save.rax);
+	return plumb_exit_io(vcpu, port, size, in);
 }
 
 static int handle_npf(struct plumb_vcpu *vcpu)
@@ -399,27 +286,27 @@ static const svm_exit_fn svm_exit_handlers[SVM_EXIT_MAX] = {
 	[SVM_EXIT_NMI]		= handle_nothing,
 	[SVM_EXIT_SMI]		= handle_nothing,
 	[SVM_EXIT_INIT]		= handle_nothing,
-	[SVM_EXIT_CPUID]	= handle_cpuid,
-	[SVM_EXIT_INVD]		= handle_invd,
-	[SVM_EXIT_HLT]		= handle_hlt,
+	[SVM_EXIT_CPUID]	= plumb_emulate_cpuid,
+	[SVM_EXIT_INVD]		= plumb_emulate_invd,
+	[SVM_EXIT_HLT]		= plumb_emulate_hlt,
 	[SVM_EXIT_VINTR]	= handle_vintr,
 	[SVM_EXIT_IRET]		= handle_iret,
-	[SVM_EXIT_INVLPGA]	= handle_ud,
+	[SVM_EXIT_INVLPGA]	= plumb_inject_ud,
 	[SVM_EXIT_IOIO]		= handle_ioio,
 	[SVM_EXIT_MSR]		= handle_msr,
 	[SVM_EXIT_SHUTDOWN]	= handle_shutdown,
-	[SVM_EXIT_VMRUN]	= handle_ud,
-	[SVM_EXIT_VMMCALL]	= handle_vmmcall,
-	[SVM_EXIT_VMLOAD]	= handle_ud,
-	[SVM_EXIT_VMSAVE]	= handle_ud,
-	[SVM_EXIT_STGI]		= handle_ud,
-	[SVM_EXIT_CLGI]		= handle_ud,
-	[SVM_EXIT_SKINIT]	= handle_ud,
-	[SVM_EXIT_RDPMC]	= handle_gp,
-	[SVM_EXIT_MONITOR]	= handle_ud,
-	[SVM_EXIT_MWAIT]	= handle_ud,
-	[SVM_EXIT_WBINVD]	= handle_wbinvd,
-	[SVM_EXIT_XSETBV]	= handle_xsetbv,
+	[SVM_EXIT_VMRUN]	= plumb_inject_ud,
+	[SVM_EXIT_VMMCALL]	= plumb_emulate_hypercall,
+	[SVM_EXIT_VMLOAD]	= plumb_inject_ud,
+	[SVM_EXIT_VMSAVE]	= plumb_inject_ud,
+	[SVM_EXIT_STGI]		= plumb_inject_ud,
+	[SVM_EXIT_CLGI]		= plumb_inject_ud,
+	[SVM_EXIT_SKINIT]	= plumb_inject_ud,
+	[SVM_EXIT_RDPMC]	= plumb_emulate_rdpmc,
+	[SVM_EXIT_MONITOR]	= plumb_inject_ud,
+	[SVM_EXIT_MWAIT]	= plumb_inject_ud,
+	[SVM_EXIT_WBINVD]	= plumb_emulate_wbinvd,
+	[SVM_EXIT_XSETBV]	= plumb_emulate_xsetbv,
 	[SVM_EXIT_NPF]		= handle_npf,
 };
 
@@ -452,7 +339,7 @@ int svm_handle_exit(struct plumb_vcpu *vcpu)
 
 		e->fail_entry.hardware_reason = code;
 		e->fail_entry.cpu = READ_ONCE(vcpu->cpu);
-		plumb_ring_commit(vcpu, e, false);
+		plumb_ring_commit(vcpu, e, NULL);
 		return 0;
 	}
 	if (code < SVM_EXIT_MAX && svm_exit_handlers[code])
@@ -467,34 +354,5 @@ int svm_handle_exit(struct plumb_vcpu *vcpu)
 				    data[3]);
 		return plumb_exit_internal(vcpu, PLUMB_INTERNAL_UNHANDLED_EXIT,
 					   4, data);
-	}
-}
-
-/* Userspace replied to the record we wait for: finish the instruction. */
-int svm_complete(struct plumb_vcpu *vcpu, const struct plumb_exit *reply)
-{
-	struct svm_vcpu *svm = to_svm(vcpu);
-	struct vmcb_save *save = &svm->vmcb->save;
-
-	switch (reply->reason) {	/* the kernel's copy, see vcpu_run() */
-	case PLUMB_EXIT_IO:
-		save->rax = plumb_io_in_rax(save->rax, reply, svm->io_size);
-		return 0;
-	case PLUMB_EXIT_HYPERCALL:
-		save->rax = reply->hypercall.ret;
-		return 0;
-	case PLUMB_EXIT_MSR:
-		if (reply->msr.error) {
-			svm_inject_exception(vcpu, GP_VECTOR, true, 0);
-			return 0;
-		}
-		if (!vcpu->pending_msr_write) {
-			save->rax = (u32)reply->msr.data;
-			vcpu->regs[PLUMB_RDX] = reply->msr.data >> 32;
-		}
-		skip_insn(vcpu, 2);
-		return 0;
-	default:
-		return 0;
 	}
 }

@@ -227,8 +227,6 @@ static void svm_reset(struct plumb_vcpu *vcpu)
 	save->efer = EFER_SVME;		/* required by VMRUN, hidden from the guest */
 	save->rflags = X86_EFLAGS_FIXED;
 	save->rip = 0xfff0;
-	save->rsp = 0;
-	save->rax = 0;
 	save->dr6 = DR6_RESERVED;
 	save->dr7 = 0x400;		/* reset value, bit 10 reads as 1 */
 	memset(to_svm(vcpu)->db, 0, sizeof(to_svm(vcpu)->db));
@@ -307,28 +305,24 @@ static void svm_vcpu_free(struct plumb_vcpu *vcpu)
 	vcpu->backend = NULL;
 }
 
-static void svm_get_regs(struct plumb_vcpu *vcpu, struct plumb_regs *r)
+static u64 svm_get_rip(struct plumb_vcpu *vcpu)
 {
-	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
-
-	plumb_gprs_to_regs(vcpu->regs, r);
-	r->rax = save->rax;
-	r->rsp = save->rsp;
-	r->rip = save->rip;
-	r->rflags = save->rflags;
+	return to_svm(vcpu)->vmcb->save.rip;
 }
 
-static int svm_set_regs(struct plumb_vcpu *vcpu, const struct plumb_regs *r)
+static void svm_set_rip(struct plumb_vcpu *vcpu, u64 rip)
 {
-	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
+	to_svm(vcpu)->vmcb->save.rip = rip;
+}
 
-	plumb_regs_to_gprs(r, vcpu->regs);	/* RAX, RSP: the VMCB's */
-	save->rax = r->rax;
-	save->rsp = r->rsp;
-	save->rip = r->rip;
-	/* Bit 1 always set; reserved bits clear (SDM Vol. 1 3.4.3). */
-	save->rflags = (r->rflags & 0x3f7fd7) | X86_EFLAGS_FIXED;
-	return 0;
+static u64 svm_get_rflags(struct plumb_vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb->save.rflags;
+}
+
+static void svm_set_rflags(struct plumb_vcpu *vcpu, u64 rflags)
+{
+	to_svm(vcpu)->vmcb->save.rflags = rflags;
 }
 
 static void svm_get_sregs(struct plumb_vcpu *vcpu, struct plumb_sregs *s)
@@ -412,7 +406,7 @@ static void svm_msr_state(struct vmcb_save *save, struct plumb_msr_state *m)
 	};
 }
 
-int svm_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data)
+static int svm_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 {
 	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
 	struct plumb_msr_state m;
@@ -426,7 +420,7 @@ int svm_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 		return 0;
 	case MSR_IA32_TSC_ADJUST:
 		if (!PLUMB_GUEST_TSC_ADJUST(vcpu))
-			return 1;
+			return -EINVAL;
 		*data = vcpu->tsc_adjust;
 		return 0;
 	default:
@@ -435,7 +429,7 @@ int svm_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 	}
 }
 
-int svm_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
+static int svm_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 {
 	struct vmcb_save *save = &to_svm(vcpu)->vmcb->save;
 	struct plumb_msr_state m;
@@ -444,7 +438,7 @@ int svm_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 	case MSR_EFER:
 		if (data & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX |
 				  EFER_FFXSR))
-			return 1;
+			return -EINVAL;
 		/* LMA is the CPU's to set when paging turns on. */
 		save->efer = (data & ~EFER_LMA) | (save->efer & EFER_LMA) |
 			     EFER_SVME;
@@ -460,7 +454,7 @@ int svm_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 	}
 	case MSR_IA32_TSC_ADJUST:
 		if (!PLUMB_GUEST_TSC_ADJUST(vcpu))
-			return 1;
+			return -EINVAL;
 		to_svm(vcpu)->vmcb->control.tsc_offset += data - vcpu->tsc_adjust;
 		vcpu->tsc_adjust = data;
 		return 0;
@@ -468,16 +462,6 @@ int svm_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 		svm_msr_state(save, &m);
 		return plumb_msr_set_state(vcpu, &m, index, data);
 	}
-}
-
-static int svm_get_msr_op(struct plumb_vcpu *vcpu, u32 index, u64 *data)
-{
-	return svm_get_msr(vcpu, index, data) ? -EINVAL : 0;
-}
-
-static int svm_set_msr_op(struct plumb_vcpu *vcpu, u32 index, u64 data)
-{
-	return svm_set_msr(vcpu, index, data) ? -EINVAL : 0;
 }
 
 /*
@@ -578,6 +562,14 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	/* Last before the switch: IBPB on a VM change (spec_host.c). */
 	flags = plumb_spec_before_entry(vcpu->vm, &spec_ctrl);
 
+	/*
+	 * VMRUN takes RAX and RSP from the VMCB, the other GPRs from
+	 * vmenter.S: the VMCB's copies follow vcpu->regs in and out, so
+	 * that common code sees one register file (as Jailhouse's
+	 * svm-vmexit.S does).
+	 */
+	vmcb->save.rax = vcpu->regs[PLUMB_RAX];
+	vmcb->save.rsp = vcpu->regs[PLUMB_RSP];
 	/* GIF=0 holds host interrupts until VMRUN, where they exit. */
 	asm volatile("clgi" ::: "memory");
 	local_irq_enable();
@@ -585,6 +577,8 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 			page_to_phys(sd->host_save), flags, spec_ctrl);
 	local_irq_disable();
 	asm volatile("stgi" ::: "memory");
+	vcpu->regs[PLUMB_RAX] = vmcb->save.rax;
+	vcpu->regs[PLUMB_RSP] = vmcb->save.rsp;
 	/* A VMRUN that refused the state flushed nothing. */
 	if (flush_all && (u32)vmcb->control.exit_code != (u32)SVM_EXIT_INVALID)
 		sd->flush_all = false;
@@ -730,13 +724,16 @@ const struct plumb_backend_ops plumb_svm_ops = {
 	.vcpu_create		= svm_vcpu_create,
 	.vcpu_free		= svm_vcpu_free,
 	.vcpu_run		= svm_vcpu_run,
-	.vcpu_complete		= svm_complete,
-	.get_regs		= svm_get_regs,
-	.set_regs		= svm_set_regs,
+	.skip_instruction	= svm_skip_instruction,
+	.inject_exception	= svm_inject_exception,
+	.get_rip		= svm_get_rip,
+	.set_rip		= svm_set_rip,
+	.get_rflags		= svm_get_rflags,
+	.set_rflags		= svm_set_rflags,
 	.get_sregs		= svm_get_sregs,
 	.set_sregs		= svm_set_sregs,
-	.get_msr		= svm_get_msr_op,
-	.set_msr		= svm_set_msr_op,
+	.get_msr		= svm_get_msr,
+	.set_msr		= svm_set_msr,
 	.npt_table		= svm_npt_table,
 	.npt_leaf		= svm_npt_leaf,
 	.npt_levels		= svm_npt_levels,

@@ -51,8 +51,6 @@ struct svm_vcpu {
 	struct vmcb *vmcb;
 	int asid_cpu;		/* CPU whose ASID space @vmcb.asid is from */
 	u64 asid_gen;
-	/* the vCPU's view of an I/O exit in progress */
-	u8 io_size;
 	bool need_flush;	/* the guest's TLB, at the next entry */
 	bool nmi_masked;	/* an NMI was injected; no other before IRET */
 	/*
@@ -72,13 +70,9 @@ void plumb_svm_enter(u64 vmcb_pa, u64 *regs, u64 host_save_pa, u32 flags,
 
 /* exit.c */
 int svm_handle_exit(struct plumb_vcpu *vcpu);
-int svm_complete(struct plumb_vcpu *vcpu, const struct plumb_exit *reply);
 void svm_inject_exception(struct plumb_vcpu *vcpu, u8 vector, bool has_err,
 			  u32 err);
-
-/* svm.c */
-int svm_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data);
-int svm_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data);
+void svm_skip_instruction(struct plumb_vcpu *vcpu, unsigned int len);
 
 static inline struct svm_vcpu *to_svm(struct plumb_vcpu *vcpu)
 {

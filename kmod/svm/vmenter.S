@@ -5,10 +5,11 @@
  * void plumb_svm_enter(u64 vmcb_pa, u64 *regs, u64 host_save_pa, u32 flags,
  *		       u64 host_spec_ctrl)
  *
- * regs[] holds the guest GPRs in x86 encoding order (RAX and RSP live in the
- * VMCB and are not touched here). Called with GIF clear and host IF set, so
- * a host interrupt arriving now is held until VMRUN and then exits the guest
- * (INTR intercept). VMRUN saves and restores the host's RSP, RAX, RIP,
+ * regs[] holds the guest GPRs in x86 encoding order; its RAX and RSP are not
+ * touched here (VMRUN takes them from the VMCB, where svm_vcpu_run copies
+ * them in and out). Called with GIF clear and host IF set, so a host
+ * interrupt arriving now is held until VMRUN and then exits the guest (INTR
+ * intercept). VMRUN saves and restores the host's RSP, RAX, RIP,
  * RFLAGS, segments' selectors, CRs and EFER; the other host GPRs are ours to
  * save. VMLOAD/VMSAVE move the state VMRUN does not (FS/GS/TR/LDTR, the
  * syscall MSRs, KERNEL_GS_BASE): the host's is saved to host_save_pa first

@@ -4,7 +4,7 @@
  * 3D Appendix C). They run with preemption on and work on the cached guest
  * state (struct vmx_guest), never on the VMCS. An exit without a handler
  * reaches userspace as an internal error; nothing a guest does can crash
- * the host.
+ * the host. The instructions both vendors intercept alike are x86.c's.
  *
  * VMX reports the length of the instruction behind an instruction exit
  * (VM_EXIT_INSTRUCTION_LEN) but not its bytes: the MMIO decoder fetches
@@ -40,18 +40,6 @@ void vmx_inject_exception(struct plumb_vcpu *vcpu, u8 vector, bool has_err,
 		vmx->g.rflags |= X86_EFLAGS_RF;
 }
 
-static int inject_gp(struct plumb_vcpu *vcpu)
-{
-	vmx_inject_exception(vcpu, X86_TRAP_GP, true, 0);
-	return 1;
-}
-
-/* No PMU is offered: RDPMC must not read the host's counters. */
-static int handle_rdpmc(struct plumb_vcpu *vcpu)
-{
-	return inject_gp(vcpu);
-}
-
 static bool long_mode64(const struct vmx_guest *g)
 {
 	return (g->efer & EFER_LMA) && (g->seg[VMX_CS].ar & BIT(13));
@@ -69,19 +57,21 @@ static void skip_insn(struct plumb_vcpu *vcpu)
 	g->interruptibility &= ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
 }
 
-static u64 get_gpr(struct plumb_vcpu *vcpu, unsigned int reg)
+/*
+ * The skip_instruction op: VMX reports the length of every instruction
+ * exit (SDM Vol. 3C 28.2.5), prefixes included; @len is not needed.
+ */
+void vmx_skip_instruction(struct plumb_vcpu *vcpu, unsigned int len)
 {
-	return reg == PLUMB_RSP ? to_vmx(vcpu)->g.rsp : vcpu->regs[reg];
+	skip_insn(vcpu);
 }
 
+/* MOV from CRn/DRn: outside 64-bit mode the upper half is cleared. */
 static void set_gpr(struct plumb_vcpu *vcpu, unsigned int reg, u64 v)
 {
 	if (!long_mode64(&to_vmx(vcpu)->g))
 		v = (u32)v;
-	if (reg == PLUMB_RSP)
-		to_vmx(vcpu)->g.rsp = v;
-	else
-		vcpu->regs[reg] = v;
+	vcpu->regs[reg] = v;
 }
 
 static int unhandled(struct plumb_vcpu *vcpu)
@@ -113,12 +103,6 @@ int vmx_load_pdptrs(struct plumb_vcpu *vcpu)
 static int handle_nothing(struct plumb_vcpu *vcpu)
 {
 	return 1;	/* a host interrupt: taken once interrupts were on */
-}
-
-static int handle_ud(struct plumb_vcpu *vcpu)
-{
-	vmx_inject_exception(vcpu, X86_TRAP_UD, false, 0);
-	return 1;
 }
 
 /*
@@ -180,45 +164,6 @@ static int handle_nmi_window(struct plumb_vcpu *vcpu)
 {
 	to_vmx(vcpu)->cpu_ctls &= ~CPU_BASED_NMI_WINDOW_EXITING;
 	return 1;
-}
-
-static int handle_cpuid(struct plumb_vcpu *vcpu)
-{
-	u64 *r = vcpu->regs;
-	u32 a, b, c, d;
-
-	plumb_cpuid_lookup(vcpu, r[PLUMB_RAX], r[PLUMB_RCX], &a, &b, &c, &d);
-	r[PLUMB_RAX] = a;
-	r[PLUMB_RBX] = b;
-	r[PLUMB_RCX] = c;
-	r[PLUMB_RDX] = d;
-	skip_insn(vcpu);
-	return 1;
-}
-
-static int handle_hlt(struct plumb_vcpu *vcpu)
-{
-	skip_insn(vcpu);
-	return plumb_exit_hlt(vcpu);
-}
-
-static int handle_invd(struct plumb_vcpu *vcpu)
-{
-	skip_insn(vcpu);	/* nothing cached to drop: guest memory is WB */
-	return 1;
-}
-
-static int handle_wbinvd(struct plumb_vcpu *vcpu)
-{
-	plumb_wbinvd(vcpu);
-	skip_insn(vcpu);
-	return 1;
-}
-
-static int handle_vmcall(struct plumb_vcpu *vcpu)
-{
-	skip_insn(vcpu);
-	return plumb_exit_hypercall(vcpu, vcpu->regs[PLUMB_RAX]);
 }
 
 /* MOV to CR0 (SDM Vol. 3A 2.5, Vol. 2B MOV): 0, or 1 for #GP. */
@@ -284,7 +229,7 @@ static int handle_cr(struct plumb_vcpu *vcpu)
 
 	switch ((qual >> 4) & 3) {
 	case 0:		/* MOV to CR */
-		val = get_gpr(vcpu, reg);
+		val = vcpu->regs[reg];
 		if (cr == 0) {
 			fault = set_cr0(vcpu, val);
 		} else if (cr == 3) {
@@ -321,7 +266,7 @@ static int handle_cr(struct plumb_vcpu *vcpu)
 		break;
 	}
 	if (fault)
-		return inject_gp(vcpu);
+		return plumb_inject_gp(vcpu);
 	skip_insn(vcpu);
 	return 1;
 }
@@ -341,7 +286,7 @@ static int handle_dr(struct plumb_vcpu *vcpu)
 	int vector;
 
 	if (write)
-		val = get_gpr(vcpu, reg);
+		val = vcpu->regs[reg];
 	vector = plumb_dr_access(&d, qual & 7, write, g->cr4, &val);
 	if (g->dr7 != dr7)
 		vmx->dirty = true;	/* GUEST_DR7 */
@@ -392,54 +337,7 @@ static int handle_io(struct plumb_vcpu *vcpu)
 
 	g->rip = next_rip;
 	g->interruptibility &= ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
-	vmx->io_size = size;
-	return plumb_exit_io(vcpu, port, size, in, vcpu->regs[PLUMB_RAX]);
-}
-
-/* An MSR nobody in the kernel knows: userspace if it asked, else #GP. */
-static int msr_unknown(struct plumb_vcpu *vcpu, bool write, u64 data)
-{
-	if (plumb_msr_exit(vcpu, vcpu->regs[PLUMB_RCX], write, data))
-		return inject_gp(vcpu);
-	return 0;	/* RIP stays until the reply (vmx_complete) */
-}
-
-static int handle_rdmsr(struct plumb_vcpu *vcpu)
-{
-	u64 data;
-	int ret = vmx_get_msr(vcpu, vcpu->regs[PLUMB_RCX], &data);
-
-	if (ret == PLUMB_MSR_UNKNOWN)
-		return msr_unknown(vcpu, false, 0);
-	if (ret)
-		return inject_gp(vcpu);
-	vcpu->regs[PLUMB_RAX] = (u32)data;
-	vcpu->regs[PLUMB_RDX] = data >> 32;
-	skip_insn(vcpu);
-	return 1;
-}
-
-static int handle_wrmsr(struct plumb_vcpu *vcpu)
-{
-	u64 data = (u32)vcpu->regs[PLUMB_RAX] | (vcpu->regs[PLUMB_RDX] << 32);
-	int ret = vmx_set_msr(vcpu, vcpu->regs[PLUMB_RCX], data);
-
-	if (ret == PLUMB_MSR_UNKNOWN)
-		return msr_unknown(vcpu, true, data);
-	if (ret)
-		return inject_gp(vcpu);
-	skip_insn(vcpu);
-	return 1;
-}
-
-static int handle_xsetbv(struct plumb_vcpu *vcpu)
-{
-	u64 v = (u32)vcpu->regs[PLUMB_RAX] | (vcpu->regs[PLUMB_RDX] << 32);
-
-	if (plumb_set_xcr(vcpu, vcpu->regs[PLUMB_RCX], v))
-		return inject_gp(vcpu);
-	skip_insn(vcpu);
-	return 1;
+	return plumb_exit_io(vcpu, port, size, in);
 }
 
 /* EPT violation (28.2.1): bit 1 of the qualification is a write. */
@@ -466,35 +364,35 @@ static const vmx_exit_fn vmx_exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_SIPI_SIGNAL]		= handle_nothing,
 	[EXIT_REASON_INTERRUPT_WINDOW]		= handle_interrupt_window,
 	[EXIT_REASON_NMI_WINDOW]		= handle_nmi_window,
-	[EXIT_REASON_CPUID]			= handle_cpuid,
-	[EXIT_REASON_GETSEC]			= handle_ud,
-	[EXIT_REASON_HLT]			= handle_hlt,
-	[EXIT_REASON_INVD]			= handle_invd,
-	[EXIT_REASON_VMCALL]			= handle_vmcall,
-	[EXIT_REASON_VMCLEAR]			= handle_ud,
-	[EXIT_REASON_VMLAUNCH]			= handle_ud,
-	[EXIT_REASON_VMPTRLD]			= handle_ud,
-	[EXIT_REASON_VMPTRST]			= handle_ud,
-	[EXIT_REASON_VMREAD]			= handle_ud,
-	[EXIT_REASON_VMRESUME]			= handle_ud,
-	[EXIT_REASON_VMWRITE]			= handle_ud,
-	[EXIT_REASON_VMOFF]			= handle_ud,
-	[EXIT_REASON_VMON]			= handle_ud,
+	[EXIT_REASON_CPUID]			= plumb_emulate_cpuid,
+	[EXIT_REASON_GETSEC]			= plumb_inject_ud,
+	[EXIT_REASON_HLT]			= plumb_emulate_hlt,
+	[EXIT_REASON_INVD]			= plumb_emulate_invd,
+	[EXIT_REASON_VMCALL]			= plumb_emulate_hypercall,
+	[EXIT_REASON_VMCLEAR]			= plumb_inject_ud,
+	[EXIT_REASON_VMLAUNCH]			= plumb_inject_ud,
+	[EXIT_REASON_VMPTRLD]			= plumb_inject_ud,
+	[EXIT_REASON_VMPTRST]			= plumb_inject_ud,
+	[EXIT_REASON_VMREAD]			= plumb_inject_ud,
+	[EXIT_REASON_VMRESUME]			= plumb_inject_ud,
+	[EXIT_REASON_VMWRITE]			= plumb_inject_ud,
+	[EXIT_REASON_VMOFF]			= plumb_inject_ud,
+	[EXIT_REASON_VMON]			= plumb_inject_ud,
 	[EXIT_REASON_CR_ACCESS]			= handle_cr,
 	[EXIT_REASON_DR_ACCESS]			= handle_dr,
 	[EXIT_REASON_IO_INSTRUCTION]		= handle_io,
-	[EXIT_REASON_MSR_READ]			= handle_rdmsr,
-	[EXIT_REASON_MSR_WRITE]			= handle_wrmsr,
-	[EXIT_REASON_MWAIT_INSTRUCTION]		= handle_ud,
-	[EXIT_REASON_MONITOR_INSTRUCTION]	= handle_ud,
-	[EXIT_REASON_RDPMC]			= handle_rdpmc,
+	[EXIT_REASON_MSR_READ]			= plumb_emulate_rdmsr,
+	[EXIT_REASON_MSR_WRITE]			= plumb_emulate_wrmsr,
+	[EXIT_REASON_MWAIT_INSTRUCTION]		= plumb_inject_ud,
+	[EXIT_REASON_MONITOR_INSTRUCTION]	= plumb_inject_ud,
+	[EXIT_REASON_RDPMC]			= plumb_emulate_rdpmc,
 	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
-	[EXIT_REASON_INVEPT]			= handle_ud,
+	[EXIT_REASON_INVEPT]			= plumb_inject_ud,
 	[EXIT_REASON_PREEMPTION_TIMER]		= handle_nothing,
-	[EXIT_REASON_INVVPID]			= handle_ud,
-	[EXIT_REASON_WBINVD]			= handle_wbinvd,
-	[EXIT_REASON_XSETBV]			= handle_xsetbv,
-	[EXIT_REASON_VMFUNC]			= handle_ud,
+	[EXIT_REASON_INVVPID]			= plumb_inject_ud,
+	[EXIT_REASON_WBINVD]			= plumb_emulate_wbinvd,
+	[EXIT_REASON_XSETBV]			= plumb_emulate_xsetbv,
+	[EXIT_REASON_VMFUNC]			= plumb_inject_ud,
 };
 
 static int fail_entry(struct plumb_vcpu *vcpu, u64 reason)
@@ -505,7 +403,7 @@ static int fail_entry(struct plumb_vcpu *vcpu, u64 reason)
 			    reason);
 	e->fail_entry.hardware_reason = reason;
 	e->fail_entry.cpu = READ_ONCE(vcpu->cpu);
-	plumb_ring_commit(vcpu, e, false);
+	plumb_ring_commit(vcpu, e, NULL);
 	return 0;
 }
 
@@ -532,32 +430,4 @@ int vmx_handle_exit(struct plumb_vcpu *vcpu, int entry_ret, u32 insn_error)
 	if (basic < EXIT_REASON_MAX && vmx_exit_handlers[basic])
 		return vmx_exit_handlers[basic](vcpu);
 	return unhandled(vcpu);
-}
-
-/* Userspace replied to the record we wait for: finish the instruction. */
-int vmx_complete(struct plumb_vcpu *vcpu, const struct plumb_exit *reply)
-{
-	u64 *rax = &vcpu->regs[PLUMB_RAX];
-
-	switch (reply->reason) {	/* the kernel's copy, see vcpu_run() */
-	case PLUMB_EXIT_IO:
-		*rax = plumb_io_in_rax(*rax, reply, to_vmx(vcpu)->io_size);
-		return 0;
-	case PLUMB_EXIT_HYPERCALL:
-		*rax = reply->hypercall.ret;
-		return 0;
-	case PLUMB_EXIT_MSR:
-		if (reply->msr.error) {
-			inject_gp(vcpu);
-			return 0;
-		}
-		if (!vcpu->pending_msr_write) {
-			*rax = (u32)reply->msr.data;
-			vcpu->regs[PLUMB_RDX] = reply->msr.data >> 32;
-		}
-		skip_insn(vcpu);
-		return 0;
-	default:
-		return 0;
-	}
 }

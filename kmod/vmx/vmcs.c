@@ -403,7 +403,7 @@ void vmx_write_guest(struct vmx_vcpu *vmx)
 	int i;
 
 	vmcs_write(GUEST_RIP, g->rip);
-	vmcs_write(GUEST_RSP, g->rsp);
+	vmcs_write(GUEST_RSP, vmx->vcpu->regs[PLUMB_RSP]);
 	vmcs_write(GUEST_RFLAGS, g->rflags);
 	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, g->interruptibility);
 	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, vmx->cpu_ctls);
@@ -466,7 +466,7 @@ void vmx_read_guest(struct vmx_vcpu *vmx)
 	x->gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
 
 	g->rip = vmcs_read(GUEST_RIP);
-	g->rsp = vmcs_read(GUEST_RSP);
+	vmx->vcpu->regs[PLUMB_RSP] = vmcs_read(GUEST_RSP);
 	g->rflags = vmcs_read(GUEST_RFLAGS);
 	g->interruptibility = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
 	/* Trapped bits are ours (the shadow), the others the guest's. */

@@ -4,10 +4,11 @@
  *
  * int plumb_vmx_enter(u64 *regs, u32 flags, u64 host_spec_ctrl)
  *
- * regs[] holds the guest GPRs in x86 encoding order; RSP lives in the VMCS
- * and regs[4] is not touched. flags: PLUMB_ENTER_RESUME (VMRESUME, not
- * VMLAUNCH), PLUMB_ENTER_HOST_SPEC_CTRL (write host_spec_ctrl to SPEC_CTRL
- * after the exit). Called with host interrupts off: a host interrupt
+ * regs[] holds the guest GPRs in x86 encoding order; regs[4] (RSP) is not
+ * touched here (it travels in GUEST_RSP: vmx_write_guest, vmx_read_guest).
+ * flags: PLUMB_ENTER_RESUME (VMRESUME, not VMLAUNCH),
+ * PLUMB_ENTER_HOST_SPEC_CTRL (write host_spec_ctrl to SPEC_CTRL after the
+ * exit). Called with host interrupts off: a host interrupt
  * arriving in the guest exits it (external-interrupt exiting) and is taken
  * when the caller enables interrupts again. VM exit loads RSP from
  * HOST_RSP, written here, and continues at plumb_vmx_exit (HOST_RIP), with

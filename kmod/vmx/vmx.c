@@ -358,26 +358,24 @@ static void vmx_vcpu_free(struct plumb_vcpu *vcpu)
 	vcpu->backend = NULL;
 }
 
-static void vmx_get_regs(struct plumb_vcpu *vcpu, struct plumb_regs *r)
+static u64 vmx_get_rip(struct plumb_vcpu *vcpu)
 {
-	struct vmx_guest *g = &to_vmx(vcpu)->g;
-
-	plumb_gprs_to_regs(vcpu->regs, r);
-	r->rsp = g->rsp;
-	r->rip = g->rip;
-	r->rflags = g->rflags;
+	return to_vmx(vcpu)->g.rip;
 }
 
-static int vmx_set_regs(struct plumb_vcpu *vcpu, const struct plumb_regs *r)
+static void vmx_set_rip(struct plumb_vcpu *vcpu, u64 rip)
 {
-	struct vmx_guest *g = &to_vmx(vcpu)->g;
+	to_vmx(vcpu)->g.rip = rip;
+}
 
-	plumb_regs_to_gprs(r, vcpu->regs);	/* RSP: the VMCS's */
-	g->rsp = r->rsp;
-	g->rip = r->rip;
-	/* Bit 1 always set; reserved bits clear (SDM Vol. 1 3.4.3). */
-	g->rflags = (r->rflags & 0x3f7fd7) | X86_EFLAGS_FIXED;
-	return 0;
+static u64 vmx_get_rflags(struct plumb_vcpu *vcpu)
+{
+	return to_vmx(vcpu)->g.rflags;
+}
+
+static void vmx_set_rflags(struct plumb_vcpu *vcpu, u64 rflags)
+{
+	to_vmx(vcpu)->g.rflags = rflags;
 }
 
 /* SDM Vol. 3C 25.4.1: access rights are descriptor bits 47:40 and 55:52. */
@@ -490,7 +488,7 @@ static void vmx_msr_state(struct vmx_guest *g, struct plumb_msr_state *m)
 	};
 }
 
-int vmx_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data)
+static int vmx_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 {
 	struct vmx_guest *g = &to_vmx(vcpu)->g;
 	struct plumb_msr_state m;
@@ -504,7 +502,7 @@ int vmx_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 		return 0;
 	case MSR_IA32_TSC_ADJUST:
 		if (!PLUMB_GUEST_TSC_ADJUST(vcpu))
-			return 1;
+			return -EINVAL;
 		*data = vcpu->tsc_adjust;
 		return 0;
 	default:
@@ -513,7 +511,7 @@ int vmx_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 	}
 }
 
-int vmx_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
+static int vmx_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	struct vmx_guest *g = &vmx->g;
@@ -522,10 +520,10 @@ int vmx_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 	switch (index) {
 	case MSR_EFER:
 		if (data & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
-			return 1;
+			return -EINVAL;
 		/* LME may not change under paging; LMA is the CPU's. */
 		if ((g->cr0 & X86_CR0_PG) && ((data ^ g->efer) & EFER_LME))
-			return 1;
+			return -EINVAL;
 		g->efer = (data & ~EFER_LMA) | (g->efer & EFER_LMA);
 		break;
 	case MSR_IA32_TSC: {
@@ -538,7 +536,7 @@ int vmx_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 	}
 	case MSR_IA32_TSC_ADJUST:
 		if (!PLUMB_GUEST_TSC_ADJUST(vcpu))
-			return 1;
+			return -EINVAL;
 		g->tsc_offset += data - vcpu->tsc_adjust;
 		vcpu->tsc_adjust = data;
 		break;
@@ -548,23 +546,13 @@ int vmx_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 		vmx_msr_state(g, &m);
 		ret = plumb_msr_set_state(vcpu, &m, index, data);
 		if (ret)
-			return ret;	/* 1: #GP; PLUMB_MSR_UNKNOWN */
+			return ret;	/* -EINVAL: #GP; -ENOENT */
 		break;
 	}
 	}
 	/* Some of them live in the VMCS: write the state back. */
 	vmx->dirty = true;
 	return 0;
-}
-
-static int vmx_get_msr_op(struct plumb_vcpu *vcpu, u32 index, u64 *data)
-{
-	return vmx_get_msr(vcpu, index, data) ? -EINVAL : 0;
-}
-
-static int vmx_set_msr_op(struct plumb_vcpu *vcpu, u32 index, u64 data)
-{
-	return vmx_set_msr(vcpu, index, data) ? -EINVAL : 0;
 }
 
 /*
@@ -849,13 +837,16 @@ const struct plumb_backend_ops plumb_vmx_ops = {
 	.vcpu_create		= vmx_vcpu_create,
 	.vcpu_free		= vmx_vcpu_free,
 	.vcpu_run		= vmx_vcpu_run,
-	.vcpu_complete		= vmx_complete,
-	.get_regs		= vmx_get_regs,
-	.set_regs		= vmx_set_regs,
+	.skip_instruction	= vmx_skip_instruction,
+	.inject_exception	= vmx_inject_exception,
+	.get_rip		= vmx_get_rip,
+	.set_rip		= vmx_set_rip,
+	.get_rflags		= vmx_get_rflags,
+	.set_rflags		= vmx_set_rflags,
 	.get_sregs		= vmx_get_sregs,
 	.set_sregs		= vmx_set_sregs,
-	.get_msr		= vmx_get_msr_op,
-	.set_msr		= vmx_set_msr_op,
+	.get_msr		= vmx_get_msr,
+	.set_msr		= vmx_set_msr,
 	.npt_table		= vmx_ept_table,
 	.npt_leaf		= vmx_ept_leaf,
 	.npt_levels		= vmx_ept_levels,

@@ -311,7 +311,7 @@ struct vmx_seg {
  * loaded on.
  */
 struct vmx_guest {
-	u64 rip, rsp, rflags;
+	u64 rip, rflags;		/* RSP: vcpu->regs[PLUMB_RSP] */
 	u64 cr0, cr2, cr3, cr4, cr8;	/* as the guest sees them */
 	u64 efer, pat, debugctl;
 	u64 sysenter_cs, sysenter_esp, sysenter_eip;
@@ -351,7 +351,6 @@ struct vmx_vcpu {
 	u64 host_cr3, host_cr4, host_fs_base;		/* last written */
 	struct vmx_guest g;
 	struct vmx_exit_info exit;
-	u8 io_size;			/* the I/O IN in progress */
 };
 
 static inline struct vmx_vcpu *to_vmx(struct plumb_vcpu *vcpu)
@@ -380,13 +379,9 @@ u32 vmx_insn_error(void);
 
 /* exit.c */
 int vmx_handle_exit(struct plumb_vcpu *vcpu, int entry_ret, u32 insn_error);
-int vmx_complete(struct plumb_vcpu *vcpu, const struct plumb_exit *reply);
 void vmx_inject_exception(struct plumb_vcpu *vcpu, u8 vector, bool has_err,
 			  u32 err);
+void vmx_skip_instruction(struct plumb_vcpu *vcpu, unsigned int len);
 int vmx_load_pdptrs(struct plumb_vcpu *vcpu);
-
-/* vmx.c */
-int vmx_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data);
-int vmx_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data);
 
 #endif /* PLUMB_VMX_H */
