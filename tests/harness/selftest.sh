@@ -45,7 +45,10 @@ for variant in warn noexit; do
 		series=$(awk -v n="$h" '$1 == n { print $4 }' tests/harness/hosts.cfg)
 		kver=$(scripts/kernels.sh kver "$series") || exit 1
 		dir=build/selftest/$variant-$kver
-		if [ ! -f "$dir/plumb.ko" ]; then
+		# Built for this run of each host's series, never reused across
+		# runs: an initramfs from an older tree carries an older
+		# tests.cfg and launcher (a stale one once failed a new test).
+		if [ "$(cat "$dir/.run" 2>/dev/null)" != "$$" ]; then
 			rm -rf "$dir"
 			mkdir -p "$dir"
 			cp -r Kbuild kmod include "$dir/"
@@ -58,6 +61,7 @@ for variant in warn noexit; do
 			make -s -C "/usr/src/linux-headers-$kver" M="$PWD/$dir" modules > "$dir/build.log" 2>&1 ||
 				{ echo "FAIL selftest/$variant-$h (broken module did not build)"; rc=1; continue; }
 			PLUMB_KO=$dir/plumb.ko tests/harness/mkinitramfs.sh "$kver" "$dir/initramfs.cpio.gz" || exit 1
+			echo $$ > "$dir/.run"
 		fi
 		out=$(PLUMB_INITRD=$dir/initramfs.cpio.gz PLUMB_RESULTS=build/selftest/results-$variant \
 			tests/harness/run-host.sh "$h" guest_log_words,devnode 2>&1)
