@@ -70,9 +70,18 @@ static int t_mmio(int posted)
 		for (k = 0; k < n; k++)
 			flagged += !!(v.ring[(v.cons + k) % v.hdr->entry_count].flags &
 				      PLUMB_EXIT_F_POSTED);
-		T_CHECK(n == 7 && flagged == 6 && v.runs == 1,
+		/*
+		 * Posted writes wait in the ring a few milliseconds at most
+		 * (decision 77): a slow host (TCG beside other emulators)
+		 * may hand them over before the read comes, and then the
+		 * return holds only posted writes, at least two of them.
+		 */
+		T_CHECK(v.runs == 1 && ((n == 7 && flagged == 6) ||
+					(n >= 2 && n < 7 && flagged == n)),
 			"one RUN return: 6 posted writes, then the read (%u records, %u posted, %llu returns)",
 			n, flagged, (unsigned long long)v.runs);
+		if (n < 7)
+			t_note("the posted writes' age ended RUN before the read");
 	}
 
 	expect_mmio(&v, base, 1, 1, 0x5a);
