@@ -350,8 +350,6 @@ u32 plumb_ring_free(struct plumb_vcpu *vcpu);
 int plumb_exit_shutdown(struct plumb_vcpu *vcpu);
 int plumb_exit_io(struct plumb_vcpu *vcpu, u16 port, u8 size, bool in);
 bool plumb_posted(struct plumb_vm *vm, bool pio, u64 addr, u32 len);
-void plumb_cpuid_lookup(struct plumb_vcpu *vcpu, u32 fn, u32 idx, u32 *eax,
-			u32 *ebx, u32 *ecx, u32 *edx);
 
 /* Where a backend keeps the MSRs that are part of the guest state. */
 struct plumb_msr_state {
@@ -436,6 +434,9 @@ int plumb_decode_dr_access(struct plumb_vcpu *vcpu, bool *write, u8 *dr,
 			   u8 *gpr, u8 *len, bool *long64);
 
 /* cpuid.c: what the guest's own CPUID table allows */
+void plumb_cpuid_lookup(struct plumb_vcpu *vcpu, u32 fn, u32 idx, u32 *eax,
+			u32 *ebx, u32 *ecx, u32 *edx);
+u64 plumb_cr4_allowed(struct plumb_vcpu *vcpu);
 bool plumb_cr4_valid(struct plumb_vcpu *vcpu, u64 old, u64 val, u64 cr3,
 		     bool lma);
 bool plumb_guest_cpuid_has(struct plumb_vcpu *vcpu, u32 fn, u32 idx, int reg,
