@@ -18,7 +18,11 @@
 #include <linux/uaccess.h>
 #include <asm/processor.h>
 
-#include "plumb.h"
+#include "backend.h"
+#include "cpuid.h"
+#include "lapic.h"
+#include "pvclock.h"
+#include "vcpu.h"
 
 /* Leaf 1 ECX / leaf 0x80000001 ECX bits (SDM Vol. 2A CPUID; APM Vol. 3 E.4) */
 #define CPUID_1_ECX_VMX		BIT(5)

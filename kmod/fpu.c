@@ -14,7 +14,10 @@
 #include <asm/pkru.h>
 #include <asm/processor.h>
 
-#include "plumb.h"
+#include "backend.h"
+#include "cpuid.h"
+#include "fpu.h"
+#include "vcpu.h"
 #include "xcr0.h"
 
 static u64 host_xcr0;

@@ -19,7 +19,10 @@
 #include <asm/msr-index.h>
 #include <asm/tsc.h>
 
-#include "plumb.h"
+#include "backend.h"
+#include "lapic.h"
+#include "vcpu.h"
+#include "vm.h"
 
 static u64 lapic_now(void)
 {

@@ -13,7 +13,10 @@
 #include <linux/kernel.h>
 #include <asm/processor.h>
 
-#include "plumb.h"
+#include "backend.h"
+#include "cpuid.h"
+#include "dev.h"
+#include "spec_host.h"
 
 const struct plumb_backend_ops *plumb_ops;
 

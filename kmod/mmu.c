@@ -18,7 +18,10 @@
 #include <linux/io.h>
 #include <linux/slab.h>
 
-#include "plumb.h"
+#include "backend.h"
+#include "mmu.h"
+#include "vcpu.h"
+#include "vm.h"
 
 #define PT_ENTRIES	512
 

@@ -9,7 +9,11 @@
 #include <asm/msr-index.h>
 #include <asm/mtrr.h>
 
-#include "plumb.h"
+#include "cpuid.h"
+#include "lapic.h"
+#include "msr.h"
+#include "pvclock.h"
+#include "vcpu.h"
 
 #define PLUMB_MTRR_CAP_VCNT		8
 #define PLUMB_MTRR_CAP_FIX		BIT_ULL(8)

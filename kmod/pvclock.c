@@ -18,7 +18,11 @@
 #include <linux/timekeeping.h>
 #include <asm/tsc.h>
 
-#include "plumb.h"
+#include "backend.h"
+#include "mmu.h"
+#include "pvclock.h"
+#include "vcpu.h"
+#include "vm.h"
 
 #define MSR_PLUMB_KVM_WALL_CLOCK_NEW	0x4b564d00
 #define MSR_PLUMB_KVM_SYSTEM_TIME_NEW	0x4b564d01

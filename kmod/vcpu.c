@@ -20,9 +20,14 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
+#include "backend.h"
+#include "compat.h"
+#include "cpuid.h"
 #include "ioctl.h"
-#include "plumb.h"
+#include "lapic.h"
 #include "sregs.h"
+#include "vcpu.h"
+#include "vm.h"
 
 #define RING_AREA_SIZE	(PLUMB_RING_HEADER_SIZE + \
 			 PLUMB_RING_ENTRIES * sizeof(struct plumb_exit))

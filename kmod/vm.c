@@ -23,8 +23,15 @@
 #include <linux/uaccess.h>
 #include <asm/tsc.h>
 
+#include "backend.h"
+#include "compat.h"
+#include "cpuid.h"
+#include "hw.h"
 #include "ioctl.h"
-#include "plumb.h"
+#include "lapic.h"
+#include "mmu.h"
+#include "vcpu.h"
+#include "vm.h"
 
 /*
  * VMs per user (real uid), over all processes: with RLIMIT_MEMLOCK per

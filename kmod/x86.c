@@ -17,7 +17,12 @@
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 
-#include "plumb.h"
+#include "backend.h"
+#include "cpuid.h"
+#include "fpu.h"
+#include "vcpu.h"
+#include "vm.h"
+#include "x86.h"
 
 /* #GP(0) at the next entry; 1, so that an exit handler can return it. */
 int plumb_inject_gp(struct plumb_vcpu *vcpu)

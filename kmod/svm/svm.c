@@ -22,8 +22,16 @@
 #include <asm/special_insns.h>
 #include <asm/trapnr.h>
 
+#include "../backend.h"
+#include "../cpuid.h"
 #include "../dr.h"
-#include "../plumb.h"
+#include "../fpu.h"
+#include "../hw.h"
+#include "../lapic.h"
+#include "../msr.h"
+#include "../spec_host.h"
+#include "../vcpu.h"
+#include "../vm.h"
 #include "svm.h"
 
 struct svm_caps svm_caps;

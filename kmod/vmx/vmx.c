@@ -22,9 +22,17 @@
 #include <asm/special_insns.h>
 #include <asm/tsc.h>
 
+#include "../backend.h"
+#include "../cpuid.h"
 #include "../dr.h"
-#include "../plumb.h"
+#include "../fpu.h"
+#include "../hw.h"
+#include "../lapic.h"
+#include "../msr.h"
 #include "../spec.h"
+#include "../spec_host.h"
+#include "../vcpu.h"
+#include "../vm.h"
 #include "vmx.h"
 
 struct vmx_conf vmx_conf;
