@@ -126,10 +126,10 @@ struct plumb_backend_ops {
 extern const struct plumb_backend_ops plumb_vmx_ops;
 extern const struct plumb_backend_ops plumb_svm_ops;
 
-/* main.c: the backend chosen at load; constant afterwards. */
+/* backend.c: the backend main.c chose at load; constant afterwards. */
 extern const struct plumb_backend_ops *plumb_ops;
 
-/* main.c: a feature for the load-time log line, from the backend's probe. */
+/* backend.c: a feature for the load-time log line, from the backend's probe. */
 void plumb_feature_add(struct plumb_features *feat, const char *name,
 		       bool present, bool required);
 
