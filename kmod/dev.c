@@ -18,6 +18,7 @@
 #include "cpuid.h"
 #include "dev.h"
 #include "ioctl.h"
+#include "mmu.h"
 #include "vcpu.h"
 #include "vm.h"
 

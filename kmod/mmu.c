@@ -25,6 +25,8 @@
 
 #define PT_ENTRIES	512
 
+atomic_long_t plumb_nr_pinned = ATOMIC_LONG_INIT(0);
+
 static u64 *entry_table(u64 e)
 {
 	/* Both formats keep the address in bits 51:12. */

@@ -20,6 +20,9 @@ struct plumb_mmu {
 struct plumb_vm;
 struct plumb_vcpu;
 
+/* Pinned guest pages, shown in /sys/class/misc/plumb/ (dev.c). */
+extern atomic_long_t plumb_nr_pinned;
+
 int plumb_mmu_init(struct plumb_mmu *mmu);
 void plumb_mmu_destroy(struct plumb_mmu *mmu);
 /* Resolve a nested fault: 1 mapped, 0 MMIO (no RAM/RO write), -errno. */

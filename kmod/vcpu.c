@@ -34,6 +34,8 @@
 #define RING_PAGES	(RING_AREA_SIZE >> PAGE_SHIFT)
 static_assert(PAGE_ALIGNED(RING_AREA_SIZE));
 
+atomic_t plumb_nr_vcpus = ATOMIC_INIT(0);
+
 static size_t ring_area_size(void)
 {
 	return RING_AREA_SIZE;

@@ -122,6 +122,9 @@ enum {
 	PLUMB_R12, PLUMB_R13, PLUMB_R14, PLUMB_R15,
 };
 
+/* Live vCPUs, shown in /sys/class/misc/plumb/ (dev.c): leaks show. */
+extern atomic_t plumb_nr_vcpus;
+
 int plumb_create_vcpu(struct plumb_vm *vm, unsigned long id);
 void plumb_vcpu_destroy(struct plumb_vcpu *vcpu);
 struct plumb_exit *plumb_ring_next(struct plumb_vcpu *vcpu, u32 reason);

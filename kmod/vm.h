@@ -7,6 +7,7 @@
 #define PLUMB_VM_H
 
 #include <linux/types.h>
+#include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/srcu.h>
@@ -60,15 +61,39 @@ struct plumb_vm {
 };
 
 long plumb_capability(unsigned long cap);
-/* Live objects, shown in /sys/class/misc/plumb/ (dev.c): leaks show. */
+/* Live VMs, shown in /sys/class/misc/plumb/ (dev.c): leaks show. */
 extern atomic_t plumb_nr_vms;
-extern atomic_t plumb_nr_vcpus;
-extern atomic_long_t plumb_nr_pinned;
 long plumb_create_vm(unsigned long type);
 void plumb_vm_put(struct plumb_vm *vm);
 bool plumb_vm_owner_ok(struct plumb_vm *vm);
-struct plumb_memslot *plumb_find_slot(struct plumb_vm *vm, u64 gfn);
 void plumb_vm_flush_tlbs(struct plumb_vm *vm);
 bool plumb_posted(struct plumb_vm *vm, bool pio, u64 addr, u32 len);
+
+/*
+ * The slots, and the one holding @gfn, for the MMU's fault path and guest
+ * memory access as much as for vm.c: inline here, as KVM's
+ * __gfn_to_memslot(), so that mmu.c needs no call into vm.c. Caller holds
+ * vm->srcu (read) or vm->slots_lock.
+ */
+static inline struct plumb_memslots *plumb_vm_slots(struct plumb_vm *vm)
+{
+	return srcu_dereference_check(vm->slots, &vm->srcu,
+				      lockdep_is_held(&vm->slots_lock));
+}
+
+static inline struct plumb_memslot *plumb_find_slot(struct plumb_vm *vm,
+						    u64 gfn)
+{
+	struct plumb_memslots *slots = plumb_vm_slots(vm);
+	unsigned int i;
+
+	for (i = 0; i < slots->nr; i++) {
+		struct plumb_memslot *s = slots->slot[i];
+
+		if (gfn >= s->base_gfn && gfn - s->base_gfn < s->npages)
+			return s;
+	}
+	return NULL;
+}
 
 #endif /* PLUMB_VM_H */
