@@ -84,8 +84,8 @@ static void ring_free(void *area)
 /* Free records in the ring, as far as the kernel is concerned. */
 u32 plumb_ring_free(struct plumb_vcpu *vcpu)
 {
-	u32 cons = READ_ONCE(vcpu->hdr->consumer);
-	u32 used = vcpu->prod - cons;
+	u32 cons = READ_ONCE(vcpu->ring.hdr->consumer);
+	u32 used = vcpu->ring.prod - cons;
 
 	/* A scribbled consumer reads as "full": RUN then reports it. */
 	if (used > PLUMB_RING_ENTRIES)
@@ -96,11 +96,12 @@ u32 plumb_ring_free(struct plumb_vcpu *vcpu)
 /* The next record to fill; the caller checked there is room. */
 struct plumb_exit *plumb_ring_next(struct plumb_vcpu *vcpu, u32 reason)
 {
-	struct plumb_exit *e = &vcpu->ring[vcpu->prod % PLUMB_RING_ENTRIES];
+	struct plumb_vcpu_ring *r = &vcpu->ring;
+	struct plumb_exit *e = &r->entries[r->prod % PLUMB_RING_ENTRIES];
 
 	memset(e, 0, sizeof(*e));
 	e->reason = reason;
-	e->seq = vcpu->prod;
+	e->seq = vcpu->ring.prod;
 	return e;
 }
 
@@ -116,11 +117,11 @@ void plumb_ring_commit(struct plumb_vcpu *vcpu, struct plumb_exit *e,
 		e->flags |= PLUMB_EXIT_F_REPLY;
 		vcpu->pending.complete = complete;
 		vcpu->pending.reason = e->reason;
-		vcpu->pending.slot = vcpu->prod % PLUMB_RING_ENTRIES;
+		vcpu->pending.slot = vcpu->ring.prod % PLUMB_RING_ENTRIES;
 	}
-	vcpu->prod++;
+	vcpu->ring.prod++;
 	/* The record is complete before userspace can see the index move. */
-	smp_store_release(&vcpu->hdr->producer, vcpu->prod);
+	smp_store_release(&vcpu->ring.hdr->producer, vcpu->ring.prod);
 }
 
 /*
@@ -133,8 +134,8 @@ int plumb_ring_commit_write(struct plumb_vcpu *vcpu, struct plumb_exit *e,
 	if (plumb_posted(vcpu->vm, pio, addr, len) &&
 	    plumb_ring_free(vcpu) > 1) {
 		e->flags |= PLUMB_EXIT_F_POSTED;
-		if (READ_ONCE(vcpu->hdr->consumer) == vcpu->prod)
-			vcpu->posted_since = jiffies;
+		if (READ_ONCE(vcpu->ring.hdr->consumer) == vcpu->ring.prod)
+			vcpu->ring.posted_since = jiffies;
 		plumb_ring_commit(vcpu, e, NULL);
 		return 1;
 	}
@@ -242,18 +243,19 @@ static bool report_eoi(struct plumb_vcpu *vcpu)
 
 static int vcpu_run(struct plumb_vcpu *vcpu)
 {
-	struct plumb_ring_header *hdr = vcpu->hdr;
+	struct plumb_ring_header *hdr = vcpu->ring.hdr;
 	int ret;
 
 	/* Everything produced so far must have been consumed, in order. */
-	if (READ_ONCE(hdr->consumer) != vcpu->prod)
+	if (READ_ONCE(hdr->consumer) != vcpu->ring.prod)
 		return -EBUSY;
 
 	if (vcpu->pending.complete) {
 		plumb_complete_fn complete = vcpu->pending.complete;
 		struct plumb_exit reply;
 
-		memcpy(&reply, &vcpu->ring[vcpu->pending.slot], sizeof(reply));
+		memcpy(&reply, &vcpu->ring.entries[vcpu->pending.slot],
+		       sizeof(reply));
 		/* Only what we wait for counts, not what the record claims. */
 		reply.reason = vcpu->pending.reason;
 		vcpu->pending.complete = NULL;
@@ -268,7 +270,7 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 		return 0;
 	}
 
-	vcpu->nr_runs++;
+	vcpu->stats.runs++;
 	for (;;) {
 		if (READ_ONCE(hdr->immediate_exit) || signal_pending(current))
 			return -EINTR;
@@ -280,7 +282,7 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 			 * sleeps: a guest that notified a device and halted
 			 * waits for that very device.
 			 */
-			if (READ_ONCE(hdr->consumer) != vcpu->prod)
+			if (READ_ONCE(hdr->consumer) != vcpu->ring.prod)
 				return 0;
 			/* HLT with IF=1: no CPU used until an interrupt. */
 			if (rcuwait_wait_event(&vcpu->wait,
@@ -305,8 +307,9 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 		 * that notified a device and then computed for seconds
 		 * without exiting to userspace held that device back.
 		 */
-		if (READ_ONCE(hdr->consumer) != vcpu->prod &&
-		    time_after_eq(jiffies, vcpu->posted_since + PLUMB_POSTED_MAX_AGE))
+		if (READ_ONCE(hdr->consumer) != vcpu->ring.prod &&
+		    time_after_eq(jiffies, vcpu->ring.posted_since +
+					   PLUMB_POSTED_MAX_AGE))
 			return 0;
 	}
 }
@@ -508,7 +511,7 @@ static int plumb_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
 	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != ring_area_size() ||
 	    !(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
-	return remap_vmalloc_range(vma, vcpu->ring_area, 0);
+	return remap_vmalloc_range(vma, vcpu->ring.area, 0);
 }
 
 static int plumb_vcpu_release(struct inode *inode, struct file *filp)
@@ -534,7 +537,7 @@ void plumb_vcpu_destroy(struct plumb_vcpu *vcpu)
 	plumb_lapic_destroy(vcpu);
 	plumb_ops->vcpu_free(vcpu);
 	kfree(vcpu->cpuid);
-	ring_free(vcpu->ring_area);
+	ring_free(vcpu->ring.area);
 	kfree(vcpu);
 	atomic_dec(&plumb_nr_vcpus);
 }
@@ -560,18 +563,18 @@ int plumb_create_vcpu(struct plumb_vm *vm, unsigned long id)
 	plumb_lapic_init(vcpu);
 
 	ret = -ENOMEM;
-	vcpu->ring_area = ring_alloc();
-	if (!vcpu->ring_area)
+	vcpu->ring.area = ring_alloc();
+	if (!vcpu->ring.area)
 		goto err_free;
-	hdr = vcpu->ring_area;
+	hdr = vcpu->ring.area;
 	hdr->magic = PLUMB_RING_MAGIC;
 	hdr->revision = PLUMB_RING_REVISION;
 	hdr->header_size = PLUMB_RING_HEADER_SIZE;
 	hdr->entry_size = sizeof(struct plumb_exit);
 	hdr->entry_count = PLUMB_RING_ENTRIES;
 	hdr->ring_offset = PLUMB_RING_HEADER_SIZE;
-	vcpu->hdr = hdr;
-	vcpu->ring = vcpu->ring_area + PLUMB_RING_HEADER_SIZE;
+	vcpu->ring.hdr = hdr;
+	vcpu->ring.entries = vcpu->ring.area + PLUMB_RING_HEADER_SIZE;
 
 	ret = plumb_ops->vcpu_create(vcpu);
 	if (ret)
@@ -604,7 +607,7 @@ err_unlock:
 	plumb_ops->vcpu_free(vcpu);
 	plumb_lapic_destroy(vcpu);
 err_ring:
-	ring_free(vcpu->ring_area);
+	ring_free(vcpu->ring.area);
 err_free:
 	kfree(vcpu);
 	return ret;

@@ -57,6 +57,45 @@ struct plumb_pending {
 	};
 };
 
+/* The exit ring, shared with userspace (vcpu.c). */
+struct plumb_vcpu_ring {
+	void *area;			/* the header, then the entries */
+	struct plumb_ring_header *hdr;
+	struct plumb_exit *entries;
+	u32 prod;			/* the kernel's producer index */
+	unsigned long posted_since;	/* jiffies of the oldest posted record */
+};
+
+/* Guest FPU state, switched around each entry (fpu.c). */
+struct plumb_vcpu_fpu {
+	void *xsave;			/* guest XSAVE area */
+	u64 xcr0;			/* guest XCR0 */
+	u32 pkru;			/* guest PKRU (0 at reset) */
+	u32 host_pkru;			/* the thread's, around an entry */
+};
+
+/*
+ * MSR values kept as plain storage for both vendors: msr.c's, pvclock.c's,
+ * and IA32_TSC_ADJUST, which the backends fold into the TSC offset.
+ */
+struct plumb_vcpu_msrs {
+	u64 tsc_aux;
+	u64 tsc_adjust;			/* IA32_TSC_ADJUST (SDM Vol. 3B 18.17.3) */
+	u64 misc_enable;
+	u64 pvclock_system_time, pvclock_wall;	/* the guest's MSR values */
+	u32 pvclock_version;
+	u64 mtrr_def_type;
+	u64 mtrr_var[16];		/* base/mask pairs 0x200..0x20f */
+	u64 mtrr_fixed[11];
+};
+
+/* Event counts; nothing reports them yet. */
+struct plumb_vcpu_stats {
+	u64 runs;			/* vcpu_run() */
+	u64 exits;			/* the backends' vcpu_run ops */
+	u64 halts;			/* plumb_emulate_hlt() */
+};
+
 /* vcpu->requests bits */
 #define PLUMB_REQ_EVENT		0	/* interrupt state changed: re-evaluate */
 #define PLUMB_REQ_EOI		1	/* lapic.eoi_level: records to write */
@@ -69,12 +108,8 @@ struct plumb_vcpu {
 	int cpu;			/* where it runs, -1 when not loaded */
 	int tlb_gen;			/* vm->tlb_gen last flushed for */
 
-	/* the exit ring, shared with userspace */
-	void *ring_area;
-	struct plumb_ring_header *hdr;
-	struct plumb_exit *ring;
-	u32 prod;			/* the kernel's producer index */
-	struct plumb_pending pending;
+	struct plumb_vcpu_ring ring;
+	struct plumb_pending pending;	/* the reply awaited from userspace */
 	bool dead;			/* shut down (triple fault) */
 
 	struct plumb_cpuid_entry *cpuid;
@@ -87,31 +122,17 @@ struct plumb_vcpu {
 	 * reads and writes them here; RIP and RFLAGS are the backend's.
 	 */
 	u64 regs[16];
-	void *fpu;			/* guest XSAVE area (fpu.c) */
-	u64 xcr0;			/* guest XCR0 */
-	u32 pkru;			/* guest PKRU (0 at reset) */
-	u32 host_pkru;			/* the thread's, around an entry */
-
-	/* MSRs that are plain storage on both vendors (msr.c) */
-	u64 tsc_aux;
-	u64 tsc_adjust;			/* IA32_TSC_ADJUST (SDM Vol. 3B 18.17.3) */
-	u64 misc_enable;
-	u64 pvclock_system_time, pvclock_wall;	/* the guest's MSR values */
-	u32 pvclock_version;
-	u64 mtrr_def_type;
-	u64 mtrr_var[16];		/* base/mask pairs 0x200..0x20f */
-	u64 mtrr_fixed[11];
+	struct plumb_vcpu_fpu fpu;
+	struct plumb_vcpu_msrs msrs;
 	void *backend;
-	u64 nr_exits;
-	u64 nr_runs;
 
 	struct plumb_lapic lapic;
 	unsigned long requests;		/* PLUMB_REQ_* */
 	struct rcuwait wait;		/* RUN sleeps here (HLT, WAIT_SIPI) */
 	bool halted;			/* HLT with IF=1: wait for an interrupt */
-	unsigned long posted_since;	/* jiffies of the oldest posted record */
 	u32 mp_state;			/* PLUMB_MP_* */
-	u64 nr_halts;
+
+	struct plumb_vcpu_stats stats;
 };
 
 /* Indices into plumb_vcpu.regs, in x86 encoding order. */

@@ -61,7 +61,7 @@ int plumb_emulate_cpuid(struct plumb_vcpu *vcpu)
 int plumb_emulate_hlt(struct plumb_vcpu *vcpu)
 {
 	plumb_ops->skip_instruction(vcpu, 1);
-	vcpu->nr_halts++;
+	vcpu->stats.halts++;
 	if (plumb_ops->get_rflags(vcpu) & X86_EFLAGS_IF) {
 		vcpu->halted = true;
 		return 1;
