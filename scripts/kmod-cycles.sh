@@ -4,9 +4,10 @@
 # (default: the 6.12 headers) in build/kmod/KVER, joins each object's
 # undefined symbols to the object that defines them, and prints every
 # strongly connected component of more than one object with its two-way
-# edges and the symbols behind them. Exit status: 0 if the only SCCs are a
-# vendor backend with the common objects it calls back (an ops table one
-# way, helper calls the other), 1 if any other cycle exists, 2 on error.
+# edges and the symbols behind them. Exit status: 0 if the only cycles are
+# within a vendor backend, between a backend and the common objects (an ops
+# table one way, helper calls the other), or in ACCEPTED below; 1 if any
+# other cycle exists; 2 on error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,17 +16,17 @@ dir=build/kmod/$kver
 tests/harness/build-module.sh "$kver" W=1 ||
 	{ tail -n 30 "$dir/build.log" >&2; exit 2; }
 
-objs=$(sed -n 's/.*\(kmod\/[a-z0-9_/]*\)\.o.*/&/p' Kbuild |
-	grep -o 'kmod/[a-z0-9_/]*\.o')
+# The objects Kbuild links; global symbols only (nm types T, D, B, R).
+objs=$(grep -o 'kmod/[a-z0-9_/]*\.o' Kbuild)
 {
 	for o in $objs; do
 		name=${o#kmod/}
 		name=${name%.o}
 		nm --defined-only "$dir/$o" |
-			awk -v o="$name" '$2 ~ /^[TDBRtdbr]$/ && $2 ~ /[A-Z]/ { print "D", o, $3 }'
+			awk -v o="$name" '$2 ~ /^[TDBR]$/ { print "D", o, $3 }'
 		nm -u "$dir/$o" | awk -v o="$name" '{ print "U", o, $2 }'
 	done
-} | python3 -c '
+} | python3 /dev/fd/3 3<<'PY'
 import sys
 from collections import defaultdict
 
@@ -102,8 +103,20 @@ for comp in sorted(sccs, key=len, reverse=True):
 # The allowed cycles are vendor <-> common: an ops table one way, helper
 # calls the other, and a backend with its own files among themselves. Anything
 # else is a cycle among the common objects alone, or between vendors.
+# Cycles among common objects we keep, each with its reason.
+ACCEPTED = {
+    ("vcpu", "vm"): "owner and child lifetimes: the VM's last reference "
+        "destroys its vCPUs (plumb_vcpu_destroy) and a vCPU fd holds a VM "
+        "reference (plumb_vm_put); KVM keeps both in kvm_main.c",
+}
 common = {o for o in nodes if vendor(o) is None}
-bad = tarjan(common, succ)
+bad = []
+for comp in tarjan(common, succ):
+    why = ACCEPTED.get(tuple(comp))
+    if why:
+        print("accepted {%s}: %s" % (", ".join(comp), why))
+    else:
+        bad.append(comp)
 cross = sorted((a, b) for a, b in edges
                if vendor(a) and vendor(b) and vendor(a) != vendor(b))
 print()
@@ -121,5 +134,5 @@ if bad or cross:
         print("not allowed (vendor to vendor): %s -> %s: %s" %
               (a, b, " ".join(sorted(edges[(a, b)]))))
     sys.exit(1)
-print("only vendor<->common cycles")
-'
+print("no other cycles")
+PY
