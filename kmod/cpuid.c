@@ -18,6 +18,7 @@
 #include <linux/uaccess.h>
 #include <asm/processor.h>
 
+#include "apic.h"
 #include "backend.h"
 #include "cpuid.h"
 #include "lapic.h"

@@ -19,6 +19,7 @@
 #include <asm/msr-index.h>
 #include <asm/tsc.h>
 
+#include "apic.h"
 #include "backend.h"
 #include "lapic.h"
 #include "vcpu.h"

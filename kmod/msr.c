@@ -9,6 +9,7 @@
 #include <asm/msr-index.h>
 #include <asm/mtrr.h>
 
+#include "apic.h"
 #include "cpuid.h"
 #include "lapic.h"
 #include "msr.h"

@@ -20,6 +20,7 @@
 #include <asm/trapnr.h>
 
 #include "../cpuid.h"
+#include "../decode.h"
 #include "../dr.h"
 #include "../emulate.h"
 #include "../lapic.h"
