@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The supported-CPUID table: what a guest may be shown.
+ * CPUID: what a guest may be shown, and what its own table allows.
  *
- * Built once at load from the boot CPU's CPUID, then filtered: the hypervisor
- * bit is set, VMX/SVM and their feature leaves are never shown (we do not
- * offer nested virtualization), and leaf 0x40000000 carries our signature.
+ * The supported-CPUID table is built once at load from the boot CPU's
+ * CPUID, then filtered: the hypervisor bit is set, VMX/SVM and their
+ * feature leaves are never shown (we do not offer nested virtualization),
+ * and leaf 0x40000000 carries our signature.
+ *
+ * The guest's table is the one userspace set (PLUMB_SET_CPUID). It is the
+ * policy for the guest's CPUID instruction and for the state the guest
+ * may enter: a CR4 bit whose feature the table does not offer is reserved,
+ * and MAXPHYADDR comes from leaf 0x80000008.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -12,7 +18,12 @@
 #include <linux/uaccess.h>
 #include <asm/processor.h>
 
-#include "plumb.h"
+#include "apic.h"
+#include "backend.h"
+#include "cpuid.h"
+#include "lapic.h"
+#include "pvclock.h"
+#include "vcpu.h"
 
 /* Leaf 1 ECX / leaf 0x80000001 ECX bits (SDM Vol. 2A CPUID; APM Vol. 3 E.4) */
 #define CPUID_1_ECX_VMX		BIT(5)
@@ -278,4 +289,125 @@ long plumb_get_supported_cpuid(const struct plumb_cpuid *hdr,
 	if (put_user(nr_supported, &uc->nent))
 		return -EFAULT;
 	return 0;
+}
+
+/* The guest's CPUID table as userspace set it. */
+static void cpuid_table(struct plumb_vcpu *vcpu, u32 fn, u32 idx, u32 *eax,
+			u32 *ebx, u32 *ecx, u32 *edx)
+{
+	u32 i;
+
+	for (i = 0; i < vcpu->nr_cpuid; i++) {
+		const struct plumb_cpuid_entry *e = &vcpu->cpuid[i];
+
+		if (e->function != fn)
+			continue;
+		if ((e->flags & PLUMB_CPUID_FLAG_SIGNIFICANT_INDEX) &&
+		    e->index != idx)
+			continue;
+		*eax = e->eax;
+		*ebx = e->ebx;
+		*ecx = e->ecx;
+		*edx = e->edx;
+		return;
+	}
+	/* Not in the table: zeros (userspace decides what a guest sees). */
+	*eax = *ebx = *ecx = *edx = 0;
+}
+
+/*
+ * CPUID as the guest sees it: the table, with the bits that follow the
+ * vCPU's state (SDM Vol. 2A CPUID): leaf 1 EDX.APIC follows
+ * IA32_APIC_BASE.EN, ECX.OSXSAVE CR4.OSXSAVE; leaf 7 ECX.OSPKE CR4.PKE.
+ */
+void plumb_cpuid_lookup(struct plumb_vcpu *vcpu, u32 fn, u32 idx, u32 *eax,
+			u32 *ebx, u32 *ecx, u32 *edx)
+{
+	struct plumb_sregs s;
+
+	cpuid_table(vcpu, fn, idx, eax, ebx, ecx, edx);
+	if (fn != 1 && !(fn == 7 && idx == 0))
+		return;
+	plumb_ops->get_sregs(vcpu, &s);
+	if (fn == 1) {
+		if (!(plumb_lapic_get_base(vcpu) & PAPIC_BASE_EN))
+			*edx &= ~BIT(9);
+		*ecx &= ~BIT(27);
+		if ((*ecx & BIT(26)) && (s.cr4 & X86_CR4_OSXSAVE))
+			*ecx |= BIT(27);
+	} else {
+		*ecx &= ~BIT(4);
+		if ((*ecx & BIT(3)) && (s.cr4 & X86_CR4_PKE))
+			*ecx |= BIT(4);
+	}
+}
+
+/* A feature bit of the guest's CPUID table; @reg 0-3 is EAX-EDX. */
+bool plumb_guest_cpuid_has(struct plumb_vcpu *vcpu, u32 fn, u32 idx, int reg,
+			   int bit)
+{
+	u32 r[4];
+
+	cpuid_table(vcpu, fn, idx, &r[0], &r[1], &r[2], &r[3]);
+	return r[reg & 3] & BIT(bit);
+}
+
+/* CPUID.80000008H:EAX[7:0], 36 bits when the table has no such leaf. */
+unsigned int plumb_guest_maxphyaddr(struct plumb_vcpu *vcpu)
+{
+	u32 a, b, c, d;
+
+	cpuid_table(vcpu, 0x80000008, 0, &a, &b, &c, &d);
+	a &= 0xff;
+	return a >= 32 && a <= 52 ? a : 36;
+}
+
+/*
+ * The CR4 bits a guest may set (SDM Vol. 3A 2.5 and 4.10.1; APM Vol. 2
+ * 3.1.3): a feature its CPUID does not offer has its CR4 bit reserved;
+ * VMXE and SMXE are never offered (no nested VMX, no SMX).
+ */
+u64 plumb_cr4_allowed(struct plumb_vcpu *vcpu)
+{
+	u64 ok = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
+		 X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
+		 X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+	u32 a, b, c, d, b7, c7, d7;
+
+	cpuid_table(vcpu, 1, 0, &a, &b, &c, &d);
+	cpuid_table(vcpu, 7, 0, &a, &b7, &c7, &d7);
+	if (c & BIT(17))
+		ok |= X86_CR4_PCIDE;
+	if (c & BIT(26))
+		ok |= X86_CR4_OSXSAVE;
+	if (b7 & BIT(0))
+		ok |= X86_CR4_FSGSBASE;
+	if (b7 & BIT(7))
+		ok |= X86_CR4_SMEP;
+	if (b7 & BIT(20))
+		ok |= X86_CR4_SMAP;
+	if (c7 & BIT(2))
+		ok |= X86_CR4_UMIP;
+	if ((c7 & BIT(3)) && boot_cpu_has(X86_FEATURE_OSPKE))
+		ok |= X86_CR4_PKE;	/* PKRU is switched with RDPKRU */
+	if (c7 & BIT(16))
+		ok |= X86_CR4_LA57;
+	if ((c7 & BIT(7)) || (d7 & BIT(20)))
+		ok |= X86_CR4_CET;
+	return ok;
+}
+
+/* MOV to CR4: false means #GP. */
+bool plumb_cr4_valid(struct plumb_vcpu *vcpu, u64 old, u64 val, u64 cr3,
+		     bool lma)
+{
+	if (val & ~plumb_cr4_allowed(vcpu))
+		return false;
+	if (lma && (!(val & X86_CR4_PAE) || ((val ^ old) & X86_CR4_LA57)))
+		return false;
+	/* PCIDE 0 -> 1 only in IA-32e mode, with CR3[11:0] = 0 (4.10.1). */
+	if ((val & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
+	    (!lma || (cr3 & 0xfff)))
+		return false;
+	return true;
 }

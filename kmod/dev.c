@@ -14,8 +14,13 @@
 #include <linux/fs.h>
 #include <linux/slab.h>
 
+#include "compat.h"
+#include "cpuid.h"
+#include "dev.h"
 #include "ioctl.h"
-#include "plumb.h"
+#include "mmu.h"
+#include "vcpu.h"
+#include "vm.h"
 
 static long dev_api_version(void *obj, void *arg, unsigned long raw)
 {

@@ -14,8 +14,13 @@
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
 
-#include "plumb.h"
+#include "backend.h"
 #include "decode.h"
+#include "emulate.h"
+#include "lapic.h"
+#include "mmu.h"
+#include "vcpu.h"
+#include "vm.h"
 
 static int cpu_mode(const struct plumb_sregs *s)
 {

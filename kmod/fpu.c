@@ -14,7 +14,10 @@
 #include <asm/pkru.h>
 #include <asm/processor.h>
 
-#include "plumb.h"
+#include "backend.h"
+#include "cpuid.h"
+#include "fpu.h"
+#include "vcpu.h"
 #include "xcr0.h"
 
 static u64 host_xcr0;
@@ -44,20 +47,20 @@ int plumb_fpu_alloc(struct plumb_vcpu *vcpu)
 	struct xregs_state *x;
 
 	/* XSAVE needs 64-byte alignment: kmalloc of >= 64 gives it. */
-	vcpu->fpu = kzalloc(ALIGN(fpu_size, 64), GFP_KERNEL_ACCOUNT);
-	if (!vcpu->fpu)
+	vcpu->fpu.xsave = kzalloc(ALIGN(fpu_size, 64), GFP_KERNEL_ACCOUNT);
+	if (!vcpu->fpu.xsave)
 		return -ENOMEM;
-	x = vcpu->fpu;
+	x = vcpu->fpu.xsave;
 	x->i387.cwd = 0x37f;		/* FNINIT state */
 	x->i387.mxcsr = 0x1f80;		/* reset MXCSR */
-	vcpu->xcr0 = XFEATURE_MASK_FP;
+	vcpu->fpu.xcr0 = XFEATURE_MASK_FP;
 	return 0;
 }
 
 void plumb_fpu_free(struct plumb_vcpu *vcpu)
 {
-	kfree(vcpu->fpu);
-	vcpu->fpu = NULL;
+	kfree(vcpu->fpu.xsave);
+	vcpu->fpu.xsave = NULL;
 }
 
 static void fpu_xsave(void *area, u64 mask)
@@ -110,18 +113,18 @@ int plumb_fpu_load_guest(struct plumb_vcpu *vcpu)
 	 * keep theirs, as KVM does.
 	 */
 	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
-		vcpu->host_pkru = rdpkru();
-		if (vcpu->pkru != vcpu->host_pkru)
-			wrpkru(vcpu->pkru);
+		vcpu->fpu.host_pkru = rdpkru();
+		if (vcpu->fpu.pkru != vcpu->fpu.host_pkru)
+			wrpkru(vcpu->fpu.pkru);
 	}
-	fpu_xrstor(vcpu->fpu, guest_xcr0_mask);
-	if (vcpu->xcr0 != host_xcr0 && xsetbv_checked(vcpu->xcr0)) {
+	fpu_xrstor(vcpu->fpu.xsave, guest_xcr0_mask);
+	if (vcpu->fpu.xcr0 != host_xcr0 && xsetbv_checked(vcpu->fpu.xcr0)) {
 		pr_err_ratelimited("the CPU refused guest XCR0 %#llx\n",
-				   vcpu->xcr0);
-		vcpu->xcr0 = XFEATURE_MASK_FP;
+				   vcpu->fpu.xcr0);
+		vcpu->fpu.xcr0 = XFEATURE_MASK_FP;
 		if (cpu_feature_enabled(X86_FEATURE_OSPKE) &&
-		    vcpu->pkru != vcpu->host_pkru)
-			wrpkru(vcpu->host_pkru);
+		    vcpu->fpu.pkru != vcpu->fpu.host_pkru)
+			wrpkru(vcpu->fpu.host_pkru);
 		return -EIO;
 	}
 	return 0;
@@ -134,14 +137,14 @@ void plumb_fpu_save_guest(struct plumb_vcpu *vcpu)
 	 * An emulator may let XSETBV through without the intercept (QEMU's
 	 * TCG does): what the guest set natively is its XCR0 from now on.
 	 */
-	vcpu->xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
-	if (vcpu->xcr0 != host_xcr0)
+	vcpu->fpu.xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	if (vcpu->fpu.xcr0 != host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
-	fpu_xsave(vcpu->fpu, guest_xcr0_mask);
+	fpu_xsave(vcpu->fpu.xsave, guest_xcr0_mask);
 	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
-		vcpu->pkru = rdpkru();
-		if (vcpu->pkru != vcpu->host_pkru)
-			wrpkru(vcpu->host_pkru);
+		vcpu->fpu.pkru = rdpkru();
+		if (vcpu->fpu.pkru != vcpu->fpu.host_pkru)
+			wrpkru(vcpu->fpu.host_pkru);
 	}
 }
 
@@ -171,6 +174,6 @@ int plumb_set_xcr(struct plumb_vcpu *vcpu, u32 index, u64 v)
 		return 1;
 	if (index || !plumb_xcr0_valid(v, guest_xcr0_allowed(vcpu)))
 		return 1;
-	vcpu->xcr0 = v;
+	vcpu->fpu.xcr0 = v;
 	return 0;
 }

@@ -15,7 +15,8 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 
-#include "plumb.h"
+#include "backend.h"
+#include "hw.h"
 
 static DEFINE_MUTEX(plumb_hw_lock);
 static unsigned int plumb_hw_users;

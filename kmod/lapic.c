@@ -19,7 +19,11 @@
 #include <asm/msr-index.h>
 #include <asm/tsc.h>
 
-#include "plumb.h"
+#include "apic.h"
+#include "backend.h"
+#include "lapic.h"
+#include "vcpu.h"
+#include "vm.h"
 
 static u64 lapic_now(void)
 {

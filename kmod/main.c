@@ -13,20 +13,10 @@
 #include <linux/kernel.h>
 #include <asm/processor.h>
 
-#include "plumb.h"
-
-const struct plumb_backend_ops *plumb_ops;
-
-void plumb_feature_add(struct plumb_features *feat, const char *name,
-		       bool present, bool required)
-{
-	if (WARN_ON_ONCE(feat->nr >= PLUMB_MAX_FEATURES))
-		return;
-	feat->f[feat->nr].name = name;
-	feat->f[feat->nr].present = present;
-	feat->f[feat->nr].required = required;
-	feat->nr++;
-}
+#include "backend.h"
+#include "cpuid.h"
+#include "dev.h"
+#include "spec_host.h"
 
 /* STYLE.md habit 1: a table that lacks a required op is refused. */
 static bool plumb_backend_valid(const struct plumb_backend_ops *ops)

@@ -18,9 +18,14 @@
 #include <linux/io.h>
 #include <linux/slab.h>
 
-#include "plumb.h"
+#include "backend.h"
+#include "mmu.h"
+#include "vcpu.h"
+#include "vm.h"
 
 #define PT_ENTRIES	512
+
+atomic_long_t plumb_nr_pinned = ATOMIC_LONG_INIT(0);
 
 static u64 *entry_table(u64 e)
 {

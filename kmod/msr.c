@@ -9,7 +9,12 @@
 #include <asm/msr-index.h>
 #include <asm/mtrr.h>
 
-#include "plumb.h"
+#include "apic.h"
+#include "cpuid.h"
+#include "lapic.h"
+#include "msr.h"
+#include "pvclock.h"
+#include "vcpu.h"
 
 #define PLUMB_MTRR_CAP_VCNT		8
 #define PLUMB_MTRR_CAP_FIX		BIT_ULL(8)
@@ -30,17 +35,17 @@ static bool amd_perf_msr(u32 index)
 static u64 *mtrr_reg(struct plumb_vcpu *vcpu, u32 index)
 {
 	if (index >= MTRRphysBase_MSR(0) && index <= MTRRphysMask_MSR(7))
-		return &vcpu->mtrr_var[index - MTRRphysBase_MSR(0)];
+		return &vcpu->msrs.mtrr_var[index - MTRRphysBase_MSR(0)];
 	switch (index) {
 	case MSR_MTRRfix64K_00000:
-		return &vcpu->mtrr_fixed[0];
+		return &vcpu->msrs.mtrr_fixed[0];
 	case MSR_MTRRfix16K_80000:
 	case MSR_MTRRfix16K_A0000:
-		return &vcpu->mtrr_fixed[1 + index - MSR_MTRRfix16K_80000];
+		return &vcpu->msrs.mtrr_fixed[1 + index - MSR_MTRRfix16K_80000];
 	case MSR_MTRRfix4K_C0000 ... MSR_MTRRfix4K_F8000:
-		return &vcpu->mtrr_fixed[3 + index - MSR_MTRRfix4K_C0000];
+		return &vcpu->msrs.mtrr_fixed[3 + index - MSR_MTRRfix4K_C0000];
 	case MSR_MTRRdefType:
-		return &vcpu->mtrr_def_type;
+		return &vcpu->msrs.mtrr_def_type;
 	default:
 		return NULL;
 	}
@@ -56,10 +61,10 @@ int plumb_msr_get(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 		*data = plumb_lapic_get_base(vcpu);
 		return 0;
 	case MSR_TSC_AUX:
-		*data = vcpu->tsc_aux;
+		*data = vcpu->msrs.tsc_aux;
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
-		*data = vcpu->misc_enable;
+		*data = vcpu->msrs.misc_enable;
 		return 0;
 	case MSR_MTRRcap:
 		*data = PLUMB_MTRR_CAP_VCNT | PLUMB_MTRR_CAP_FIX | PLUMB_MTRR_CAP_WC;
@@ -107,10 +112,10 @@ int plumb_msr_set(struct plumb_vcpu *vcpu, u32 index, u64 data)
 	case MSR_TSC_AUX:
 		if (data >> 32)
 			return -EINVAL;
-		vcpu->tsc_aux = data;
+		vcpu->msrs.tsc_aux = data;
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
-		vcpu->misc_enable = data;
+		vcpu->msrs.misc_enable = data;
 		return 0;
 	case MSR_IA32_UCODE_REV:
 	case MSR_IA32_MCG_STATUS:

@@ -18,7 +18,11 @@
 #include <linux/timekeeping.h>
 #include <asm/tsc.h>
 
-#include "plumb.h"
+#include "backend.h"
+#include "mmu.h"
+#include "pvclock.h"
+#include "vcpu.h"
+#include "vm.h"
 
 #define MSR_PLUMB_KVM_WALL_CLOCK_NEW	0x4b564d00
 #define MSR_PLUMB_KVM_SYSTEM_TIME_NEW	0x4b564d01
@@ -77,8 +81,8 @@ static int write_system_time(struct plumb_vcpu *vcpu, u64 gpa)
 	struct plumb_pvclock_vcpu_time_info t = {};
 	u64 host_tsc = rdtsc();
 
-	vcpu->pvclock_version += 2;
-	t.version = vcpu->pvclock_version;
+	vcpu->msrs.pvclock_version += 2;
+	t.version = vcpu->msrs.pvclock_version;
 	t.tsc_timestamp = host_tsc + plumb_ops->tsc_offset(vcpu);
 	t.system_time = vm_clock_ns(vcpu->vm, host_tsc);
 	tsc_scale(&t.tsc_to_system_mul, &t.tsc_shift);
@@ -105,10 +109,10 @@ int plumb_pvclock_msr_get(struct plumb_vcpu *vcpu, u32 msr, u64 *data)
 		return -ENOENT;
 	switch (msr) {
 	case MSR_PLUMB_KVM_WALL_CLOCK_NEW:
-		*data = vcpu->pvclock_wall;
+		*data = vcpu->msrs.pvclock_wall;
 		return 0;
 	case MSR_PLUMB_KVM_SYSTEM_TIME_NEW:
-		*data = vcpu->pvclock_system_time;
+		*data = vcpu->msrs.pvclock_system_time;
 		return 0;
 	default:
 		return -ENOENT;
@@ -124,13 +128,13 @@ int plumb_pvclock_msr_set(struct plumb_vcpu *vcpu, u32 msr, u64 data)
 		/* Not in guest RAM: #GP, as KVM answers. */
 		if (write_wall_clock(vcpu, data))
 			return -EINVAL;
-		vcpu->pvclock_wall = data;
+		vcpu->msrs.pvclock_wall = data;
 		return 0;
 	case MSR_PLUMB_KVM_SYSTEM_TIME_NEW:
 		/* Bit 0 enables; the structure is 32 bytes, 4-byte aligned. */
 		if ((data & 1) && ((data & 2) || write_system_time(vcpu, data & ~1ULL)))
 			return -EINVAL;
-		vcpu->pvclock_system_time = data;
+		vcpu->msrs.pvclock_system_time = data;
 		return 0;
 	default:
 		return -ENOENT;

@@ -18,9 +18,10 @@
 #include <asm/nospec-branch.h>
 #include <asm/processor.h>
 
-#include "plumb.h"
 #include "compat.h"
 #include "spec.h"
+#include "spec_host.h"
+#include "vm.h"
 
 static char unmitigated[8] = "auto";
 module_param_string(unmitigated, unmitigated, sizeof(unmitigated), 0444);

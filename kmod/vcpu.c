@@ -20,14 +20,21 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
+#include "backend.h"
+#include "compat.h"
+#include "cpuid.h"
 #include "ioctl.h"
-#include "plumb.h"
+#include "lapic.h"
 #include "sregs.h"
+#include "vcpu.h"
+#include "vm.h"
 
 #define RING_AREA_SIZE	(PLUMB_RING_HEADER_SIZE + \
 			 PLUMB_RING_ENTRIES * sizeof(struct plumb_exit))
 #define RING_PAGES	(RING_AREA_SIZE >> PAGE_SHIFT)
 static_assert(PAGE_ALIGNED(RING_AREA_SIZE));
+
+atomic_t plumb_nr_vcpus = ATOMIC_INIT(0);
 
 static size_t ring_area_size(void)
 {
@@ -77,8 +84,8 @@ static void ring_free(void *area)
 /* Free records in the ring, as far as the kernel is concerned. */
 u32 plumb_ring_free(struct plumb_vcpu *vcpu)
 {
-	u32 cons = READ_ONCE(vcpu->hdr->consumer);
-	u32 used = vcpu->prod - cons;
+	u32 cons = READ_ONCE(vcpu->ring.hdr->consumer);
+	u32 used = vcpu->ring.prod - cons;
 
 	/* A scribbled consumer reads as "full": RUN then reports it. */
 	if (used > PLUMB_RING_ENTRIES)
@@ -89,11 +96,12 @@ u32 plumb_ring_free(struct plumb_vcpu *vcpu)
 /* The next record to fill; the caller checked there is room. */
 struct plumb_exit *plumb_ring_next(struct plumb_vcpu *vcpu, u32 reason)
 {
-	struct plumb_exit *e = &vcpu->ring[vcpu->prod % PLUMB_RING_ENTRIES];
+	struct plumb_vcpu_ring *r = &vcpu->ring;
+	struct plumb_exit *e = &r->entries[r->prod % PLUMB_RING_ENTRIES];
 
 	memset(e, 0, sizeof(*e));
 	e->reason = reason;
-	e->seq = vcpu->prod;
+	e->seq = vcpu->ring.prod;
 	return e;
 }
 
@@ -109,11 +117,11 @@ void plumb_ring_commit(struct plumb_vcpu *vcpu, struct plumb_exit *e,
 		e->flags |= PLUMB_EXIT_F_REPLY;
 		vcpu->pending.complete = complete;
 		vcpu->pending.reason = e->reason;
-		vcpu->pending.slot = vcpu->prod % PLUMB_RING_ENTRIES;
+		vcpu->pending.slot = vcpu->ring.prod % PLUMB_RING_ENTRIES;
 	}
-	vcpu->prod++;
+	vcpu->ring.prod++;
 	/* The record is complete before userspace can see the index move. */
-	smp_store_release(&vcpu->hdr->producer, vcpu->prod);
+	smp_store_release(&vcpu->ring.hdr->producer, vcpu->ring.prod);
 }
 
 /*
@@ -126,8 +134,8 @@ int plumb_ring_commit_write(struct plumb_vcpu *vcpu, struct plumb_exit *e,
 	if (plumb_posted(vcpu->vm, pio, addr, len) &&
 	    plumb_ring_free(vcpu) > 1) {
 		e->flags |= PLUMB_EXIT_F_POSTED;
-		if (READ_ONCE(vcpu->hdr->consumer) == vcpu->prod)
-			vcpu->posted_since = jiffies;
+		if (READ_ONCE(vcpu->ring.hdr->consumer) == vcpu->ring.prod)
+			vcpu->ring.posted_since = jiffies;
 		plumb_ring_commit(vcpu, e, NULL);
 		return 1;
 	}
@@ -199,132 +207,11 @@ int plumb_exit_io(struct plumb_vcpu *vcpu, u16 port, u8 size, bool in)
 	return plumb_ring_commit_write(vcpu, e, true, port, size);
 }
 
-/* The guest's CPUID table as userspace set it. */
-static void cpuid_table(struct plumb_vcpu *vcpu, u32 fn, u32 idx, u32 *eax,
-			u32 *ebx, u32 *ecx, u32 *edx)
-{
-	u32 i;
-
-	for (i = 0; i < vcpu->nr_cpuid; i++) {
-		const struct plumb_cpuid_entry *e = &vcpu->cpuid[i];
-
-		if (e->function != fn)
-			continue;
-		if ((e->flags & PLUMB_CPUID_FLAG_SIGNIFICANT_INDEX) &&
-		    e->index != idx)
-			continue;
-		*eax = e->eax;
-		*ebx = e->ebx;
-		*ecx = e->ecx;
-		*edx = e->edx;
-		return;
-	}
-	/* Not in the table: zeros (userspace decides what a guest sees). */
-	*eax = *ebx = *ecx = *edx = 0;
-}
-
-/*
- * CPUID as the guest sees it: the table, with the bits that follow the
- * vCPU's state (SDM Vol. 2A CPUID): leaf 1 EDX.APIC follows
- * IA32_APIC_BASE.EN, ECX.OSXSAVE CR4.OSXSAVE; leaf 7 ECX.OSPKE CR4.PKE.
- */
-void plumb_cpuid_lookup(struct plumb_vcpu *vcpu, u32 fn, u32 idx, u32 *eax,
-			u32 *ebx, u32 *ecx, u32 *edx)
-{
-	struct plumb_sregs s;
-
-	cpuid_table(vcpu, fn, idx, eax, ebx, ecx, edx);
-	if (fn != 1 && !(fn == 7 && idx == 0))
-		return;
-	plumb_ops->get_sregs(vcpu, &s);
-	if (fn == 1) {
-		if (!(plumb_lapic_get_base(vcpu) & PAPIC_BASE_EN))
-			*edx &= ~BIT(9);
-		*ecx &= ~BIT(27);
-		if ((*ecx & BIT(26)) && (s.cr4 & X86_CR4_OSXSAVE))
-			*ecx |= BIT(27);
-	} else {
-		*ecx &= ~BIT(4);
-		if ((*ecx & BIT(3)) && (s.cr4 & X86_CR4_PKE))
-			*ecx |= BIT(4);
-	}
-}
-
-/* A feature bit of the guest's CPUID table; @reg 0-3 is EAX-EDX. */
-bool plumb_guest_cpuid_has(struct plumb_vcpu *vcpu, u32 fn, u32 idx, int reg,
-			   int bit)
-{
-	u32 r[4];
-
-	cpuid_table(vcpu, fn, idx, &r[0], &r[1], &r[2], &r[3]);
-	return r[reg & 3] & BIT(bit);
-}
-
-/* CPUID.80000008H:EAX[7:0], 36 bits when the table has no such leaf. */
-unsigned int plumb_guest_maxphyaddr(struct plumb_vcpu *vcpu)
-{
-	u32 a, b, c, d;
-
-	cpuid_table(vcpu, 0x80000008, 0, &a, &b, &c, &d);
-	a &= 0xff;
-	return a >= 32 && a <= 52 ? a : 36;
-}
-
-/*
- * The CR4 bits a guest may set (SDM Vol. 3A 2.5 and 4.10.1; APM Vol. 2
- * 3.1.3): a feature its CPUID does not offer has its CR4 bit reserved;
- * VMXE and SMXE are never offered (no nested VMX, no SMX).
- */
-static u64 cr4_allowed(struct plumb_vcpu *vcpu)
-{
-	u64 ok = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
-		 X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
-		 X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
-	u32 a, b, c, d, b7, c7, d7;
-
-	cpuid_table(vcpu, 1, 0, &a, &b, &c, &d);
-	cpuid_table(vcpu, 7, 0, &a, &b7, &c7, &d7);
-	if (c & BIT(17))
-		ok |= X86_CR4_PCIDE;
-	if (c & BIT(26))
-		ok |= X86_CR4_OSXSAVE;
-	if (b7 & BIT(0))
-		ok |= X86_CR4_FSGSBASE;
-	if (b7 & BIT(7))
-		ok |= X86_CR4_SMEP;
-	if (b7 & BIT(20))
-		ok |= X86_CR4_SMAP;
-	if (c7 & BIT(2))
-		ok |= X86_CR4_UMIP;
-	if ((c7 & BIT(3)) && boot_cpu_has(X86_FEATURE_OSPKE))
-		ok |= X86_CR4_PKE;	/* PKRU is switched with RDPKRU */
-	if (c7 & BIT(16))
-		ok |= X86_CR4_LA57;
-	if ((c7 & BIT(7)) || (d7 & BIT(20)))
-		ok |= X86_CR4_CET;
-	return ok;
-}
-
-/* MOV to CR4: false means #GP. */
-bool plumb_cr4_valid(struct plumb_vcpu *vcpu, u64 old, u64 val, u64 cr3,
-		     bool lma)
-{
-	if (val & ~cr4_allowed(vcpu))
-		return false;
-	if (lma && (!(val & X86_CR4_PAE) || ((val ^ old) & X86_CR4_LA57)))
-		return false;
-	/* PCIDE 0 -> 1 only in IA-32e mode, with CR3[11:0] = 0 (4.10.1). */
-	if ((val & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
-	    (!lma || (cr3 & 0xfff)))
-		return false;
-	return true;
-}
-
 /* PLUMB_SET_SREGS: only a state the vCPU's CPU could be in (sregs.c). */
 static bool sregs_valid(struct plumb_vcpu *vcpu, const struct plumb_sregs *s)
 {
 	struct plumb_sregs_limits l = {
-		.cr4_allowed = cr4_allowed(vcpu),
+		.cr4_allowed = plumb_cr4_allowed(vcpu),
 		.efer_allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NX |
 				EFER_FFXSR,
 		.maxphyaddr = plumb_guest_maxphyaddr(vcpu),
@@ -356,18 +243,19 @@ static bool report_eoi(struct plumb_vcpu *vcpu)
 
 static int vcpu_run(struct plumb_vcpu *vcpu)
 {
-	struct plumb_ring_header *hdr = vcpu->hdr;
+	struct plumb_ring_header *hdr = vcpu->ring.hdr;
 	int ret;
 
 	/* Everything produced so far must have been consumed, in order. */
-	if (READ_ONCE(hdr->consumer) != vcpu->prod)
+	if (READ_ONCE(hdr->consumer) != vcpu->ring.prod)
 		return -EBUSY;
 
 	if (vcpu->pending.complete) {
 		plumb_complete_fn complete = vcpu->pending.complete;
 		struct plumb_exit reply;
 
-		memcpy(&reply, &vcpu->ring[vcpu->pending.slot], sizeof(reply));
+		memcpy(&reply, &vcpu->ring.entries[vcpu->pending.slot],
+		       sizeof(reply));
 		/* Only what we wait for counts, not what the record claims. */
 		reply.reason = vcpu->pending.reason;
 		vcpu->pending.complete = NULL;
@@ -382,7 +270,7 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 		return 0;
 	}
 
-	vcpu->nr_runs++;
+	vcpu->stats.runs++;
 	for (;;) {
 		if (READ_ONCE(hdr->immediate_exit) || signal_pending(current))
 			return -EINTR;
@@ -394,7 +282,7 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 			 * sleeps: a guest that notified a device and halted
 			 * waits for that very device.
 			 */
-			if (READ_ONCE(hdr->consumer) != vcpu->prod)
+			if (READ_ONCE(hdr->consumer) != vcpu->ring.prod)
 				return 0;
 			/* HLT with IF=1: no CPU used until an interrupt. */
 			if (rcuwait_wait_event(&vcpu->wait,
@@ -419,8 +307,9 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 		 * that notified a device and then computed for seconds
 		 * without exiting to userspace held that device back.
 		 */
-		if (READ_ONCE(hdr->consumer) != vcpu->prod &&
-		    time_after_eq(jiffies, vcpu->posted_since + PLUMB_POSTED_MAX_AGE))
+		if (READ_ONCE(hdr->consumer) != vcpu->ring.prod &&
+		    time_after_eq(jiffies, vcpu->ring.posted_since +
+					   PLUMB_POSTED_MAX_AGE))
 			return 0;
 	}
 }
@@ -622,7 +511,7 @@ static int plumb_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
 	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != ring_area_size() ||
 	    !(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
-	return remap_vmalloc_range(vma, vcpu->ring_area, 0);
+	return remap_vmalloc_range(vma, vcpu->ring.area, 0);
 }
 
 static int plumb_vcpu_release(struct inode *inode, struct file *filp)
@@ -648,7 +537,7 @@ void plumb_vcpu_destroy(struct plumb_vcpu *vcpu)
 	plumb_lapic_destroy(vcpu);
 	plumb_ops->vcpu_free(vcpu);
 	kfree(vcpu->cpuid);
-	ring_free(vcpu->ring_area);
+	ring_free(vcpu->ring.area);
 	kfree(vcpu);
 	atomic_dec(&plumb_nr_vcpus);
 }
@@ -674,18 +563,18 @@ int plumb_create_vcpu(struct plumb_vm *vm, unsigned long id)
 	plumb_lapic_init(vcpu);
 
 	ret = -ENOMEM;
-	vcpu->ring_area = ring_alloc();
-	if (!vcpu->ring_area)
+	vcpu->ring.area = ring_alloc();
+	if (!vcpu->ring.area)
 		goto err_free;
-	hdr = vcpu->ring_area;
+	hdr = vcpu->ring.area;
 	hdr->magic = PLUMB_RING_MAGIC;
 	hdr->revision = PLUMB_RING_REVISION;
 	hdr->header_size = PLUMB_RING_HEADER_SIZE;
 	hdr->entry_size = sizeof(struct plumb_exit);
 	hdr->entry_count = PLUMB_RING_ENTRIES;
 	hdr->ring_offset = PLUMB_RING_HEADER_SIZE;
-	vcpu->hdr = hdr;
-	vcpu->ring = vcpu->ring_area + PLUMB_RING_HEADER_SIZE;
+	vcpu->ring.hdr = hdr;
+	vcpu->ring.entries = vcpu->ring.area + PLUMB_RING_HEADER_SIZE;
 
 	ret = plumb_ops->vcpu_create(vcpu);
 	if (ret)
@@ -718,7 +607,7 @@ err_unlock:
 	plumb_ops->vcpu_free(vcpu);
 	plumb_lapic_destroy(vcpu);
 err_ring:
-	ring_free(vcpu->ring_area);
+	ring_free(vcpu->ring.area);
 err_free:
 	kfree(vcpu);
 	return ret;

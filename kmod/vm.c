@@ -23,8 +23,15 @@
 #include <linux/uaccess.h>
 #include <asm/tsc.h>
 
+#include "backend.h"
+#include "compat.h"
+#include "cpuid.h"
+#include "hw.h"
 #include "ioctl.h"
-#include "plumb.h"
+#include "lapic.h"
+#include "mmu.h"
+#include "vcpu.h"
+#include "vm.h"
 
 /*
  * VMs per user (real uid), over all processes: with RLIMIT_MEMLOCK per
@@ -97,33 +104,10 @@ static void plumb_user_put(kuid_t uid)
 }
 
 atomic_t plumb_nr_vms = ATOMIC_INIT(0);
-atomic_t plumb_nr_vcpus = ATOMIC_INIT(0);
-atomic_long_t plumb_nr_pinned = ATOMIC_LONG_INIT(0);
 
 bool plumb_vm_owner_ok(struct plumb_vm *vm)
 {
 	return current->mm == vm->mm;
-}
-
-static struct plumb_memslots *vm_slots(struct plumb_vm *vm)
-{
-	return srcu_dereference_check(vm->slots, &vm->srcu,
-				      lockdep_is_held(&vm->slots_lock));
-}
-
-/* Caller holds vm->srcu (read) or vm->slots_lock. */
-struct plumb_memslot *plumb_find_slot(struct plumb_vm *vm, u64 gfn)
-{
-	struct plumb_memslots *slots = vm_slots(vm);
-	unsigned int i;
-
-	for (i = 0; i < slots->nr; i++) {
-		struct plumb_memslot *s = slots->slot[i];
-
-		if (gfn >= s->base_gfn && gfn - s->base_gfn < s->npages)
-			return s;
-	}
-	return NULL;
 }
 
 /*
@@ -233,7 +217,7 @@ static long vm_set_memory_region(void *obj, void *arg, unsigned long raw)
 	}
 
 	mutex_lock(&vm->slots_lock);
-	old = vm_slots(vm);
+	old = plumb_vm_slots(vm);
 	for (i = 0; i < old->nr; i++) {
 		struct plumb_memslot *o = old->slot[i];
 

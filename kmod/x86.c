@@ -17,7 +17,12 @@
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 
-#include "plumb.h"
+#include "backend.h"
+#include "cpuid.h"
+#include "fpu.h"
+#include "vcpu.h"
+#include "vm.h"
+#include "x86.h"
 
 /* #GP(0) at the next entry; 1, so that an exit handler can return it. */
 int plumb_inject_gp(struct plumb_vcpu *vcpu)
@@ -56,7 +61,7 @@ int plumb_emulate_cpuid(struct plumb_vcpu *vcpu)
 int plumb_emulate_hlt(struct plumb_vcpu *vcpu)
 {
 	plumb_ops->skip_instruction(vcpu, 1);
-	vcpu->nr_halts++;
+	vcpu->stats.halts++;
 	if (plumb_ops->get_rflags(vcpu) & X86_EFLAGS_IF) {
 		vcpu->halted = true;
 		return 1;

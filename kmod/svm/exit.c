@@ -21,8 +21,12 @@
 #include <asm/processor.h>
 #include <asm/trapnr.h>
 
+#include "../cpuid.h"
 #include "../dr.h"
-#include "../plumb.h"
+#include "../emulate.h"
+#include "../mmu.h"
+#include "../vcpu.h"
+#include "../x86.h"
 #include "svm.h"
 
 typedef int (*svm_exit_fn)(struct plumb_vcpu *vcpu);

@@ -22,8 +22,16 @@
 #include <asm/special_insns.h>
 #include <asm/trapnr.h>
 
+#include "../backend.h"
+#include "../cpuid.h"
 #include "../dr.h"
-#include "../plumb.h"
+#include "../fpu.h"
+#include "../hw.h"
+#include "../lapic.h"
+#include "../msr.h"
+#include "../spec_host.h"
+#include "../vcpu.h"
+#include "../vm.h"
 #include "svm.h"
 
 struct svm_caps svm_caps;
@@ -421,7 +429,7 @@ static int svm_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_IA32_TSC_ADJUST:
 		if (!PLUMB_GUEST_TSC_ADJUST(vcpu))
 			return -EINVAL;
-		*data = vcpu->tsc_adjust;
+		*data = vcpu->msrs.tsc_adjust;
 		return 0;
 	default:
 		svm_msr_state(save, &m);
@@ -448,15 +456,16 @@ static int svm_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 		u64 now = rdtsc();
 
 		/* A TSC write moves IA32_TSC_ADJUST by as much (SDM 18.17.3). */
-		vcpu->tsc_adjust += data - (now + *offset);
+		vcpu->msrs.tsc_adjust += data - (now + *offset);
 		*offset = data - now;
 		return 0;
 	}
 	case MSR_IA32_TSC_ADJUST:
 		if (!PLUMB_GUEST_TSC_ADJUST(vcpu))
 			return -EINVAL;
-		to_svm(vcpu)->vmcb->control.tsc_offset += data - vcpu->tsc_adjust;
-		vcpu->tsc_adjust = data;
+		to_svm(vcpu)->vmcb->control.tsc_offset +=
+			data - vcpu->msrs.tsc_adjust;
+		vcpu->msrs.tsc_adjust = data;
 		return 0;
 	default:
 		svm_msr_state(save, &m);
@@ -546,8 +555,8 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~0xfU) | cr8;
 
 	/* RDTSCP and RDPID are not intercepted: they read the guest's value. */
-	if (has_tsc_aux && vcpu->tsc_aux != sd->host_tsc_aux)
-		wrmsrl(MSR_TSC_AUX, vcpu->tsc_aux);
+	if (has_tsc_aux && vcpu->msrs.tsc_aux != sd->host_tsc_aux)
+		wrmsrl(MSR_TSC_AUX, vcpu->msrs.tsc_aux);
 
 	/* VMRUN loads the guest's DR6/DR7 from the VMCB, not its DR0-3. */
 	dr_loaded = vmcb->save.dr7 & PLUMB_DR7_ENABLES;
@@ -587,7 +596,7 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	plumb_fpu_save_guest(vcpu);
 	WRITE_ONCE(vcpu->mode, PLUMB_OUTSIDE_GUEST);
 
-	if (has_tsc_aux && vcpu->tsc_aux != sd->host_tsc_aux)
+	if (has_tsc_aux && vcpu->msrs.tsc_aux != sd->host_tsc_aux)
 		wrmsrl(MSR_TSC_AUX, sd->host_tsc_aux);
 
 	/* The host's breakpoints back (kmod/dr.h). */
@@ -597,7 +606,7 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 
 	if ((vmcb->control.int_ctl & 0xf) != cr8)
 		plumb_lapic_set_cr8(vcpu, vmcb->control.int_ctl & 0xf);
-	vcpu->nr_exits++;
+	vcpu->stats.exits++;
 	return svm_handle_exit(vcpu);
 }
 

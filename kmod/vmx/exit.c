@@ -19,8 +19,14 @@
 #include <asm/debugreg.h>
 #include <asm/trapnr.h>
 
+#include "../cpuid.h"
+#include "../decode.h"
 #include "../dr.h"
-#include "../plumb.h"
+#include "../emulate.h"
+#include "../lapic.h"
+#include "../mmu.h"
+#include "../vcpu.h"
+#include "../x86.h"
 #include "vmx.h"
 
 typedef int (*vmx_exit_fn)(struct plumb_vcpu *vcpu);

@@ -26,7 +26,8 @@
 #include <asm/tlbflush.h>
 #include <asm/trapnr.h>
 
-#include "../plumb.h"
+#include "../vcpu.h"
+#include "../vm.h"
 #include "vmx.h"
 
 struct vmx_cpu {

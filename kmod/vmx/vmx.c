@@ -22,9 +22,17 @@
 #include <asm/special_insns.h>
 #include <asm/tsc.h>
 
+#include "../backend.h"
+#include "../cpuid.h"
 #include "../dr.h"
-#include "../plumb.h"
+#include "../fpu.h"
+#include "../hw.h"
+#include "../lapic.h"
+#include "../msr.h"
 #include "../spec.h"
+#include "../spec_host.h"
+#include "../vcpu.h"
+#include "../vm.h"
 #include "vmx.h"
 
 struct vmx_conf vmx_conf;
@@ -503,7 +511,7 @@ static int vmx_get_msr(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_IA32_TSC_ADJUST:
 		if (!PLUMB_GUEST_TSC_ADJUST(vcpu))
 			return -EINVAL;
-		*data = vcpu->tsc_adjust;
+		*data = vcpu->msrs.tsc_adjust;
 		return 0;
 	default:
 		vmx_msr_state(g, &m);
@@ -530,15 +538,15 @@ static int vmx_set_msr(struct plumb_vcpu *vcpu, u32 index, u64 data)
 		u64 now = rdtsc();
 
 		/* A TSC write moves IA32_TSC_ADJUST by as much (18.17.3). */
-		vcpu->tsc_adjust += data - (now + g->tsc_offset);
+		vcpu->msrs.tsc_adjust += data - (now + g->tsc_offset);
 		g->tsc_offset = data - now;
 		break;
 	}
 	case MSR_IA32_TSC_ADJUST:
 		if (!PLUMB_GUEST_TSC_ADJUST(vcpu))
 			return -EINVAL;
-		g->tsc_offset += data - vcpu->tsc_adjust;
-		vcpu->tsc_adjust = data;
+		g->tsc_offset += data - vcpu->msrs.tsc_adjust;
+		vcpu->msrs.tsc_adjust = data;
 		break;
 	default: {
 		int ret;
@@ -655,9 +663,9 @@ static int vmx_vcpu_run(struct plumb_vcpu *vcpu)
 	/* RDTSCP and RDPID read TSC_AUX without an exit: the guest's. */
 	host_aux = (cpu_to_node(cpu) << 12) | cpu;	/* the kernel's value */
 	if (!boot_cpu_has(X86_FEATURE_RDTSCP) && !boot_cpu_has(X86_FEATURE_RDPID))
-		host_aux = vcpu->tsc_aux;		/* no such MSR */
-	if (vcpu->tsc_aux != host_aux)
-		wrmsrl(MSR_TSC_AUX, vcpu->tsc_aux);
+		host_aux = vcpu->msrs.tsc_aux;		/* no such MSR */
+	if (vcpu->msrs.tsc_aux != host_aux)
+		wrmsrl(MSR_TSC_AUX, vcpu->msrs.tsc_aux);
 	if (native_read_cr2() != vmx->g.cr2)
 		native_write_cr2(vmx->g.cr2);
 
@@ -697,7 +705,7 @@ static int vmx_vcpu_run(struct plumb_vcpu *vcpu)
 	if (fs)
 		wrmsrl(MSR_FS_BASE, fs_base);
 	vmx_load_host_msrs(&vmx->g, &hmsr);
-	if (vcpu->tsc_aux != host_aux)
+	if (vcpu->msrs.tsc_aux != host_aux)
 		wrmsrl(MSR_TSC_AUX, host_aux);
 	plumb_fpu_save_guest(vcpu);
 	if (debugctl)
@@ -725,7 +733,7 @@ static int vmx_vcpu_run(struct plumb_vcpu *vcpu)
 	kernel_fpu_end();
 	preempt_enable();
 
-	vcpu->nr_exits++;
+	vcpu->stats.exits++;
 	return vmx_handle_exit(vcpu, ret, insn_error);
 }
 

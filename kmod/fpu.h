@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fpu.c: guest FPU/XSAVE state, shared by the backends.
+ */
+#ifndef PLUMB_FPU_H
+#define PLUMB_FPU_H
+
+#include <linux/types.h>
+
+struct plumb_vcpu;
+
+int plumb_fpu_probe(void);
+int plumb_fpu_alloc(struct plumb_vcpu *vcpu);
+void plumb_fpu_free(struct plumb_vcpu *vcpu);
+int plumb_fpu_load_guest(struct plumb_vcpu *vcpu);
+void plumb_fpu_save_guest(struct plumb_vcpu *vcpu);
+int plumb_set_xcr(struct plumb_vcpu *vcpu, u32 index, u64 value);
+
+#endif /* PLUMB_FPU_H */

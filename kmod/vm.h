@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vm.c: VM objects, their memory slots and posted ranges, and what VMs can
+ * do (PLUMB_CHECK_CAPABILITY).
+ */
+#ifndef PLUMB_VM_H
+#define PLUMB_VM_H
+
+#include <linux/types.h>
+#include <linux/lockdep.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/srcu.h>
+#include <linux/uidgid.h>
+#include <linux/xarray.h>
+#include <linux/plumb.h>
+
+#include "mmu.h"
+
+/* Limits advertised through PLUMB_CHECK_CAPABILITY. */
+#define PLUMB_MAX_VCPUS		64
+#define PLUMB_MAX_MEMSLOTS	32
+#define PLUMB_MAX_POSTED_RANGES	16
+
+struct plumb_vcpu;
+
+/* A guest memory slot. Pages are pinned on first guest access. */
+struct plumb_memslot {
+	u32 id;
+	u32 flags;		/* PLUMB_MEM_* */
+	u64 base_gfn;
+	u64 npages;
+	unsigned long uaddr;
+	struct xarray pages;	/* page index -> pinned page, filled on fault */
+};
+
+/* The VM's slots, replaced as a whole under vm->slots_lock, read under SRCU. */
+struct plumb_memslots {
+	unsigned int nr;
+	struct plumb_memslot *slot[PLUMB_MAX_MEMSLOTS];
+};
+
+struct plumb_vm {
+	struct mm_struct *mm;		/* owner: other processes get -EIO */
+	kuid_t uid;			/* creator, for max_vms_per_user */
+	refcount_t refs;		/* VM fd + one per vCPU */
+	struct mutex lock;		/* vCPU creation, posted ranges */
+	struct mutex slots_lock;	/* memslot updates */
+	struct plumb_memslots __rcu *slots;
+	struct srcu_struct srcu;
+	struct plumb_mmu mmu;
+	atomic_t tlb_gen;		/* bumped when mappings are removed */
+	struct plumb_vcpu *vcpus[PLUMB_MAX_VCPUS];
+	unsigned int nr_vcpus;
+	struct plumb_posted_range posted[PLUMB_MAX_POSTED_RANGES];
+	unsigned int nr_posted;
+	u32 msr_exits;			/* PLUMB_MSR_EXIT_* */
+	u64 pvclock_tsc0;		/* host TSC at creation: pvclock's 0 */
+	u64 spec_id;			/* spec_host.c: never reused, 0 = unset */
+	void *backend;			/* the backend's per-VM state */
+};
+
+long plumb_capability(unsigned long cap);
+/* Live VMs, shown in /sys/class/misc/plumb/ (dev.c): leaks show. */
+extern atomic_t plumb_nr_vms;
+long plumb_create_vm(unsigned long type);
+void plumb_vm_put(struct plumb_vm *vm);
+bool plumb_vm_owner_ok(struct plumb_vm *vm);
+void plumb_vm_flush_tlbs(struct plumb_vm *vm);
+bool plumb_posted(struct plumb_vm *vm, bool pio, u64 addr, u32 len);
+
+/*
+ * The slots, and the one holding @gfn, for the MMU's fault path and guest
+ * memory access as much as for vm.c: inline here, as KVM's
+ * __gfn_to_memslot(), so that mmu.c needs no call into vm.c. Caller holds
+ * vm->srcu (read) or vm->slots_lock.
+ */
+static inline struct plumb_memslots *plumb_vm_slots(struct plumb_vm *vm)
+{
+	return srcu_dereference_check(vm->slots, &vm->srcu,
+				      lockdep_is_held(&vm->slots_lock));
+}
+
+static inline struct plumb_memslot *plumb_find_slot(struct plumb_vm *vm,
+						    u64 gfn)
+{
+	struct plumb_memslots *slots = plumb_vm_slots(vm);
+	unsigned int i;
+
+	for (i = 0; i < slots->nr; i++) {
+		struct plumb_memslot *s = slots->slot[i];
+
+		if (gfn >= s->base_gfn && gfn - s->base_gfn < s->npages)
+			return s;
+	}
+	return NULL;
+}
+
+#endif /* PLUMB_VM_H */
