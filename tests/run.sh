@@ -57,6 +57,13 @@ run_build() {
 			record FAIL "build/dkms-$series"
 		fi
 	done
+	# The module's call graph: no cycle but the accepted ones (decision 129).
+	if scripts/kmod-cycles.sh > build/kmod-cycles.txt 2>&1; then
+		record PASS build/kmod-cycles
+	else
+		cat build/kmod-cycles.txt
+		record FAIL build/kmod-cycles "see build/kmod-cycles.txt"
+	fi
 }
 
 # Modules and initramfs for the hosts' kernels, built once, before the
