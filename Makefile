@@ -120,14 +120,14 @@ tests/guests/%.bin: tests/guests/guest.h $(wildcard tests/guests/*.S)
 		tests/guests/$*.o
 	objcopy -O binary -j .text tests/guests/$*.elf $@
 
-tests/unit/%: tests/unit/%.c $(UAPI)
-	$(CC) $(USER_CFLAGS) $$(pkg-config --cflags check) -o $@ $< \
-		$$(pkg-config --libs check)
-
-# Every exit reason the uapi header defines has a name: the test reads it.
-tests/unit/test_names: tests/unit/test_names.c $(UAPI) $(NAMES)
+# UAPI_HEADER: tests that check a list against the header read it
+# (tests/unit/uapi_defines.h).
+tests/unit/%: tests/unit/%.c $(UAPI) tests/unit/uapi_defines.h
 	$(CC) $(USER_CFLAGS) -DUAPI_HEADER='"$(CURDIR)/$(UAPI)"' \
 		$$(pkg-config --cflags check) -o $@ $< $$(pkg-config --libs check)
+
+# Every exit reason the uapi header defines has a name: the test reads it.
+tests/unit/test_names: $(NAMES)
 
 # The APIC model is kernel code built for userspace too (kmod/apic.h).
 tests/unit/test_apic: tests/unit/test_apic.c kmod/apic.c kmod/apic.h

@@ -6,45 +6,10 @@
  * PLUMB_INTERNAL_* value without a name fails here, not in a log that
  * prints "?".
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <check.h>
 #include <plumb/names.h>
 
-#ifndef UAPI_HEADER
-#error "UAPI_HEADER: the path of include/uapi/linux/plumb.h (Makefile)"
-#endif
-
-/*
- * Calls @check(value, name) for each "#define PREFIX<NAME> <number>" of
- * the uapi header, skipping PREFIX<skip>*; returns how many there were.
- * A define of the prefix whose value is not a plain number fails.
- */
-static int for_each_define(const char *prefix, const char *skip,
-			   void (*check)(unsigned long, const char *))
-{
-	FILE *f = fopen(UAPI_HEADER, "r");
-	char line[256], name[128], value[64];
-	int n = 0;
-
-	ck_assert_msg(f != NULL, "cannot open %s", UAPI_HEADER);
-	while (fgets(line, sizeof(line), f)) {
-		char *end;
-		unsigned long v;
-
-		if (sscanf(line, "#define %127s %63s", name, value) != 2 ||
-		    strncmp(name, prefix, strlen(prefix)) ||
-		    (skip && !strncmp(name + strlen(prefix), skip, strlen(skip))))
-			continue;
-		v = strtoul(value, &end, 0);
-		ck_assert_msg(*end == '\0', "%s = %s: not a number", name, value);
-		check(v, name);
-		n++;
-	}
-	fclose(f);
-	return n;
-}
+#include "uapi_defines.h"
 
 static void check_exit(unsigned long v, const char *define)
 {
