@@ -589,3 +589,63 @@ bool plumb_apic_match(const struct plumb_apic *a, const struct plumb_apic *src,
 		return (dest >> 4) == (lid >> 4) && (dest & lid & 0xf);
 	}
 }
+
+/*
+ * The register image: one u32 per 16-byte register, as regs[] (and as
+ * the 1 KiB page of KVM's kvm_lapic_state, each register at its offset).
+ * The ID in its xAPIC form (ID << 24) in either mode; PPR and the timer's
+ * current count as a read at @now gives them.
+ */
+void plumb_apic_get_state(const struct plumb_apic *a, u32 *img, u64 now)
+{
+	memcpy(img, a->regs, sizeof(a->regs));
+	img[PAPIC_REG_ID >> 4] = plumb_apic_x2apic(a) ? a->vcpu_id << 24 :
+				 REG(a, PAPIC_REG_ID);
+	img[PAPIC_REG_PPR >> 4] = plumb_apic_ppr(a);
+	img[PAPIC_REG_TIMER_CCR >> 4] = timer_current(a, now);
+}
+
+/*
+ * Load an image taken by plumb_apic_get_state() (or made by userspace):
+ * each register through the rules of a guest write, so that no image
+ * gives a state the guest could not reach; the vectors and the ICR as
+ * they are, sending nothing; the timer restarts from its initial count
+ * at @now. The version and the x2APIC ID and LDR stay ours; the mode is
+ * IA32_APIC_BASE's (plumb_apic_set_base()).
+ */
+void plumb_apic_set_state(struct plumb_apic *a, const u32 *img, u64 now,
+			  struct plumb_apic_effects *fx)
+{
+	static const u32 ordered[] = {
+		PAPIC_REG_SVR, PAPIC_REG_TPR, PAPIC_REG_TIMER_DCR,
+		PAPIC_REG_LVT_TIMER, PAPIC_REG_LVT_THERMAL, PAPIC_REG_LVT_PERF,
+		PAPIC_REG_LVT_LINT0, PAPIC_REG_LVT_LINT1, PAPIC_REG_LVT_ERROR,
+		PAPIC_REG_TIMER_ICR,
+	};
+	unsigned int i;
+	u32 id = a->vcpu_id;
+
+	regs_reset(a);
+	if (plumb_apic_x2apic(a)) {
+		REG(a, PAPIC_REG_ID) = id;
+		REG(a, PAPIC_REG_LDR) = x2apic_ldr(id);
+	} else {
+		REG(a, PAPIC_REG_ID) = img[PAPIC_REG_ID >> 4] & 0xff000000;
+		REG(a, PAPIC_REG_LDR) = img[PAPIC_REG_LDR >> 4] & 0xff000000;
+		REG(a, PAPIC_REG_DFR) = (img[PAPIC_REG_DFR >> 4] & 0xf0000000) |
+					0x0fffffff;
+	}
+	/* SVR first: while it disables the APIC, the LVTs stay masked. */
+	for (i = 0; i < sizeof(ordered) / sizeof(ordered[0]); i++)
+		reg_write(a, ordered[i], img[ordered[i] >> 4], now, fx);
+	for (i = 0; i < 8; i++) {
+		REG(a, PAPIC_REG_ISR + i * 16) = img[(PAPIC_REG_ISR >> 4) + i];
+		REG(a, PAPIC_REG_TMR + i * 16) = img[(PAPIC_REG_TMR >> 4) + i];
+		REG(a, PAPIC_REG_IRR + i * 16) = img[(PAPIC_REG_IRR >> 4) + i];
+	}
+	REG(a, PAPIC_REG_ICR_LO) = img[PAPIC_REG_ICR_LO >> 4] & ICR_LO_BITS &
+				   ~(1u << 12);
+	REG(a, PAPIC_REG_ICR_HI) = img[PAPIC_REG_ICR_HI >> 4] &
+				   (plumb_apic_x2apic(a) ? ~0u : 0xff000000);
+	fx->flags |= PAPIC_FX_TIMER | PAPIC_FX_EVAL;
+}

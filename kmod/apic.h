@@ -165,4 +165,9 @@ u32 plumb_apic_timer_mode(const struct plumb_apic *a);
 void plumb_apic_lvt_fire(struct plumb_apic *a, u32 lvt_offset,
 			 struct plumb_apic_effects *fx);
 
+/* The register image, PAPIC_REG_END / 16 u32s (snapshots, KVM's LAPIC). */
+void plumb_apic_get_state(const struct plumb_apic *a, u32 *img, u64 now);
+void plumb_apic_set_state(struct plumb_apic *a, const u32 *img, u64 now,
+			  struct plumb_apic_effects *fx);
+
 #endif /* PLUMB_APIC_H */

@@ -274,6 +274,13 @@ void plumb_cpuid_exit(void)
 	nr_supported = 0;
 }
 
+/* The table itself, read-only, for the KVM personality's own answer. */
+const struct plumb_cpuid_entry *plumb_supported_cpuid(u32 *nr)
+{
+	*nr = nr_supported;
+	return supported;
+}
+
 /* @hdr: the checked copy of *@uc (ioctl.c) */
 long plumb_get_supported_cpuid(const struct plumb_cpuid *hdr,
 			       struct plumb_cpuid __user *uc)

@@ -15,6 +15,7 @@ struct plumb_vcpu;
 
 int plumb_cpuid_init(void);
 void plumb_cpuid_exit(void);
+const struct plumb_cpuid_entry *plumb_supported_cpuid(u32 *nr);
 long plumb_get_supported_cpuid(const struct plumb_cpuid *hdr,
 			       struct plumb_cpuid __user *uc);
 

@@ -177,3 +177,36 @@ int plumb_set_xcr(struct plumb_vcpu *vcpu, u32 index, u64 v)
 	vcpu->fpu.xcr0 = v;
 	return 0;
 }
+
+/*
+ * The x87 and SSE state in its FXSAVE form (the XSAVE area's legacy
+ * region), for state ioctls such as KVM's GET/SET_FPU. A set also marks
+ * both components present, so that the next XRSTOR loads them, and
+ * refuses an MXCSR with bits this CPU does not have (XRSTOR would #GP).
+ */
+void plumb_fpu_get_fxsave(struct plumb_vcpu *vcpu, struct fxregs_state *fx)
+{
+	struct xregs_state *x = vcpu->fpu.xsave;
+
+	memcpy(fx, &x->i387, sizeof(*fx));
+}
+
+int plumb_fpu_set_fxsave(struct plumb_vcpu *vcpu, const struct fxregs_state *fx)
+{
+	struct xregs_state *x = vcpu->fpu.xsave;
+
+	/* Every CPU with XSAVE has DAZ: MXCSR_MASK is 0xffff (SDM 10.5.1.2). */
+	if (fx->mxcsr & ~0xffffU)
+		return -EINVAL;
+	x->i387.cwd = fx->cwd;
+	x->i387.swd = fx->swd;
+	x->i387.twd = fx->twd;
+	x->i387.fop = fx->fop;
+	x->i387.rip = fx->rip;
+	x->i387.rdp = fx->rdp;
+	x->i387.mxcsr = fx->mxcsr;
+	memcpy(x->i387.st_space, fx->st_space, sizeof(fx->st_space));
+	memcpy(x->i387.xmm_space, fx->xmm_space, sizeof(fx->xmm_space));
+	x->header.xfeatures |= XFEATURE_MASK_FP | XFEATURE_MASK_SSE;
+	return 0;
+}

@@ -7,6 +7,7 @@
 
 #include <linux/types.h>
 
+struct fxregs_state;
 struct plumb_vcpu;
 
 int plumb_fpu_probe(void);
@@ -15,5 +16,8 @@ void plumb_fpu_free(struct plumb_vcpu *vcpu);
 int plumb_fpu_load_guest(struct plumb_vcpu *vcpu);
 void plumb_fpu_save_guest(struct plumb_vcpu *vcpu);
 int plumb_set_xcr(struct plumb_vcpu *vcpu, u32 index, u64 value);
+void plumb_fpu_get_fxsave(struct plumb_vcpu *vcpu, struct fxregs_state *fx);
+int plumb_fpu_set_fxsave(struct plumb_vcpu *vcpu,
+			 const struct fxregs_state *fx);
 
 #endif /* PLUMB_FPU_H */

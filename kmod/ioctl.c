@@ -32,6 +32,8 @@ static long ioctl_call(const struct plumb_ioctl *ioc, void *obj,
 	unsigned int dir = _IOC_DIR(ioc->cmd);
 	long ret;
 
+	if (ioc->how & PLUMB_IOC_BIG)
+		return ioc->fn(obj, NULL, raw);
 	if (dir == _IOC_NONE) {
 		if ((ioc->how & PLUMB_IOC_ARG0) && raw)
 			return -EINVAL;

@@ -18,7 +18,7 @@
 #include <linux/types.h>
 
 /* Room for the largest argument struct; a larger one does not build. */
-#define PLUMB_IOCTL_MAX_SIZE	384
+#define PLUMB_IOCTL_MAX_SIZE	416
 
 /* plumb_ioctl.how */
 #define PLUMB_IOC_LOCK		BIT(0)	/* under the fd's mutex, killable */
@@ -26,6 +26,10 @@
 #define PLUMB_IOC_ENTRIES	BIT(2)	/* entries follow the struct: the
 					 * handler reads and writes them, and
 					 * whatever it returns, itself */
+#define PLUMB_IOC_BIG		BIT(3)	/* larger than PLUMB_IOCTL_MAX_SIZE:
+					 * the handler copies the whole
+					 * argument in and out itself (@arg
+					 * is NULL), and checks it */
 
 struct plumb_ioctl {
 	unsigned int cmd;
@@ -54,6 +58,10 @@ struct plumb_ioctl {
 	{ .cmd = (_cmd) +						\
 		 BUILD_BUG_ON_ZERO(_IOC_SIZE(_cmd) > PLUMB_IOCTL_MAX_SIZE), \
 	  .fn = (_fn), __VA_ARGS__ }
+
+/* An ioctl whose struct is too big for the stack copy: PLUMB_IOC_BIG. */
+#define PLUMB_IOCTL_BIG(_cmd, _fn, _how)				\
+	{ .cmd = (_cmd), .fn = (_fn), .how = PLUMB_IOC_BIG | (_how) }
 
 /* A u32 flags word that may have only the bits of @ok. */
 #define PLUMB_IOC_FLAGS(type, field, ok)				\

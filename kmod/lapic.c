@@ -351,10 +351,14 @@ int plumb_lapic_take(struct plumb_vcpu *vcpu)
 
 bool plumb_lapic_wakes(struct plumb_vcpu *vcpu)
 {
-	/* INIT too: it resets a halted CPU (SDM Vol. 3A 9.1, 11.6.1). */
+	/*
+	 * INIT too: it resets a halted CPU (SDM Vol. 3A 9.1, 11.6.1). An
+	 * interrupt only when the HLT had IF=1: a masked HLT waits for an
+	 * NMI or INIT, as the CPU does.
+	 */
 	return READ_ONCE(vcpu->lapic.nmi_pending) ||
 	       READ_ONCE(vcpu->lapic.init_pending) ||
-	       plumb_lapic_has_interrupt(vcpu);
+	       (!vcpu->halted_masked && plumb_lapic_has_interrupt(vcpu));
 }
 
 bool plumb_lapic_has_interrupt(struct plumb_vcpu *vcpu)
@@ -535,4 +539,79 @@ void plumb_lapic_set_cr8(struct plumb_vcpu *vcpu, u8 cr8)
 	l->m.regs[PAPIC_REG_TPR >> 4] = (cr8 & 0xf) << 4;
 	raw_spin_unlock_irqrestore(&l->lock, flags);
 	set_bit(PLUMB_REQ_EVENT, &vcpu->requests);
+}
+
+/*
+ * An ExtINT from a userspace PIC for this vCPU alone (KVM_INTERRUPT with
+ * the PIC outside the kernel): -EEXIST while one is still pending.
+ */
+int plumb_lapic_queue_extint(struct plumb_vcpu *vcpu, u8 vector)
+{
+	struct plumb_lapic *l = &vcpu->lapic;
+	unsigned long flags;
+	int ret = 0;
+
+	raw_spin_lock_irqsave(&l->lock, flags);
+	if (l->extint_vector >= 0)
+		ret = -EEXIST;
+	else
+		l->extint_vector = vector;
+	raw_spin_unlock_irqrestore(&l->lock, flags);
+	if (!ret)
+		plumb_vcpu_kick(vcpu);
+	return ret;
+}
+
+void plumb_lapic_queue_nmi(struct plumb_vcpu *vcpu)
+{
+	WRITE_ONCE(vcpu->lapic.nmi_pending, true);
+	plumb_vcpu_kick(vcpu);
+}
+
+/*
+ * Would the PIC's next interrupt get in now: LINT0 takes ExtINT and
+ * nothing waits in the APIC or the ExtINT slot (KVM's
+ * kvm_cpu_accept_dm_intr() and !kvm_cpu_has_interrupt()). The guest's
+ * own readiness (IF, shadow) is the backend's interrupt_allowed.
+ */
+bool plumb_lapic_extint_ready(struct plumb_vcpu *vcpu)
+{
+	struct plumb_lapic *l = &vcpu->lapic;
+	unsigned long flags;
+	bool yes;
+
+	raw_spin_lock_irqsave(&l->lock, flags);
+	yes = plumb_apic_accepts_extint(&l->m) && l->extint_vector < 0 &&
+	      plumb_apic_pending(&l->m) < 0;
+	raw_spin_unlock_irqrestore(&l->lock, flags);
+	return yes;
+}
+
+/* The register image (apic.c), for snapshots and KVM_GET/SET_LAPIC. */
+void plumb_lapic_get_state(struct plumb_vcpu *vcpu, u32 *img)
+{
+	struct plumb_lapic *l = &vcpu->lapic;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&l->lock, flags);
+	plumb_apic_get_state(&l->m, img, lapic_now());
+	raw_spin_unlock_irqrestore(&l->lock, flags);
+}
+
+void plumb_lapic_set_state(struct plumb_vcpu *vcpu, const u32 *img)
+{
+	struct plumb_lapic *l = &vcpu->lapic;
+	struct plumb_apic_effects fx = {};
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&l->lock, flags);
+	plumb_apic_set_state(&l->m, img, lapic_now(), &fx);
+	/* A TSC deadline does not survive a mode the image left. */
+	if (plumb_apic_timer_mode(&l->m) != PAPIC_TIMER_TSC_DEADLINE) {
+		l->tsc_deadline = 0;
+		l->deadline_ns = 0;
+	}
+	lapic_effects(vcpu, &fx);
+	raw_spin_unlock_irqrestore(&l->lock, flags);
+	lapic_after_access(vcpu, &fx);
 }

@@ -50,5 +50,10 @@ u8 plumb_lapic_get_cr8(struct plumb_vcpu *vcpu);
 void plumb_lapic_set_cr8(struct plumb_vcpu *vcpu, u8 cr8);
 int plumb_lapic_signal_msi(struct plumb_vm *vm, const struct plumb_msi *msi);
 int plumb_lapic_take_eoi(struct plumb_vcpu *vcpu);
+int plumb_lapic_queue_extint(struct plumb_vcpu *vcpu, u8 vector);
+void plumb_lapic_queue_nmi(struct plumb_vcpu *vcpu);
+bool plumb_lapic_extint_ready(struct plumb_vcpu *vcpu);
+void plumb_lapic_get_state(struct plumb_vcpu *vcpu, u32 *img);
+void plumb_lapic_set_state(struct plumb_vcpu *vcpu, const u32 *img);
 
 #endif /* PLUMB_LAPIC_H */

@@ -52,6 +52,17 @@ static u64 *mtrr_reg(struct plumb_vcpu *vcpu, u32 index)
 }
 
 
+/* IA32_MCG_CTL and the banks' IA32_MCi_CTL/STATUS/ADDR/MISC: storage. */
+static u64 *mce_reg(struct plumb_vcpu *vcpu, u32 index)
+{
+	if (index == MSR_IA32_MCG_CTL)
+		return &vcpu->msrs.mcg_ctl;
+	if (index >= MSR_IA32_MC0_CTL &&
+	    index < MSR_IA32_MC0_CTL + 4 * PLUMB_MCE_BANKS)
+		return &vcpu->msrs.mce_banks[index - MSR_IA32_MC0_CTL];
+	return NULL;
+}
+
 int plumb_msr_get(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 {
 	u64 *reg;
@@ -82,7 +93,7 @@ int plumb_msr_get(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 		*data = 0;
 		return 0;
 	}
-	reg = mtrr_reg(vcpu, index);
+	reg = mtrr_reg(vcpu, index) ?: mce_reg(vcpu, index);
 	if (!reg) {
 		int ret = plumb_pvclock_msr_get(vcpu, index, data);
 
@@ -126,7 +137,7 @@ int plumb_msr_set(struct plumb_vcpu *vcpu, u32 index, u64 data)
 	}
 	if (amd_perf_msr(index))
 		return 0;
-	reg = mtrr_reg(vcpu, index);
+	reg = mtrr_reg(vcpu, index) ?: mce_reg(vcpu, index);
 	if (!reg) {
 		int ret = plumb_pvclock_msr_set(vcpu, index, data);
 

@@ -26,6 +26,12 @@
 
 #define MSR_PLUMB_KVM_WALL_CLOCK_NEW	0x4b564d00
 #define MSR_PLUMB_KVM_SYSTEM_TIME_NEW	0x4b564d01
+/*
+ * KVM's first pair (KVM_FEATURE_CLOCKSOURCE), never offered in CPUID but
+ * saved and restored by QEMU: the same registers under older numbers.
+ */
+#define MSR_PLUMB_KVM_WALL_CLOCK	0x11
+#define MSR_PLUMB_KVM_SYSTEM_TIME	0x12
 #define PVCLOCK_STABLE			0x01
 
 /* The guest's layouts (include/uapi/... are not exported: the ABI's). */
@@ -108,9 +114,11 @@ int plumb_pvclock_msr_get(struct plumb_vcpu *vcpu, u32 msr, u64 *data)
 	if (!plumb_pvclock_available())
 		return -ENOENT;
 	switch (msr) {
+	case MSR_PLUMB_KVM_WALL_CLOCK:
 	case MSR_PLUMB_KVM_WALL_CLOCK_NEW:
 		*data = vcpu->msrs.pvclock_wall;
 		return 0;
+	case MSR_PLUMB_KVM_SYSTEM_TIME:
 	case MSR_PLUMB_KVM_SYSTEM_TIME_NEW:
 		*data = vcpu->msrs.pvclock_system_time;
 		return 0;
@@ -124,12 +132,14 @@ int plumb_pvclock_msr_set(struct plumb_vcpu *vcpu, u32 msr, u64 data)
 	if (!plumb_pvclock_available())
 		return -ENOENT;
 	switch (msr) {
+	case MSR_PLUMB_KVM_WALL_CLOCK:
 	case MSR_PLUMB_KVM_WALL_CLOCK_NEW:
 		/* Not in guest RAM: #GP, as KVM answers. */
 		if (write_wall_clock(vcpu, data))
 			return -EINVAL;
 		vcpu->msrs.pvclock_wall = data;
 		return 0;
+	case MSR_PLUMB_KVM_SYSTEM_TIME:
 	case MSR_PLUMB_KVM_SYSTEM_TIME_NEW:
 		/* Bit 0 enables; the structure is 32 bytes, 4-byte aligned. */
 		if ((data & 1) && ((data & 2) || write_system_time(vcpu, data & ~1ULL)))

@@ -241,7 +241,12 @@ static bool report_eoi(struct plumb_vcpu *vcpu)
 	return true;
 }
 
-static int vcpu_run(struct plumb_vcpu *vcpu)
+/*
+ * Run the guest until a record needs userspace (0), userspace asked for
+ * the interrupt window and it is open (PLUMB_RUN_IRQ_WINDOW), or -errno
+ * (-EINTR: a signal or immediate_exit).
+ */
+int plumb_vcpu_run(struct plumb_vcpu *vcpu)
 {
 	struct plumb_ring_header *hdr = vcpu->ring.hdr;
 	int ret;
@@ -290,10 +295,21 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 					       TASK_INTERRUPTIBLE))
 				return -EINTR;
 			vcpu->halted = false;
+			vcpu->halted_masked = false;
 			continue;	/* an INIT comes first */
 		}
 		cond_resched();
 		plumb_lapic_inject(vcpu);
+		/*
+		 * A userspace PIC waits to offer an interrupt (KVM's
+		 * request_interrupt_window): tell it when the guest can take
+		 * one, else exit as soon as it can.
+		 */
+		if (vcpu->irq_window_wanted && plumb_lapic_extint_ready(vcpu)) {
+			if (plumb_ops->interrupt_allowed(vcpu))
+				return PLUMB_RUN_IRQ_WINDOW;
+			plumb_ops->enable_irq_window(vcpu);
+		}
 		ret = plumb_ops->vcpu_run(vcpu);
 		if (ret <= 0)
 			return ret;
@@ -315,7 +331,7 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 }
 
 /* PLUMB_GET_REGS: the register file, and the backend's RIP and RFLAGS. */
-static void get_regs(struct plumb_vcpu *vcpu, struct plumb_regs *r)
+void plumb_vcpu_get_regs(struct plumb_vcpu *vcpu, struct plumb_regs *r)
 {
 	const u64 *a = vcpu->regs;
 
@@ -327,7 +343,7 @@ static void get_regs(struct plumb_vcpu *vcpu, struct plumb_regs *r)
 	r->rflags = plumb_ops->get_rflags(vcpu);
 }
 
-static void set_regs(struct plumb_vcpu *vcpu, const struct plumb_regs *r)
+void plumb_vcpu_set_regs(struct plumb_vcpu *vcpu, const struct plumb_regs *r)
 {
 	u64 *a = vcpu->regs;
 
@@ -342,18 +358,18 @@ static void set_regs(struct plumb_vcpu *vcpu, const struct plumb_regs *r)
 
 static long vcpu_ioctl_run(void *obj, void *arg, unsigned long raw)
 {
-	return vcpu_run(obj);
+	return plumb_vcpu_run(obj);
 }
 
 static long vcpu_get_regs(void *obj, void *arg, unsigned long raw)
 {
-	get_regs(obj, arg);
+	plumb_vcpu_get_regs(obj, arg);
 	return 0;
 }
 
 static long vcpu_set_regs(void *obj, void *arg, unsigned long raw)
 {
-	set_regs(obj, arg);
+	plumb_vcpu_set_regs(obj, arg);
 	return 0;
 }
 
@@ -363,27 +379,36 @@ static long vcpu_get_sregs(void *obj, void *arg, unsigned long raw)
 	return 0;
 }
 
-static long vcpu_set_sregs(void *obj, void *arg, unsigned long raw)
+/* PLUMB_SET_SREGS: only a state the vCPU's CPU could be in. */
+int plumb_vcpu_set_sregs(struct plumb_vcpu *vcpu, const struct plumb_sregs *s)
 {
-	if (!sregs_valid(obj, arg))
+	if (!sregs_valid(vcpu, s))
 		return -EINVAL;
-	return plumb_ops->set_sregs(obj, arg);
+	return plumb_ops->set_sregs(vcpu, s);
 }
 
-/* GET_MSRS and SET_MSRS: @hdr is the checked copy of *@u. */
-static long vcpu_msrs(struct plumb_vcpu *vcpu, const struct plumb_msrs *hdr,
-		      struct plumb_msrs __user *u, bool set)
+static long vcpu_set_sregs(void *obj, void *arg, unsigned long raw)
+{
+	return plumb_vcpu_set_sregs(obj, arg);
+}
+
+/*
+ * GET_MSRS and SET_MSRS (either ABI): @nmsrs entries at @u. Returns how
+ * many were done, as KVM's: the first the vCPU refuses ends the list.
+ */
+long plumb_vcpu_msrs(struct plumb_vcpu *vcpu, u32 nmsrs,
+		     struct plumb_msr_entry __user *u, bool set)
 {
 	struct plumb_msr_entry *e;
 	u32 i;
 	long ret;
 
-	if (hdr->nmsrs > PLUMB_MAX_MSR_ENTRIES)
+	if (nmsrs > PLUMB_MAX_MSR_ENTRIES)
 		return -EINVAL;
-	e = memdup_user(u->entries, hdr->nmsrs * sizeof(*e));
+	e = memdup_user(u, nmsrs * sizeof(*e));
 	if (IS_ERR(e))
 		return PTR_ERR(e);
-	for (i = 0; i < hdr->nmsrs; i++) {
+	for (i = 0; i < nmsrs; i++) {
 		if (e[i].reserved) {
 			ret = -EINVAL;
 			goto out;
@@ -393,42 +418,60 @@ static long vcpu_msrs(struct plumb_vcpu *vcpu, const struct plumb_msrs *hdr,
 			break;
 	}
 	ret = i;
-	if (!set && copy_to_user(u->entries, e, i * sizeof(*e)))
+	if (!set && copy_to_user(u, e, i * sizeof(*e)))
 		ret = -EFAULT;
 out:
 	kfree(e);
 	return ret;
 }
 
+/* @arg: the checked copy of the header; the entries follow it at @raw. */
 static long vcpu_get_msrs(void *obj, void *arg, unsigned long raw)
 {
-	return vcpu_msrs(obj, arg, (void __user *)raw, false);
+	struct plumb_msrs __user *u = (void __user *)raw;
+
+	return plumb_vcpu_msrs(obj, ((struct plumb_msrs *)arg)->nmsrs,
+			       u->entries, false);
 }
 
 static long vcpu_set_msrs(void *obj, void *arg, unsigned long raw)
 {
-	return vcpu_msrs(obj, arg, (void __user *)raw, true);
+	struct plumb_msrs __user *u = (void __user *)raw;
+
+	return plumb_vcpu_msrs(obj, ((struct plumb_msrs *)arg)->nmsrs,
+			       u->entries, true);
 }
 
-static long vcpu_set_cpuid(void *obj, void *arg, unsigned long raw)
+/*
+ * @nent CPUID entries from userspace (either ABI), in a copy charged to
+ * the memcg (the table lives with the vCPU), or an ERR_PTR.
+ */
+struct plumb_cpuid_entry *plumb_cpuid_copy(const void __user *u, u32 nent)
 {
-	struct plumb_cpuid __user *u = (void __user *)raw;
-	const struct plumb_cpuid *hdr = arg;
-	struct plumb_vcpu *vcpu = obj;
 	struct plumb_cpuid_entry *e;
+
+	if (nent > PLUMB_MAX_CPUID_ENTRIES)
+		return ERR_PTR(-EINVAL);
+	e = kmalloc_array(nent, sizeof(*e), GFP_KERNEL_ACCOUNT);
+	if (!e)
+		return ERR_PTR(-ENOMEM);
+	if (copy_from_user(e, u, nent * sizeof(*e))) {
+		kfree(e);
+		return ERR_PTR(-EFAULT);
+	}
+	return e;
+}
+
+/*
+ * The guest's CPUID table: @e (from plumb_cpuid_copy()), which the vCPU
+ * keeps, or frees if an entry has unknown flags or reserved bytes.
+ */
+int plumb_vcpu_set_cpuid(struct plumb_vcpu *vcpu, struct plumb_cpuid_entry *e,
+			 u32 nent)
+{
 	u32 i;
 
-	if (hdr->nent > PLUMB_MAX_CPUID_ENTRIES)
-		return -EINVAL;
-	/* memdup_user(), charged to the memcg: the table lives with the vCPU. */
-	e = kmalloc_array(hdr->nent, sizeof(*e), GFP_KERNEL_ACCOUNT);
-	if (!e)
-		return -ENOMEM;
-	if (copy_from_user(e, u->entries, hdr->nent * sizeof(*e))) {
-		kfree(e);
-		return -EFAULT;
-	}
-	for (i = 0; i < hdr->nent; i++) {
+	for (i = 0; i < nent; i++) {
 		if ((e[i].flags & ~PLUMB_CPUID_FLAG_SIGNIFICANT_INDEX) ||
 		    memchr_inv(e[i].reserved, 0, sizeof(e[i].reserved))) {
 			kfree(e);
@@ -437,8 +480,19 @@ static long vcpu_set_cpuid(void *obj, void *arg, unsigned long raw)
 	}
 	kfree(vcpu->cpuid);
 	vcpu->cpuid = e;
-	vcpu->nr_cpuid = hdr->nent;
+	vcpu->nr_cpuid = nent;
 	return 0;
+}
+
+static long vcpu_set_cpuid(void *obj, void *arg, unsigned long raw)
+{
+	struct plumb_cpuid __user *u = (void __user *)raw;
+	u32 nent = ((struct plumb_cpuid *)arg)->nent;
+	struct plumb_cpuid_entry *e = plumb_cpuid_copy(u->entries, nent);
+
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	return plumb_vcpu_set_cpuid(obj, e, nent);
 }
 
 static long vcpu_get_mp_state(void *obj, void *arg, unsigned long raw)
@@ -514,12 +568,12 @@ static int plumb_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
 	return remap_vmalloc_range(vma, vcpu->ring.area, 0);
 }
 
-static int plumb_vcpu_release(struct inode *inode, struct file *filp)
+/* A vCPU fd of either ABI goes: the vCPU stays with its VM (vm.c). */
+int plumb_vcpu_release(struct inode *inode, struct file *filp)
 {
 	struct plumb_vcpu *vcpu = filp->private_data;
 
-	/* vCPUs are freed with their VM; this drops the fd's VM reference. */
-	plumb_vm_put(vcpu->vm);
+	fput(vcpu->vm->file);
 	return 0;
 }
 
@@ -542,19 +596,22 @@ void plumb_vcpu_destroy(struct plumb_vcpu *vcpu)
 	atomic_dec(&plumb_nr_vcpus);
 }
 
-int plumb_create_vcpu(struct plumb_vm *vm, unsigned long id)
+/*
+ * A vCPU of either ABI, in its reset state, not yet reachable:
+ * plumb_vcpu_getfd() makes its fd, or plumb_vcpu_destroy() frees it.
+ */
+struct plumb_vcpu *plumb_vcpu_create(struct plumb_vm *vm, unsigned long id)
 {
 	struct plumb_ring_header *hdr;
 	struct plumb_vcpu *vcpu;
-	unsigned int i;
 	int ret;
 
 	if (id >= PLUMB_MAX_VCPUS)
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 
 	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
 	if (!vcpu)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	vcpu->vm = vm;
 	vcpu->id = id;
 	vcpu->cpu = -1;
@@ -579,36 +636,63 @@ int plumb_create_vcpu(struct plumb_vm *vm, unsigned long id)
 	ret = plumb_ops->vcpu_create(vcpu);
 	if (ret)
 		goto err_ring;
+	atomic_inc(&plumb_nr_vcpus);
+	return vcpu;
+
+err_ring:
+	ring_free(vcpu->ring.area);
+err_free:
+	plumb_lapic_destroy(vcpu);
+	kfree(vcpu);
+	return ERR_PTR(ret);
+}
+
+/*
+ * The vCPU's fd, with the file operations of its ABI (their release is
+ * plumb_vcpu_release()), and the vCPU published in its VM, which frees
+ * it from then on. -EEXIST if the VM has a vCPU with this id; on failure
+ * the caller still owns the vCPU.
+ */
+int plumb_vcpu_getfd(struct plumb_vcpu *vcpu,
+		     const struct file_operations *fops, const char *name)
+{
+	struct plumb_vm *vm = vcpu->vm;
+	unsigned int i;
+	int ret;
 
 	mutex_lock(&vm->lock);
 	for (i = 0; i < vm->nr_vcpus; i++) {
-		if (vm->vcpus[i]->id == id) {
+		if (vm->vcpus[i]->id == vcpu->id) {
 			ret = -EEXIST;
-			goto err_unlock;
+			goto out;
 		}
 	}
-	refcount_inc(&vm->refs);
-	ret = anon_inode_getfd("plumb-vcpu", &plumb_vcpu_fops, vcpu,
-			       O_RDWR | O_CLOEXEC);
+	/* The vCPU fd holds the VM: its file goes after the last vCPU fd. */
+	get_file(vm->file);
+	ret = anon_inode_getfd(name, fops, vcpu, O_RDWR | O_CLOEXEC);
 	if (ret < 0) {
-		refcount_dec(&vm->refs);
-		goto err_unlock;
+		fput(vm->file);
+		goto out;
 	}
 	/* Published only once the fd exists; freed only with the VM. */
 	vm->vcpus[vm->nr_vcpus] = vcpu;
 	/* Pairs with the acquire in plumb_lapic_deliver(). */
 	smp_store_release(&vm->nr_vcpus, vm->nr_vcpus + 1);
-	atomic_inc(&plumb_nr_vcpus);
+out:
 	mutex_unlock(&vm->lock);
 	return ret;
+}
 
-err_unlock:
-	mutex_unlock(&vm->lock);
-	plumb_ops->vcpu_free(vcpu);
-	plumb_lapic_destroy(vcpu);
-err_ring:
-	ring_free(vcpu->ring.area);
-err_free:
-	kfree(vcpu);
-	return ret;
+/* PLUMB_CREATE_VCPU: a vCPU of plumb's own ABI. */
+int plumb_create_vcpu(struct plumb_vm *vm, unsigned long id)
+{
+	struct plumb_vcpu *vcpu = plumb_vcpu_create(vm, id);
+	int fd;
+
+	if (IS_ERR(vcpu))
+		return PTR_ERR(vcpu);
+	fd = plumb_vcpu_getfd(vcpu, &plumb_vcpu_fops, "plumb-vcpu");
+	if (fd < 0)
+		plumb_vcpu_destroy(vcpu);
+	return fd;
 }

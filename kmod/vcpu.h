@@ -18,8 +18,18 @@
 /* Jiffies a posted record may wait for the vCPU's next exit to userspace. */
 #define PLUMB_POSTED_MAX_AGE	max(2, HZ / 200)
 #define PLUMB_MAX_MSR_ENTRIES	256
+/*
+ * Machine-check banks kept as storage: IA32_MCG_CAP says there are none
+ * (no machine check is ever raised), but a management stack that saves
+ * and restores them (QEMU's 10) finds them there.
+ */
+#define PLUMB_MCE_BANKS		32
 
+struct file;
+struct file_operations;
+struct inode;
 struct plumb_vm;
+struct plumb_kvm_vcpu;
 
 enum plumb_vcpu_mode {
 	PLUMB_OUTSIDE_GUEST,
@@ -87,6 +97,8 @@ struct plumb_vcpu_msrs {
 	u64 mtrr_def_type;
 	u64 mtrr_var[16];		/* base/mask pairs 0x200..0x20f */
 	u64 mtrr_fixed[11];
+	u64 mcg_ctl;			/* IA32_MCG_CTL */
+	u64 mce_banks[PLUMB_MCE_BANKS * 4];	/* IA32_MCi_CTL..MISC */
 };
 
 /* Event counts; nothing reports them yet. */
@@ -129,8 +141,11 @@ struct plumb_vcpu {
 	struct plumb_lapic lapic;
 	unsigned long requests;		/* PLUMB_REQ_* */
 	struct rcuwait wait;		/* RUN sleeps here (HLT, WAIT_SIPI) */
-	bool halted;			/* HLT with IF=1: wait for an interrupt */
+	bool halted;			/* in HLT: wait for an interrupt */
+	bool halted_masked;		/* ... with IF=0: for an NMI or INIT */
+	bool irq_window_wanted;		/* userspace PIC: PLUMB_RUN_IRQ_WINDOW */
 	u32 mp_state;			/* PLUMB_MP_* */
+	struct plumb_kvm_vcpu *kvm;	/* kvm/: KVM's ABI, else NULL */
 
 	struct plumb_vcpu_stats stats;
 };
@@ -146,8 +161,24 @@ enum {
 /* Live vCPUs, shown in /sys/class/misc/plumb/ (dev.c): leaks show. */
 extern atomic_t plumb_nr_vcpus;
 
+/* plumb_vcpu_run(): the interrupt window userspace asked for is open. */
+#define PLUMB_RUN_IRQ_WINDOW	1
+
 int plumb_create_vcpu(struct plumb_vm *vm, unsigned long id);
+struct plumb_vcpu *plumb_vcpu_create(struct plumb_vm *vm, unsigned long id);
+int plumb_vcpu_getfd(struct plumb_vcpu *vcpu,
+		     const struct file_operations *fops, const char *name);
+int plumb_vcpu_release(struct inode *inode, struct file *filp);
 void plumb_vcpu_destroy(struct plumb_vcpu *vcpu);
+int plumb_vcpu_run(struct plumb_vcpu *vcpu);
+void plumb_vcpu_get_regs(struct plumb_vcpu *vcpu, struct plumb_regs *r);
+void plumb_vcpu_set_regs(struct plumb_vcpu *vcpu, const struct plumb_regs *r);
+int plumb_vcpu_set_sregs(struct plumb_vcpu *vcpu, const struct plumb_sregs *s);
+long plumb_vcpu_msrs(struct plumb_vcpu *vcpu, u32 nmsrs,
+		     struct plumb_msr_entry __user *u, bool set);
+struct plumb_cpuid_entry *plumb_cpuid_copy(const void __user *u, u32 nent);
+int plumb_vcpu_set_cpuid(struct plumb_vcpu *vcpu, struct plumb_cpuid_entry *e,
+			 u32 nent);
 struct plumb_exit *plumb_ring_next(struct plumb_vcpu *vcpu, u32 reason);
 void plumb_ring_commit(struct plumb_vcpu *vcpu, struct plumb_exit *e,
 		       plumb_complete_fn complete);

@@ -105,11 +105,6 @@ static void plumb_user_put(kuid_t uid)
 
 atomic_t plumb_nr_vms = ATOMIC_INIT(0);
 
-bool plumb_vm_owner_ok(struct plumb_vm *vm)
-{
-	return current->mm == vm->mm;
-}
-
 /*
  * Unpin and free a slot, and take its pins off the owner's locked_vm. The
  * last VM reference may go after the owner's mm has exited (exit_mm()
@@ -183,10 +178,9 @@ static bool ranges_overlap(u64 a, u64 alen, u64 b, u64 blen)
 }
 
 /* Flags and reserved room are checked (vm_ioctls): LOG_DIRTY is reserved. */
-static long vm_set_memory_region(void *obj, void *arg, unsigned long raw)
+int plumb_vm_set_memory_region(struct plumb_vm *vm,
+			       const struct plumb_memory_region *r)
 {
-	const struct plumb_memory_region *r = arg;
-	struct plumb_vm *vm = obj;
 	struct plumb_memslots *old, *new;
 	struct plumb_memslot *s = NULL, *gone = NULL;
 	unsigned int i, at = UINT_MAX;
@@ -280,25 +274,9 @@ out:
 	return ret;
 }
 
-/* Is [addr, addr+len) inside a posted range of this kind? Any context. */
-bool plumb_posted(struct plumb_vm *vm, bool pio, u64 addr, u32 len)
+int plumb_vm_set_posted_range(struct plumb_vm *vm,
+			      const struct plumb_posted_range *p)
 {
-	unsigned int i, n = READ_ONCE(vm->nr_posted);
-
-	for (i = 0; i < n && i < PLUMB_MAX_POSTED_RANGES; i++) {
-		const struct plumb_posted_range *p = &vm->posted[i];
-
-		if (!!(p->flags & PLUMB_POSTED_PIO) == pio && addr >= p->addr &&
-		    addr + len <= p->addr + p->len)
-			return true;
-	}
-	return false;
-}
-
-static long vm_set_posted_range(void *obj, void *arg, unsigned long raw)
-{
-	const struct plumb_posted_range *p = arg;
-	struct plumb_vm *vm = obj;
 	unsigned int i;
 	int ret = 0;
 
@@ -331,6 +309,16 @@ static long vm_set_posted_range(void *obj, void *arg, unsigned long raw)
 	}
 	mutex_unlock(&vm->lock);
 	return ret;
+}
+
+static long vm_set_memory_region(void *obj, void *arg, unsigned long raw)
+{
+	return plumb_vm_set_memory_region(obj, arg);
+}
+
+static long vm_set_posted_range(void *obj, void *arg, unsigned long raw)
+{
+	return plumb_vm_set_posted_range(obj, arg);
 }
 
 /* The PLUMB_SET_MSR_EXITS flags the backends can finish. */
@@ -418,7 +406,11 @@ static long plumb_vm_ioctl(struct file *filp, unsigned int cmd,
 			   arg);
 }
 
-static void plumb_vm_free(struct plumb_vm *vm)
+/*
+ * Free a VM: its vCPUs, memory and counts. Runs when the VM fd's file
+ * goes (no fd and no ioctl is left), or when creation fails.
+ */
+void plumb_vm_destroy(struct plumb_vm *vm)
 {
 	struct plumb_memslots *slots;
 	unsigned int i;
@@ -439,15 +431,9 @@ static void plumb_vm_free(struct plumb_vm *vm)
 	atomic_dec(&plumb_nr_vms);
 }
 
-void plumb_vm_put(struct plumb_vm *vm)
-{
-	if (refcount_dec_and_test(&vm->refs))
-		plumb_vm_free(vm);
-}
-
 static int plumb_vm_release(struct inode *inode, struct file *filp)
 {
-	plumb_vm_put(filp->private_data);
+	plumb_vm_destroy(filp->private_data);
 	return 0;
 }
 
@@ -459,18 +445,22 @@ static const struct file_operations plumb_vm_fops = {
 	.llseek		= plumb_no_llseek,
 };
 
-long plumb_create_vm(unsigned long type)
+/*
+ * A VM of either ABI, not yet reachable: plumb_vm_getfd() makes its fd,
+ * or plumb_vm_destroy() frees it.
+ */
+struct plumb_vm *plumb_vm_create(unsigned long type)
 {
 	struct plumb_memslots *slots;
 	struct plumb_vm *vm;
 	int ret;
 
 	if (type)
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 
 	ret = plumb_user_get(current_uid());
 	if (ret)
-		return ret;
+		return ERR_PTR(ret);
 	ret = plumb_hw_get();
 	if (ret)
 		goto err_user;
@@ -487,7 +477,6 @@ long plumb_create_vm(unsigned long type)
 	mutex_init(&vm->lock);
 	mutex_init(&vm->slots_lock);
 	vm->pvclock_tsc0 = rdtsc();
-	refcount_set(&vm->refs, 1);
 	ret = init_srcu_struct(&vm->srcu);
 	if (ret)
 		goto err_slots;
@@ -501,12 +490,7 @@ long plumb_create_vm(unsigned long type)
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 	atomic_inc(&plumb_nr_vms);
-
-	/* Last: the fd makes the VM reachable; release frees everything. */
-	ret = anon_inode_getfd("plumb-vm", &plumb_vm_fops, vm, O_RDWR | O_CLOEXEC);
-	if (ret < 0)
-		plumb_vm_free(vm);
-	return ret;
+	return vm;
 
 err_mmu:
 	plumb_mmu_destroy(&vm->mmu);
@@ -520,5 +504,44 @@ err_hw:
 	plumb_hw_put();
 err_user:
 	plumb_user_put(current_uid());
-	return ret;
+	return ERR_PTR(ret);
+}
+
+/*
+ * The VM's fd, with the file operations of its ABI, whose release must
+ * end in plumb_vm_destroy(). On failure the VM is destroyed.
+ */
+int plumb_vm_getfd(struct plumb_vm *vm, const struct file_operations *fops,
+		   const char *name)
+{
+	struct file *file;
+	int fd;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		goto err;
+	file = anon_inode_getfile(name, fops, vm, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		fd = PTR_ERR(file);
+		goto err;
+	}
+	vm->file = file;
+	/* Last: the fd makes the VM reachable; release frees everything. */
+	fd_install(fd, file);
+	return fd;
+err:
+	plumb_vm_destroy(vm);
+	return fd;
+}
+
+/* PLUMB_CREATE_VM: a VM of plumb's own ABI. */
+long plumb_create_vm(unsigned long type)
+{
+	struct plumb_vm *vm = plumb_vm_create(type);
+
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
+	vm->hypercall_exits = true;
+	return plumb_vm_getfd(vm, &plumb_vm_fops, "plumb-vm");
 }

@@ -9,7 +9,7 @@
 #include <linux/types.h>
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
-#include <linux/refcount.h>
+#include <linux/sched.h>
 #include <linux/srcu.h>
 #include <linux/uidgid.h>
 #include <linux/xarray.h>
@@ -22,7 +22,10 @@
 #define PLUMB_MAX_MEMSLOTS	32
 #define PLUMB_MAX_POSTED_RANGES	16
 
+struct file;
+struct file_operations;
 struct plumb_vcpu;
+struct plumb_kvm_vm;
 
 /* A guest memory slot. Pages are pinned on first guest access. */
 struct plumb_memslot {
@@ -43,7 +46,11 @@ struct plumb_memslots {
 struct plumb_vm {
 	struct mm_struct *mm;		/* owner: other processes get -EIO */
 	kuid_t uid;			/* creator, for max_vms_per_user */
-	refcount_t refs;		/* VM fd + one per vCPU */
+	/*
+	 * The VM fd's file, which frees the VM when its last reference
+	 * goes: the fd's own and one per vCPU fd (plumb_vcpu_getfd()).
+	 */
+	struct file *file;
 	struct mutex lock;		/* vCPU creation, posted ranges */
 	struct mutex slots_lock;	/* memslot updates */
 	struct plumb_memslots __rcu *slots;
@@ -58,16 +65,48 @@ struct plumb_vm {
 	u64 pvclock_tsc0;		/* host TSC at creation: pvclock's 0 */
 	u64 spec_id;			/* spec_host.c: never reused, 0 = unset */
 	void *backend;			/* the backend's per-VM state */
+
+	/* What the ABI that made the VM asks of the common code. */
+	bool hypercall_exits;		/* VMCALL: a record, else -KVM_ENOSYS */
+	bool halt_in_kernel;		/* HLT with IF=0 sleeps, no record */
+	struct plumb_kvm_vm *kvm;	/* kvm/: KVM's ABI, else NULL */
 };
 
 long plumb_capability(unsigned long cap);
 /* Live VMs, shown in /sys/class/misc/plumb/ (dev.c): leaks show. */
 extern atomic_t plumb_nr_vms;
 long plumb_create_vm(unsigned long type);
-void plumb_vm_put(struct plumb_vm *vm);
-bool plumb_vm_owner_ok(struct plumb_vm *vm);
+struct plumb_vm *plumb_vm_create(unsigned long type);
+int plumb_vm_getfd(struct plumb_vm *vm, const struct file_operations *fops,
+		   const char *name);
+void plumb_vm_destroy(struct plumb_vm *vm);
 void plumb_vm_flush_tlbs(struct plumb_vm *vm);
-bool plumb_posted(struct plumb_vm *vm, bool pio, u64 addr, u32 len);
+int plumb_vm_set_memory_region(struct plumb_vm *vm,
+			       const struct plumb_memory_region *r);
+int plumb_vm_set_posted_range(struct plumb_vm *vm,
+			      const struct plumb_posted_range *p);
+
+/* Every ioctl and mmap comes from the VM's owner; others get -EIO. */
+static inline bool plumb_vm_owner_ok(struct plumb_vm *vm)
+{
+	return current->mm == vm->mm;
+}
+
+/* Is [addr, addr+len) inside a posted range of this kind? Any context. */
+static inline bool plumb_posted(struct plumb_vm *vm, bool pio, u64 addr,
+				u32 len)
+{
+	unsigned int i, n = READ_ONCE(vm->nr_posted);
+
+	for (i = 0; i < n && i < PLUMB_MAX_POSTED_RANGES; i++) {
+		const struct plumb_posted_range *p = &vm->posted[i];
+
+		if (!!(p->flags & PLUMB_POSTED_PIO) == pio && addr >= p->addr &&
+		    addr + len <= p->addr + p->len)
+			return true;
+	}
+	return false;
+}
 
 /*
  * The slots, and the one holding @gfn, for the MMU's fault path and guest

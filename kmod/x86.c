@@ -55,15 +55,20 @@ int plumb_emulate_cpuid(struct plumb_vcpu *vcpu)
 
 /*
  * HLT. With interrupts enabled the vCPU sleeps in the kernel until one
- * arrives (vcpu_run); with IF=0 nothing but userspace can wake it, so
- * userspace gets the HLT record.
+ * arrives (vcpu_run); with IF=0 only an NMI or INIT wakes the CPU, so
+ * userspace gets the HLT record (decision 80), unless the VM's ABI keeps
+ * every HLT in the kernel (KVM's, halt_in_kernel): then it sleeps until
+ * one of those, a signal or immediate_exit.
  */
 int plumb_emulate_hlt(struct plumb_vcpu *vcpu)
 {
+	bool masked = !(plumb_ops->get_rflags(vcpu) & X86_EFLAGS_IF);
+
 	plumb_ops->skip_instruction(vcpu, 1);
 	vcpu->stats.halts++;
-	if (plumb_ops->get_rflags(vcpu) & X86_EFLAGS_IF) {
+	if (!masked || vcpu->vm->halt_in_kernel) {
 		vcpu->halted = true;
+		vcpu->halted_masked = masked;
 		return 1;
 	}
 	plumb_ring_commit(vcpu, plumb_ring_next(vcpu, PLUMB_EXIT_HLT), NULL);
@@ -112,15 +117,24 @@ static int complete_hypercall(struct plumb_vcpu *vcpu,
 	return 0;
 }
 
+/* KVM's answer to a hypercall it does not offer (-KVM_ENOSYS). */
+#define PLUMB_HC_ENOSYS		((u64)-1000)
+
 /*
  * VMCALL/VMMCALL: a record for userspace, RAX the number, RBX, RCX, RDX,
- * RSI the arguments; its reply becomes RAX.
+ * RSI the arguments; its reply becomes RAX. A VM whose ABI has no
+ * hypercall records (KVM's: its PV hypercalls are not offered) gets
+ * KVM's -ENOSYS in RAX.
  */
 int plumb_emulate_hypercall(struct plumb_vcpu *vcpu)
 {
 	struct plumb_exit *e;
 
 	plumb_ops->skip_instruction(vcpu, 3);
+	if (!vcpu->vm->hypercall_exits) {
+		vcpu->regs[PLUMB_RAX] = PLUMB_HC_ENOSYS;
+		return 1;
+	}
 	e = plumb_ring_next(vcpu, PLUMB_EXIT_HYPERCALL);
 	e->hypercall.nr = vcpu->regs[PLUMB_RAX];
 	e->hypercall.args[0] = vcpu->regs[PLUMB_RBX];
