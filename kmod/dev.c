@@ -17,6 +17,7 @@
 #include "compat.h"
 #include "cpuid.h"
 #include "dev.h"
+#include "kvm/kvm.h"
 #include "ioctl.h"
 #include "mmu.h"
 #include "vcpu.h"
@@ -97,7 +98,16 @@ static ssize_t pinned_pages_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(pinned_pages);
 
+/* The KVM personality's nodes: "plumb-kvm", and "kvm" if it has /dev/kvm. */
+static ssize_t kvm_nodes_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return plumb_kvm_nodes_show(buf);
+}
+static DEVICE_ATTR_RO(kvm_nodes);
+
 static struct attribute *plumb_attrs[] = {
+	&dev_attr_kvm_nodes.attr,
 	&dev_attr_nr_vms.attr,
 	&dev_attr_nr_vcpus.attr,
 	&dev_attr_pinned_pages.attr,

@@ -16,6 +16,7 @@
 #include "backend.h"
 #include "cpuid.h"
 #include "dev.h"
+#include "kvm/kvm.h"
 #include "spec_host.h"
 
 /* STYLE.md habit 1: a table that lacks a required op is refused. */
@@ -103,8 +104,13 @@ static int __init plumb_init(void)
 	ret = plumb_dev_init();
 	if (ret)
 		goto err_cpuid;
+	ret = plumb_kvm_dev_init();
+	if (ret)
+		goto err_dev;
 	return 0;
 
+err_dev:
+	plumb_dev_exit();
 err_cpuid:
 	plumb_cpuid_exit();
 err_ops:
@@ -114,6 +120,7 @@ err_ops:
 
 static void __exit plumb_exit(void)
 {
+	plumb_kvm_dev_exit();
 	plumb_dev_exit();
 	plumb_cpuid_exit();
 	plumb_ops = NULL;
