@@ -639,9 +639,12 @@ void plumb_apic_set_state(struct plumb_apic *a, const u32 *img, u64 now,
 	for (i = 0; i < sizeof(ordered) / sizeof(ordered[0]); i++)
 		reg_write(a, ordered[i], img[ordered[i] >> 4], now, fx);
 	for (i = 0; i < 8; i++) {
-		REG(a, PAPIC_REG_ISR + i * 16) = img[(PAPIC_REG_ISR >> 4) + i];
-		REG(a, PAPIC_REG_TMR + i * 16) = img[(PAPIC_REG_TMR >> 4) + i];
-		REG(a, PAPIC_REG_IRR + i * 16) = img[(PAPIC_REG_IRR >> 4) + i];
+		/* Vectors 0-15 are never accepted (11.5.2): none here either. */
+		u32 legal = i ? ~0u : ~0xffffu;
+
+		REG(a, PAPIC_REG_ISR + i * 16) = img[(PAPIC_REG_ISR >> 4) + i] & legal;
+		REG(a, PAPIC_REG_TMR + i * 16) = img[(PAPIC_REG_TMR >> 4) + i] & legal;
+		REG(a, PAPIC_REG_IRR + i * 16) = img[(PAPIC_REG_IRR >> 4) + i] & legal;
 	}
 	REG(a, PAPIC_REG_ICR_LO) = img[PAPIC_REG_ICR_LO >> 4] & ICR_LO_BITS &
 				   ~(1u << 12);

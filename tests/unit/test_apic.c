@@ -363,6 +363,81 @@ START_TEST(test_base_transitions)
 }
 END_TEST
 
+/* The register image (snapshots, KVM_GET/SET_LAPIC): a round trip. */
+START_TEST(test_state_roundtrip)
+{
+	u32 img[PAPIC_REG_END / 16];
+	struct plumb_apic b;
+
+	enable();
+	wr(PAPIC_REG_TPR, 0x20, 0);
+	wr(PAPIC_REG_TIMER_DCR, 0xb, 0);		/* divide by 1 */
+	wr(PAPIC_REG_LVT_TIMER, PAPIC_TIMER_PERIODIC | 0x30, 0);
+	wr(PAPIC_REG_TIMER_ICR, 1000000, 0);
+	wr(PAPIC_REG_LVT_LINT0, PAPIC_DM_EXTINT << 8, 0);
+	ck_assert(plumb_apic_accept(&a, 0x50, true));
+	plumb_apic_get_state(&a, img, 400000);
+	/* 11.5.4: the current count as a read at that time gives it */
+	ck_assert_uint_eq(img[PAPIC_REG_TIMER_CCR >> 4], 600000);
+	ck_assert_uint_eq(img[PAPIC_REG_ID >> 4], 3u << 24);
+	ck_assert_uint_eq(img[PAPIC_REG_PPR >> 4], 0x20);
+
+	memset(&fx, 0, sizeof(fx));
+	plumb_apic_reset(&b, 3, true);
+	plumb_apic_set_state(&b, img, 5000000, &fx);
+	ck_assert(fx.flags & PAPIC_FX_TIMER);
+	ck_assert_uint_eq(plumb_apic_mmio_read(&b, PAPIC_REG_TPR, 0), 0x20);
+	ck_assert_uint_eq(plumb_apic_mmio_read(&b, PAPIC_REG_SVR, 0), 0x1ff);
+	ck_assert_uint_eq(plumb_apic_mmio_read(&b, PAPIC_REG_LVT_TIMER, 0),
+			  PAPIC_TIMER_PERIODIC | 0x30);
+	ck_assert_uint_eq(plumb_apic_mmio_read(&b, PAPIC_REG_LVT_LINT0, 0),
+			  PAPIC_DM_EXTINT << 8);
+	ck_assert(plumb_apic_accepts_extint(&b));
+	ck_assert_int_eq(plumb_apic_pending(&b), 0x50);
+	/* the timer starts again from its initial count at the load */
+	ck_assert_uint_eq(plumb_apic_mmio_read(&b, PAPIC_REG_TIMER_CCR, 5000000),
+			  1000000);
+	ck_assert_uint_eq(plumb_apic_timer_next(&b), 6000000);
+}
+END_TEST
+
+/* An image holds nothing a guest's writes could not have made. */
+START_TEST(test_state_sanitised)
+{
+	u32 img[PAPIC_REG_END / 16];
+
+	memset(img, 0xff, sizeof(img));
+	plumb_apic_set_state(&a, img, 0, &fx);
+	ck_assert_uint_eq(rd(PAPIC_REG_VERSION, 0), 0x14 | ((PAPIC_NR_LVT - 1) << 16));
+	ck_assert_uint_eq(rd(PAPIC_REG_SVR, 0), 0x3ff);
+	ck_assert_uint_eq(rd(PAPIC_REG_TPR, 0), 0xff);
+	ck_assert_uint_eq(rd(PAPIC_REG_ID, 0), 0xff000000);
+	ck_assert_uint_eq(rd(PAPIC_REG_LDR, 0), 0xff000000);
+	ck_assert_uint_eq(rd(PAPIC_REG_ESR, 0), 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_ICR_LO, 0) & (1u << 12), 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_LVT_ERROR, 0), 0xff | PAPIC_LVT_MASKED);
+	ck_assert_uint_eq(rd(PAPIC_REG_TIMER_DCR, 0), 0xb);
+	/* 11.5.2: vectors 0-15 are illegal, in IRR, ISR and TMR alike */
+	ck_assert_uint_eq(rd(PAPIC_REG_IRR, 0), 0xffff0000);
+	ck_assert_uint_eq(rd(PAPIC_REG_ISR, 0), 0xffff0000);
+	ck_assert_uint_eq(rd(PAPIC_REG_TMR, 0), 0xffff0000);
+	/* nothing is sent by loading an ICR */
+	ck_assert(!(fx.flags & PAPIC_FX_IPI));
+
+	/* x2APIC: the ID and LDR are the vCPU's, whatever the image says */
+	to_x2apic();
+	plumb_apic_set_state(&a, img, 0, &fx);
+	{
+		u64 v;
+
+		ck_assert_int_eq(plumb_apic_msr_read(&a, 0x802, &v, 0), 0);
+		ck_assert_uint_eq(v, 3);
+		ck_assert_int_eq(plumb_apic_msr_read(&a, 0x80d, &v, 0), 0);
+		ck_assert_uint_eq(v, 1u << 3);
+	}
+}
+END_TEST
+
 static Suite *apic_suite(void)
 {
 	Suite *s = suite_create("apic");
@@ -381,6 +456,8 @@ static Suite *apic_suite(void)
 	tcase_add_test(t, test_timer_periodic_masked);
 	tcase_add_test(t, test_x2apic_msrs);
 	tcase_add_test(t, test_base_transitions);
+	tcase_add_test(t, test_state_roundtrip);
+	tcase_add_test(t, test_state_sanitised);
 	suite_add_tcase(s, t);
 	return s;
 }
