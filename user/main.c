@@ -41,6 +41,29 @@ static const char *backend_name(int id)
 	}
 }
 
+/*
+ * Where the module offers KVM's ABI (docs/abi.md, "The KVM personality"):
+ * /dev/plumb-kvm, and /dev/kvm when loaded with kvm_personality=on and
+ * no KVM module held it.
+ */
+static void print_kvm_nodes(void)
+{
+	char buf[64], *p, *save = NULL;
+	FILE *f = fopen("/sys/class/misc/plumb/kvm_nodes", "r");
+
+	printf("kvm-abi:");
+	if (!f || !fgets(buf, sizeof(buf), f)) {
+		printf(" none\n");
+		if (f)
+			fclose(f);
+		return;
+	}
+	fclose(f);
+	for (p = strtok_r(buf, " \n", &save); p; p = strtok_r(NULL, " \n", &save))
+		printf(" /dev/%s", p);
+	printf("\n");
+}
+
 static int cmd_info(int fd)
 {
 	int version, val;
@@ -57,6 +80,7 @@ static int cmd_info(int fd)
 		else
 			printf("%s: %d\n", caps[i].name, val);
 	}
+	print_kvm_nodes();
 	if (version != PLUMB_API_VERSION)
 		return plumb_err("module speaks API version %d, this launcher %d",
 				 version, PLUMB_API_VERSION);
