@@ -63,11 +63,12 @@ GUEST_CFLAGS := -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
 	-mgeneral-regs-only -O2 -g -Wall -Wextra -Werror -Iuser/guest
 GUEST_LIB := user/guest/start.S user/guest/lib.c user/guest/lib.h \
 	user/guest/guest.lds
-user/guest/default.elf tests/guests/mbcheck.elf tests/guests/vcheck.elf: $(GUEST_LIB)
+user/guest/default.elf tests/guests/mbcheck.elf tests/guests/vcheck.elf tests/guests/qbench.elf: $(GUEST_LIB)
 user/guest/default.elf: user/guest/default.c
 tests/guests/mbcheck.elf: tests/guests/mbcheck.c
 tests/guests/vcheck.elf: tests/guests/vcheck.c
-user/guest/default.elf tests/guests/mbcheck.elf tests/guests/vcheck.elf:
+tests/guests/qbench.elf: tests/guests/qbench.c
+user/guest/default.elf tests/guests/mbcheck.elf tests/guests/vcheck.elf tests/guests/qbench.elf:
 	$(CC) $(GUEST_CFLAGS) -nostdlib -static -no-pie -Wl,-m,elf_i386 \
 		-Wl,-T,user/guest/guest.lds -Wl,-z,noexecstack -Wl,--build-id=none \
 		-Wl,--no-warn-rwx-segments \
@@ -83,7 +84,7 @@ GUEST_BINS := $(addprefix tests/guests/,hello-16.bin hello-32.bin \
 	dbg-64.bin dbloop-64.bin acloop-32.bin timerloop-64.bin)
 
 tests-bin: $(INTEG_BINS) $(UNIT_BINS) $(GUEST_BINS) tests/guests/mbcheck.elf \
-	tests/guests/vcheck.elf \
+	tests/guests/vcheck.elf tests/guests/qbench.elf \
 	bench/exitbench tests/guests/bootinit
 
 # /init of the initramfs that Linux guests boot into (run_linux.sh).

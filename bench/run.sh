@@ -22,7 +22,7 @@ for h in "${hosts[@]}"; do
 		PLUMB_RESULTS=build/bench \
 		tests/harness/run-host.sh "$h" "${BENCH_ONLY:-}" > "build/bench-$h.out" 2>&1 || rc=1
 	echo "== $h ($(cat "build/bench/$h/host.txt" 2>/dev/null))"
-	for b in exits boot virtio; do
+	for b in exits boot virtio qemu; do
 		[ -z "${BENCH_ONLY:-}" ] || [[ ",$BENCH_ONLY," == *",$b,"* ]] || continue
 		# virtio (bench.cfg): QEMU hosts only.
 		[ $b = virtio ] && [[ $h == bochs* ]] && continue
