@@ -217,7 +217,12 @@ static int handle_cr4_write(struct plumb_vcpu *vcpu)
 
 static int handle_shutdown(struct plumb_vcpu *vcpu)
 {
-	/* The VMCB is undefined after a shutdown intercept (APM 15.11). */
+	/*
+	 * The VMCB is undefined after a shutdown intercept (APM 15.11), and
+	 * the event being delivered died with the CPU: a vCPU that userspace
+	 * resets and runs again (KVM's ABI) must not get it injected.
+	 */
+	to_svm(vcpu)->vmcb->control.event_inj = 0;
 	return plumb_exit_shutdown(vcpu);
 }
 

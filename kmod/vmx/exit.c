@@ -157,6 +157,8 @@ static int handle_exception_nmi(struct plumb_vcpu *vcpu)
 
 static int handle_triple_fault(struct plumb_vcpu *vcpu)
 {
+	/* The event being delivered died with the CPU (svm/exit.c). */
+	to_vmx(vcpu)->inject_info = 0;
 	return plumb_exit_shutdown(vcpu);
 }
 
