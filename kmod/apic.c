@@ -608,16 +608,18 @@ void plumb_apic_get_state(const struct plumb_apic *a, u32 *img, u64 now)
 /*
  * Load an image taken by plumb_apic_get_state() (or made by userspace):
  * each register through the rules of a guest write, so that no image
- * gives a state the guest could not reach; the vectors and the ICR as
- * they are, sending nothing; the timer restarts from its initial count
- * at @now. The version and the x2APIC ID and LDR stay ours; the mode is
- * IA32_APIC_BASE's (plumb_apic_set_base()).
+ * gives a state the guest could not reach, but for one the reset gives:
+ * LVTs unmasked while SVR disables the APIC (LINT0 in virtual wire at
+ * reset, as lapic.c and KVM set it up, and as QEMU's reset image has
+ * it). The vectors and the ICR as they are, sending nothing; the timer
+ * restarts from its initial count at @now. The version and the x2APIC ID
+ * and LDR stay ours; the mode is IA32_APIC_BASE's (plumb_apic_set_base()).
  */
 void plumb_apic_set_state(struct plumb_apic *a, const u32 *img, u64 now,
 			  struct plumb_apic_effects *fx)
 {
 	static const u32 ordered[] = {
-		PAPIC_REG_SVR, PAPIC_REG_TPR, PAPIC_REG_TIMER_DCR,
+		PAPIC_REG_TPR, PAPIC_REG_TIMER_DCR,
 		PAPIC_REG_LVT_TIMER, PAPIC_REG_LVT_THERMAL, PAPIC_REG_LVT_PERF,
 		PAPIC_REG_LVT_LINT0, PAPIC_REG_LVT_LINT1, PAPIC_REG_LVT_ERROR,
 		PAPIC_REG_TIMER_ICR,
@@ -635,9 +637,12 @@ void plumb_apic_set_state(struct plumb_apic *a, const u32 *img, u64 now,
 		REG(a, PAPIC_REG_DFR) = (img[PAPIC_REG_DFR >> 4] & 0xf0000000) |
 					0x0fffffff;
 	}
-	/* SVR first: while it disables the APIC, the LVTs stay masked. */
+	/* The LVTs load as the image has them, then SVR as it has it. */
+	reg_write(a, PAPIC_REG_SVR, img[PAPIC_REG_SVR >> 4] | PAPIC_SVR_ENABLE,
+		  now, fx);
 	for (i = 0; i < sizeof(ordered) / sizeof(ordered[0]); i++)
 		reg_write(a, ordered[i], img[ordered[i] >> 4], now, fx);
+	REG(a, PAPIC_REG_SVR) = img[PAPIC_REG_SVR >> 4] & 0x3ff;
 	for (i = 0; i < 8; i++) {
 		/* Vectors 0-15 are never accepted (11.5.2): none here either. */
 		u32 legal = i ? ~0u : ~0xffffu;

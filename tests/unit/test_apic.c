@@ -424,6 +424,19 @@ START_TEST(test_state_sanitised)
 	/* nothing is sent by loading an ICR */
 	ck_assert(!(fx.flags & PAPIC_FX_IPI));
 
+	/* QEMU's reset image: SVR disables the APIC, LINT0 in virtual wire */
+	memset(img, 0, sizeof(img));
+	img[PAPIC_REG_SVR >> 4] = 0xff;
+	img[PAPIC_REG_LVT_LINT0 >> 4] = PAPIC_DM_EXTINT << 8;
+	img[PAPIC_REG_LVT_TIMER >> 4] = PAPIC_LVT_MASKED;
+	plumb_apic_set_state(&a, img, 0, &fx);
+	ck_assert(!plumb_apic_sw_enabled(&a));
+	ck_assert_uint_eq(rd(PAPIC_REG_LVT_LINT0, 0), PAPIC_DM_EXTINT << 8);
+	ck_assert(plumb_apic_accepts_extint(&a));
+	/* ... and a guest write still masks while it is disabled (11.4.7.2) */
+	wr(PAPIC_REG_LVT_LINT1, PAPIC_DM_NMI << 8, 0);
+	ck_assert_uint_eq(rd(PAPIC_REG_LVT_LINT1, 0), (PAPIC_DM_NMI << 8) | PAPIC_LVT_MASKED);
+
 	/* x2APIC: the ID and LDR are the vCPU's, whatever the image says */
 	to_x2apic();
 	plumb_apic_set_state(&a, img, 0, &fx);
