@@ -96,6 +96,8 @@ static void kvm_cpuid_fill(struct kvm_cpuid_entry2 *k,
 	k->edx = p->edx;
 	if (p->function == 0x40000100 || p->function == 0x40000101)
 		k->function -= 0x100;
+	if (p->function == 0x40000100)
+		k->eax -= 0x100;	/* the last leaf: 0x40000001 */
 }
 
 static long kdev_supported_cpuid(void *obj, void *arg, unsigned long raw)

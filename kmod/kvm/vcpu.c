@@ -200,14 +200,15 @@ static bool kvm_exit_from(struct plumb_vcpu *vcpu, const struct plumb_exit *e,
 /*
  * KVM_RUN: finish the last exit with userspace's data, hand out records
  * left from the last run, run the guest, and repeat until one record
- * makes an exit or the run ends (-EINTR: a signal or immediate_exit,
- * exit reason KVM_EXIT_INTR).
+ * makes an exit or the run ends: -EINTR with KVM_EXIT_INTR for a
+ * signal, or for immediate_exit with exit_reason untouched.
  */
 static long kvm_vcpu_run(void *obj, void *arg, unsigned long raw)
 {
 	struct plumb_vcpu *vcpu = obj;
 	struct plumb_kvm_vcpu *k = vcpu->kvm;
 	struct kvm_run *run = k->run;
+	u8 immediate;
 	long ret;
 
 	if (k->reply) {
@@ -219,7 +220,8 @@ static long kvm_vcpu_run(void *obj, void *arg, unsigned long raw)
 			memcpy(&e->mmio.data, run->mmio.data, sizeof(e->mmio.data));
 		k->reply = false;
 	}
-	WRITE_ONCE(vcpu->ring.hdr->immediate_exit, plumb_kvm_immediate_exit(run));
+	immediate = plumb_kvm_immediate_exit(run);
+	WRITE_ONCE(vcpu->ring.hdr->immediate_exit, immediate);
 	vcpu->irq_window_wanted = READ_ONCE(run->request_interrupt_window);
 	for (;;) {
 		while (k->cons != vcpu->ring.prod) {
@@ -238,7 +240,8 @@ static long kvm_vcpu_run(void *obj, void *arg, unsigned long raw)
 			ret = 0;
 			break;
 		}
-		if (ret == -EINTR)
+		/* immediate_exit leaves exit_reason alone, as KVM's. */
+		if (ret == -EINTR && !immediate)
 			run->exit_reason = KVM_EXIT_INTR;
 		if (ret < 0)
 			break;

@@ -79,7 +79,8 @@ static long kvm_vm_enable_cap(void *obj, void *arg, unsigned long raw)
 
 	if (cap->cap != KVM_CAP_SPLIT_IRQCHIP)
 		return -EINVAL;
-	if (cap->args[0] > PLUMB_KVM_MAX_ROUTES || cap->args[1] ||
+	/* KVM reserves at most 48 routes for the userspace IOAPIC's pins. */
+	if (cap->args[0] > 48 || cap->args[1] ||
 	    cap->args[2] || cap->args[3])
 		return -EINVAL;
 	mutex_lock(&vm->lock);
@@ -157,7 +158,7 @@ out:
 /*
  * Raise GSI @gsi: every MSI route of it is sent. KVM's answer: how many
  * vCPUs took the messages, 0 if none did, -1 if the GSI has no route.
- * Level 0 does nothing: MSIs are edges.
+ * Level 0 does nothing (MSIs are edges) and answers -1, as KVM's.
  */
 static int kvm_irq_line(struct plumb_vm *vm, u32 gsi, u32 level)
 {
@@ -166,7 +167,7 @@ static int kvm_irq_line(struct plumb_vm *vm, u32 gsi, u32 level)
 	int n = 0, i, ret = -1, taken;
 
 	if (!level)
-		return 0;
+		return -1;
 	/* Copied out of the RCU section: delivery takes spinlocks only,
 	 * but keep the read side short and the messages stable.
 	 */
@@ -290,6 +291,7 @@ long plumb_kvm_check_extension(unsigned long cap)
 	case KVM_CAP_USER_MEMORY:
 	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
 	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
+	case KVM_CAP_CHECK_EXTENSION_VM:	/* this very ioctl, on a VM fd */
 	case KVM_CAP_SET_TSS_ADDR:
 	case KVM_CAP_EXT_CPUID:
 	case KVM_CAP_MP_STATE:
