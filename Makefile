@@ -41,7 +41,7 @@ INTEG_BINS := $(INTEG_SRCS:.c=)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
-.PHONY: all module user tests-bin deps bench bench-bus demo check check-unit check-build \
+.PHONY: all module user tests-bin deps bench bench-bus demo libvirt-check check check-unit check-build \
 	check-svm check-vmx check-harness check-pic-loop fuzz install clean help \
 	soak soak-bin
 
@@ -174,6 +174,11 @@ deps:
 # Not a test: plumb against Debian's KVM in the emulated hosts (bench/).
 bench:
 	bench/run.sh
+
+# Not in check: libvirt (Debian's) boots a guest on plumb's KVM ABI in an
+# emulated host (tests/libvirt/run.sh; HOST, default qemu-svm-6.12).
+libvirt-check:
+	tests/libvirt/run.sh $(HOST)
 
 # Boots plumb's default guest: here if /dev/plumb exists, else emulated.
 demo: user tests-bin
