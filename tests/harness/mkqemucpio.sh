@@ -1,9 +1,8 @@
 #!/bin/bash
-# bench/mkqemucpio.sh OUT.cpio.gz: Debian's QEMU (the binary, its shared
-# libraries and the firmware a -kernel boot of the pc machine needs) as an
-# extra initramfs for the emulated hosts, so that bootbench.sh can boot the
-# same kernel under QEMU+KVM there. Appended to the host's initramfs by
-# bench/run.sh; not part of the test hosts.
+# tests/harness/mkqemucpio.sh OUT.cpio.gz: Debian's QEMU (the binary, its
+# shared libraries and the firmware a -kernel boot of the pc machine needs)
+# as an extra initramfs for the emulated hosts, appended to a host's own
+# initramfs: by bench/run.sh for bootbench.sh and virtiobench.sh.
 set -euo pipefail
 out=$1
 root=$(mktemp -d)
