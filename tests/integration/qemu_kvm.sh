@@ -107,34 +107,67 @@ cleanup() {
 [ "$fails" -eq 0 ] || { cleanup; done_; }
 
 # run LIMIT QEMU-ARGS...: QEMU with its serial console in $out, which comes
-# into the test log as it grows; sets rc and took. A guest panic ends QEMU
-# at once (without -no-reboot, panic=-1 would boot again and again).
+# into the test log as it grows; sets rc and took. For the post-mortem:
+#  - a guest panic ends QEMU at once (without -no-reboot, panic=-1 would
+#    boot again and again);
+#  - 10 s before the limit, QEMU's monitor (a pipe) is asked for every
+#    vCPU's registers ("info registers -a": where a hung guest is);
+#  - QEMU logs each vCPU's state at every CPU reset (-d cpu_reset; a
+#    triple fault resets the machine, which -no-reboot turns into an exit
+#    with status 0);
+# both are printed when the test fails (show_state).
 run() {
 	_limit=$(($1 * ${PLUMB_SLOW:-1}))	# Bochs: 2
 	shift
 	: > $out
-	rm -f /tmp/qk-qemu.pid
+	rm -f /tmp/qk-qemu.pid /tmp/qk-mon.in /tmp/qk-mon.out /tmp/qk-mon.txt \
+		/tmp/qk-reset.log /tmp/qk-asked
+	mkfifo /tmp/qk-mon.in /tmp/qk-mon.out
+	# QEMU opens both ends O_RDWR: this blocks until it runs, ends with it.
+	cat /tmp/qk-mon.out > /tmp/qk-mon.txt &
+	_mon=$!
 	( tail -f $out & echo $! > /tmp/qk-tail.pid; wait ) | guest_log &
 	_log=$!
+	_ask=$(( $(date +%s) + _limit - 10 ))
 	( while sleep 2; do
-		grep -q 'Kernel panic' $out || continue
-		sleep 3
-		echo "the guest panicked: stopping QEMU"
-		kill "$(cat /tmp/qk-qemu.pid)"
-		break
+		if grep -q 'Kernel panic' $out; then
+			sleep 3
+			echo "the guest panicked: stopping QEMU"
+			kill "$(cat /tmp/qk-qemu.pid)"
+			break
+		fi
+		if [ "$(date +%s)" -ge $_ask ]; then
+			: > /tmp/qk-asked
+			timeout 5 sh -c 'echo "info registers -a" > /tmp/qk-mon.in'
+			break
+		fi
 	done ) &
-	_panic=$!
+	_watch=$!
 	start=$(date +%s)
 	echo "$*"
-	limited "$_limit" "$@" -pidfile /tmp/qk-qemu.pid < /dev/null > $out 2> $err
+	limited "$_limit" "$@" -pidfile /tmp/qk-qemu.pid -monitor pipe:/tmp/qk-mon \
+		-d cpu_reset -D /tmp/qk-reset.log < /dev/null > $out 2> $err
 	rc=$?
 	took=$(( $(date +%s) - start ))
-	kill $_panic 2>/dev/null
+	kill $_watch 2>/dev/null
 	sleep 1
 	kill "$(cat /tmp/qk-tail.pid)" 2>/dev/null
 	wait $_log
+	kill $_mon 2>/dev/null
 	cat $err
 	echo "QEMU ended with status $rc after ${took}s (limit ${_limit}s)"
+}
+show_state() {
+	[ "$fails" -eq 0 ] && return
+	if [ -f /tmp/qk-asked ]; then
+		echo "----- QEMU's monitor at the time limit: info registers -a -----"
+		tr -d '\r' < /tmp/qk-mon.txt | sed -n '/^CPU#/,$p'	# not the echo
+	fi
+	# QEMU resets each vCPU twice as it starts; the guest's come after.
+	echo "----- QEMU's -d cpu_reset log: $(grep -c '^CPU Reset' /tmp/qk-reset.log 2>/dev/null) resets (2 per vCPU at start-up); the last -----"
+	awk '/^CPU Reset/ { n = 0 } { l[n++] = $0 } END { for (i = 0; i < n; i++) print l[i] }' \
+		/tmp/qk-reset.log 2>/dev/null
+	echo "-----"
 }
 markers() { grep -c '^PLUMB-BOOT-OK' $out; }
 # The checks every Linux guest passes: QEMU's status and a clean log.
@@ -234,5 +267,6 @@ virtio)
 	fail "unknown case '$case'"
 	;;
 esac
+show_state
 cleanup
 done_
