@@ -10,7 +10,7 @@ hosts=("$@")
 make -s user tests-bin || exit 1
 # QEMU for bootbench.sh, appended to each host's initramfs.
 qcpio=build/bench/qemu.cpio.gz
-[ -f "$qcpio" ] || bench/mkqemucpio.sh "$qcpio" || exit 1
+[ -f "$qcpio" ] || tests/harness/mkqemucpio.sh "$qcpio" || exit 1
 rc=0
 for h in "${hosts[@]}"; do
 	series=$(awk -v n="$h" '$1 == n { print $4 }' tests/harness/hosts.cfg)

@@ -10,6 +10,9 @@
 #  - with vt_net=1, meanwhile: eth0 at 10.0.2.15, pings 10.0.2.2 (the
 #    emulated host, on the tap's bridge), sends 64 x the same random MiB to
 #    its port 5000 and reports the md5 of the stream;
+#  - with vt_fetch=URL (QEMU's user-mode network, qemu_kvm.sh): eth0 at
+#    10.0.2.15 behind QEMU's gateway 10.0.2.2, fetches URL with wget and
+#    reports its size and md5;
 # and powers off.
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
@@ -92,6 +95,19 @@ if [ "$(arg vt_net)" = 1 ]; then
 	while [ $i -lt 64 ]; do cat /tmp/r; i=$((i + 1)); done | nc 10.0.2.2 5000
 	echo "PLUMB-VT net-sent 64MiB md5 $sum in $(up) - $start s"
 	sleep 2		# what the socket still holds goes out before power-off
+fi
+
+url=$(arg vt_fetch)
+if [ -n "$url" ]; then
+	ip link set lo up
+	ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 &&
+		ip route add default via 10.0.2.2 && ok "eth0 up"
+	# (timeout, not wget -T: Debian 12 busybox's wget segfaults with -T)
+	if timeout 60 wget -q -O /tmp/fetched "$url" 2> /tmp/wget.err; then
+		echo "PLUMB-VT fetched $(wc -c < /tmp/fetched) $(md5sum /tmp/fetched | cut -d' ' -f1) (at $(up) s)"
+	else
+		bad "wget $url: $(cat /tmp/wget.err)"
+	fi
 fi
 
 if [ $mounted = 1 ]; then

@@ -28,6 +28,39 @@ for f in "$kernel" "$initrd"; do
 	[ -f "$f" ] || { echo "run-host: $f missing (make deps; tests/run.sh builds initramfs)" >&2; exit 1; }
 done
 
+# Another list than tests.cfg (bench/run.sh), copied into the initramfs.
+cfg=${PLUMB_TESTS_CFG:-tests/integration/tests.cfg}
+
+# The tests this host must report, with their needs.
+grep -v '^#' "$cfg" | grep -v '^[[:space:]]*$' |
+	awk -v b="$backend" -v share="$share" '
+	function has(list, x,   n, i, a) { n = split(list, a, ","); for (i = 1; i <= n; i++) if (a[i] == x) return 1; return 0 }
+	has($2, b) && (share == "-" || (share ~ /^!/ ? !has($5, substr(share, 2)) : has($5, share))) { print $1, $5 }' |
+	awk -v only="$only" 'only == "" || index("," only ",", "," $1 ",")' > "$out/expected-needs"
+cut -d' ' -f1 "$out/expected-needs" > "$out/expected"
+
+# Debian's QEMU (tests/harness/mkqemucpio.sh) after the host's initramfs,
+# only for a host whose list has a test that needs "qemu": it adds about
+# 20 MiB of gzip to the 45 of a 6.12 host (docs/testing.md). The cpio is
+# rebuilt when QEMU or the script is newer; both files are replaced
+# atomically, so two hosts may do this at once.
+if [ -z "${PLUMB_INITRD:-}" ] && awk '{ print "," $2 "," }' "$out/expected-needs" | grep -q ',qemu,'; then
+	qcpio=build/initramfs/qemu.cpio.gz
+	stale=
+	for f in tests/harness/mkqemucpio.sh "$(command -v qemu-system-x86_64)" \
+		"$(command -v qemu-system-x86_64-microvm)"; do
+		[ "$f" -nt "$qcpio" ] && stale=1
+	done
+	if [ ! -f "$qcpio" ] || [ -n "$stale" ]; then
+		tests/harness/mkqemucpio.sh "$qcpio" || exit 1
+	fi
+	both=build/initramfs/$kver+qemu.cpio.gz
+	tmp=$(mktemp "$both.XXXXXX")
+	cat "$initrd" "$qcpio" > "$tmp" && mv "$tmp" "$both" || exit 1
+	echo "run-host: $name: tests need QEMU: initramfs $(($(stat -c %s "$initrd") / 1024)) KiB + QEMU $(($(stat -c %s "$qcpio") / 1024)) KiB" | tee "$out/initramfs.txt"
+	initrd=$both
+fi
+
 # Boot faster (measured in Bochs: crypto self-tests alone take 7 s there).
 append="console=ttyS0,115200 panic=-1 quiet loglevel=4 mitigations=off cryptomgr.notests=1 tsc=reliable no_timer_check ptest_host=$name ptest_backend=$backend"
 [ -n "$only" ] && append="$append ptest_only=$only"
@@ -35,8 +68,6 @@ append="console=ttyS0,115200 panic=-1 quiet loglevel=4 mitigations=off cryptomgr
 # The host's own kernel parameters (hosts.cfg), then experiments' (e.g.
 # nokaslr, to map addresses).
 append="$append $options ${PLUMB_HOST_APPEND:-}"
-# Another list than tests.cfg (bench/run.sh), copied into the initramfs.
-cfg=${PLUMB_TESTS_CFG:-tests/integration/tests.cfg}
 [ "$cfg" != tests/integration/tests.cfg ] && append="$append ptest_cfg=$(basename "$cfg")"
 serial=$out/serial.log
 start=$(date +%s)
@@ -131,13 +162,6 @@ verdict() { # verdict PASS|FAIL test why
 	echo "$1 $2${3:+ ($3)}" >> "$out/summary"
 	if [ "$1" = PASS ]; then pass=$((pass + 1)); else failn=$((failn + 1)); fi
 }
-
-grep -v '^#' "$cfg" | grep -v '^[[:space:]]*$' |
-	awk -v b="$backend" -v share="$share" '
-	function has(list, x,   n, i, a) { n = split(list, a, ","); for (i = 1; i <= n; i++) if (a[i] == x) return 1; return 0 }
-	has($2, b) && (share == "-" || (share ~ /^!/ ? !has($5, substr(share, 2)) : has($5, share))) { print $1 }' |
-	{ if [ -n "$only" ]; then grep -x -F -f <(tr , '\n' <<<"$only"); else cat; fi; } \
-	> "$out/expected"
 
 while read -r t; do
 	rc=$(awk -v t="$t" '$1 == t { print $2 }' "$out/verdicts" 2>/dev/null)
