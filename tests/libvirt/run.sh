@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/libvirt/run.sh [HOST] (make libvirt-check): libvirt on plumb, issue
 # 17 item 4. In one emulated host (default qemu-svm-6.12): the host's
-# initramfs, Debian's QEMU (tests/harness/mkqemucpio.sh, or bench's) and
+# initramfs, Debian's QEMU (tests/harness/mkqemucpio.sh) and
 # Debian's libvirt (mkcpio.sh) appended; the list libvirt.cfg runs
 # libvirt_boot.sh: libvirtd and virsh boot Debian's kernel on plumb's KVM
 # personality. Not in make check: 31 MB more initramfs and minutes of a
@@ -24,9 +24,7 @@ kver=$(scripts/kernels.sh kver "$series")
 make -s user tests-bin
 tests/harness/build-module.sh "$kver" > /dev/null
 tests/harness/mkinitramfs.sh "$kver" "$b/host-$kver.cpio.gz"
-mkq=tests/harness/mkqemucpio.sh
-[ -x $mkq ] || mkq=bench/mkqemucpio.sh
-[ -f "$b/qemu.cpio.gz" ] || $mkq "$b/qemu.cpio.gz"
+[ -f "$b/qemu.cpio.gz" ] || tests/harness/mkqemucpio.sh "$b/qemu.cpio.gz"
 # xz takes a minute or two: only when missing or an input changed.
 if [ ! -f "$b/libvirt.cpio.$ext" ] || [ -n "$(find tests/libvirt -newer "$b/libvirt.cpio.$ext")" ]; then
 	tests/libvirt/mkcpio.sh "$b/libvirt.cpio.$ext"
