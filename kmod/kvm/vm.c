@@ -354,9 +354,13 @@ static const struct plumb_ioctl kvm_vm_ioctls[] = {
 		    PLUMB_IOC_FLAGS(struct kvm_irq_routing, flags, 0)),
 	PLUMB_IOCTL(KVM_IRQ_LINE, kvm_vm_irq_line),
 	PLUMB_IOCTL(KVM_IRQ_LINE_STATUS, kvm_vm_irq_line_status),
+	/*
+	 * devid means something only with KVM_MSI_VALID_DEVID, which is
+	 * refused: like KVM, ignore it (QEMU 7.2 leaves it uninitialised).
+	 */
 	PLUMB_IOCTL(KVM_SIGNAL_MSI, kvm_vm_signal_msi,
 		    PLUMB_IOC_FLAGS(struct kvm_msi, flags, 0),
-		    PLUMB_IOC_ZERO_FROM(struct kvm_msi, devid)),
+		    PLUMB_IOC_ZERO_FROM(struct kvm_msi, pad)),
 	PLUMB_IOCTL(KVM_REGISTER_COALESCED_MMIO, kvm_register_coalesced),
 	PLUMB_IOCTL(KVM_UNREGISTER_COALESCED_MMIO, kvm_unregister_coalesced),
 };
