@@ -148,6 +148,31 @@ int plumb_msr_set(struct plumb_vcpu *vcpu, u32 index, u64 data)
 	return 0;
 }
 
+/*
+ * IA32_APIC_BASE from userspace (SET_SREGS, SET_MSRS: a reset or a
+ * restore), as KVM's host-initiated write: any valid value, whatever the
+ * APIC's mode now. The SDM's transition rules (Table 11-5) bind the
+ * guest's WRMSR; a machine reset takes an x2APIC back to xAPIC in one
+ * step. The walk goes through disabled (and xAPIC, on the way to
+ * x2APIC), each step a legal one; a value the MSR refuses in any mode
+ * changes nothing.
+ */
+int plumb_msr_set_apic_base_host(struct plumb_vcpu *vcpu, u64 data)
+{
+	int ret = plumb_msr_set(vcpu, MSR_IA32_APICBASE, data);
+
+	if (ret != -EINVAL || data == plumb_lapic_get_base(vcpu))
+		return ret;
+	ret = plumb_msr_set(vcpu, MSR_IA32_APICBASE,
+			    data & ~(PAPIC_BASE_EN | PAPIC_BASE_EXTD));
+	if (!ret && (data & PAPIC_BASE_EXTD))
+		ret = plumb_msr_set(vcpu, MSR_IA32_APICBASE,
+				    data & ~PAPIC_BASE_EXTD);
+	if (!ret)
+		ret = plumb_msr_set(vcpu, MSR_IA32_APICBASE, data);
+	return ret;
+}
+
 /* Each byte of IA32_PAT a valid memory type: 0, 1, 4, 5, 6, 7. */
 bool plumb_pat_valid(u64 pat)
 {

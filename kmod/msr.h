@@ -21,6 +21,7 @@ struct plumb_msr_state {
 /* As the get_msr/set_msr ops: 0, -EINVAL (#GP) or -ENOENT. */
 int plumb_msr_get(struct plumb_vcpu *vcpu, u32 index, u64 *data);
 int plumb_msr_set(struct plumb_vcpu *vcpu, u32 index, u64 data);
+int plumb_msr_set_apic_base_host(struct plumb_vcpu *vcpu, u64 data);
 
 int plumb_msr_get_state(struct plumb_vcpu *vcpu,
 			const struct plumb_msr_state *m, u32 index, u64 *data);

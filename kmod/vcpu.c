@@ -19,12 +19,14 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <asm/msr-index.h>
 
 #include "backend.h"
 #include "compat.h"
 #include "cpuid.h"
 #include "ioctl.h"
 #include "lapic.h"
+#include "msr.h"
 #include "sregs.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -413,9 +415,14 @@ long plumb_vcpu_msrs(struct plumb_vcpu *vcpu, u32 nmsrs,
 			ret = -EINVAL;
 			goto out;
 		}
-		if (set ? plumb_ops->set_msr(vcpu, e[i].index, e[i].data) :
-			  plumb_ops->get_msr(vcpu, e[i].index, &e[i].data))
+		if (set && e[i].index == MSR_IA32_APICBASE) {
+			/* userspace's reset or restore: any valid value */
+			if (plumb_msr_set_apic_base_host(vcpu, e[i].data))
+				break;
+		} else if (set ? plumb_ops->set_msr(vcpu, e[i].index, e[i].data) :
+				 plumb_ops->get_msr(vcpu, e[i].index, &e[i].data)) {
 			break;
+		}
 	}
 	ret = i;
 	if (!set && copy_to_user(u, e, i * sizeof(*e)))

@@ -373,7 +373,7 @@ static int svm_set_sregs(struct plumb_vcpu *vcpu, const struct plumb_sregs *s)
 	    (s->gdt.padding[0] | s->gdt.padding[1] | s->gdt.padding[2] |
 	     s->idt.padding[0] | s->idt.padding[1] | s->idt.padding[2]))
 		return -EINVAL;
-	if (plumb_msr_set(vcpu, MSR_IA32_APICBASE, s->apic_base))
+	if (plumb_msr_set_apic_base_host(vcpu, s->apic_base))
 		return -EINVAL;
 
 	seg_to_vmcb(&save->cs, &s->cs);
