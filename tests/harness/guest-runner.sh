@@ -29,14 +29,19 @@ NCPUS=$(grep -c ^processor /proc/cpuinfo)
 export PLUMB_HOST PLUMB_BACKEND
 export PLUMB_SLOW="${SLOW:-1}"
 
-# What udev would do with packaging/60-plumb.rules when /dev/plumb appears.
+# What udev would do with packaging/60-plumb.rules when plumb's nodes
+# appear: each node gets the GROUP and MODE of the (uncommented) rule
+# whose KERNEL== names it.
 apply_udev_rule() {
 	rule=/etc/udev/rules.d/60-plumb.rules
-	g=$(sed -n 's/.*GROUP="\([^"]*\)".*/\1/p' $rule)
-	m=$(sed -n 's/.*MODE="\([^"]*\)".*/\1/p' $rule)
-	[ -e /dev/plumb ] || return 0
-	[ -n "$g" ] && chgrp "$g" /dev/plumb
-	[ -n "$m" ] && chmod "$m" /dev/plumb
+	for node in plumb plumb-kvm; do
+		[ -e /dev/$node ] || continue
+		line=$(grep -v '^[[:space:]]*#' $rule | grep "KERNEL==\"$node\"" | head -n 1)
+		g=$(echo "$line" | sed -n 's/.*GROUP="\([^"]*\)".*/\1/p')
+		m=$(echo "$line" | sed -n 's/.*MODE="\([^"]*\)".*/\1/p')
+		[ -n "$g" ] && chgrp "$g" /dev/$node
+		[ -n "$m" ] && chmod "$m" /dev/$node
+	done
 	return 0
 }
 
