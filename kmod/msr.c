@@ -52,7 +52,11 @@ static u64 *mtrr_reg(struct plumb_vcpu *vcpu, u32 index)
 }
 
 
-/* IA32_MCG_CTL and the banks' IA32_MCi_CTL/STATUS/ADDR/MISC: storage. */
+/*
+ * IA32_MCG_CTL and the banks' IA32_MCi_CTL/STATUS/ADDR/MISC: storage for
+ * userspace only (plumb_msr_host()). The guest's IA32_MCG_CAP says there
+ * are no banks and no MCG_CTL, so its own RDMSR/WRMSR of them is #GP.
+ */
 static u64 *mce_reg(struct plumb_vcpu *vcpu, u32 index)
 {
 	if (index == MSR_IA32_MCG_CTL)
@@ -61,6 +65,23 @@ static u64 *mce_reg(struct plumb_vcpu *vcpu, u32 index)
 	    index < MSR_IA32_MC0_CTL + 4 * PLUMB_MCE_BANKS)
 		return &vcpu->msrs.mce_banks[index - MSR_IA32_MC0_CTL];
 	return NULL;
+}
+
+/*
+ * MSRs only userspace reads and writes (the MSR ioctls), before the
+ * vCPU's get_msr/set_msr: 0, or -ENOENT when @index is not one.
+ */
+int plumb_msr_host(struct plumb_vcpu *vcpu, u32 index, u64 *data, bool set)
+{
+	u64 *reg = mce_reg(vcpu, index);
+
+	if (!reg)
+		return -ENOENT;
+	if (set)
+		*reg = *data;
+	else
+		*data = *reg;
+	return 0;
 }
 
 int plumb_msr_get(struct plumb_vcpu *vcpu, u32 index, u64 *data)
@@ -93,7 +114,7 @@ int plumb_msr_get(struct plumb_vcpu *vcpu, u32 index, u64 *data)
 		*data = 0;
 		return 0;
 	}
-	reg = mtrr_reg(vcpu, index) ?: mce_reg(vcpu, index);
+	reg = mtrr_reg(vcpu, index);
 	if (!reg) {
 		int ret = plumb_pvclock_msr_get(vcpu, index, data);
 
@@ -137,7 +158,7 @@ int plumb_msr_set(struct plumb_vcpu *vcpu, u32 index, u64 data)
 	}
 	if (amd_perf_msr(index))
 		return 0;
-	reg = mtrr_reg(vcpu, index) ?: mce_reg(vcpu, index);
+	reg = mtrr_reg(vcpu, index);
 	if (!reg) {
 		int ret = plumb_pvclock_msr_set(vcpu, index, data);
 

@@ -22,6 +22,7 @@ struct plumb_msr_state {
 int plumb_msr_get(struct plumb_vcpu *vcpu, u32 index, u64 *data);
 int plumb_msr_set(struct plumb_vcpu *vcpu, u32 index, u64 data);
 int plumb_msr_set_apic_base_host(struct plumb_vcpu *vcpu, u64 data);
+int plumb_msr_host(struct plumb_vcpu *vcpu, u32 index, u64 *data, bool set);
 
 int plumb_msr_get_state(struct plumb_vcpu *vcpu,
 			const struct plumb_msr_state *m, u32 index, u64 *data);

@@ -415,6 +415,9 @@ long plumb_vcpu_msrs(struct plumb_vcpu *vcpu, u32 nmsrs,
 			ret = -EINVAL;
 			goto out;
 		}
+		/* Storage only userspace sees (the MCE banks) first. */
+		if (!plumb_msr_host(vcpu, e[i].index, &e[i].data, set))
+			continue;
 		if (set && e[i].index == MSR_IA32_APICBASE) {
 			/* userspace's reset or restore: any valid value */
 			if (plumb_msr_set_apic_base_host(vcpu, e[i].data))

@@ -19,9 +19,10 @@
 #define PLUMB_POSTED_MAX_AGE	max(2, HZ / 200)
 #define PLUMB_MAX_MSR_ENTRIES	256
 /*
- * Machine-check banks kept as storage: IA32_MCG_CAP says there are none
- * (no machine check is ever raised), but a management stack that saves
- * and restores them (QEMU's 10) finds them there.
+ * Machine-check banks kept as storage for userspace's MSR ioctls only:
+ * IA32_MCG_CAP says there are none (no machine check is ever raised) and
+ * the guest's access is #GP, but a management stack that saves and
+ * restores them (QEMU's 10) finds them there (msr.c plumb_msr_host()).
  */
 #define PLUMB_MCE_BANKS		32
 
