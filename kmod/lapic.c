@@ -306,7 +306,15 @@ int plumb_lapic_msr_set(struct plumb_vcpu *vcpu, u32 msr, u64 data)
 			if (!data) {
 				l->deadline_ns = 0;
 			} else if (data <= now_tsc || !tsc_khz) {
-				l->deadline_ns = now;	/* already due */
+				/*
+				 * Already due: the interrupt is pending when
+				 * the WRMSR retires, as on the CPU and KVM
+				 * (kvm-unit-tests' "tsc deadline timer"), not
+				 * when an hrtimer set for now gets round to it.
+				 */
+				l->deadline_ns = 0;
+				l->tsc_deadline = 0;
+				plumb_apic_lvt_fire(&l->m, PAPIC_REG_LVT_TIMER, &fx);
 			} else {
 				l->deadline_ns = now + mul_u64_u32_div(data - now_tsc,
 								       1000000, tsc_khz);
@@ -314,6 +322,7 @@ int plumb_lapic_msr_set(struct plumb_vcpu *vcpu, u32 msr, u64 data)
 			lapic_arm(l);
 		}
 		raw_spin_unlock_irqrestore(&l->lock, flags);
+		lapic_after_access(vcpu, &fx);
 		return 0;
 	}
 	if (msr < PAPIC_X2APIC_MSR_BASE || msr > PAPIC_X2APIC_MSR_END)
