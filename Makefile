@@ -43,7 +43,7 @@ UNIT_BINS := $(UNIT_SRCS:.c=)
 
 .PHONY: all module user tests-bin deps bench bench-bus demo libvirt-check check check-unit check-build \
 	check-svm check-vmx check-harness check-pic-loop fuzz install clean help \
-	soak soak-bin
+	soak soak-bin kut
 
 all: module user tests-bin
 
@@ -189,6 +189,14 @@ demo: user tests-bin
 soak: user tests-bin soak-bin
 	tests/soak/soak.sh
 
+# kvm-unit-tests (built outside the tree, KUT=DIR) through their own
+# run_tests.sh in an emulated host: QEMU on plumb's KVM personality, QEMU
+# on Debian's KVM, plumb's launcher. Not part of check or CI (an hour and
+# more; docs/testing.md "kvm-unit-tests"). HOST, KUT_DRIVERS, KUT_TESTS,
+# KUT_TIMEOUT.
+kut: user tests-bin
+	tests/kut/run-kut.sh
+
 # Each prints a final "N passed, N failed" line; results under build/results.
 check: user tests-bin
 	tests/run.sh all
@@ -243,4 +251,6 @@ help:
 	@echo "                  the ABI fuzzer in each VT host (default: all), one at a time"
 	@echo "make soak         chaos and kill tests, not in check: [HOST=qemu-svm-6.1]"
 	@echo "                  [SEED=] [GUESTS=10000] [KILLS=100] [MINUTES=10] [VMS=32]"
+	@echo "make kut KUT=DIR  kvm-unit-tests under QEMU on plumb, QEMU on KVM and plumb, not in check:"
+	@echo "                  [HOST=qemu-svm-6.12] [KUT_DRIVERS=plumb,kvm,launcher] [KUT_TESTS=...]"
 	@echo "make check-pic-loop ROUNDS=N  linux_pic/linux_pit, 16 per round (5-8 min each)"
