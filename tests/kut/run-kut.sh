@@ -103,7 +103,7 @@ done
 cp tests/kut/kut.sh "$cfg" "$stage/tests/"
 (cd "$stage" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out/kut.cpio.gz" || exit 1
 qcpio=$out/qemu.cpio.gz
-[ -f "$qcpio" ] || bench/mkqemucpio.sh "$qcpio" || exit 1
+[ -f "$qcpio" ] || tests/harness/mkqemucpio.sh "$qcpio" || exit 1
 
 echo "kut: $KUT ($(cat "$k/build-head")); drivers $KUT_DRIVERS; hosts $HOST; $(wc -w <<<"$KUT_TESTS") tests, TIMEOUT ${KUT_TIMEOUT}s unless given"
 rc=0
