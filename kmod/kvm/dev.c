@@ -175,6 +175,32 @@ static struct miscdevice kdev_kvm = {
 
 static bool kvm_claimed;
 
+/*
+ * While plumb holds minor 232, a KVM vendor module would only reach its
+ * own misc_register() and fail there, and Debian's 6.1 KVM leaves its
+ * syscore ops registered on that path: once kvm.ko unloads, the host's
+ * syscore list points into freed memory (the next suspend, shutdown or
+ * KVM load walks it). So plumb refuses the vendor module before its init
+ * runs, which every kernel unwinds cleanly (decision 138).
+ */
+static int kdev_module_notify(struct notifier_block *nb, unsigned long state,
+			      void *data)
+{
+	struct module *mod = data;
+
+	if (state != MODULE_STATE_COMING)
+		return NOTIFY_DONE;
+	if (strcmp(mod->name, "kvm_intel") && strcmp(mod->name, "kvm_amd"))
+		return NOTIFY_DONE;
+	pr_warn("refusing to load %s: plumb holds /dev/kvm (kvm_personality=on); unload plumb first\n",
+		mod->name);
+	return notifier_from_errno(-EBUSY);
+}
+
+static struct notifier_block kdev_module_nb = {
+	.notifier_call	= kdev_module_notify,
+};
+
 int plumb_kvm_dev_init(void)
 {
 	int ret;
@@ -188,8 +214,16 @@ int plumb_kvm_dev_init(void)
 		pr_info("KVM ABI on /dev/plumb-kvm\n");
 		return 0;
 	}
+	/* Watch first, so that no KVM load slips in between. */
+	ret = register_module_notifier(&kdev_module_nb);
+	if (ret) {
+		pr_warn("kvm_personality=on, but cannot watch for KVM modules (%d): KVM ABI on /dev/plumb-kvm only\n",
+			ret);
+		return 0;
+	}
 	ret = misc_register(&kdev_kvm);
 	if (ret) {
+		unregister_module_notifier(&kdev_module_nb);
 		/* Not fatal: /dev/plumb-kvm serves the same ABI. */
 		pr_warn("kvm_personality=on, but /dev/kvm (minor %d) is taken (%d): kvm_intel or kvm_amd loaded? KVM ABI on /dev/plumb-kvm only\n",
 			KVM_MINOR, ret);
@@ -202,8 +236,10 @@ int plumb_kvm_dev_init(void)
 
 void plumb_kvm_dev_exit(void)
 {
-	if (kvm_claimed)
+	if (kvm_claimed) {
 		misc_deregister(&kdev_kvm);
+		unregister_module_notifier(&kdev_module_nb);
+	}
 	kvm_claimed = false;
 	misc_deregister(&kdev_plumb_kvm);
 }

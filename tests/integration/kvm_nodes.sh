@@ -21,12 +21,15 @@ check "/dev/kvm exists" test -c /dev/kvm
 out=$(plumb info 2>&1)
 check "plumb info: both nodes" sh -c "echo '$out' | grep -qx 'kvm-abi: /dev/plumb-kvm /dev/kvm'"
 check "the log says so" logged 'KVM ABI on /dev/plumb-kvm and /dev/kvm'
-# A KVM module loaded now cannot register /dev/kvm: it fails to load,
-# cleanly, and plumb goes on.
+# A KVM module loaded now is refused by plumb before its init runs, and
+# plumb goes on. (Left to fail in its own misc_register(), Debian 6.1's
+# kvm_amd left its syscore ops registered: the next KVM load after
+# rmmod kvm oopsed in register_syscore_ops, the last section below.)
 load_kvm > /tmp/kvmload 2>&1; rc=$?
 check "kvm_$vendor refuses to load while plumb holds /dev/kvm (rc $rc)" test "$rc" -ne 0
 check "kvm_$vendor is not loaded" sh -c "! grep -q '^kvm_$vendor ' /proc/modules"
-check "KVM says it could not register its node" logged 'kvm: misc device register failed'
+check "plumb says why it refused kvm_$vendor" logged "refusing to load kvm_$vendor: plumb holds /dev/kvm"
+check "KVM's init never ran" sh -c "! dmesg | grep -q 'kvm: misc device register failed'"
 rmmod kvm 2>/dev/null; rmmod irqbypass 2>/dev/null; rmmod ccp 2>/dev/null
 check "rmmod plumb" rmmod plumb
 check "/dev/kvm gone with plumb" test ! -e /dev/kvm
