@@ -41,7 +41,7 @@ INTEG_BINS := $(INTEG_SRCS:.c=)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
-.PHONY: all module user tests-bin deps bench bench-bus demo libvirt-check check check-unit check-build \
+.PHONY: all module user tests-bin deps bench bench-bus demo libvirt-check check check-kvm-ref check-unit check-build \
 	check-svm check-vmx check-harness check-pic-loop fuzz install clean help \
 	soak soak-bin kut
 
@@ -194,6 +194,10 @@ soak: user tests-bin soak-bin
 # on Debian's KVM, plumb's launcher. Not part of check or CI (an hour and
 # more; docs/testing.md "kvm-unit-tests"). HOST, KUT_DRIVERS, KUT_TESTS,
 # KUT_TIMEOUT.
+# The QEMU cases against Debian's KVM, which check the tests themselves.
+check-kvm-ref: user tests-bin
+	PLUMB_KVM_REF=1 tests/run.sh host $(or $(HOST),qemu-svm-6.12) qemu_kvm_boot1,qemu_kvm_boot2,qemu_kvm_virtio,qemu_kvm_microvm,qemu_kvm_reboot
+
 kut: user tests-bin
 	tests/kut/run-kut.sh
 

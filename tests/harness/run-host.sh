@@ -65,6 +65,10 @@ fi
 append="console=ttyS0,115200 panic=-1 quiet loglevel=4 mitigations=off cryptomgr.notests=1 tsc=reliable no_timer_check ptest_host=$name ptest_backend=$backend"
 [ -n "$only" ] && append="$append ptest_only=$only"
 [ "$share" != - ] && append="$append ptest_share=$share"
+# "kvmref": the same QEMU cases against Debian's own KVM, which check the
+# tests rather than plumb; only with PLUMB_KVM_REF=1 (make check-kvm-ref).
+refskip=kvmref
+[ "${PLUMB_KVM_REF:-0}" = 1 ] && refskip=
 # The host's own kernel parameters (hosts.cfg), then experiments' (e.g.
 # nokaslr, to map addresses).
 append="$append $options ${PLUMB_HOST_APPEND:-}"
@@ -100,7 +104,7 @@ qemu)
 	fi
 	# shellcheck disable=SC2086
 	timeout -s KILL "${PLUMB_HOST_TIMEOUT:-1500}" qemu-system-x86_64 -accel "${PLUMB_QEMU_ACCEL:-tcg}" -cpu "$cpu" -smp "$smp" \
-		-m 1G -kernel "$kernel" -initrd "$initrd" -append "$append" \
+		-m 1G -kernel "$kernel" -initrd "$initrd" -append "$append${refskip:+ ptest_skip=$refskip}" \
 		-display none -nodefaults -no-reboot -serial "file:$serial" \
 		-monitor "unix:$mon,server,nowait" \
 		${PLUMB_QEMU_ARGS:-} > "$out/emulator.log" 2>&1
@@ -119,7 +123,7 @@ bochs)
 	# "irqoff": Linux guests; Bochs' SVM host freezes under them (tests.cfg).
 	skip=full
 	[ "$backend" = svm ] && skip=triple,full,irqoff
-	skip=${PLUMB_BOCHS_SKIP-$skip}
+	skip=${PLUMB_BOCHS_SKIP-$skip}${refskip:+,$refskip}
 	tests/harness/boot-bochs.sh --cpu "$cpu" --cpus "$smp" --kernel "$kernel" \
 		--initrd "$initrd" --append "$append idle=halt ptest_slow=2 ptest_skip=$skip" \
 		--serial "$serial" --timeout "${PLUMB_HOST_TIMEOUT:-2400}" --workdir "$out/bochs" \
