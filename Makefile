@@ -110,6 +110,13 @@ tests/integration/t_guest: $(T_GUEST_SRCS) tests/integration/guest/guest.h \
 		tests/integration/vmlib.h $(UAPI) $(NAMES)
 	$(CC) $(USER_CFLAGS) -pthread -o $@ $(T_GUEST_SRCS) tests/integration/vmlib.c
 
+# t_mgmt reads the management plane through libnl-genl.
+tests/integration/t_mgmt: tests/integration/t_mgmt.c tests/integration/testlib.h \
+		tests/integration/vmlib.c tests/integration/vmlib.h $(UAPI) $(NAMES) \
+		include/uapi/linux/plumb_genl.h
+	$(CC) $(USER_CFLAGS) -pthread -o $@ $< tests/integration/vmlib.c \
+		$(shell pkg-config --libs libnl-genl-3.0)
+
 tests/integration/t_%: tests/integration/t_%.c tests/integration/testlib.h \
 		tests/integration/vmlib.c tests/integration/vmlib.h $(UAPI) $(NAMES)
 	$(CC) $(USER_CFLAGS) -pthread -o $@ $< tests/integration/vmlib.c

@@ -397,6 +397,7 @@ void plumb_lapic_inject(struct plumb_vcpu *vcpu)
 		if (plumb_ops->nmi_allowed(vcpu)) {
 			WRITE_ONCE(l->nmi_pending, false);
 			plumb_ops->inject_nmi(vcpu);
+			vcpu->stats.nmis++;
 			return;
 		}
 		if (plumb_ops->enable_nmi_window)
@@ -409,8 +410,10 @@ void plumb_lapic_inject(struct plumb_vcpu *vcpu)
 		return;
 	}
 	v = plumb_lapic_take(vcpu);
-	if (v >= 0)
+	if (v >= 0) {
 		plumb_ops->inject_interrupt(vcpu, v);
+		vcpu->stats.irqs++;
+	}
 }
 
 /* Take a pending INIT (true) or SIPI (its vector in *vector). */

@@ -16,6 +16,7 @@
 #include "backend.h"
 #include "cpuid.h"
 #include "dev.h"
+#include "mgmt.h"
 #include "kvm/kvm.h"
 #include "spec_host.h"
 
@@ -100,10 +101,14 @@ static int __init plumb_init(void)
 	if (ret)
 		goto err_ops;
 
+	/* Before the devices: their first VM's event has a family. */
+	ret = plumb_genl_init();
+	if (ret)
+		goto err_cpuid;
 	/* Last: from here on userspace can reach us. */
 	ret = plumb_dev_init();
 	if (ret)
-		goto err_cpuid;
+		goto err_genl;
 	ret = plumb_kvm_dev_init();
 	if (ret)
 		goto err_dev;
@@ -111,6 +116,8 @@ static int __init plumb_init(void)
 
 err_dev:
 	plumb_dev_exit();
+err_genl:
+	plumb_genl_exit();
 err_cpuid:
 	plumb_cpuid_exit();
 err_ops:
@@ -122,6 +129,7 @@ static void __exit plumb_exit(void)
 {
 	plumb_kvm_dev_exit();
 	plumb_dev_exit();
+	plumb_genl_exit();
 	plumb_cpuid_exit();
 	plumb_ops = NULL;
 	pr_info("unloaded\n");

@@ -155,6 +155,7 @@ static struct page *slot_page(struct plumb_vm *vm, struct plumb_memslot *slot,
 		return xa_is_err(old) ? ERR_PTR(xa_err(old)) : old;
 	}
 	atomic_long_inc(&plumb_nr_pinned);
+	atomic_long_inc(&vm->nr_pinned);
 	return page;
 
 err_unpin:

@@ -121,6 +121,11 @@ void plumb_ring_commit(struct plumb_vcpu *vcpu, struct plumb_exit *e,
 		vcpu->pending.reason = e->reason;
 		vcpu->pending.slot = vcpu->ring.prod % PLUMB_RING_ENTRIES;
 	}
+	vcpu->stats.records++;
+	if (e->reason == PLUMB_EXIT_FAIL_ENTRY)
+		__set_bit(PLUMB_MGMT_EV_ENTRY_FAILED, &vcpu->stats.events);
+	else if (e->reason == PLUMB_EXIT_INTERNAL_ERROR)
+		__set_bit(PLUMB_MGMT_EV_INTERNAL_ERROR, &vcpu->stats.events);
 	vcpu->ring.prod++;
 	/* The record is complete before userspace can see the index move. */
 	smp_store_release(&vcpu->ring.hdr->producer, vcpu->ring.prod);
@@ -136,6 +141,7 @@ int plumb_ring_commit_write(struct plumb_vcpu *vcpu, struct plumb_exit *e,
 	if (plumb_posted(vcpu->vm, pio, addr, len) &&
 	    plumb_ring_free(vcpu) > 1) {
 		e->flags |= PLUMB_EXIT_F_POSTED;
+		vcpu->stats.posted++;
 		if (READ_ONCE(vcpu->ring.hdr->consumer) == vcpu->ring.prod)
 			vcpu->ring.posted_since = jiffies;
 		plumb_ring_commit(vcpu, e, NULL);
@@ -160,6 +166,8 @@ int plumb_exit_internal(struct plumb_vcpu *vcpu, u32 suberror, u32 ndata,
 /* Triple fault: the vCPU is dead; every later RUN reports it again. */
 int plumb_exit_shutdown(struct plumb_vcpu *vcpu)
 {
+	if (!vcpu->dead)
+		__set_bit(PLUMB_MGMT_EV_SHUTDOWN, &vcpu->stats.events);
 	vcpu->dead = true;
 	plumb_ring_commit(vcpu, plumb_ring_next(vcpu, PLUMB_EXIT_SHUTDOWN),
 			  NULL);
@@ -243,14 +251,10 @@ static bool report_eoi(struct plumb_vcpu *vcpu)
 	return true;
 }
 
-/*
- * Run the guest until a record needs userspace (0), userspace asked for
- * the interrupt window and it is open (PLUMB_RUN_IRQ_WINDOW), or -errno
- * (-EINTR: a signal or immediate_exit).
- */
-int plumb_vcpu_run(struct plumb_vcpu *vcpu)
+static int vcpu_run(struct plumb_vcpu *vcpu)
 {
 	struct plumb_ring_header *hdr = vcpu->ring.hdr;
+	u64 t;
 	int ret;
 
 	/* Everything produced so far must have been consumed, in order. */
@@ -277,10 +281,16 @@ int plumb_vcpu_run(struct plumb_vcpu *vcpu)
 		return 0;
 	}
 
-	vcpu->stats.runs++;
 	for (;;) {
 		if (READ_ONCE(hdr->immediate_exit) || signal_pending(current))
 			return -EINTR;
+		/* Paused (waits here) or killed by the management plane. */
+		if (unlikely(plumb_vm_ctl(vcpu->vm))) {
+			ret = plumb_mgmt_vcpu_wait(vcpu);
+			if (ret)
+				return ret;
+			continue;
+		}
 		if (plumb_lapic_init_sipi(vcpu))
 			return -EINTR;
 		if (vcpu->halted) {
@@ -292,10 +302,16 @@ int plumb_vcpu_run(struct plumb_vcpu *vcpu)
 			if (READ_ONCE(hdr->consumer) != vcpu->ring.prod)
 				return 0;
 			/* HLT with IF=1: no CPU used until an interrupt. */
-			if (rcuwait_wait_event(&vcpu->wait,
-					       plumb_lapic_wakes(vcpu),
-					       TASK_INTERRUPTIBLE))
+			t = ktime_get_ns();
+			ret = rcuwait_wait_event(&vcpu->wait,
+						 plumb_lapic_wakes(vcpu) ||
+						 plumb_vm_ctl(vcpu->vm),
+						 TASK_INTERRUPTIBLE);
+			vcpu->stats.halt_ns += ktime_get_ns() - t;
+			if (ret)
 				return -EINTR;
+			if (!plumb_lapic_wakes(vcpu))
+				continue;	/* paused or killed */
 			vcpu->halted = false;
 			vcpu->halted_masked = false;
 			continue;	/* an INIT comes first */
@@ -330,6 +346,25 @@ int plumb_vcpu_run(struct plumb_vcpu *vcpu)
 					   PLUMB_POSTED_MAX_AGE))
 			return 0;
 	}
+}
+
+/*
+ * Run the guest until a record needs userspace (0), userspace asked for
+ * the interrupt window and it is open (PLUMB_RUN_IRQ_WINDOW), or -errno
+ * (-EINTR: a signal or immediate_exit; -ECANCELED: the VM was killed).
+ * Lifecycle events the run raised go out here, where sleeping is fine.
+ */
+int plumb_vcpu_run(struct plumb_vcpu *vcpu)
+{
+	int ret;
+
+	vcpu->stats.runs++;
+	ret = vcpu_run(vcpu);
+	if (ret >= 0)
+		vcpu->stats.exits_user++;
+	if (unlikely(vcpu->stats.events))
+		plumb_mgmt_vcpu_events(vcpu);
+	return ret;
 }
 
 /* PLUMB_GET_REGS: the register file, and the backend's RIP and RFLAGS. */

@@ -10,6 +10,7 @@
 #include <linux/mutex.h>
 #include <linux/rcuwait.h>
 #include <linux/plumb.h>
+#include <linux/plumb_genl.h>
 
 #include "decode.h"
 #include "lapic.h"
@@ -102,12 +103,34 @@ struct plumb_vcpu_msrs {
 	u64 mce_banks[PLUMB_MCE_BANKS * 4];	/* IA32_MCi_CTL..MISC */
 };
 
-/* Event counts; nothing reports them yet. */
+/*
+ * Counters the management plane reports (genl.c, PLUMB_STAT_*): written
+ * by the vCPU's own thread only, in its own struct, so that keeping them
+ * costs the exit path no shared cache line; readers take them as they are.
+ */
 struct plumb_vcpu_stats {
 	u64 runs;			/* vcpu_run() */
 	u64 exits;			/* the backends' vcpu_run ops */
+	u64 exits_user;			/* RUN returns to userspace */
+	u64 records;			/* ring records written */
+	u64 posted;			/* ... of them posted writes */
+	u64 irqs;			/* interrupts injected */
+	u64 nmis;			/* NMIs injected */
 	u64 halts;			/* plumb_emulate_hlt() */
+	u64 halt_ns;			/* asleep in HLT */
+	u64 guest_tsc;			/* TSC cycles from entry to exit */
+	u64 exit_reason[PLUMB_XR_NR];	/* PLUMB_XR_*, set by the backends */
+	unsigned long events;		/* PLUMB_MGMT_EV_* not sent yet */
 };
+
+/* A backend's exit, counted under the common vocabulary. */
+static inline void plumb_stat_exit(struct plumb_vcpu_stats *s,
+				   unsigned int reason)
+{
+	if (reason >= PLUMB_XR_NR)
+		reason = PLUMB_XR_OTHER;
+	s->exit_reason[reason]++;
+}
 
 /* vcpu->requests bits */
 #define PLUMB_REQ_EVENT		0	/* interrupt state changed: re-evaluate */

@@ -127,6 +127,7 @@ static void slot_free(struct plumb_vm *vm, struct plumb_memslot *s)
 	if (!n)
 		return;
 	atomic_long_sub(n, &plumb_nr_pinned);
+	atomic_long_sub(n, &vm->nr_pinned);
 	if (mmget_not_zero(vm->mm)) {
 		account_locked_vm(vm->mm, n, false);
 		mmput(vm->mm);
@@ -415,6 +416,8 @@ void plumb_vm_destroy(struct plumb_vm *vm)
 	struct plumb_memslots *slots;
 	unsigned int i;
 
+	/* Unlisted first: the management plane reads the vCPUs. */
+	plumb_mgmt_vm_del(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		plumb_vcpu_destroy(vm->vcpus[i]);
 	plumb_ops->vm_destroy(vm);
@@ -470,6 +473,7 @@ struct plumb_vm *plumb_vm_create(unsigned long type)
 	if (!vm)
 		goto err_hw;
 	vm->uid = current_uid();
+	INIT_LIST_HEAD(&vm->mgmt.node);
 	slots = kzalloc(sizeof(*slots), GFP_KERNEL_ACCOUNT);
 	if (!slots)
 		goto err_vm;
@@ -527,6 +531,7 @@ int plumb_vm_getfd(struct plumb_vm *vm, const struct file_operations *fops,
 		goto err;
 	}
 	vm->file = file;
+	plumb_mgmt_vm_add(vm);
 	/* Last: the fd makes the VM reachable; release frees everything. */
 	fd_install(fd, file);
 	return fd;

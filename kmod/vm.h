@@ -15,6 +15,7 @@
 #include <linux/xarray.h>
 #include <linux/plumb.h>
 
+#include "mgmt.h"
 #include "mmu.h"
 
 /* Limits advertised through PLUMB_CHECK_CAPABILITY. */
@@ -70,7 +71,16 @@ struct plumb_vm {
 	bool hypercall_exits;		/* VMCALL: a record, else -KVM_ENOSYS */
 	bool halt_in_kernel;		/* HLT with IF=0 sleeps, no record */
 	struct plumb_kvm_vm *kvm;	/* kvm/: KVM's ABI, else NULL */
+
+	atomic_long_t nr_pinned;	/* guest pages pinned now */
+	struct plumb_vm_mgmt mgmt;	/* genl.c: listed, paused, killed */
 };
+
+/* Did the management plane pause or kill the VM? Any context. */
+static inline bool plumb_vm_ctl(struct plumb_vm *vm)
+{
+	return READ_ONCE(vm->mgmt.ctl) != 0;
+}
 
 long plumb_capability(unsigned long cap);
 /* Live VMs, shown in /sys/class/misc/plumb/ (dev.c): leaks show. */

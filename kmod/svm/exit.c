@@ -319,6 +319,33 @@ static const svm_exit_fn svm_exit_handlers[SVM_EXIT_MAX] = {
 	[SVM_EXIT_NPF]		= handle_npf,
 };
 
+/* The management plane's name for each exit (PLUMB_XR_OTHER: 0). */
+static const u8 svm_exit_reasons[SVM_EXIT_MAX] = {
+	[SVM_EXIT_READ_CR0 ... SVM_EXIT_WRITE_CR0 + 15]	= PLUMB_XR_CR,
+	[SVM_EXIT_EXCP_BASE ... SVM_EXIT_EXCP_BASE + 31] = PLUMB_XR_EXCEPTION,
+	[SVM_EXIT_INTR]		= PLUMB_XR_EXTINT,
+	[SVM_EXIT_NMI]		= PLUMB_XR_NMI,
+	[SVM_EXIT_VINTR]	= PLUMB_XR_WINDOW,
+	[SVM_EXIT_IRET]		= PLUMB_XR_WINDOW,
+	[SVM_EXIT_CPUID]	= PLUMB_XR_CPUID,
+	[SVM_EXIT_RDPMC]	= PLUMB_XR_RDPMC,
+	[SVM_EXIT_PAUSE]	= PLUMB_XR_PAUSE,
+	[SVM_EXIT_HLT]		= PLUMB_XR_HLT,
+	[SVM_EXIT_INVD]		= PLUMB_XR_INVD,
+	[SVM_EXIT_WBINVD]	= PLUMB_XR_INVD,
+	[SVM_EXIT_IOIO]		= PLUMB_XR_IO,
+	[SVM_EXIT_MSR]		= PLUMB_XR_MSR,
+	[SVM_EXIT_SHUTDOWN]	= PLUMB_XR_SHUTDOWN,
+	[SVM_EXIT_VMMCALL]	= PLUMB_XR_HYPERCALL,
+	[SVM_EXIT_INVLPGA]	= PLUMB_XR_INVALID,
+	[SVM_EXIT_VMRUN]	= PLUMB_XR_INVALID,
+	[SVM_EXIT_VMLOAD ... SVM_EXIT_SKINIT] = PLUMB_XR_INVALID,
+	[SVM_EXIT_MONITOR]	= PLUMB_XR_INVALID,
+	[SVM_EXIT_MWAIT]	= PLUMB_XR_INVALID,
+	[SVM_EXIT_XSETBV]	= PLUMB_XR_XSETBV,
+	[SVM_EXIT_NPF]		= PLUMB_XR_NPF,
+};
+
 int svm_handle_exit(struct plumb_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
@@ -351,6 +378,8 @@ int svm_handle_exit(struct plumb_vcpu *vcpu)
 		plumb_ring_commit(vcpu, e, NULL);
 		return 0;
 	}
+	plumb_stat_exit(&vcpu->stats, code < SVM_EXIT_MAX ?
+			svm_exit_reasons[code] : PLUMB_XR_OTHER);
 	if (code < SVM_EXIT_MAX && svm_exit_handlers[code])
 		return svm_exit_handlers[code](vcpu);
 

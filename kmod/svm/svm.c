@@ -501,7 +501,7 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	struct vmcb *vmcb = svm->vmcb;
 	struct svm_cpu *sd;
 	bool dr_loaded, flush_all;
-	u64 spec_ctrl = 0;
+	u64 spec_ctrl = 0, t0;
 	u32 flags;
 	u8 cr8;
 	int gen;
@@ -582,8 +582,10 @@ static int svm_vcpu_run(struct plumb_vcpu *vcpu)
 	/* GIF=0 holds host interrupts until VMRUN, where they exit. */
 	asm volatile("clgi" ::: "memory");
 	local_irq_enable();
+	t0 = rdtsc();
 	plumb_svm_enter(virt_to_phys(vmcb), vcpu->regs,
 			page_to_phys(sd->host_save), flags, spec_ctrl);
+	vcpu->stats.guest_tsc += rdtsc() - t0;
 	local_irq_disable();
 	asm volatile("stgi" ::: "memory");
 	vcpu->regs[PLUMB_RAX] = vmcb->save.rax;

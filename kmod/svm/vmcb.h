@@ -170,6 +170,8 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define SVM_EVTINJ_TYPE_EXEPT	(3 << 8)
 
 /* Exit codes (APM Vol. 2 Appendix C) */
+#define SVM_EXIT_READ_CR0	0x000
+#define SVM_EXIT_WRITE_CR0	0x010
 #define SVM_EXIT_WRITE_CR4	0x014
 #define SVM_EXIT_READ_DR0	0x020
 #define SVM_EXIT_WRITE_DR0	0x030
@@ -185,6 +187,7 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define SVM_EXIT_IRET		0x074
 #define SVM_EXIT_CPUID		0x072
 #define SVM_EXIT_INVD		0x076
+#define SVM_EXIT_PAUSE		0x077
 #define SVM_EXIT_HLT		0x078
 #define SVM_EXIT_INVLPGA	0x07a
 #define SVM_EXIT_IOIO		0x07b

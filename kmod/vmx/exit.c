@@ -403,6 +403,36 @@ static const vmx_exit_fn vmx_exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_VMFUNC]			= plumb_inject_ud,
 };
 
+/* The management plane's name for each exit (PLUMB_XR_OTHER: 0). */
+static const u8 vmx_exit_reasons[EXIT_REASON_MAX] = {
+	[EXIT_REASON_EXCEPTION_NMI]		= PLUMB_XR_EXCEPTION,
+	[EXIT_REASON_EXTERNAL_INTERRUPT]	= PLUMB_XR_EXTINT,
+	[EXIT_REASON_TRIPLE_FAULT]		= PLUMB_XR_SHUTDOWN,
+	[EXIT_REASON_INTERRUPT_WINDOW]		= PLUMB_XR_WINDOW,
+	[EXIT_REASON_NMI_WINDOW]		= PLUMB_XR_WINDOW,
+	[EXIT_REASON_CPUID]			= PLUMB_XR_CPUID,
+	[EXIT_REASON_GETSEC]			= PLUMB_XR_INVALID,
+	[EXIT_REASON_HLT]			= PLUMB_XR_HLT,
+	[EXIT_REASON_INVD]			= PLUMB_XR_INVD,
+	[EXIT_REASON_VMCALL]			= PLUMB_XR_HYPERCALL,
+	[EXIT_REASON_VMCLEAR ... EXIT_REASON_VMON] = PLUMB_XR_INVALID,
+	[EXIT_REASON_CR_ACCESS]			= PLUMB_XR_CR,
+	[EXIT_REASON_IO_INSTRUCTION]		= PLUMB_XR_IO,
+	[EXIT_REASON_MSR_READ]			= PLUMB_XR_MSR,
+	[EXIT_REASON_MSR_WRITE]			= PLUMB_XR_MSR,
+	[EXIT_REASON_MWAIT_INSTRUCTION]		= PLUMB_XR_INVALID,
+	[EXIT_REASON_MONITOR_INSTRUCTION]	= PLUMB_XR_INVALID,
+	[EXIT_REASON_PAUSE_INSTRUCTION]		= PLUMB_XR_PAUSE,
+	[EXIT_REASON_RDPMC]			= PLUMB_XR_RDPMC,
+	[EXIT_REASON_EPT_VIOLATION]		= PLUMB_XR_NPF,
+	[EXIT_REASON_EPT_MISCONFIG]		= PLUMB_XR_NPF,
+	[EXIT_REASON_INVEPT]			= PLUMB_XR_INVALID,
+	[EXIT_REASON_INVVPID]			= PLUMB_XR_INVALID,
+	[EXIT_REASON_WBINVD]			= PLUMB_XR_INVD,
+	[EXIT_REASON_XSETBV]			= PLUMB_XR_XSETBV,
+	[EXIT_REASON_VMFUNC]			= PLUMB_XR_INVALID,
+};
+
 static int fail_entry(struct plumb_vcpu *vcpu, u64 reason)
 {
 	struct plumb_exit *e = plumb_ring_next(vcpu, PLUMB_EXIT_FAIL_ENTRY);
@@ -435,6 +465,12 @@ int vmx_handle_exit(struct plumb_vcpu *vcpu, int entry_ret, u32 insn_error)
 		vmx->inject_len = x->insn_len;
 	}
 
+	if (basic == EXIT_REASON_EXCEPTION_NMI &&
+	    (x->intr_info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI)
+		plumb_stat_exit(&vcpu->stats, PLUMB_XR_NMI);
+	else
+		plumb_stat_exit(&vcpu->stats, basic < EXIT_REASON_MAX ?
+				vmx_exit_reasons[basic] : PLUMB_XR_OTHER);
 	if (basic < EXIT_REASON_MAX && vmx_exit_handlers[basic])
 		return vmx_exit_handlers[basic](vcpu);
 	return unhandled(vcpu);

@@ -601,7 +601,7 @@ static int vmx_vcpu_run(struct plumb_vcpu *vcpu)
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	struct vmx_host_msrs hmsr;
 	u16 ds, es, fs, gs, ldt;
-	u64 fs_base, debugctl, host_aux, spec_ctrl = 0;
+	u64 fs_base, debugctl, host_aux, spec_ctrl = 0, t0;
 	struct desc_ptr gdt;
 	u32 insn_error = 0, flags;
 	int cpu, gen, ret;
@@ -678,7 +678,9 @@ static int vmx_vcpu_run(struct plumb_vcpu *vcpu)
 	flags = plumb_spec_before_entry(vcpu->vm, &spec_ctrl);
 	if (vmx->launched)
 		flags |= PLUMB_ENTER_RESUME;
+	t0 = rdtsc();
 	ret = plumb_vmx_enter(vcpu->regs, flags, spec_ctrl);
+	vcpu->stats.guest_tsc += rdtsc() - t0;
 	plumb_spec_after_exit();
 
 	vmx->g.cr2 = native_read_cr2();
