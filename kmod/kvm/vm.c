@@ -104,6 +104,18 @@ static void kvm_routes_free(struct plumb_kvm_routes *r)
 }
 
 /*
+ * KVM decodes an MSI address's bits 19:2 only and ignores 31:20 (x86's
+ * kvm_set_msi_irq()), and QEMU relies on it: its APIC MSI region
+ * (kvm_apic_mem_write()) signals a device's MSI with the offset in
+ * 0xfee00000's page as the address, 0 for APIC 0. plumb's own ABI wants
+ * the whole 0xfeexxxxx address, so the personality puts the prefix back.
+ */
+static u32 kvm_msi_address(u32 address_lo)
+{
+	return 0xfee00000 | (address_lo & 0x000fffff);
+}
+
+/*
  * KVM_SET_GSI_ROUTING: the whole table, MSI entries only (IRQCHIP ones
  * need the in-kernel PIC/IOAPIC). Readers (KVM_IRQ_LINE) see the old
  * table or the new one.
@@ -136,7 +148,7 @@ static long kvm_set_gsi_routing(void *obj, void *arg, unsigned long raw)
 		    e[i].pad || e[i].u.msi.pad)
 			goto out_free;
 		r->gsi = e[i].gsi;
-		r->msi.address_lo = e[i].u.msi.address_lo;
+		r->msi.address_lo = kvm_msi_address(e[i].u.msi.address_lo);
 		r->msi.address_hi = e[i].u.msi.address_hi;
 		r->msi.data = e[i].u.msi.data;
 	}
@@ -210,7 +222,7 @@ static long kvm_vm_signal_msi(void *obj, void *arg, unsigned long raw)
 {
 	const struct kvm_msi *k = arg;
 	struct plumb_msi msi = {
-		.address_lo = k->address_lo,
+		.address_lo = kvm_msi_address(k->address_lo),
 		.address_hi = k->address_hi,
 		.data = k->data,
 	};

@@ -882,6 +882,19 @@ static int t_vm_rules(void)
 	T_CHECK(ret == 1,
 		"KVM_SIGNAL_MSI to APIC ID 0 once its SVR enables it -> %d (1 vCPU took it)",
 		ret);
+	/*
+	 * QEMU's APIC MSI region passes only the offset in 0xfee00000's page
+	 * (kvm_apic_mem_write()); KVM ignores address bits 31:20.
+	 */
+	{
+		struct kvm_msi off = msi;
+
+		off.address_lo &= 0xfffff;
+		ret = ioctl(vm, KVM_SIGNAL_MSI, &off);
+		T_CHECK(ret == 1,
+			"KVM_SIGNAL_MSI with address %#x (no 0xfee prefix, as QEMU's APIC region sends) -> %d (1 vCPU took it)",
+			off.address_lo, ret);
+	}
 	nroutes = ioctl(sys, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING);
 	rt = calloc(1, sizeof(*rt) + (nroutes + 1) * sizeof(rt->entries[0]));
 	if (!rt)
