@@ -22,7 +22,10 @@ USER_CFLAGS := -std=gnu11 -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
 	$(WARN) -Iinclude/uapi -Iinclude $(EXTRA_CFLAGS)
 
 UAPI := include/uapi/linux/plumb.h
-# Userspace's names for the uapi's values (exit reasons).
+# The management plane's generic netlink family.
+UAPI_GENL := include/uapi/linux/plumb_genl.h
+# Userspace's names for the uapi's values (exit reasons, the management
+# plane's reasons, events and states).
 NAMES := include/plumb/names.h
 
 # The launcher: user/ (commands), core/ (the VM), dev/ and virtio/
@@ -121,14 +124,15 @@ tests/guests/%.bin: tests/guests/guest.h $(wildcard tests/guests/*.S)
 		tests/guests/$*.o
 	objcopy -O binary -j .text tests/guests/$*.elf $@
 
-# UAPI_HEADER: tests that check a list against the header read it
-# (tests/unit/uapi_defines.h).
-tests/unit/%: tests/unit/%.c $(UAPI) tests/unit/uapi_defines.h
+# UAPI_HEADER, UAPI_GENL_HEADER: tests that check a list against the
+# headers read them (tests/unit/uapi_defines.h).
+tests/unit/%: tests/unit/%.c $(UAPI) $(UAPI_GENL) tests/unit/uapi_defines.h
 	$(CC) $(USER_CFLAGS) -DUAPI_HEADER='"$(CURDIR)/$(UAPI)"' \
+		-DUAPI_GENL_HEADER='"$(CURDIR)/$(UAPI_GENL)"' \
 		$$(pkg-config --cflags check) -o $@ $< $$(pkg-config --libs check)
 
 # Every exit reason the uapi header defines has a name: the test reads it.
-tests/unit/test_names: $(NAMES)
+tests/unit/test_names: $(NAMES) $(UAPI_GENL)
 
 # The APIC model is kernel code built for userspace too (kmod/apic.h).
 tests/unit/test_apic: tests/unit/test_apic.c kmod/apic.c kmod/apic.h
