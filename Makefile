@@ -22,20 +22,26 @@ USER_CFLAGS := -std=gnu11 -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
 	$(WARN) -Iinclude/uapi -Iinclude $(EXTRA_CFLAGS)
 
 UAPI := include/uapi/linux/plumb.h
-# Userspace's names for the uapi's values (exit reasons).
+# The management plane's generic netlink family.
+UAPI_GENL := include/uapi/linux/plumb_genl.h
+# Userspace's names for the uapi's values (exit reasons, the management
+# plane's reasons, events and states).
 NAMES := include/plumb/names.h
 
 # The launcher: user/ (commands), core/ (the VM), dev/ and virtio/
-# (devices), boot/ (loaders); headers are included from user/.
-USER_DIRS := user user/core user/dev user/virtio user/boot
+# (devices), boot/ (loaders), mgmt/ (the management plane's commands);
+# headers are included from user/.
+USER_DIRS := user user/core user/dev user/virtio user/boot user/mgmt
 USER_SRCS := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.c))
 USER_HDRS := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.h))
 # Everything but main(): the unit tests link it too.
 USER_LIB_SRCS := $(filter-out user/main.c,$(USER_SRCS)) user/boot/default_guest.S
-# libnl-route for virtio-net's tap (system headers: no warnings of theirs).
-NL_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libnl-route-3.0))
+# libnl-route for virtio-net's tap, libnl-genl and json-c for the
+# management plane (system headers: no warnings of theirs).
+USER_PKGS := libnl-route-3.0 libnl-genl-3.0 json-c
+NL_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(USER_PKGS)))
 USER_CFLAGS += $(NL_CFLAGS)
-USER_LIBS := -lpthread $(shell pkg-config --libs libnl-route-3.0)
+USER_LIBS := -lpthread $(shell pkg-config --libs $(USER_PKGS))
 INTEG_SRCS := $(wildcard tests/integration/t_*.c)
 INTEG_BINS := $(INTEG_SRCS:.c=)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
@@ -52,8 +58,8 @@ module:
 
 user: user/plumb
 
-user/plumb: $(USER_SRCS) $(USER_HDRS) $(UAPI) user/boot/default_guest.S \
-		user/guest/default.elf
+user/plumb: $(USER_SRCS) $(USER_HDRS) $(UAPI) $(UAPI_GENL) $(NAMES) \
+		user/boot/default_guest.S user/guest/default.elf
 	$(CC) $(USER_CFLAGS) -Iuser -o $@ $(USER_SRCS) user/boot/default_guest.S \
 		$(USER_LIBS)
 
@@ -128,14 +134,24 @@ tests/guests/%.bin: tests/guests/guest.h $(wildcard tests/guests/*.S)
 		tests/guests/$*.o
 	objcopy -O binary -j .text tests/guests/$*.elf $@
 
-# UAPI_HEADER: tests that check a list against the header read it
-# (tests/unit/uapi_defines.h).
-tests/unit/%: tests/unit/%.c $(UAPI) tests/unit/uapi_defines.h
+# UAPI_HEADER, UAPI_GENL_HEADER: tests that check a list against the
+# headers read them (tests/unit/uapi_defines.h).
+tests/unit/%: tests/unit/%.c $(UAPI) $(UAPI_GENL) tests/unit/uapi_defines.h
 	$(CC) $(USER_CFLAGS) -DUAPI_HEADER='"$(CURDIR)/$(UAPI)"' \
+		-DUAPI_GENL_HEADER='"$(CURDIR)/$(UAPI_GENL)"' \
 		$$(pkg-config --cflags check) -o $@ $< $$(pkg-config --libs check)
 
 # Every exit reason the uapi header defines has a name: the test reads it.
-tests/unit/test_names: $(NAMES)
+tests/unit/test_names: $(NAMES) $(UAPI_GENL)
+
+# The management plane's parser and renderer, on messages built in memory
+# as the module builds them, and its socket layer against a fake kernel in
+# libnl's send and receive hooks (no module).
+MGMT_LIB_SRCS := user/mgmt/msg.c user/mgmt/render.c user/mgmt/genl.c
+tests/unit/test_mgmt: tests/unit/test_mgmt.c $(MGMT_LIB_SRCS) user/mgmt/mgmt.h \
+		$(UAPI_GENL) $(NAMES)
+	$(CC) $(USER_CFLAGS) -Iuser $$(pkg-config --cflags check) -o $@ $< \
+		$(MGMT_LIB_SRCS) $$(pkg-config --libs check) $(USER_LIBS)
 
 # The APIC model is kernel code built for userspace too (kmod/apic.h).
 tests/unit/test_apic: tests/unit/test_apic.c kmod/apic.c kmod/apic.h

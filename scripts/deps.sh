@@ -13,7 +13,7 @@ export DEBIAN_FRONTEND=noninteractive
 PKGS=(
 	# build
 	build-essential pkg-config sparse dkms kmod linux-headers-amd64
-	check libnl-3-dev libnl-genl-3-dev libnl-route-3-dev
+	check libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libjson-c-dev
 	# emulated hosts: QEMU (SVM), Bochs (VMX, SVM with optional features)
 	qemu-system-x86 bochs bochs-term bochsbios vgabios
 	# the QEMU monitor for qemu-watch.sh (decision 112)

@@ -3,7 +3,9 @@
  * plumb: the launcher's command line.
  *
  * `plumb run` boots a guest (run.c); `plumb info` and `plumb cpuid`
- * inspect the module.
+ * inspect the module; `plumb ps`, `stat`, `top`, `events`, `pause`,
+ * `resume` and `kill` see and steer every VM on the host through the
+ * management plane (mgmt/).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -107,6 +109,20 @@ static int cmd_cpuid(int fd)
 	return 0;
 }
 
+/* The management plane's commands, which need no /dev/plumb (mgmt/). */
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} mgmt_cmds[] = {
+	{ "ps", cmd_ps },
+	{ "stat", cmd_stat },
+	{ "top", cmd_top },
+	{ "events", cmd_events },
+	{ "pause", cmd_vmctl },
+	{ "resume", cmd_vmctl },
+	{ "kill", cmd_vmctl },
+};
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -116,6 +132,14 @@ static void usage(FILE *out)
 		"  run      boot a guest (plumb run --help); alone, the default guest\n"
 		"  info     show the module's API version, backend and limits\n"
 		"  cpuid    show the CPUID leaves a guest may be given\n"
+		"  ps       list every VM on the host (--json)\n"
+		"  stat VM  one VM's counters, per vCPU and by exit reason\n"
+		"           (--watch N, --json)\n"
+		"  top      every VM's exits per second and top exit reasons\n"
+		"           (--delay N, --iterations K)\n"
+		"  events   print VM lifecycle events as they happen (--json, --count N)\n"
+		"  pause VM, resume VM, kill VM\n"
+		"           stop a VM's vCPUs, let them run again, end it\n"
 		"\n"
 		"Options:\n"
 		"  -d, --device PATH   the plumb device (default %s)\n"
@@ -135,6 +159,7 @@ int main(int argc, char **argv)
 	const char *device = PLUMB_DEVICE;
 	const char *cmd, *base;
 	int c, fd, ret;
+	size_t i;
 
 	/* Installed as a QEMU stand-in (e.g. for kvm-unit-tests' QEMU=). */
 	base = strrchr(argv[0], '/');
@@ -165,6 +190,9 @@ int main(int argc, char **argv)
 	cmd = argv[optind];
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - optind, argv + optind, device);
+	for (i = 0; i < sizeof(mgmt_cmds) / sizeof(mgmt_cmds[0]); i++)
+		if (!strcmp(cmd, mgmt_cmds[i].name))
+			return mgmt_cmds[i].fn(argc - optind, argv + optind);
 	if (strcmp(cmd, "info") && strcmp(cmd, "cpuid")) {
 		plumb_err("unknown command '%s' (try plumb --help)", cmd);
 		return PLUMB_EXIT_USAGE;

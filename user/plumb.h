@@ -33,4 +33,14 @@ struct plumb_cpuid *plumb_get_supported_cpuid(int fd);
 int cmd_run(int argc, char **argv, const char *device);
 int cmd_qemu(int argc, char **argv);
 
+/*
+ * The management plane (mgmt/cmd.c): argv[0] is the command's name.
+ * cmd_vmctl is pause, resume and kill.
+ */
+int cmd_ps(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_vmctl(int argc, char **argv);
+
 #endif /* PLUMB_USER_H */
