@@ -19,6 +19,7 @@
 #define PLUMB_EXIT_INTERNAL	8	/* internal error, failed VM entry */
 #define PLUMB_EXIT_HALTED	10	/* every vCPU halted with interrupts off */
 #define PLUMB_EXIT_SIGNAL	12	/* stopped by SIGINT/SIGTERM */
+#define PLUMB_EXIT_KILLED	14	/* plumb kill: RUN said ECANCELED */
 
 /* Print "plumb: MESSAGE" on stderr; returns 1 for `return plumb_err(...)`. */
 int plumb_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

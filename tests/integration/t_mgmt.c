@@ -5,7 +5,7 @@
  * against VMs this program makes with vmlib. The launcher's commands on
  * top of it (plumb ps/stat/pause/...) have their own test (mgmt.sh).
  *
- * Usage: t_mgmt counts|list|pause|kill|perm|events
+ * Usage: t_mgmt counts|list|pause|kill|perm|events|hold
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -588,6 +588,31 @@ static void t_events(void)
 	mg_close(&ev);
 }
 
+/*
+ * For mgmt.sh: the counts guest run to its HLT, then the VM held open
+ * until a signal, so that `plumb stat` can count it.
+ */
+static void t_hold(void)
+{
+	struct vcpu v;
+	struct vm vm;
+	sigset_t set;
+	int sig, i;
+
+	make_vm(&vm, &v);
+	guest_counts(&vm, 23, 37);
+	for (i = 0; i < 37; i++)
+		expect_out(&v, 0x80, 1, 0x5a);
+	expect_reason(&v, PLUMB_EXIT_HLT);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	printf("held: 23 cpuid, 37 out\n");
+	sigwait(&set, &sig);
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+}
+
 static void on_usr1(int sig)
 {
 	(void)sig;
@@ -613,10 +638,12 @@ int main(int argc, char **argv)
 		t_perm();
 	else if (!strcmp(argv[1], "events"))
 		t_events();
+	else if (!strcmp(argv[1], "hold"))
+		t_hold();
 	else
 		goto usage;
 	return t_done();
 usage:
-	fprintf(stderr, "usage: t_mgmt counts|list|pause|kill|perm|events\n");
+	fprintf(stderr, "usage: t_mgmt counts|list|pause|kill|perm|events|hold\n");
 	return 2;
 }

@@ -303,6 +303,9 @@ void *vcpu_thread(void *arg)
 					continue;
 				if (errno == ENOMEM)
 					memlock_stop(v);
+				else if (errno == ECANCELED)
+					vm_stop(vm, PLUMB_EXIT_KILLED,
+						"the VM was killed through the management plane (plumb kill)");
 				else
 					vm_stop(vm, PLUMB_EXIT_INTERNAL,
 						"vCPU %u: PLUMB_RUN: %s", v->id,

@@ -132,7 +132,7 @@ int cmd_ps(int argc, char **argv)
 	size_t n = 0;
 	int c, err;
 
-	optind = 1;
+	optind = 0;	/* glibc: start over, options after the VM id too */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -182,7 +182,7 @@ int cmd_stat(int argc, char **argv)
 	uint32_t id;
 	int c, err;
 
-	optind = 1;
+	optind = 0;	/* glibc: start over, options after the VM id too */
 	while ((c = getopt_long(argc, argv, "w:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
@@ -265,7 +265,7 @@ int cmd_top(int argc, char **argv)
 	bool tty = isatty(STDOUT_FILENO);
 	int c, err;
 
-	optind = 1;
+	optind = 0;	/* glibc: start over, options after the VM id too */
 	while ((c = getopt_long(argc, argv, "d:n:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -350,7 +350,7 @@ int cmd_events(int argc, char **argv)
 	struct mgmt_conn conn;
 	int c, err;
 
-	optind = 1;
+	optind = 0;	/* glibc: start over, options after the VM id too */
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -409,7 +409,7 @@ int cmd_vmctl(int argc, char **argv)
 		op = PLUMB_CMD_RESUME;
 	else
 		op = PLUMB_CMD_KILL;
-	optind = 1;
+	optind = 0;	/* glibc: start over, options after the VM id too */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
