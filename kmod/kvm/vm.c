@@ -83,8 +83,13 @@ static long kvm_vm_enable_cap(void *obj, void *arg, unsigned long raw)
 	if (cap->args[0] > 48 || cap->args[1] ||
 	    cap->args[2] || cap->args[3])
 		return -EINVAL;
-	mutex_lock(&vm->lock);
+	/*
+	 * kvm->lock before vm->lock, as the zone ioctls nest them through
+	 * plumb_vm_set_posted_range(): the other order deadlocked a VM
+	 * (F-kvmfuzz-1). vm->lock keeps vCPU creation out meanwhile.
+	 */
 	mutex_lock(&kvm->lock);
+	mutex_lock(&vm->lock);
 	if (kvm->split_irqchip)
 		ret = -EEXIST;
 	else if (vm->nr_vcpus)
@@ -93,8 +98,8 @@ static long kvm_vm_enable_cap(void *obj, void *arg, unsigned long raw)
 		kvm->split_irqchip = true;
 		kvm->ioapic_pins = cap->args[0];
 	}
-	mutex_unlock(&kvm->lock);
 	mutex_unlock(&vm->lock);
+	mutex_unlock(&kvm->lock);
 	return ret;
 }
 

@@ -1904,6 +1904,82 @@ static int t_shutdown(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* lockorder: ENABLE_CAP against the zone ioctls on one VM fd          */
+/* ------------------------------------------------------------------ */
+
+static int lo_vm;
+static atomic_ulong lo_caps, lo_zones;
+static atomic_bool lo_stop;
+
+static void *lo_cap_thread(void *arg)
+{
+	struct kvm_enable_cap c = { .cap = KVM_CAP_SPLIT_IRQCHIP,
+				    .args = { 24 } };
+
+	(void)arg;
+	while (!atomic_load(&lo_stop)) {
+		ioctl(lo_vm, KVM_ENABLE_CAP, &c);	/* EEXIST after the first */
+		atomic_fetch_add(&lo_caps, 1);
+	}
+	return NULL;
+}
+
+static void *lo_zone_thread(void *arg)
+{
+	struct kvm_coalesced_mmio_zone z = { .addr = 0x10000, .size = 0x1000 };
+
+	(void)arg;
+	while (!atomic_load(&lo_stop)) {
+		ioctl(lo_vm, KVM_REGISTER_COALESCED_MMIO, &z);
+		ioctl(lo_vm, KVM_UNREGISTER_COALESCED_MMIO, &z);
+		atomic_fetch_add(&lo_zones, 1);
+	}
+	return NULL;
+}
+
+/*
+ * F-kvmfuzz-1: ENABLE_CAP took vm->lock then kvm->lock, the zone ioctls
+ * the other order; two threads deadlocked the VM (D state, unkillable)
+ * within a second. Both must keep going for 3 s.
+ */
+static int t_lockorder(void)
+{
+	unsigned long c0 = 0, z0 = 0, c, z;
+	pthread_t a, b;
+	int sys, i;
+
+	sys = open("/dev/plumb-kvm", O_RDWR | O_CLOEXEC);
+	if (sys < 0)
+		die("open /dev/plumb-kvm");
+	lo_vm = ioctl(sys, KVM_CREATE_VM, 0);
+	if (lo_vm < 0)
+		die("KVM_CREATE_VM");
+	pthread_create(&a, NULL, lo_cap_thread, NULL);
+	pthread_create(&b, NULL, lo_zone_thread, NULL);
+	for (i = 0; i < 6; i++) {
+		usleep(500000);
+		c = atomic_load(&lo_caps);
+		z = atomic_load(&lo_zones);
+		if (c == c0 || z == z0) {
+			T_CHECK(0, "no progress after %d ms (ENABLE_CAP %lu, zones %lu): a deadlock",
+				(i + 1) * 500, c, z);
+			fflush(stdout);
+			_exit(1);	/* the stuck threads cannot be joined */
+		}
+		c0 = c;
+		z0 = z;
+	}
+	atomic_store(&lo_stop, true);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	T_CHECK(1, "3 s of ENABLE_CAP (%lu) against zone register/unregister (%lu) on one VM",
+		c0, z0);
+	close(lo_vm);
+	close(sys);
+	return t_done();
+}
+
+/* ------------------------------------------------------------------ */
 
 static const struct {
 	const char *name;
@@ -1919,6 +1995,7 @@ static const struct {
 	{ "irq", t_irq },
 	{ "state", t_state },
 	{ "shutdown", t_shutdown },
+	{ "lockorder", t_lockorder },
 };
 
 int main(int argc, char **argv)
