@@ -109,6 +109,13 @@ tests/integration/t_guest: $(T_GUEST_SRCS) tests/integration/guest/guest.h \
 		tests/integration/vmlib.h $(UAPI) $(NAMES)
 	$(CC) $(USER_CFLAGS) -pthread -o $@ $(T_GUEST_SRCS) tests/integration/vmlib.c
 
+# The ABI fuzzer and what it shares with others (fuzzlib.c).
+FUZZ_BINS := tests/integration/t_fuzz
+$(FUZZ_BINS): %: %.c tests/integration/fuzzlib.c tests/integration/fuzzlib.h \
+		tests/integration/vmlib.c tests/integration/vmlib.h $(UAPI) $(NAMES)
+	$(CC) $(USER_CFLAGS) -pthread -o $@ $< tests/integration/fuzzlib.c \
+		tests/integration/vmlib.c
+
 tests/integration/t_%: tests/integration/t_%.c tests/integration/testlib.h \
 		tests/integration/vmlib.c tests/integration/vmlib.h $(UAPI) $(NAMES)
 	$(CC) $(USER_CFLAGS) -pthread -o $@ $< tests/integration/vmlib.c
