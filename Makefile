@@ -123,6 +123,13 @@ tests/integration/t_mgmt: tests/integration/t_mgmt.c tests/integration/testlib.h
 	$(CC) $(USER_CFLAGS) -pthread -o $@ $< tests/integration/vmlib.c \
 		$(shell pkg-config --libs libnl-genl-3.0)
 
+# The two ABI fuzzers (/dev/plumb, /dev/plumb-kvm) and what they share.
+FUZZ_BINS := tests/integration/t_fuzz tests/integration/t_kvmfuzz
+$(FUZZ_BINS): %: %.c tests/integration/fuzzlib.c tests/integration/fuzzlib.h \
+		tests/integration/vmlib.c tests/integration/vmlib.h $(UAPI) $(NAMES)
+	$(CC) $(USER_CFLAGS) -pthread -o $@ $< tests/integration/fuzzlib.c \
+		tests/integration/vmlib.c
+
 tests/integration/t_%: tests/integration/t_%.c tests/integration/testlib.h \
 		tests/integration/vmlib.c tests/integration/vmlib.h $(UAPI) $(NAMES)
 	$(CC) $(USER_CFLAGS) -pthread -o $@ $< tests/integration/vmlib.c
@@ -241,7 +248,8 @@ check-harness: user tests-bin
 check-pic-loop: user tests-bin
 	tests/harness/pic-loop.sh $(or $(ROUNDS),2)
 
-# The ABI fuzzer in the emulated hosts, one at a time (tests/fuzz.sh).
+# The ABI fuzzers in the emulated hosts, one at a time (tests/fuzz.sh):
+# FUZZ_ABI=kvm for /dev/plumb-kvm, FUZZ_SECS for a time limit.
 SEED ?= 1
 OPS ?= 100000
 fuzz: user tests-bin
@@ -276,6 +284,8 @@ help:
 	@echo "make bench-bus    the launcher's per-exit cost from 1-64 vCPU threads (no guest)"
 	@echo "make fuzz SEED=1 OPS=100000 [HOST=qemu-svm-6.1] [FUZZ_OPTS='--no sregs']"
 	@echo "                  the ABI fuzzer in each VT host (default: all), one at a time"
+	@echo "make fuzz FUZZ_ABI=kvm SEED=1 OPS=10000000 FUZZ_SECS=3600 HOST=qemu-svm-6.12"
+	@echo "                  the KVM ABI's fuzzer (/dev/plumb-kvm), an hour"
 	@echo "make soak         chaos and kill tests, not in check: [HOST=qemu-svm-6.1]"
 	@echo "                  [SEED=] [GUESTS=10000] [KILLS=100] [MINUTES=10] [VMS=32]"
 	@echo "make kut KUT=DIR  kvm-unit-tests under QEMU on plumb, QEMU on KVM and plumb, not in check:"

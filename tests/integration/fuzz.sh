@@ -1,6 +1,8 @@
-# fuzz.sh SEED OPS[/BOCHS_OPS] [t_fuzz options]: one t_fuzz campaign (tests.cfg
-# fuzz_short, `make fuzz`) and what must hold after it:
-#   - t_fuzz itself passes (it checks the module's counters and the
+# fuzz.sh [--kvm] SEED OPS[/BOCHS_OPS] [fuzzer options]: one campaign of
+# t_fuzz (/dev/plumb), or with --kvm of t_kvmfuzz (/dev/plumb-kvm, the KVM
+# personality) (tests.cfg fuzz_short and kvmfuzz_short, `make fuzz`), and
+# what must hold after it:
+#   - the fuzzer itself passes (it checks the module's counters and the
 #     kernel's FOLL_PIN counters once it has closed everything);
 #   - after it exited, the counters (nr_vms, nr_vcpus, pinned_pages, in
 #     /sys/module/plumb/parameters or /sys/class/misc/plumb) read 0;
@@ -13,7 +15,18 @@
 #     kernel log.
 # bochs-svm gets --tame: its SVM never exits a guest with IF=0 for a host
 # interrupt and cannot deliver a triple fault, so a wild guest hangs it.
+# t_kvmfuzz on QEMU's SVM gets --avoid sregs,crs: QEMU 7.2 aborts on
+# segment attributes no descriptor could give (F-fuzz-3), runs the host on
+# with the guest's CR0 after a #VMEXIT from EFER.LME without CR0.PG and
+# CR4.PAE (F-fuzz-4), states that SET_SREGS takes and a guest's own MOV
+# to CR0/CR4 reaches there, and aborts when a guest writes CR8 while a
+# virtual interrupt waits (F-kvmfuzz-2).
 . ./lib.sh
+prog=t_fuzz
+if [ "$1" = --kvm ]; then
+	prog=t_kvmfuzz
+	shift
+fi
 seed=$1
 ops=${2%/*}
 # Bochs (PLUMB_SLOW > 1) is ~10 times slower: OPS/BOCHS_OPS picks its count.
@@ -21,6 +34,9 @@ ops=${2%/*}
 shift 2
 opts=
 [ "$PLUMB_HOST" = bochs-svm ] && opts=--tame
+case $prog/$PLUMB_HOST in
+t_kvmfuzz/qemu-svm*) opts="$opts --avoid sregs,crs" ;;
+esac
 slack=${FUZZ_MEM_SLACK_KB:-32768}
 
 memfree() {
@@ -36,7 +52,7 @@ free0=$(memfree)
 grep -E '^(MemFree|Mlocked|Unevictable):' /proc/meminfo | tr -s ' ' | tr '\n' ' '
 echo
 # shellcheck disable=SC2086
-check "t_fuzz $seed $ops $* $opts" ./t_fuzz "$seed" "$ops" "$@" $opts
+check "$prog $seed $ops $* $opts" ./$prog "$seed" "$ops" "$@" $opts
 for c in nr_vms nr_vcpus pinned_pages; do
 	for d in /sys/module/plumb/parameters /sys/class/misc/plumb; do
 		[ -r "$d/$c" ] || continue
