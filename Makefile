@@ -47,7 +47,7 @@ INTEG_BINS := $(INTEG_SRCS:.c=)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
-.PHONY: all module user tests-bin deps bench bench-bus demo libvirt-check check check-kvm-ref check-unit check-build \
+.PHONY: all module user tests-bin deps bench bench-bus demo libvirt-check check check-full check-kvm-ref check-unit check-build \
 	check-svm check-vmx check-harness check-pic-loop fuzz install clean help \
 	soak soak-bin kut
 
@@ -224,6 +224,12 @@ soak: user tests-bin soak-bin
 # on Debian's KVM, plumb's launcher. Not part of check or CI (an hour and
 # more; docs/testing.md "kvm-unit-tests"). HOST, KUT_DRIVERS, KUT_TESTS,
 # KUT_TIMEOUT.
+# make check, and the matrices' long tails on the Bochs hosts too ("full"
+# in tests.cfg: the Debian 6.1 guests, 64 vCPUs, QEMU's virtio and reboot
+# cases on VMX). Not in CI: more than an hour.
+check-full: user tests-bin
+	PLUMB_FULL=1 tests/run.sh all
+
 # The QEMU cases against Debian's KVM, which check the tests themselves.
 check-kvm-ref: user tests-bin
 	PLUMB_KVM_REF=1 tests/run.sh host $(or $(HOST),qemu-svm-6.12) qemu_kvm_boot1,qemu_kvm_boot2,qemu_kvm_virtio,qemu_kvm_microvm,qemu_kvm_reboot
