@@ -79,6 +79,16 @@ check "plumb stat: io $(num io /tmp/hst), want 37" test "$(num io /tmp/hst)" = 3
 check "plumb stat: cpuid $(num cpuid /tmp/hst), want 23" test "$(num cpuid /tmp/hst)" = 23
 check "plumb stat: records $(num records /tmp/hst), want 38" test "$(num records /tmp/hst)" = 38
 check "plumb stat: the human table names the reasons" sh -c "plumb stat $hid | grep -q cpuid"
+plumb top --delay 1 --iterations 2 > /tmp/top; rc=$?
+sed 's/^/  | /' /tmp/top
+check "plumb top, 2 refreshes through a pipe: status 0 (rc $rc)" test "$rc" -eq 0
+check "  vmuser's spinning VM $uid_ exits for host interrupts" \
+	grep -Eq "^ *$uid_ +plumb +running .*extint [1-9]" /tmp/top
+plumb stat "$uid_" --watch 1 --json > /tmp/watch 2>&1 &
+w=$!
+sleep 3; kill -INT $w; wait $w; rc=$?
+check "plumb stat --watch 1 --json: JSON lines until SIGINT, status 0 (rc $rc)" \
+	sh -c "[ $rc -eq 0 ] && [ \$(grep -c '\"exit_reasons\"' /tmp/watch) -ge 2 ]"
 kill $hold; wait $hold
 
 # Another user may not steer root's VM.
