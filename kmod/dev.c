@@ -128,12 +128,17 @@ int plumb_dev_init(void)
 	int ret;
 
 	ret = misc_register(&plumb_miscdev);
-	if (ret)
+	if (ret) {
 		pr_err("cannot register /dev/plumb: %d\n", ret);
-	return ret;
+		return ret;
+	}
+	/* The management plane checks readers against this node. */
+	plumb_mgmt_set_devt(plumb_miscdev.this_device->devt);
+	return 0;
 }
 
 void plumb_dev_exit(void)
 {
+	plumb_mgmt_set_devt(0);
 	misc_deregister(&plumb_miscdev);
 }

@@ -37,6 +37,7 @@
 static LIST_HEAD(plumb_mgmt_vms);
 static DEFINE_MUTEX(plumb_mgmt_lock);
 static u32 plumb_mgmt_next_id;		/* under plumb_mgmt_lock */
+static dev_t plumb_mgmt_devt;		/* /dev/plumb's, from dev.c */
 static atomic64_t plumb_mgmt_seq = ATOMIC64_INIT(0);
 
 static struct genl_family plumb_genl_family;
@@ -154,9 +155,20 @@ void plumb_mgmt_vcpu_events(struct plumb_vcpu *vcpu)
 
 /* ---- reading ---------------------------------------------------- */
 
-/* What opening /dev/plumb needs, as the caller sees the node. */
+/* dev.c, once /dev/plumb is registered (0 again when it goes). */
+void plumb_mgmt_set_devt(dev_t devt)
+{
+	WRITE_ONCE(plumb_mgmt_devt, devt);
+}
+
+/*
+ * What opening /dev/plumb needs, as the caller sees the node. The node
+ * must be plumb's own character device: in a mount namespace of its own
+ * a user could put any file of its making at that path.
+ */
 static int mgmt_may_read(void)
 {
+	struct inode *inode;
 	struct path path;
 	int ret;
 
@@ -165,7 +177,12 @@ static int mgmt_may_read(void)
 	ret = kern_path("/dev/plumb", LOOKUP_FOLLOW, &path);
 	if (ret)
 		return -EPERM;
-	ret = path_permission(&path, MAY_READ | MAY_WRITE);
+	inode = d_inode(path.dentry);
+	if (!S_ISCHR(inode->i_mode) || !READ_ONCE(plumb_mgmt_devt) ||
+	    inode->i_rdev != READ_ONCE(plumb_mgmt_devt))
+		ret = -EPERM;
+	else
+		ret = path_permission(&path, MAY_READ | MAY_WRITE);
 	path_put(&path);
 	return ret ? -EPERM : 0;
 }

@@ -39,6 +39,7 @@ struct plumb_vm_mgmt {
 #define PLUMB_MGMT_EV_INTERNAL_ERROR	2
 
 int plumb_genl_init(void);
+void plumb_mgmt_set_devt(dev_t devt);
 void plumb_genl_exit(void);
 void plumb_mgmt_vm_add(struct plumb_vm *vm);
 void plumb_mgmt_vm_del(struct plumb_vm *vm);

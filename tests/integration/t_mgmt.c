@@ -7,6 +7,7 @@
  *
  * Usage: t_mgmt counts|list|pause|kill|perm|events|hold
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -16,6 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -468,6 +473,18 @@ out:
 	mg_close(&nl);
 }
 
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
 /* Another user may neither steer nor, without the device, read. */
 static void t_perm(void)
 {
@@ -499,6 +516,8 @@ static void t_perm(void)
 			printf("FAIL: cannot become nobody\n");
 			_exit(1);
 		}
+		/* setuid() left the process undumpable: /proc/self root's. */
+		prctl(PR_SET_DUMPABLE, 1);
 		mg_open(&n2);
 		T_CHECK(control(&n2, PLUMB_CMD_PAUSE, id) == -EPERM,
 			"another user's PAUSE: EPERM");
@@ -508,6 +527,34 @@ static void t_perm(void)
 			"no access to /dev/plumb: GET_VM is EPERM");
 		T_CHECK(get_vm(&n2, 0, 1, &info, NULL) == -EPERM,
 			"... and so is the dump");
+		mg_close(&n2);
+		/*
+		 * A /dev/plumb of its own making, in a user and mount
+		 * namespace of its own (the network namespace stays the
+		 * host's): still no access.
+		 */
+		T_CHECK(unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0,
+			"unshare a user and a mount namespace (%s)",
+			strerror(errno));
+		T_CHECK(write_file("/proc/self/setgroups", "deny") == 0 &&
+			write_file("/proc/self/uid_map", "0 65534 1") == 0 &&
+			write_file("/proc/self/gid_map", "0 65534 1") == 0,
+			"root of that user namespace (%s)", strerror(errno));
+		T_CHECK(mount("none", "/dev", "tmpfs", 0, NULL) == 0,
+			"a tmpfs over /dev (%s)", strerror(errno));
+		{
+			int fd = open("/dev/plumb", O_CREAT | O_RDWR, 0666);
+
+			T_CHECK(fd >= 0 && fchmod(fd, 0666) == 0,
+				"a world-writable regular file /dev/plumb");
+			if (fd >= 0)
+				close(fd);
+		}
+		mg_open(&n2);
+		T_CHECK(get_vm(&n2, id, 0, &info, NULL) == -EPERM,
+			"a fake /dev/plumb gives no access: GET_VM is EPERM");
+		T_CHECK(get_vm(&n2, 0, 1, &info, NULL) == -EPERM,
+			"... nor the dump");
 		fails = t_failures;
 		fflush(stdout);
 		_exit(fails ? 1 : 0);
