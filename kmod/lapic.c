@@ -451,7 +451,8 @@ static bool init_or_sipi(struct plumb_lapic *l)
  * INIT puts the vCPU in its INIT state, waiting for a start-up IPI; a
  * SIPI then starts it in real mode at vector * 4096 (SDM Vol. 3A 9.4.4.1,
  * 11.6.1). A SIPI to a vCPU that is not waiting is ignored. Returns
- * -EINTR if a signal came while it waits.
+ * -EINTR if a signal came while it waits, -EAGAIN if the management plane
+ * paused or killed the VM meanwhile (the run loop then sees to it).
  */
 int plumb_lapic_init_sipi(struct plumb_vcpu *vcpu)
 {
@@ -475,9 +476,13 @@ int plumb_lapic_init_sipi(struct plumb_vcpu *vcpu)
 		return 0;
 	}
 	for (;;) {
-		if (rcuwait_wait_event(&vcpu->wait, init_or_sipi(l),
+		if (rcuwait_wait_event(&vcpu->wait, init_or_sipi(l) ||
+				       plumb_vm_ctl(vcpu->vm),
 				       TASK_INTERRUPTIBLE))
 			return -EINTR;
+		/* Paused or killed: the run loop sees to it, then back here. */
+		if (!init_or_sipi(l))
+			return -EAGAIN;
 		if (take_init(l)) {
 			plumb_ops->vcpu_reset(vcpu);
 			continue;

@@ -291,8 +291,11 @@ static int vcpu_run(struct plumb_vcpu *vcpu)
 				return ret;
 			continue;
 		}
-		if (plumb_lapic_init_sipi(vcpu))
-			return -EINTR;
+		ret = plumb_lapic_init_sipi(vcpu);
+		if (ret == -EAGAIN)
+			continue;	/* the management plane woke it */
+		if (ret)
+			return ret;
 		if (vcpu->halted) {
 			/*
 			 * Posted writes reach userspace before the vCPU

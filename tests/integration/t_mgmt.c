@@ -433,7 +433,24 @@ static void t_pause(int kill_it)
 	a = counter(&vm);
 	T_CHECK(a > 0 && !r.done, "the guest spins (%u)", a);
 	if (kill_it) {
+		/* vCPU 1 waits for a SIPI that never comes. */
+		struct plumb_mp_state mp = { .state = PLUMB_MP_WAIT_SIPI };
+		struct runner r1 = { 0 };
+		struct vcpu v1;
+		pthread_t th1;
+
+		vcpu_create(&vm, &v1, 1);
+		T_CHECK(ioctl(v1.fd, PLUMB_SET_MP_STATE, &mp) == 0,
+			"vCPU 1 waits for INIT/SIPI");
+		r1.v = &v1;
+		pthread_create(&th1, NULL, run_thread, &r1);
+		msleep(100);
 		T_CHECK(control(&nl, PLUMB_CMD_KILL, id) == 0, "KILL %u", id);
+		pthread_join(th1, NULL);
+		T_CHECK(r1.ret == -1 && r1.err == ECANCELED,
+			"vCPU 1's RUN, asleep for a SIPI -> %d errno %d (%s), want ECANCELED",
+			r1.ret, r1.err, strerror(r1.err));
+		vcpu_destroy(&v1);
 		pthread_join(th, NULL);
 		T_CHECK(r.ret == -1 && r.err == ECANCELED,
 			"RUN -> %d errno %d (%s), want ECANCELED", r.ret, r.err,
