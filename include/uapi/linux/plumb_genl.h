@@ -131,7 +131,7 @@ enum plumb_exit_reason {
 	PLUMB_XR_HYPERCALL,	/* VMCALL, VMMCALL */
 	PLUMB_XR_XSETBV,
 	PLUMB_XR_EXCEPTION,	/* an intercepted exception */
-	PLUMB_XR_EXTINT,	/* a host interrupt */
+	PLUMB_XR_EXTINT,	/* a host interrupt, or VMX's time slice */
 	PLUMB_XR_NMI,		/* a host NMI */
 	PLUMB_XR_WINDOW,	/* interrupt or NMI window open */
 	PLUMB_XR_CR,		/* control register access */
