@@ -46,7 +46,9 @@ esac
 # A second user allowed to run VMs (group plumb), beside root.
 grep -q '^vmuser:' /etc/passwd || echo 'vmuser:x:1000:1000:vmuser:/tmp:/bin/sh' >> /etc/passwd
 sed -i 's/^plumb:x:990:.*/plumb:x:990:vmuser/' /etc/group
-printf '\353\376' > /tmp/spin.bin	# jmp $: exits for host interrupts only
+# sti; jmp $: exits for host interrupts only (with IF=0 Bochs' SVM host
+# would never get its CPU back: vm_signal_if0).
+printf '\373\353\376' > /tmp/spin.bin
 chmod 644 /tmp/spin.bin
 
 plumb ps > /tmp/ps0; rc=$?

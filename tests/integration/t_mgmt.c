@@ -229,10 +229,15 @@ static void guest_counts(struct vm *vm, uint16_t m, uint16_t n)
 	put_code(vm, code, sizeof(code));
 }
 
-/* Forever: inc dword [0x500]. */
+/*
+ * Forever: inc dword [0x500], with IF=1: Bochs' SVM never exits a guest
+ * that runs with IF=0 for a host interrupt (vm_signal_if0), and its host
+ * would freeze.
+ */
 static void guest_spin(struct vm *vm)
 {
 	static const uint8_t code[] = {
+		0xfb,				/* sti */
 		0x66, 0xff, 0x06, 0x00, 0x05,	/* 1: inc dword [0x500] */
 		0xeb, 0xf9,			/* jmp 1b */
 	};
