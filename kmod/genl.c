@@ -244,8 +244,7 @@ static int put_stats(struct sk_buff *skb, const struct plumb_vcpu_stats *s)
 	if (!reasons)
 		goto err;
 	for (i = 0; i < PLUMB_XR_NR; i++)
-		if (nla_put_u64_64bit(skb, i + 1, s->exit_reason[i],
-				      PLUMB_STAT_PAD))
+		if (put_u64(skb, i + 1, s->exit_reason[i]))
 			goto err;
 	nla_nest_end(skb, reasons);
 	nla_nest_end(skb, nest);

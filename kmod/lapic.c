@@ -509,23 +509,21 @@ int plumb_lapic_signal_msi(struct plumb_vm *vm, const struct plumb_msi *msi)
 	struct plumb_apic_ipi ipi = {};
 
 	if ((msi->address_lo & 0xfff00000) != 0xfee00000 ||
-	    (msi->address_hi & 0xff)) {
-		pr_info_ratelimited("MSI refused: address %#x:%08x data %#x\n",
-				    msi->address_hi, msi->address_lo, msi->data);
-		return -EINVAL;
-	}
+	    (msi->address_hi & 0xff))
+		goto refuse;
 	ipi.dest = ((msi->address_lo >> 12) & 0xff) | (msi->address_hi & ~0xffu);
 	ipi.logical = msi->address_lo & (1u << 2);
 	ipi.vector = msi->data & 0xff;
 	ipi.mode = (msi->data >> 8) & 7;
 	ipi.level = true;
 	ipi.trigger_level = msi->data & (1u << 15);
-	if (ipi.mode == 3 || ipi.mode == PAPIC_DM_STARTUP) {	/* reserved */
-		pr_info_ratelimited("MSI refused: address %#x:%08x data %#x\n",
-				    msi->address_hi, msi->address_lo, msi->data);
-		return -EINVAL;
-	}
+	if (ipi.mode == 3 || ipi.mode == PAPIC_DM_STARTUP)	/* reserved */
+		goto refuse;
 	return plumb_lapic_deliver(vm, NULL, &ipi);
+refuse:
+	pr_info_ratelimited("MSI refused: address %#x:%08x data %#x\n",
+			    msi->address_hi, msi->address_lo, msi->data);
+	return -EINVAL;
 }
 
 /*
