@@ -25,9 +25,11 @@ SKIP=$(arg ptest_skip)		# needs this host cannot meet, comma list
 ONLY=$(arg ptest_only)
 SHARE=$(arg ptest_share)	# TAG: only tests needing TAG; !TAG: all others
 CFG=$(arg ptest_cfg)		# another list than tests.cfg (bench/bench.cfg)
+RETRY=$(arg ptest_retry)	# 1: run-host.sh's second attempt (decision 140)
 NCPUS=$(grep -c ^processor /proc/cpuinfo)
 export PLUMB_HOST PLUMB_BACKEND
 export PLUMB_SLOW="${SLOW:-1}"
+export PLUMB_RETRY="${RETRY:-0}"
 
 # What udev would do with packaging/60-plumb.rules when plumb's nodes
 # appear: each node gets the GROUP and MODE of the (uncommented) rule

@@ -65,6 +65,7 @@ fi
 append="console=ttyS0,115200 panic=-1 quiet loglevel=4 mitigations=off cryptomgr.notests=1 tsc=reliable no_timer_check ptest_host=$name ptest_backend=$backend"
 [ -n "$only" ] && append="$append ptest_only=$only"
 [ "$share" != - ] && append="$append ptest_share=$share"
+[ -n "${PLUMB_RETRY:-}" ] && append="$append ptest_retry=1"
 # "kvmref": the same QEMU cases against Debian's own KVM, which check the
 # tests rather than plumb; only with PLUMB_KVM_REF=1 (make check-kvm-ref).
 refskip=kvmref
@@ -164,8 +165,10 @@ BAD='\bBUG\b|Oops|WARNING:|general protection|soft lockup|hung task|blocked for 
 
 pass=0
 failn=0
+# The verdict lines are printed at the end: a run that QEMU's stale int3
+# spoiled is run again first (below).
 verdict() { # verdict PASS|FAIL test why
-	echo "$1 $name/$2${3:+ ($3)}"
+	echo "$1 $name/$2${3:+ ($3)}" >> "$out/verdict-lines"
 	echo "$1 $2${3:+ ($3)}" >> "$out/summary"
 	if [ "$1" = PASS ]; then pass=$((pass + 1)); else failn=$((failn + 1)); fi
 }
@@ -211,5 +214,44 @@ if [ "$failn" -ne 0 ]; then
 fi
 # Not a verdict on plumb, but never silent: QEMU's own lost interrupts.
 [ -f "$out/qemu-notes" ] && sed "s|^|NOTE $name: |" "$out/qemu-notes"
+
+# QEMU's stale int3 (decision 140, tests/harness/stale-int3.sh): when
+# every failure of this run is its work, those tests run once more in a
+# fresh host, whose verdicts replace theirs. Its evidence stays above and
+# in $out.first. Any other failure and nothing runs again.
+# redo_list: the failed tests as a comma list, or nothing.
+redo_list() {
+	local t host_int3='' list=''
+	host_lines > "$out/host-lines.txt"
+	tests/harness/stale-int3.sh "$out/host-lines.txt" > /dev/null && host_int3=1
+	for t in $(awk '$1 == "FAIL" { print $2 }' "$out/summary"); do
+		if [ "$t" = kernel-log ]; then
+			[ -n "$host_int3" ] || return
+		elif tests/harness/stale-int3.sh "$out/$t.log" "$out/$t.dmesg" > /dev/null; then
+			list=$list,$t
+		elif [ -n "$host_int3" ] && ! awk -v t="$t" '$1 == t { f = 1 } END { exit !f }' "$out/verdicts" 2> /dev/null; then
+			list=$list,$t	# never reported: the host died of it
+		else
+			return
+		fi
+	done
+	echo "${list#,}"
+}
+redo=
+if [ "$failn" -ne 0 ] && [ "$emulator" = qemu ] && [ -z "${PLUMB_RETRY:-}" ]; then
+	redo=$(redo_list)
+fi
+if [ -n "$redo" ]; then
+	echo "NOTE $name: QEMU's stale int3 (decision 140):"
+	{ host_lines; cat "$out"/*.log; } 2> /dev/null | tests/harness/stale-int3.sh /dev/stdin | head -n 2 | sed "s|^|NOTE $name:   |"
+	echo "NOTE $name: first attempt $pass passed, $failn failed in ${secs}s; again in a fresh host: $redo"
+	rm -rf "$out.first"
+	mv "$out" "$out.first"
+	PLUMB_RETRY=1 tests/harness/run-host.sh "$name" "$redo"
+	rc=$?
+	grep -v -E "^(PASS|FAIL) $name/(kernel-log|${redo//,/|})( |$)" "$out.first/verdict-lines"
+	exit $rc
+fi
+cat "$out/verdict-lines"
 echo "$name: $pass passed, $failn failed in ${secs}s (results: $out)"
 [ "$failn" -eq 0 ]
