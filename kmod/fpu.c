@@ -7,7 +7,10 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/plumb.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 #include <asm/fpu/xcr.h>
@@ -23,6 +26,7 @@
 static u64 host_xcr0;
 static u64 guest_xcr0_mask;	/* XCR0 bits a guest may enable */
 static unsigned int fpu_size;
+static unsigned int pkru_offset;	/* in the XSAVE image; 0: no PKRU */
 
 int plumb_fpu_probe(void)
 {
@@ -39,6 +43,14 @@ int plumb_fpu_probe(void)
 	guest_xcr0_mask = host_xcr0 & ~(u64)(XFEATURE_MASK_PKRU |
 					      XFEATURE_MASK_XTILE);
 	fpu_size = max(cpuid_ecx(0xd), 576U);	/* max XSAVE area size */
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE) &&
+	    (host_xcr0 & XFEATURE_MASK_PKRU)) {
+		u32 eax, ebx, ecx, edx;
+
+		cpuid_count(0xd, XFEATURE_PKRU, &eax, &ebx, &ecx, &edx);
+		if (ebx >= 576 && ebx + sizeof(u32) <= sizeof(struct plumb_xsave))
+			pkru_offset = ebx;
+	}
 	return 0;
 }
 
@@ -208,5 +220,94 @@ int plumb_fpu_set_fxsave(struct plumb_vcpu *vcpu, const struct fxregs_state *fx)
 	memcpy(x->i387.st_space, fx->st_space, sizeof(fx->st_space));
 	memcpy(x->i387.xmm_space, fx->xmm_space, sizeof(fx->xmm_space));
 	x->header.xfeatures |= XFEATURE_MASK_FP | XFEATURE_MASK_SSE;
+	return 0;
+}
+
+/*
+ * The XSAVE image of PLUMB_GET/SET_XSAVE and KVM_GET/SET_XSAVE: the
+ * guest's area in the standard format, as much of it as fits in
+ * struct plumb_xsave (AMX tiles, the only component past 4 KiB, are never
+ * the guest's), with PKRU, which plumb keeps apart from the area, in its
+ * component as KVM shows it.
+ */
+unsigned int plumb_fpu_xsave_size(void)
+{
+	return min_t(unsigned int, fpu_size, sizeof(struct plumb_xsave));
+}
+
+int plumb_fpu_get_xsave(struct plumb_vcpu *vcpu, void __user *to)
+{
+	struct xregs_state *x;
+	int ret = 0;
+
+	x = kzalloc(sizeof(struct plumb_xsave), GFP_KERNEL_ACCOUNT);
+	if (!x)
+		return -ENOMEM;
+	memcpy(x, vcpu->fpu.xsave, plumb_fpu_xsave_size());
+	if (pkru_offset) {
+		memcpy((u8 *)x + pkru_offset, &vcpu->fpu.pkru, sizeof(u32));
+		x->header.xfeatures |= XFEATURE_MASK_PKRU;
+	}
+	if (copy_to_user(to, x, sizeof(struct plumb_xsave)))
+		ret = -EFAULT;
+	kfree(x);
+	return ret;
+}
+
+/*
+ * Everything that would make the next entry's XRSTOR fault in the host
+ * (SDM Vol. 1 13.8: a component the mask does not switch, a compacted or
+ * nonzero header, MXCSR's reserved bits) is -EINVAL here. A component
+ * whose XSTATE_BV bit is clear loads its initial state, as on the CPU.
+ */
+int plumb_fpu_set_xsave(struct plumb_vcpu *vcpu, const void __user *from)
+{
+	u64 ok = guest_xcr0_mask | (pkru_offset ? XFEATURE_MASK_PKRU : 0);
+	struct xregs_state *x;
+	u32 pkru = 0;
+	int ret = 0;
+
+	x = memdup_user(from, sizeof(struct plumb_xsave));
+	if (IS_ERR(x))
+		return PTR_ERR(x);
+	if ((x->header.xfeatures & ~ok) || x->header.xcomp_bv ||
+	    memchr_inv(x->header.reserved, 0, sizeof(x->header.reserved)) ||
+	    (x->i387.mxcsr & ~0xffffU)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (x->header.xfeatures & XFEATURE_MASK_PKRU)
+		memcpy(&pkru, (u8 *)x + pkru_offset, sizeof(pkru));
+	x->header.xfeatures &= ~XFEATURE_MASK_PKRU;
+	memcpy(vcpu->fpu.xsave, x, plumb_fpu_xsave_size());
+	vcpu->fpu.pkru = pkru;
+out:
+	kfree(x);
+	return ret;
+}
+
+void plumb_fpu_get_xcrs(struct plumb_vcpu *vcpu, struct plumb_xcrs *x)
+{
+	x->nr_xcrs = 1;
+	x->xcrs[0].xcr = 0;
+	x->xcrs[0].value = vcpu->fpu.xcr0;
+}
+
+/* Each entry must name XCR0 with a value XSETBV would take; the last wins. */
+int plumb_fpu_set_xcrs(struct plumb_vcpu *vcpu, const struct plumb_xcrs *x)
+{
+	u64 xcr0 = vcpu->fpu.xcr0;
+	unsigned int i;
+
+	if (x->nr_xcrs > PLUMB_MAX_XCRS)
+		return -EINVAL;
+	for (i = 0; i < x->nr_xcrs; i++) {
+		if (x->xcrs[i].xcr || x->xcrs[i].reserved ||
+		    !plumb_xcr0_valid(x->xcrs[i].value,
+				      guest_xcr0_allowed(vcpu)))
+			return -EINVAL;
+		xcr0 = x->xcrs[i].value;
+	}
+	vcpu->fpu.xcr0 = xcr0;
 	return 0;
 }

@@ -24,6 +24,7 @@
 #include "backend.h"
 #include "compat.h"
 #include "cpuid.h"
+#include "fpu.h"
 #include "ioctl.h"
 #include "lapic.h"
 #include "msr.h"
@@ -563,6 +564,28 @@ static long vcpu_set_mp_state(void *obj, void *arg, unsigned long raw)
 	return 0;
 }
 
+/* The XSAVE image is 4 KiB: fpu.c copies it itself (PLUMB_IOC_BIG). */
+static long vcpu_get_xsave(void *obj, void *arg, unsigned long raw)
+{
+	return plumb_fpu_get_xsave(obj, (void __user *)raw);
+}
+
+static long vcpu_set_xsave(void *obj, void *arg, unsigned long raw)
+{
+	return plumb_fpu_set_xsave(obj, (const void __user *)raw);
+}
+
+static long vcpu_get_xcrs(void *obj, void *arg, unsigned long raw)
+{
+	plumb_fpu_get_xcrs(obj, arg);
+	return 0;
+}
+
+static long vcpu_set_xcrs(void *obj, void *arg, unsigned long raw)
+{
+	return plumb_fpu_set_xcrs(obj, arg);
+}
+
 /*
  * The vCPU ioctls (ioctl.h), each under vcpu->mutex: one at a time, and
  * never beside RUN.
@@ -590,6 +613,12 @@ static const struct plumb_ioctl vcpu_ioctls[] = {
 	PLUMB_IOCTL(PLUMB_SET_MP_STATE, vcpu_set_mp_state,
 		    .how = PLUMB_IOC_LOCK,
 		    PLUMB_IOC_ZERO_FROM(struct plumb_mp_state, padding)),
+	PLUMB_IOCTL_BIG(PLUMB_GET_XSAVE, vcpu_get_xsave, PLUMB_IOC_LOCK),
+	PLUMB_IOCTL_BIG(PLUMB_SET_XSAVE, vcpu_set_xsave, PLUMB_IOC_LOCK),
+	PLUMB_IOCTL(PLUMB_GET_XCRS, vcpu_get_xcrs, .how = PLUMB_IOC_LOCK),
+	PLUMB_IOCTL(PLUMB_SET_XCRS, vcpu_set_xcrs, .how = PLUMB_IOC_LOCK,
+		    PLUMB_IOC_FLAGS(struct plumb_xcrs, flags, 0),
+		    PLUMB_IOC_ZERO_FROM(struct plumb_xcrs, padding)),
 };
 
 static long plumb_vcpu_ioctl(struct file *filp, unsigned int cmd,

@@ -26,6 +26,7 @@
 #include "backend.h"
 #include "compat.h"
 #include "cpuid.h"
+#include "fpu.h"
 #include "hw.h"
 #include "ioctl.h"
 #include "lapic.h"
@@ -344,6 +345,8 @@ static long vm_set_posted_range(void *obj, void *arg, unsigned long raw)
 #define CAP_MSR_EXITS		VM_MSR_EXITS
 /* For userspace's CPUID leaves: the guest need not calibrate. */
 #define CAP_TSC_KHZ		tsc_khz
+/* The guest's XSAVE area (fpu.c): at most sizeof(struct plumb_xsave). */
+#define CAP_XSAVE		plumb_fpu_xsave_size()
 
 long plumb_capability(unsigned long cap)
 {

@@ -334,6 +334,38 @@ static long kvm_set_fpu(void *obj, void *arg, unsigned long raw)
 	return plumb_fpu_set_fxsave(obj, &fx);
 }
 
+/*
+ * KVM_GET/SET_XSAVE and KVM_GET/SET_XCRS are plumb's own ioctls: their
+ * structs are KVM's byte for byte.
+ */
+static_assert(sizeof(struct kvm_xsave) == sizeof(struct plumb_xsave));
+static_assert(sizeof(struct kvm_xcrs) == sizeof(struct plumb_xcrs));
+static_assert(offsetof(struct kvm_xcrs, xcrs[1].value) ==
+	      offsetof(struct plumb_xcrs, xcrs[1].value));
+static_assert(offsetof(struct kvm_xcrs, padding) ==
+	      offsetof(struct plumb_xcrs, padding));
+
+static long kvm_get_xsave(void *obj, void *arg, unsigned long raw)
+{
+	return plumb_fpu_get_xsave(obj, (void __user *)raw);
+}
+
+static long kvm_set_xsave(void *obj, void *arg, unsigned long raw)
+{
+	return plumb_fpu_set_xsave(obj, (const void __user *)raw);
+}
+
+static long kvm_get_xcrs(void *obj, void *arg, unsigned long raw)
+{
+	plumb_fpu_get_xcrs(obj, arg);
+	return 0;
+}
+
+static long kvm_set_xcrs(void *obj, void *arg, unsigned long raw)
+{
+	return plumb_fpu_set_xcrs(obj, arg);
+}
+
 static long kvm_get_msrs(void *obj, void *arg, unsigned long raw)
 {
 	struct kvm_msrs __user *u = (void __user *)raw;
@@ -484,6 +516,12 @@ static const struct plumb_ioctl kvm_vcpu_ioctls[] = {
 	PLUMB_IOCTL(KVM_SET_SREGS, kvm_set_sregs, .how = PLUMB_IOC_LOCK),
 	PLUMB_IOCTL(KVM_GET_FPU, kvm_get_fpu, .how = PLUMB_IOC_LOCK),
 	PLUMB_IOCTL(KVM_SET_FPU, kvm_set_fpu, .how = PLUMB_IOC_LOCK),
+	PLUMB_IOCTL_BIG(KVM_GET_XSAVE, kvm_get_xsave, PLUMB_IOC_LOCK),
+	PLUMB_IOCTL_BIG(KVM_SET_XSAVE, kvm_set_xsave, PLUMB_IOC_LOCK),
+	PLUMB_IOCTL(KVM_GET_XCRS, kvm_get_xcrs, .how = PLUMB_IOC_LOCK),
+	PLUMB_IOCTL(KVM_SET_XCRS, kvm_set_xcrs, .how = PLUMB_IOC_LOCK,
+		    PLUMB_IOC_FLAGS(struct kvm_xcrs, flags, 0),
+		    PLUMB_IOC_ZERO_FROM(struct kvm_xcrs, padding)),
 	PLUMB_IOCTL(KVM_GET_MSRS, kvm_get_msrs,
 		    .how = PLUMB_IOC_LOCK | PLUMB_IOC_ENTRIES,
 		    PLUMB_IOC_ZERO_FROM(struct kvm_msrs, pad)),

@@ -319,6 +319,8 @@ long plumb_kvm_check_extension(unsigned long cap)
 	case KVM_CAP_USER_NMI:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
 	case KVM_CAP_COALESCED_PIO:
+	case KVM_CAP_XSAVE:		/* 4 KiB; KVM_CAP_XSAVE2 is 0 */
+	case KVM_CAP_XCRS:
 		return 1;
 	case KVM_CAP_GET_TSC_KHZ:
 		return tsc_khz ? 1 : 0;

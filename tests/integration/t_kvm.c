@@ -509,12 +509,13 @@ static const struct cap_want {
 	EQ(NR_VCPUS, MAX_VCPUS), EQ(MAX_VCPUS, MAX_VCPUS),
 	EQ(MAX_VCPU_ID, MAX_VCPUS), EQ(NR_MEMSLOTS, 32),
 	EQ(COALESCED_MMIO, 2),	/* the ring's page in the vCPU mmap */
+	EQ(XSAVE, 1), EQ(XCRS, 1),	/* plumb's own XSAVE and XCRS ioctls */
 	/*
 	 * Not implemented, so 0: each would make QEMU or kvmtool use an
 	 * ioctl plumb does not have (or, for SYNC_MMU, promise memory that
 	 * is not pinned).
 	 */
-	EQ(XSAVE, 0), EQ(XSAVE2, 0), EQ(XCRS, 0), EQ(VCPU_EVENTS, 0),
+	EQ(XSAVE2, 0), EQ(VCPU_EVENTS, 0),
 	EQ(DEBUGREGS, 0), EQ(IRQFD, 0), EQ(IOEVENTFD, 0), EQ(PIT2, 0),
 	EQ(PIT_STATE2, 0), EQ(X86_USER_SPACE_MSR, 0), EQ(SYNC_MMU, 0),
 	EQ(DIRTY_LOG_RING, 0), EQ(SREGS2, 0), EQ(NESTED_STATE, 0),
@@ -1820,6 +1821,62 @@ static void check_mp_state(void)
 	vm_free(&vm);
 }
 
+/*
+ * KVM_GET/SET_XSAVE and KVM_GET/SET_XCRS are plumb's PLUMB_GET/SET_XSAVE
+ * and XCRS (t_guest state_move moves a running guest with them): the
+ * image and KVM_GET/SET_FPU show the same registers, and what XRSTOR
+ * would fault on is refused.
+ */
+static void check_xsave(void)
+{
+	static const uint8_t x3[16] = "xmm3 through FPU";
+	struct kvm_xsave *x = calloc(1, sizeof(*x));
+	struct kvm_xcrs xc;
+	struct kvm_fpu f;
+	struct tvcpu v;
+	struct tvm vm;
+	uint64_t bv;
+
+	if (!x)
+		die("calloc");
+	vm_new(&vm);
+	vcpu_new(&vm, &v, 0);
+	T_CHECK(ioctl(v.fd, KVM_GET_XSAVE, x) == 0, "KVM_GET_XSAVE");
+	T_CHECK((x->region[0] & 0xffff) == 0x37f && x->region[6] == 0x1f80,
+		"XSAVE image of a new vCPU: FCW %#x (0x37f), MXCSR %#x (0x1f80)",
+		x->region[0] & 0xffff, x->region[6]);
+	T_CHECK(ioctl(v.fd, KVM_GET_FPU, &f) == 0, "KVM_GET_FPU");
+	memcpy(f.xmm[3], x3, 16);
+	T_CHECK(ioctl(v.fd, KVM_SET_FPU, &f) == 0, "KVM_SET_FPU with XMM3");
+	T_CHECK(ioctl(v.fd, KVM_GET_XSAVE, x) == 0 &&
+		!memcmp((uint8_t *)x->region + 160 + 3 * 16, x3, 16),
+		"... KVM_GET_XSAVE shows that XMM3");
+	((uint8_t *)x->region)[160 + 3 * 16] = 'X';
+	T_CHECK(ioctl(v.fd, KVM_SET_XSAVE, x) == 0, "KVM_SET_XSAVE with XMM3 changed");
+	T_CHECK(ioctl(v.fd, KVM_GET_FPU, &f) == 0 && f.xmm[3][0] == 'X',
+		"... KVM_GET_FPU shows the change");
+	bv = 1ULL << 62;
+	memcpy((uint8_t *)x->region + 512, &bv, 8);
+	T_ERRNO(ioctl(v.fd, KVM_SET_XSAVE, x), EINVAL, "KVM_SET_XSAVE: XSTATE_BV bit 62");
+	bv = 0;
+	memcpy((uint8_t *)x->region + 512, &bv, 8);
+	bv = 1ULL << 63;
+	memcpy((uint8_t *)x->region + 520, &bv, 8);
+	T_ERRNO(ioctl(v.fd, KVM_SET_XSAVE, x), EINVAL, "KVM_SET_XSAVE: compacted format");
+
+	memset(&xc, 0, sizeof(xc));
+	T_CHECK(ioctl(v.fd, KVM_GET_XCRS, &xc) == 0 && xc.nr_xcrs == 1 &&
+		xc.xcrs[0].xcr == 0 && xc.xcrs[0].value == 1,
+		"KVM_GET_XCRS: one, XCR0 = 1 (x87) at reset (%u, %#llx)", xc.nr_xcrs,
+		(unsigned long long)xc.xcrs[0].value);
+	T_CHECK(ioctl(v.fd, KVM_SET_XCRS, &xc) == 0, "KVM_SET_XCRS of that");
+	xc.xcrs[0].value = 5;
+	T_ERRNO(ioctl(v.fd, KVM_SET_XCRS, &xc), EINVAL, "KVM_SET_XCRS: XCR0 = 5 (AVX, no SSE)");
+	vcpu_free(&v);
+	vm_free(&vm);
+	free(x);
+}
+
 static int t_state(void)
 {
 	struct kvm_vapic_addr va = { 0 };
@@ -1840,6 +1897,7 @@ static int t_state(void)
 	vcpu_free(&v);
 	vm_free(&vm);
 	check_fpu();
+	check_xsave();
 	check_mp_state();
 	return t_done();
 }

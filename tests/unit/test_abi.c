@@ -65,6 +65,23 @@ START_TEST(test_vcpu_ioctls)
 	PIN_IOCTL(PLUMB_SET_CPUID, 0x87, _IOC_WRITE, 8);
 	PIN_IOCTL(PLUMB_GET_MP_STATE, 0x88, _IOC_READ, 32);
 	PIN_IOCTL(PLUMB_SET_MP_STATE, 0x89, _IOC_WRITE, 32);
+	PIN_IOCTL(PLUMB_GET_XSAVE, 0x8a, _IOC_READ, 4096);
+	PIN_IOCTL(PLUMB_SET_XSAVE, 0x8b, _IOC_WRITE, 4096);
+	PIN_IOCTL(PLUMB_GET_XCRS, 0x8c, _IOC_READ, 392);
+	PIN_IOCTL(PLUMB_SET_XCRS, 0x8d, _IOC_WRITE, 392);
+}
+END_TEST
+
+/* The XSAVE and XCRS structs are KVM's byte for byte (decision 142). */
+START_TEST(test_xsave_layout)
+{
+	ck_assert_uint_eq(offsetof(struct plumb_xcrs, nr_xcrs), 0);
+	ck_assert_uint_eq(offsetof(struct plumb_xcrs, flags), 4);
+	ck_assert_uint_eq(offsetof(struct plumb_xcrs, xcrs), 8);
+	ck_assert_uint_eq(offsetof(struct plumb_xcrs, xcrs[1].value), 32);
+	ck_assert_uint_eq(offsetof(struct plumb_xcrs, padding), 264);
+	ck_assert_uint_eq(PLUMB_MAX_XCRS, 16);
+	ck_assert_uint_eq(sizeof(struct plumb_xsave), 4096);
 }
 END_TEST
 
@@ -80,7 +97,8 @@ START_TEST(test_ioctl_blocks)
 	const unsigned long vcpu[] = { PLUMB_RUN, PLUMB_GET_REGS,
 		PLUMB_SET_REGS, PLUMB_GET_SREGS, PLUMB_SET_SREGS,
 		PLUMB_GET_MSRS, PLUMB_SET_MSRS, PLUMB_SET_CPUID,
-		PLUMB_GET_MP_STATE, PLUMB_SET_MP_STATE };
+		PLUMB_GET_MP_STATE, PLUMB_SET_MP_STATE, PLUMB_GET_XSAVE,
+		PLUMB_SET_XSAVE, PLUMB_GET_XCRS, PLUMB_SET_XCRS };
 	size_t i;
 
 	for (i = 0; i < sizeof(sys) / sizeof(sys[0]); i++)
@@ -377,6 +395,7 @@ static Suite *abi_suite(void)
 	tcase_add_test(tc, test_system_ioctls);
 	tcase_add_test(tc, test_vm_ioctls);
 	tcase_add_test(tc, test_vcpu_ioctls);
+	tcase_add_test(tc, test_xsave_layout);
 	tcase_add_test(tc, test_ioctl_blocks);
 	tcase_add_test(tc, test_cpuid_layout);
 	tcase_add_test(tc, test_memory_layout);

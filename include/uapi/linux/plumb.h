@@ -85,6 +85,12 @@
 /* Runnable, or waiting in the kernel for INIT/SIPI (an AP before start-up). */
 #define PLUMB_GET_MP_STATE		_IOR(PLUMBIO, 0x88, struct plumb_mp_state)
 #define PLUMB_SET_MP_STATE		_IOW(PLUMBIO, 0x89, struct plumb_mp_state)
+/* The FPU, SSE, AVX, ... registers: the XSAVE area (KVM's struct kvm_xsave). */
+#define PLUMB_GET_XSAVE			_IOR(PLUMBIO, 0x8a, struct plumb_xsave)
+#define PLUMB_SET_XSAVE			_IOW(PLUMBIO, 0x8b, struct plumb_xsave)
+/* XCR0 (KVM's struct kvm_xcrs). */
+#define PLUMB_GET_XCRS			_IOR(PLUMBIO, 0x8c, struct plumb_xcrs)
+#define PLUMB_SET_XCRS			_IOW(PLUMBIO, 0x8d, struct plumb_xcrs)
 
 /* ------------------------------------------------------------------ */
 /* Capabilities (PLUMB_CHECK_CAPABILITY)                              */
@@ -101,6 +107,7 @@
 #define PLUMB_CAP_VM_RUNS		8	/* 1 when guests can run (backend done) */
 #define PLUMB_CAP_MSR_EXITS		9	/* PLUMB_SET_MSR_EXITS flags supported */
 #define PLUMB_CAP_TSC_KHZ		10	/* the guest's TSC rate (the host's), kHz */
+#define PLUMB_CAP_XSAVE			12	/* PLUMB_GET/SET_XSAVE, XCRS: bytes of the area used */
 
 /*
  * Every capability above, once: X(NAME, "name") for PLUMB_CAP_NAME and the
@@ -120,7 +127,8 @@
 	X(MAX_MSR_ENTRIES,	"max-msr-entries")		\
 	X(VM_RUNS,		"vm-runs")			\
 	X(MSR_EXITS,		"msr-exits")			\
-	X(TSC_KHZ,		"tsc-khz")
+	X(TSC_KHZ,		"tsc-khz")				\
+	X(XSAVE,		"xsave")
 
 #define PLUMB_BACKEND_VMX		1
 #define PLUMB_BACKEND_SVM		2
@@ -260,6 +268,35 @@ struct plumb_mp_state {
 	__u32 state;		/* PLUMB_MP_* */
 	__u32 padding;
 	__u64 reserved[3];
+};
+
+/*
+ * The guest's XSAVE area in the standard (not compacted) format of the
+ * SDM (Vol. 1 13.4), component offsets as this CPU's CPUID leaf 0xD
+ * gives them: the 512-byte legacy region (x87, SSE), the 64-byte header
+ * (XSTATE_BV at byte 512; XCOMP_BV and the rest must be 0), then the
+ * components. XSTATE_BV may only have bits the guest can enable (see
+ * docs/abi.md); PKRU, when the host has it, is component 9. Exactly
+ * KVM's struct kvm_xsave.
+ */
+struct plumb_xsave {
+	__u32 region[1024];
+};
+
+#define PLUMB_MAX_XCRS		16
+
+struct plumb_xcr {
+	__u32 xcr;		/* 0: XCR0, the only one */
+	__u32 reserved;
+	__u64 value;
+};
+
+/* Exactly KVM's struct kvm_xcrs. */
+struct plumb_xcrs {
+	__u32 nr_xcrs;		/* entries used */
+	__u32 flags;		/* must be 0 */
+	struct plumb_xcr xcrs[PLUMB_MAX_XCRS];
+	__u64 padding[16];
 };
 
 struct plumb_msr_entry {
@@ -443,6 +480,9 @@ _Static_assert(sizeof(struct plumb_msr_entry) == 16, "plumb_msr_entry");
 _Static_assert(sizeof(struct plumb_msrs) == 8, "plumb_msrs");
 _Static_assert(sizeof(struct plumb_msr_exits) == 32, "plumb_msr_exits");
 _Static_assert(sizeof(struct plumb_mp_state) == 32, "plumb_mp_state");
+_Static_assert(sizeof(struct plumb_xsave) == 4096, "plumb_xsave");
+_Static_assert(sizeof(struct plumb_xcr) == 16, "plumb_xcr");
+_Static_assert(sizeof(struct plumb_xcrs) == 392, "plumb_xcrs");
 _Static_assert(sizeof(struct plumb_msi) == 32, "plumb_msi");
 _Static_assert(sizeof(struct plumb_exit_eoi) == 48, "plumb_exit_eoi");
 _Static_assert(sizeof(struct plumb_exit_msr) == 48, "plumb_exit_msr");
