@@ -346,20 +346,41 @@ static const u8 svm_exit_reasons[SVM_EXIT_MAX] = {
 	[SVM_EXIT_NPF]		= PLUMB_XR_NPF,
 };
 
+/*
+ * An event whose delivery the exit cut short, from EXITINTINFO: does it go
+ * in again? INT n, INT3 and INTO leave RIP on their instruction, and an
+ * injected event pushes that RIP (the next one only through next_rip,
+ * which we do not keep), so the handler would see the instruction itself
+ * and come back to run it twice. The guest runs the instruction again
+ * instead, as KVM did before next_rip. Everything else goes in again.
+ */
+static bool svm_reinject(u32 info)
+{
+	u32 type = info & SVM_EVTINJ_TYPE_MASK;
+	u32 vector = info & SVM_EVTINJ_VEC_MASK;
+
+	if (type == SVM_EVTINJ_TYPE_SOFT)
+		return false;
+	return type != SVM_EVTINJ_TYPE_EXEPT ||
+	       (vector != X86_TRAP_BP && vector != X86_TRAP_OF);
+}
+
 int svm_handle_exit(struct plumb_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
 	u64 code = vmcb->control.exit_code;
+	u32 info = vmcb->control.exit_int_info;
 
 	/*
 	 * An event we injected is consumed by this entry, unless its delivery
 	 * was cut short (a nested page fault on the IDT or the stack, say):
-	 * then it is in EXITINTINFO and goes in again (APM 15.7.2).
+	 * then it is in EXITINTINFO and goes in again (APM 15.7.2), but for
+	 * the instructions svm_reinject() leaves to run again.
 	 */
 	vmcb->control.event_inj = 0;
-	if (vmcb->control.exit_int_info & SVM_EVTINJ_VALID) {
-		vmcb->control.event_inj = vmcb->control.exit_int_info;
+	if ((info & SVM_EVTINJ_VALID) && svm_reinject(info)) {
+		vmcb->control.event_inj = info;
 		vmcb->control.event_inj_err = vmcb->control.exit_int_info_err;
 	}
 	/* The guest is past the IRET we intercepted: it completed. */

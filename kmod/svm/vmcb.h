@@ -168,6 +168,9 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define SVM_EVTINJ_TYPE_INTR	(0 << 8)
 #define SVM_EVTINJ_TYPE_NMI	(2 << 8)
 #define SVM_EVTINJ_TYPE_EXEPT	(3 << 8)
+#define SVM_EVTINJ_TYPE_SOFT	(4 << 8)	/* INT n */
+#define SVM_EVTINJ_TYPE_MASK	(7 << 8)
+#define SVM_EVTINJ_VEC_MASK	0xff
 
 /* Exit codes (APM Vol. 2 Appendix C) */
 #define SVM_EXIT_READ_CR0	0x000

@@ -249,7 +249,40 @@ static int t_acloop(int loop)
 	return t_done();
 }
 
+/*
+ * INT3 and INT n whose delivery an exit cut short (tests/guests/softint.S:
+ * each pushes onto a page the guest never touched, so the nested page
+ * fault comes in the middle of the delivery). The handler must see the
+ * RIP after the instruction, as on a CPU. Before the fix SVM injected the
+ * interrupted INT3 or INT n again as an event, which pushes the RIP of
+ * the instruction itself (no next_rip): the guest's handler saw its own
+ * INT3 (Linux: "Oops: int3") and came back to run INT n a second time.
+ */
+static int t_softint(void)
+{
+	struct vm vm;
+	struct vcpu v;
+	uint32_t n;
+	int i;
+
+	setup(&vm, &v, "softint", 64);
+	for (i = 0; i < 4; i++) {
+		uint32_t bp = expect_out32(&v, 0x1238);
+		uint32_t sw = expect_out32(&v, 0x1238);
+
+		T_CHECK(bp == 1, "round %d: INT3 pushed the next RIP (%#x)", i, bp);
+		T_CHECK(sw == 1, "round %d: INT $0x40 pushed the next RIP (%#x)", i, sw);
+	}
+	n = expect_out32(&v, 0x1238);
+	T_CHECK(n == 8, "the handler ran 8 times, once per INT (%u)", n);
+	expect_reason(&v, PLUMB_EXIT_HLT);
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
 const struct guest_test guest_debug_tests[] = {
+	{ "softint", .run = t_softint },
 	{ "dbg", .run_arg = t_dbg, .usage = "[hostbp]" },
 	{ "dbloop", .run = t_dbloop },
 	{ "acloop", .run_int = t_acloop, .param = 1 },
