@@ -239,6 +239,9 @@ static const struct arg_case {
 	  offsetof(struct plumb_cpuid, flags), NO_FLAGS, 0 },
 	{ "SET_MP_STATE", PLUMB_SET_MP_STATE, true,
 	  offsetof(struct plumb_mp_state, padding), NO_FLAGS, 0 },
+	{ "SET_XCRS", PLUMB_SET_XCRS, true,
+	  offsetof(struct plumb_xcrs, padding),
+	  offsetof(struct plumb_xcrs, flags), 0 },
 };
 
 /* An argument @c's ioctl accepts (or refuses for another reason). */
