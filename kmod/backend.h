@@ -8,6 +8,7 @@
 #ifndef PLUMB_BACKEND_H
 #define PLUMB_BACKEND_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/plumb.h>
 
@@ -33,6 +34,26 @@ struct plumb_vcpu;
  * plumb_backend_valid() before the module registers anything; optional ones
  * are marked so and may be NULL.
  */
+/*
+ * An event in flight, in the encoding SVM's EVENTINJ and VMX's
+ * interruption information share (vector in bits 7:0, type in 10:8, the
+ * error-code bit 11, valid bit 31), with the interrupt shadow
+ * (PLUMB_SHADOW_*) and whether NMIs wait for an IRET.
+ */
+#define PLUMB_EV_VALID		BIT(31)
+#define PLUMB_EV_ERR		BIT(11)
+#define PLUMB_EV_TYPE_MASK	(7U << 8)
+#define PLUMB_EV_TYPE_INTR	(0U << 8)
+#define PLUMB_EV_TYPE_NMI	(2U << 8)
+#define PLUMB_EV_TYPE_EXCEPT	(3U << 8)
+
+struct plumb_events {
+	u32 inject;		/* what the next entry delivers; 0: nothing */
+	u32 error_code;
+	u8 shadow;
+	bool nmi_masked;
+};
+
 struct plumb_backend_ops {
 	const char *name;		/* "VMX" or "SVM" */
 	u32 id;				/* PLUMB_BACKEND_* */
@@ -121,6 +142,13 @@ struct plumb_backend_ops {
 	void (*vcpu_reset)(struct plumb_vcpu *vcpu);
 	/* Required. Guest TSC minus host TSC. */
 	u64 (*tsc_offset)(struct plumb_vcpu *vcpu);
+	/*
+	 * Required. The events of PLUMB_GET/SET_VCPU_EVENTS the backend
+	 * holds; vcpu.c checks a SET's values first.
+	 */
+	void (*get_events)(struct plumb_vcpu *vcpu, struct plumb_events *ev);
+	void (*set_events)(struct plumb_vcpu *vcpu,
+			   const struct plumb_events *ev);
 };
 
 extern const struct plumb_backend_ops plumb_vmx_ops;

@@ -20,6 +20,7 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <asm/msr-index.h>
+#include <asm/trapnr.h>
 
 #include "backend.h"
 #include "compat.h"
@@ -564,6 +565,132 @@ static long vcpu_set_mp_state(void *obj, void *arg, unsigned long raw)
 	return 0;
 }
 
+/*
+ * PLUMB_GET/SET_VCPU_EVENTS, and KVM's (the same struct): the backend's
+ * event in flight, shadow and NMI masking, the local APIC's pending NMI
+ * and start-up vector. An interrupted INT n, INT3 or INTO is never shown:
+ * RIP is on the instruction and the guest runs it again (decision 143).
+ */
+#define EVENTS_VALID	(PLUMB_VCPUEVENT_VALID_NMI_PENDING |		\
+			 PLUMB_VCPUEVENT_VALID_SIPI_VECTOR |		\
+			 PLUMB_VCPUEVENT_VALID_SHADOW)
+
+void plumb_vcpu_get_events(struct plumb_vcpu *vcpu, struct plumb_vcpu_events *e)
+{
+	struct plumb_events ev = {};
+	unsigned long flags;
+	u8 vector;
+
+	plumb_ops->get_events(vcpu, &ev);
+	memset(e, 0, sizeof(*e));
+	vector = ev.inject & 0xff;
+	switch (ev.inject & (PLUMB_EV_VALID | PLUMB_EV_TYPE_MASK)) {
+	case PLUMB_EV_VALID | PLUMB_EV_TYPE_EXCEPT:
+		e->exception.injected = 1;
+		e->exception.nr = vector;
+		e->exception.has_error_code = !!(ev.inject & PLUMB_EV_ERR);
+		e->exception.error_code = ev.error_code;
+		break;
+	case PLUMB_EV_VALID | PLUMB_EV_TYPE_INTR:
+		e->interrupt.injected = 1;
+		e->interrupt.nr = vector;
+		break;
+	case PLUMB_EV_VALID | PLUMB_EV_TYPE_NMI:
+		e->nmi.injected = 1;
+		break;
+	}
+	e->interrupt.shadow = ev.shadow;
+	e->nmi.masked = ev.nmi_masked;
+	e->nmi.pending = READ_ONCE(vcpu->lapic.nmi_pending);
+	raw_spin_lock_irqsave(&vcpu->lapic.lock, flags);
+	e->sipi_vector = vcpu->lapic.sipi_vector;
+	raw_spin_unlock_irqrestore(&vcpu->lapic.lock, flags);
+	e->flags = EVENTS_VALID;
+}
+
+/* The exceptions that push an error code in protected mode (SDM 6.13). */
+static bool exception_has_error_code(u8 vector)
+{
+	return vector == X86_TRAP_DF || vector == X86_TRAP_AC ||
+	       (vector >= X86_TRAP_TS && vector <= X86_TRAP_PF);
+}
+
+/*
+ * Everything checked before anything changes. The error code follows the
+ * vector and the mode, as the CPU's does: pushed for the vectors that
+ * have one, in protected mode (0 if userspace gave none; an error code
+ * for another vector is -EINVAL), at most 16 bits wide (VMX refuses more
+ * at entry).
+ */
+int plumb_vcpu_set_events(struct plumb_vcpu *vcpu,
+			  const struct plumb_vcpu_events *e)
+{
+	struct plumb_events ev;
+	struct plumb_sregs s;
+	unsigned long flags;
+	bool err;
+
+	if (e->exception.injected > 1 || e->exception.pending ||
+	    e->exception.has_error_code > 1 || e->interrupt.injected > 1 ||
+	    e->interrupt.soft || e->nmi.injected > 1 || e->nmi.pending > 1 ||
+	    e->nmi.masked > 1 || e->nmi.pad ||
+	    e->exception.injected + e->interrupt.injected + e->nmi.injected > 1)
+		return -EINVAL;
+	if ((e->flags & PLUMB_VCPUEVENT_VALID_SHADOW) &&
+	    (e->interrupt.shadow & ~(PLUMB_SHADOW_STI | PLUMB_SHADOW_MOV_SS)))
+		return -EINVAL;
+	if ((e->flags & PLUMB_VCPUEVENT_VALID_SIPI_VECTOR) &&
+	    e->sipi_vector > 0xff)
+		return -EINVAL;
+
+	plumb_ops->get_events(vcpu, &ev);
+	ev.inject = 0;
+	ev.error_code = 0;
+	if (e->exception.injected) {
+		if (e->exception.nr > 31 || e->exception.nr == X86_TRAP_NMI ||
+		    (e->exception.has_error_code &&
+		     (!exception_has_error_code(e->exception.nr) ||
+		      e->exception.error_code > 0xffff)))
+			return -EINVAL;
+		plumb_ops->get_sregs(vcpu, &s);
+		err = exception_has_error_code(e->exception.nr) &&
+		      (s.cr0 & X86_CR0_PE);
+		ev.inject = PLUMB_EV_VALID | PLUMB_EV_TYPE_EXCEPT |
+			    e->exception.nr | (err ? PLUMB_EV_ERR : 0);
+		ev.error_code = err && e->exception.has_error_code ?
+				e->exception.error_code : 0;
+	} else if (e->interrupt.injected) {
+		ev.inject = PLUMB_EV_VALID | PLUMB_EV_TYPE_INTR |
+			    e->interrupt.nr;
+	} else if (e->nmi.injected) {
+		ev.inject = PLUMB_EV_VALID | PLUMB_EV_TYPE_NMI | X86_TRAP_NMI;
+	}
+	if (e->flags & PLUMB_VCPUEVENT_VALID_SHADOW)
+		ev.shadow = e->interrupt.shadow;
+	ev.nmi_masked = e->nmi.masked;
+	plumb_ops->set_events(vcpu, &ev);
+
+	if (e->flags & PLUMB_VCPUEVENT_VALID_NMI_PENDING)
+		WRITE_ONCE(vcpu->lapic.nmi_pending, e->nmi.pending);
+	if (e->flags & PLUMB_VCPUEVENT_VALID_SIPI_VECTOR) {
+		raw_spin_lock_irqsave(&vcpu->lapic.lock, flags);
+		vcpu->lapic.sipi_vector = e->sipi_vector;
+		raw_spin_unlock_irqrestore(&vcpu->lapic.lock, flags);
+	}
+	return 0;
+}
+
+static long vcpu_get_events(void *obj, void *arg, unsigned long raw)
+{
+	plumb_vcpu_get_events(obj, arg);
+	return 0;
+}
+
+static long vcpu_set_events(void *obj, void *arg, unsigned long raw)
+{
+	return plumb_vcpu_set_events(obj, arg);
+}
+
 /* The XSAVE image is 4 KiB: fpu.c copies it itself (PLUMB_IOC_BIG). */
 static long vcpu_get_xsave(void *obj, void *arg, unsigned long raw)
 {
@@ -619,6 +746,13 @@ static const struct plumb_ioctl vcpu_ioctls[] = {
 	PLUMB_IOCTL(PLUMB_SET_XCRS, vcpu_set_xcrs, .how = PLUMB_IOC_LOCK,
 		    PLUMB_IOC_FLAGS(struct plumb_xcrs, flags, 0),
 		    PLUMB_IOC_ZERO_FROM(struct plumb_xcrs, padding)),
+	PLUMB_IOCTL(PLUMB_GET_VCPU_EVENTS, vcpu_get_events,
+		    .how = PLUMB_IOC_LOCK),
+	PLUMB_IOCTL(PLUMB_SET_VCPU_EVENTS, vcpu_set_events,
+		    .how = PLUMB_IOC_LOCK,
+		    PLUMB_IOC_FLAGS(struct plumb_vcpu_events, flags,
+				    EVENTS_VALID),
+		    PLUMB_IOC_ZERO_FROM(struct plumb_vcpu_events, reserved)),
 };
 
 static long plumb_vcpu_ioctl(struct file *filp, unsigned int cmd,

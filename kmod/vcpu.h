@@ -196,6 +196,10 @@ int plumb_vcpu_release(struct inode *inode, struct file *filp);
 void plumb_vcpu_destroy(struct plumb_vcpu *vcpu);
 int plumb_vcpu_run(struct plumb_vcpu *vcpu);
 void plumb_vcpu_get_regs(struct plumb_vcpu *vcpu, struct plumb_regs *r);
+void plumb_vcpu_get_events(struct plumb_vcpu *vcpu,
+			   struct plumb_vcpu_events *e);
+int plumb_vcpu_set_events(struct plumb_vcpu *vcpu,
+			  const struct plumb_vcpu_events *e);
 void plumb_vcpu_set_regs(struct plumb_vcpu *vcpu, const struct plumb_regs *r);
 int plumb_vcpu_set_sregs(struct plumb_vcpu *vcpu, const struct plumb_sregs *s);
 long plumb_vcpu_msrs(struct plumb_vcpu *vcpu, u32 nmsrs,

@@ -15,6 +15,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/bitmap.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -270,23 +271,36 @@ static long kvm_set_regs(void *obj, void *arg, unsigned long raw)
 	return 0;
 }
 
-/* interrupt_bitmap: no interrupt is ever shown as being injected. */
+/*
+ * interrupt_bitmap: the interrupt in flight, as KVM shows it there (its
+ * pre-VCPU_EVENTS form; QEMU still writes it back through SET_SREGS).
+ */
 static long kvm_get_sregs(void *obj, void *arg, unsigned long raw)
 {
+	struct kvm_sregs *k = arg;
+	struct plumb_vcpu_events e;
 	struct plumb_sregs s = {};
 
 	plumb_ops->get_sregs(obj, &s);
-	memcpy(arg, &s, offsetof(struct kvm_sregs, interrupt_bitmap));
+	memcpy(k, &s, offsetof(struct kvm_sregs, interrupt_bitmap));
+	plumb_vcpu_get_events(obj, &e);
+	if (e.interrupt.injected)
+		__set_bit(e.interrupt.nr, (unsigned long *)k->interrupt_bitmap);
 	return 0;
 }
 
-/* ... and one to inject is refused: KVM_SET_VCPU_EVENTS is not offered. */
+/* ... and one bit there is that interrupt to deliver; more is -EINVAL. */
 static long kvm_set_sregs(void *obj, void *arg, unsigned long raw)
 {
+	const unsigned long *bits = (const unsigned long *)
+				    ((const struct kvm_sregs *)arg)->interrupt_bitmap;
 	const struct kvm_sregs *k = arg;
+	struct plumb_vcpu_events e;
 	struct plumb_sregs s = {};
+	unsigned int vector;
+	int ret;
 
-	if (memchr_inv(k->interrupt_bitmap, 0, sizeof(k->interrupt_bitmap)))
+	if (bitmap_weight(bits, 256) > 1)
 		return -EINVAL;
 	memcpy(&s, k, offsetof(struct kvm_sregs, interrupt_bitmap));
 	/* KVM leaves segment padding alone; so must we, and zero it. */
@@ -294,7 +308,17 @@ static long kvm_set_sregs(void *obj, void *arg, unsigned long raw)
 	s.gs.padding = s.ss.padding = s.tr.padding = s.ldt.padding = 0;
 	memset(s.gdt.padding, 0, sizeof(s.gdt.padding));
 	memset(s.idt.padding, 0, sizeof(s.idt.padding));
-	return plumb_vcpu_set_sregs(obj, &s);
+	ret = plumb_vcpu_set_sregs(obj, &s);
+	vector = find_first_bit(bits, 256);
+	if (ret || vector >= 256)
+		return ret;
+	plumb_vcpu_get_events(obj, &e);
+	e.exception.injected = 0;
+	e.nmi.injected = 0;
+	e.interrupt.injected = 1;
+	e.interrupt.nr = vector;
+	e.flags = 0;
+	return plumb_vcpu_set_events(obj, &e);
 }
 
 static long kvm_get_fpu(void *obj, void *arg, unsigned long raw)
@@ -344,6 +368,32 @@ static_assert(offsetof(struct kvm_xcrs, xcrs[1].value) ==
 	      offsetof(struct plumb_xcrs, xcrs[1].value));
 static_assert(offsetof(struct kvm_xcrs, padding) ==
 	      offsetof(struct plumb_xcrs, padding));
+
+/*
+ * KVM_GET/SET_VCPU_EVENTS: plumb's struct is KVM's with the SMM,
+ * triple-fault and payload parts reserved (zero: those caps answer 0).
+ */
+static_assert(sizeof(struct kvm_vcpu_events) == sizeof(struct plumb_vcpu_events));
+static_assert(offsetof(struct kvm_vcpu_events, flags) ==
+	      offsetof(struct plumb_vcpu_events, flags));
+static_assert(offsetof(struct kvm_vcpu_events, smi) ==
+	      offsetof(struct plumb_vcpu_events, reserved));
+static_assert(KVM_VCPUEVENT_VALID_NMI_PENDING == PLUMB_VCPUEVENT_VALID_NMI_PENDING &&
+	      KVM_VCPUEVENT_VALID_SIPI_VECTOR == PLUMB_VCPUEVENT_VALID_SIPI_VECTOR &&
+	      KVM_VCPUEVENT_VALID_SHADOW == PLUMB_VCPUEVENT_VALID_SHADOW &&
+	      KVM_X86_SHADOW_INT_MOV_SS == PLUMB_SHADOW_MOV_SS &&
+	      KVM_X86_SHADOW_INT_STI == PLUMB_SHADOW_STI);
+
+static long kvm_get_vcpu_events(void *obj, void *arg, unsigned long raw)
+{
+	plumb_vcpu_get_events(obj, arg);
+	return 0;
+}
+
+static long kvm_set_vcpu_events(void *obj, void *arg, unsigned long raw)
+{
+	return plumb_vcpu_set_events(obj, arg);
+}
 
 static long kvm_get_xsave(void *obj, void *arg, unsigned long raw)
 {
@@ -516,6 +566,15 @@ static const struct plumb_ioctl kvm_vcpu_ioctls[] = {
 	PLUMB_IOCTL(KVM_SET_SREGS, kvm_set_sregs, .how = PLUMB_IOC_LOCK),
 	PLUMB_IOCTL(KVM_GET_FPU, kvm_get_fpu, .how = PLUMB_IOC_LOCK),
 	PLUMB_IOCTL(KVM_SET_FPU, kvm_set_fpu, .how = PLUMB_IOC_LOCK),
+	PLUMB_IOCTL(KVM_GET_VCPU_EVENTS, kvm_get_vcpu_events,
+		    .how = PLUMB_IOC_LOCK),
+	PLUMB_IOCTL(KVM_SET_VCPU_EVENTS, kvm_set_vcpu_events,
+		    .how = PLUMB_IOC_LOCK,
+		    PLUMB_IOC_FLAGS(struct kvm_vcpu_events, flags,
+				    KVM_VCPUEVENT_VALID_NMI_PENDING |
+				    KVM_VCPUEVENT_VALID_SIPI_VECTOR |
+				    KVM_VCPUEVENT_VALID_SHADOW),
+		    PLUMB_IOC_ZERO_FROM(struct kvm_vcpu_events, smi)),
 	PLUMB_IOCTL_BIG(KVM_GET_XSAVE, kvm_get_xsave, PLUMB_IOC_LOCK),
 	PLUMB_IOCTL_BIG(KVM_SET_XSAVE, kvm_set_xsave, PLUMB_IOC_LOCK),
 	PLUMB_IOCTL(KVM_GET_XCRS, kvm_get_xcrs, .how = PLUMB_IOC_LOCK),

@@ -86,7 +86,7 @@ static int handle_iret(struct plumb_vcpu *vcpu)
 }
 
 /* Our single step is over: the guest's own TF and RF back. */
-static void svm_nmi_singlestep_off(struct svm_vcpu *svm)
+void svm_nmi_singlestep_off(struct svm_vcpu *svm)
 {
 	struct vmcb *vmcb = svm->vmcb;
 

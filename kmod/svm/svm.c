@@ -713,6 +713,43 @@ static void svm_inject_interrupt(struct plumb_vcpu *vcpu, u8 vector)
 						  SVM_EVTINJ_VALID;
 }
 
+/*
+ * EVENTINJ is the event in flight (svm_handle_exit() put an interrupted
+ * one back), INT_STATE bit 0 the shadow (one bit for STI and MOV SS).
+ */
+static void svm_get_events(struct plumb_vcpu *vcpu, struct plumb_events *ev)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_control *c = &svm->vmcb->control;
+
+	ev->inject = (c->event_inj & SVM_EVTINJ_VALID) ? c->event_inj : 0;
+	ev->error_code = ev->inject ? c->event_inj_err : 0;
+	ev->shadow = (c->int_state & SVM_INTERRUPT_SHADOW) ?
+		     PLUMB_SHADOW_STI | PLUMB_SHADOW_MOV_SS : 0;
+	ev->nmi_masked = svm->nmi_masked;
+}
+
+/* Masked NMIs wait for the guest's next IRET, which we intercept. */
+static void svm_set_events(struct plumb_vcpu *vcpu,
+			   const struct plumb_events *ev)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_control *c = &svm->vmcb->control;
+
+	svm_nmi_singlestep_off(svm);
+	c->event_inj = ev->inject;
+	c->event_inj_err = ev->error_code;
+	c->int_state &= ~SVM_INTERRUPT_SHADOW;
+	if (ev->shadow)
+		c->int_state |= SVM_INTERRUPT_SHADOW;
+	svm->nmi_masked = ev->nmi_masked;
+	svm->awaiting_iret = false;
+	if (ev->nmi_masked)
+		c->intercept_misc1 |= INTERCEPT_IRET;
+	else
+		c->intercept_misc1 &= ~INTERCEPT_IRET;
+}
+
 static u64 svm_tsc_offset(struct plumb_vcpu *vcpu)
 {
 	return to_svm(vcpu)->vmcb->control.tsc_offset;
@@ -756,4 +793,6 @@ const struct plumb_backend_ops plumb_svm_ops = {
 	.enable_nmi_window	= svm_enable_nmi_window,
 	.tsc_offset		= svm_tsc_offset,
 	.vcpu_reset		= svm_vcpu_reset,
+	.get_events		= svm_get_events,
+	.set_events		= svm_set_events,
 };

@@ -70,6 +70,7 @@ void plumb_svm_enter(u64 vmcb_pa, u64 *regs, u64 host_save_pa, u32 flags,
 
 /* exit.c */
 int svm_handle_exit(struct plumb_vcpu *vcpu);
+void svm_nmi_singlestep_off(struct svm_vcpu *svm);
 void svm_inject_exception(struct plumb_vcpu *vcpu, u8 vector, bool has_err,
 			  u32 err);
 void svm_skip_instruction(struct plumb_vcpu *vcpu, unsigned int len);

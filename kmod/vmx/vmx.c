@@ -815,6 +815,45 @@ static void vmx_inject_nmi(struct plumb_vcpu *vcpu)
 	vmx->inject_len = 0;
 }
 
+/*
+ * The event for the next entry and the guest's interruptibility state
+ * (SDM Vol. 3C 25.4.2). NMI blocking is the guest's own only with
+ * virtual NMIs; without them it is always reported clear.
+ */
+static void vmx_get_events(struct plumb_vcpu *vcpu, struct plumb_events *ev)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u32 intr = vmx->g.interruptibility;
+
+	ev->inject = (vmx->inject_info & INTR_INFO_VALID) ? vmx->inject_info : 0;
+	ev->error_code = ev->inject ? vmx->inject_err : 0;
+	ev->shadow = ((intr & GUEST_INTR_STATE_STI) ? PLUMB_SHADOW_STI : 0) |
+		     ((intr & GUEST_INTR_STATE_MOV_SS) ? PLUMB_SHADOW_MOV_SS : 0);
+	ev->nmi_masked = (vmx_conf.pin & PIN_BASED_VIRTUAL_NMIS) &&
+			 (intr & GUEST_INTR_STATE_NMI);
+}
+
+/* At most one shadow bit: MOV SS wins, as in KVM (STI with it fails entry). */
+static void vmx_set_events(struct plumb_vcpu *vcpu,
+			   const struct plumb_events *ev)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u32 intr = vmx->g.interruptibility & ~(GUEST_INTR_STATE_STI |
+					       GUEST_INTR_STATE_MOV_SS |
+					       GUEST_INTR_STATE_NMI);
+
+	vmx->inject_info = ev->inject;
+	vmx->inject_err = ev->error_code;
+	vmx->inject_len = 0;
+	if (ev->shadow & PLUMB_SHADOW_MOV_SS)
+		intr |= GUEST_INTR_STATE_MOV_SS;
+	else if (ev->shadow & PLUMB_SHADOW_STI)
+		intr |= GUEST_INTR_STATE_STI;
+	if (ev->nmi_masked && (vmx_conf.pin & PIN_BASED_VIRTUAL_NMIS))
+		intr |= GUEST_INTR_STATE_NMI;
+	vmx->g.interruptibility = intr;
+}
+
 static u64 vmx_tsc_offset(struct plumb_vcpu *vcpu)
 {
 	return to_vmx(vcpu)->g.tsc_offset;
@@ -868,4 +907,6 @@ const struct plumb_backend_ops plumb_vmx_ops = {
 	.enable_nmi_window	= vmx_enable_nmi_window,
 	.tsc_offset		= vmx_tsc_offset,
 	.vcpu_reset		= vmx_vcpu_reset,
+	.get_events		= vmx_get_events,
+	.set_events		= vmx_set_events,
 };

@@ -510,12 +510,13 @@ static const struct cap_want {
 	EQ(MAX_VCPU_ID, MAX_VCPUS), EQ(NR_MEMSLOTS, 32),
 	EQ(COALESCED_MMIO, 2),	/* the ring's page in the vCPU mmap */
 	EQ(XSAVE, 1), EQ(XCRS, 1),	/* plumb's own XSAVE and XCRS ioctls */
+	EQ(VCPU_EVENTS, 1),
 	/*
 	 * Not implemented, so 0: each would make QEMU or kvmtool use an
 	 * ioctl plumb does not have (or, for SYNC_MMU, promise memory that
 	 * is not pinned).
 	 */
-	EQ(XSAVE2, 0), EQ(VCPU_EVENTS, 0),
+	EQ(XSAVE2, 0),
 	EQ(DEBUGREGS, 0), EQ(IRQFD, 0), EQ(IOEVENTFD, 0), EQ(PIT2, 0),
 	EQ(PIT_STATE2, 0), EQ(X86_USER_SPACE_MSR, 0), EQ(SYNC_MMU, 0),
 	EQ(DIRTY_LOG_RING, 0), EQ(SREGS2, 0), EQ(NESTED_STATE, 0),
@@ -1561,6 +1562,91 @@ static bool seg_eq(const struct kvm_segment *a, const struct kvm_segment *b)
 	       a->s == b->s && a->l == b->l && a->g == b->g;
 }
 
+/*
+ * KVM_GET/SET_VCPU_EVENTS: plumb's PLUMB_GET/SET_VCPU_EVENTS (t_guest
+ * events delivers what they inject). Called with interrupt 0x30 in
+ * flight from check_sregs.
+ */
+static void check_events(struct tvcpu *v)
+{
+	struct kvm_vcpu_events e, g;
+
+	memset(&e, 0, sizeof(e));
+	T_CHECK(ioctl(v->fd, KVM_GET_VCPU_EVENTS, &e) == 0 &&
+		e.interrupt.injected == 1 && e.interrupt.nr == 0x30 &&
+		!e.exception.injected && !e.nmi.injected,
+		"KVM_GET_VCPU_EVENTS: interrupt 0x30 in flight (%u %#x)",
+		e.interrupt.injected, e.interrupt.nr);
+	T_CHECK(e.flags == (KVM_VCPUEVENT_VALID_NMI_PENDING |
+			    KVM_VCPUEVENT_VALID_SIPI_VECTOR |
+			    KVM_VCPUEVENT_VALID_SHADOW),
+		"... flags: NMI_PENDING, SIPI_VECTOR, SHADOW (%#x)", e.flags);
+
+	memset(&e, 0, sizeof(e));
+	e.exception.injected = 1;
+	e.exception.nr = 13;
+	e.exception.has_error_code = 1;
+	e.exception.error_code = 0x18;
+	e.nmi.pending = 1;
+	e.nmi.masked = 1;
+	e.sipi_vector = 0x9a;
+	e.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SIPI_VECTOR;
+	T_CHECK(ioctl(v->fd, KVM_SET_VCPU_EVENTS, &e) == 0,
+		"KVM_SET_VCPU_EVENTS: #GP(0x18), an NMI pending and masked, SIPI 0x9a");
+	memset(&g, 0, sizeof(g));
+	T_CHECK(ioctl(v->fd, KVM_GET_VCPU_EVENTS, &g) == 0 &&
+		g.exception.injected && g.exception.nr == 13 &&
+		g.exception.has_error_code && g.exception.error_code == 0x18 &&
+		!g.interrupt.injected && g.nmi.pending && g.nmi.masked &&
+		g.sipi_vector == 0x9a,
+		"... read back (#%u err %u/%#x, irq %u, nmi %u/%u, sipi %#x)",
+		g.exception.nr, g.exception.has_error_code, g.exception.error_code,
+		g.interrupt.injected, g.nmi.pending, g.nmi.masked, g.sipi_vector);
+
+	g = e;
+	g.exception.nr = 2;
+	T_ERRNO(ioctl(v->fd, KVM_SET_VCPU_EVENTS, &g), EINVAL, "exception vector 2");
+	g.exception.nr = 32;
+	T_ERRNO(ioctl(v->fd, KVM_SET_VCPU_EVENTS, &g), EINVAL, "exception vector 32");
+	g.exception.nr = 6;		/* #UD has no error code */
+	T_ERRNO(ioctl(v->fd, KVM_SET_VCPU_EVENTS, &g), EINVAL, "#UD with an error code");
+	g = e;
+	g.exception.error_code = 0x10000;
+	T_ERRNO(ioctl(v->fd, KVM_SET_VCPU_EVENTS, &g), EINVAL, "error code over 16 bits");
+	g = e;
+	g.interrupt.injected = 1;
+	T_ERRNO(ioctl(v->fd, KVM_SET_VCPU_EVENTS, &g), EINVAL, "an exception and an interrupt");
+	g = e;
+	g.exception.pending = 1;
+	T_ERRNO(ioctl(v->fd, KVM_SET_VCPU_EVENTS, &g), EINVAL, "exception.pending (no payload cap)");
+	memset(&g, 0, sizeof(g));
+	g.interrupt.injected = 1;
+	g.interrupt.soft = 1;
+	T_ERRNO(ioctl(v->fd, KVM_SET_VCPU_EVENTS, &g), EINVAL, "a soft interrupt");
+	memset(&g, 0, sizeof(g));
+	g.flags = KVM_VCPUEVENT_VALID_SHADOW;
+	g.interrupt.shadow = 4;
+	T_ERRNO(ioctl(v->fd, KVM_SET_VCPU_EVENTS, &g), EINVAL, "shadow bit 2");
+	memset(&g, 0, sizeof(g));
+	g.flags = KVM_VCPUEVENT_VALID_SMM;
+	T_ERRNO(ioctl(v->fd, KVM_SET_VCPU_EVENTS, &g), EINVAL, "VALID_SMM");
+	memset(&g, 0, sizeof(g));
+	g.smi.smm = 1;
+	T_ERRNO(ioctl(v->fd, KVM_SET_VCPU_EVENTS, &g), EINVAL, "smi.smm without the flag");
+	memset(&g, 0, sizeof(g));
+	g.flags = KVM_VCPUEVENT_VALID_SIPI_VECTOR;
+	g.sipi_vector = 0x100;
+	T_ERRNO(ioctl(v->fd, KVM_SET_VCPU_EVENTS, &g), EINVAL, "SIPI vector 0x100");
+
+	memset(&g, 0, sizeof(g));
+	g.flags = KVM_VCPUEVENT_VALID_NMI_PENDING;
+	T_CHECK(ioctl(v->fd, KVM_SET_VCPU_EVENTS, &g) == 0 &&
+		ioctl(v->fd, KVM_GET_VCPU_EVENTS, &e) == 0 &&
+		!e.exception.injected && !e.nmi.pending && !e.nmi.masked &&
+		e.sipi_vector == 0x9a,
+		"KVM_SET_VCPU_EVENTS of nothing clears them (the SIPI vector kept: flag clear)");
+}
+
 static void check_sregs(struct tvcpu *v)
 {
 	struct kvm_sregs s, got;
@@ -1589,9 +1675,16 @@ static void check_sregs(struct tvcpu *v)
 		got.cs.selector, (unsigned long long)got.cs.base, got.cs.limit,
 		got.cs.type, got.cs.db, (unsigned long long)got.cr0,
 		(unsigned long long)got.gdt.base, got.gdt.limit);
-	s.interrupt_bitmap[0] = 1ULL << 0x30;
+	s.interrupt_bitmap[0] = (1ULL << 0x30) | (1ULL << 0x31);
 	T_ERRNO(ioctl(v->fd, KVM_SET_SREGS, &s), EINVAL,
-		"KVM_SET_SREGS with a bit in interrupt_bitmap (no VCPU_EVENTS either)");
+		"KVM_SET_SREGS with two bits in interrupt_bitmap");
+	s.interrupt_bitmap[0] = 1ULL << 0x30;
+	T_CHECK(ioctl(v->fd, KVM_SET_SREGS, &s) == 0,
+		"KVM_SET_SREGS with interrupt 0x30 in interrupt_bitmap (KVM's old form)");
+	get_sregs(v, &got);
+	T_CHECK(got.interrupt_bitmap[0] == 1ULL << 0x30 && !got.interrupt_bitmap[1],
+		"... KVM_GET_SREGS shows it in flight");
+	check_events(v);
 }
 
 static void check_fpu(void)

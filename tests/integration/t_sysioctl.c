@@ -242,6 +242,11 @@ static const struct arg_case {
 	{ "SET_XCRS", PLUMB_SET_XCRS, true,
 	  offsetof(struct plumb_xcrs, padding),
 	  offsetof(struct plumb_xcrs, flags), 0 },
+	{ "SET_VCPU_EVENTS", PLUMB_SET_VCPU_EVENTS, true,
+	  offsetof(struct plumb_vcpu_events, reserved),
+	  offsetof(struct plumb_vcpu_events, flags),
+	  PLUMB_VCPUEVENT_VALID_NMI_PENDING | PLUMB_VCPUEVENT_VALID_SIPI_VECTOR |
+	  PLUMB_VCPUEVENT_VALID_SHADOW },
 };
 
 /* An argument @c's ioctl accepts (or refuses for another reason). */

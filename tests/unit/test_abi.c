@@ -69,10 +69,12 @@ START_TEST(test_vcpu_ioctls)
 	PIN_IOCTL(PLUMB_SET_XSAVE, 0x8b, _IOC_WRITE, 4096);
 	PIN_IOCTL(PLUMB_GET_XCRS, 0x8c, _IOC_READ, 392);
 	PIN_IOCTL(PLUMB_SET_XCRS, 0x8d, _IOC_WRITE, 392);
+	PIN_IOCTL(PLUMB_GET_VCPU_EVENTS, 0x8e, _IOC_READ, 64);
+	PIN_IOCTL(PLUMB_SET_VCPU_EVENTS, 0x8f, _IOC_WRITE, 64);
 }
 END_TEST
 
-/* The XSAVE and XCRS structs are KVM's byte for byte (decision 142). */
+/* The XSAVE, XCRS and events structs are KVM's byte for byte (142, 144). */
 START_TEST(test_xsave_layout)
 {
 	ck_assert_uint_eq(offsetof(struct plumb_xcrs, nr_xcrs), 0);
@@ -82,6 +84,11 @@ START_TEST(test_xsave_layout)
 	ck_assert_uint_eq(offsetof(struct plumb_xcrs, padding), 264);
 	ck_assert_uint_eq(PLUMB_MAX_XCRS, 16);
 	ck_assert_uint_eq(sizeof(struct plumb_xsave), 4096);
+	ck_assert_uint_eq(offsetof(struct plumb_vcpu_events, interrupt), 8);
+	ck_assert_uint_eq(offsetof(struct plumb_vcpu_events, nmi), 12);
+	ck_assert_uint_eq(offsetof(struct plumb_vcpu_events, sipi_vector), 16);
+	ck_assert_uint_eq(offsetof(struct plumb_vcpu_events, flags), 20);
+	ck_assert_uint_eq(offsetof(struct plumb_vcpu_events, reserved), 24);
 }
 END_TEST
 
@@ -98,7 +105,8 @@ START_TEST(test_ioctl_blocks)
 		PLUMB_SET_REGS, PLUMB_GET_SREGS, PLUMB_SET_SREGS,
 		PLUMB_GET_MSRS, PLUMB_SET_MSRS, PLUMB_SET_CPUID,
 		PLUMB_GET_MP_STATE, PLUMB_SET_MP_STATE, PLUMB_GET_XSAVE,
-		PLUMB_SET_XSAVE, PLUMB_GET_XCRS, PLUMB_SET_XCRS };
+		PLUMB_SET_XSAVE, PLUMB_GET_XCRS, PLUMB_SET_XCRS,
+		PLUMB_GET_VCPU_EVENTS, PLUMB_SET_VCPU_EVENTS };
 	size_t i;
 
 	for (i = 0; i < sizeof(sys) / sizeof(sys[0]); i++)

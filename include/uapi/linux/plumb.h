@@ -91,6 +91,9 @@
 /* XCR0 (KVM's struct kvm_xcrs). */
 #define PLUMB_GET_XCRS			_IOR(PLUMBIO, 0x8c, struct plumb_xcrs)
 #define PLUMB_SET_XCRS			_IOW(PLUMBIO, 0x8d, struct plumb_xcrs)
+/* The event the next entry delivers, the interrupt shadow, NMI state. */
+#define PLUMB_GET_VCPU_EVENTS		_IOR(PLUMBIO, 0x8e, struct plumb_vcpu_events)
+#define PLUMB_SET_VCPU_EVENTS		_IOW(PLUMBIO, 0x8f, struct plumb_vcpu_events)
 
 /* ------------------------------------------------------------------ */
 /* Capabilities (PLUMB_CHECK_CAPABILITY)                              */
@@ -299,6 +302,51 @@ struct plumb_xcrs {
 	__u64 padding[16];
 };
 
+/* plumb_vcpu_events.flags: which optional parts SET takes (GET: all). */
+#define PLUMB_VCPUEVENT_VALID_NMI_PENDING	(1U << 0)
+#define PLUMB_VCPUEVENT_VALID_SIPI_VECTOR	(1U << 1)
+#define PLUMB_VCPUEVENT_VALID_SHADOW		(1U << 2)
+
+/* plumb_vcpu_events.interrupt.shadow */
+#define PLUMB_SHADOW_MOV_SS	(1U << 0)
+#define PLUMB_SHADOW_STI	(1U << 1)
+
+/*
+ * What a vCPU holds between instructions beyond its registers: at most one
+ * event the next entry delivers (an exception with its error code, an
+ * interrupt, or an NMI: "injected"), whether the next instruction runs in
+ * an interrupt shadow (STI, MOV SS), whether NMIs are blocked until an
+ * IRET ("masked"), an NMI waiting for the window ("pending"), and the
+ * vector of a start-up IPI an AP waits to run. KVM's struct
+ * kvm_vcpu_events byte for byte, with its SMM, triple-fault and
+ * exception-payload parts reserved: they must be 0, as must
+ * exception.pending.
+ */
+struct plumb_vcpu_events {
+	struct {
+		__u8 injected;
+		__u8 nr;		/* 0-31, not 2 */
+		__u8 has_error_code;
+		__u8 pending;		/* must be 0 */
+		__u32 error_code;
+	} exception;
+	struct {
+		__u8 injected;
+		__u8 nr;
+		__u8 soft;		/* an INT n being delivered */
+		__u8 shadow;		/* PLUMB_SHADOW_* */
+	} interrupt;
+	struct {
+		__u8 injected;
+		__u8 pending;
+		__u8 masked;
+		__u8 pad;
+	} nmi;
+	__u32 sipi_vector;
+	__u32 flags;		/* PLUMB_VCPUEVENT_VALID_* */
+	__u64 reserved[5];
+};
+
 struct plumb_msr_entry {
 	__u32 index;
 	__u32 reserved;
@@ -483,6 +531,7 @@ _Static_assert(sizeof(struct plumb_mp_state) == 32, "plumb_mp_state");
 _Static_assert(sizeof(struct plumb_xsave) == 4096, "plumb_xsave");
 _Static_assert(sizeof(struct plumb_xcr) == 16, "plumb_xcr");
 _Static_assert(sizeof(struct plumb_xcrs) == 392, "plumb_xcrs");
+_Static_assert(sizeof(struct plumb_vcpu_events) == 64, "plumb_vcpu_events");
 _Static_assert(sizeof(struct plumb_msi) == 32, "plumb_msi");
 _Static_assert(sizeof(struct plumb_exit_eoi) == 48, "plumb_exit_eoi");
 _Static_assert(sizeof(struct plumb_exit_msr) == 48, "plumb_exit_msr");

@@ -36,6 +36,7 @@ struct vcpu_state {
 	struct plumb_xsave xsave;
 	struct plumb_xcrs xcrs;
 	struct plumb_mp_state mp;
+	struct plumb_vcpu_events events;
 };
 
 static void get_state(struct vcpu *v, struct vcpu_state *st)
@@ -46,6 +47,7 @@ static void get_state(struct vcpu *v, struct vcpu_state *st)
 	T_CHECK(ioctl(v->fd, PLUMB_GET_XSAVE, &st->xsave) == 0, "GET_XSAVE");
 	T_CHECK(ioctl(v->fd, PLUMB_GET_XCRS, &st->xcrs) == 0, "GET_XCRS");
 	T_CHECK(ioctl(v->fd, PLUMB_GET_MP_STATE, &st->mp) == 0, "GET_MP_STATE");
+	T_CHECK(ioctl(v->fd, PLUMB_GET_VCPU_EVENTS, &st->events) == 0, "GET_VCPU_EVENTS");
 }
 
 static void set_state(struct vcpu *v, const struct vcpu_state *st)
@@ -55,6 +57,7 @@ static void set_state(struct vcpu *v, const struct vcpu_state *st)
 	T_CHECK(ioctl(v->fd, PLUMB_SET_XCRS, &st->xcrs) == 0, "SET_XCRS");
 	T_CHECK(ioctl(v->fd, PLUMB_SET_XSAVE, &st->xsave) == 0, "SET_XSAVE");
 	T_CHECK(ioctl(v->fd, PLUMB_SET_MP_STATE, &st->mp) == 0, "SET_MP_STATE");
+	T_CHECK(ioctl(v->fd, PLUMB_SET_VCPU_EVENTS, &st->events) == 0, "SET_VCPU_EVENTS");
 }
 
 static uint64_t xstate_bv(const struct plumb_xsave *x)
@@ -110,6 +113,8 @@ static int t_state_move(void)
 	T_CHECK(!memcmp(&a->regs, &b->regs, sizeof(a->regs)), "REGS read back identical");
 	T_CHECK(!memcmp(&a->sregs, &b->sregs, sizeof(a->sregs)), "SREGS read back identical");
 	T_CHECK(!memcmp(&a->xcrs, &b->xcrs, sizeof(a->xcrs)), "XCRS read back identical");
+	T_CHECK(!memcmp(&a->events, &b->events, sizeof(a->events)),
+		"VCPU_EVENTS read back identical");
 	T_CHECK(!memcmp(&a->xsave, &b->xsave, size),
 		"XSAVE read back identical (%u bytes)", size);
 
@@ -198,7 +203,81 @@ static int t_state_bad(void)
 	return t_done();
 }
 
+/* One SET_VCPU_EVENTS at the guest's 0xaa, then what must follow. */
+static void events_round(struct vcpu *v, const struct plumb_vcpu_events *e,
+			 const char *what, const uint32_t *want, int n)
+{
+	struct plumb_vcpu_events g;
+	int i;
+
+	T_CHECK(expect_out32(v, 0x1238) == 0xaa, "%s: the guest is ready", what);
+	T_CHECK(ioctl(v->fd, PLUMB_SET_VCPU_EVENTS, e) == 0, "%s: SET_VCPU_EVENTS", what);
+	memset(&g, 0, sizeof(g));
+	T_CHECK(ioctl(v->fd, PLUMB_GET_VCPU_EVENTS, &g) == 0 &&
+		g.exception.injected == e->exception.injected &&
+		g.interrupt.injected == e->interrupt.injected &&
+		g.nmi.injected == e->nmi.injected,
+		"%s: GET_VCPU_EVENTS shows it before the entry", what);
+	for (i = 0; i < n; i++) {
+		uint32_t got = expect_out32(v, 0x1238);
+
+		T_CHECK(got == want[i], "%s: report %d is %#x (%#x)", what, i,
+			want[i], got);
+	}
+}
+
+/*
+ * What SET_VCPU_EVENTS injects is delivered before the guest's next
+ * instruction, through its IDT (tests/guests/events.S): an exception with
+ * its error code, an interrupt, an NMI, an NMI left pending; a masked
+ * NMI waits for the guest's next IRET.
+ */
+static int t_events(void)
+{
+	static const uint32_t gp[] = { 0xd0018, 0xbb, 0xcc };
+	static const uint32_t irq[] = { 0x410000, 0xbb, 0xcc };
+	static const uint32_t nmi[] = { 0x20000, 0xbb, 0xcc };
+	static const uint32_t masked[] = { 0xbb, 0x20000, 0xcc };
+	struct plumb_vcpu_events e;
+	struct vm vm;
+	struct vcpu v;
+
+	setup(&vm, &v, "events", 64);
+	memset(&e, 0, sizeof(e));
+	e.exception.injected = 1;
+	e.exception.nr = 13;
+	e.exception.has_error_code = 1;
+	e.exception.error_code = 0x18;
+	events_round(&v, &e, "#GP(0x18) injected", gp, 3);
+
+	memset(&e, 0, sizeof(e));
+	e.interrupt.injected = 1;
+	e.interrupt.nr = 0x41;
+	events_round(&v, &e, "interrupt 0x41 injected", irq, 3);
+
+	memset(&e, 0, sizeof(e));
+	e.nmi.injected = 1;
+	events_round(&v, &e, "NMI injected", nmi, 3);
+
+	memset(&e, 0, sizeof(e));
+	e.nmi.pending = 1;
+	e.flags = PLUMB_VCPUEVENT_VALID_NMI_PENDING;
+	events_round(&v, &e, "NMI pending", nmi, 3);
+
+	memset(&e, 0, sizeof(e));
+	e.nmi.pending = 1;
+	e.nmi.masked = 1;
+	e.flags = PLUMB_VCPUEVENT_VALID_NMI_PENDING;
+	events_round(&v, &e, "NMI pending behind a masked one", masked, 3);
+
+	T_CHECK(expect_out32(&v, 0x1238) == 0xaa, "the guest runs on");
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
 const struct guest_test guest_state_tests[] = {
+	{ "events", .run = t_events },
 	{ "state_move", .run = t_state_move },
 	{ "state_bad", .run = t_state_bad },
 	{ NULL },
