@@ -54,6 +54,8 @@ struct plumb_events {
 	bool nmi_masked;
 };
 
+struct plumb_dr;
+
 struct plumb_backend_ops {
 	const char *name;		/* "VMX" or "SVM" */
 	u32 id;				/* PLUMB_BACKEND_* */
@@ -149,6 +151,12 @@ struct plumb_backend_ops {
 	void (*get_events)(struct plumb_vcpu *vcpu, struct plumb_events *ev);
 	void (*set_events)(struct plumb_vcpu *vcpu,
 			   const struct plumb_events *ev);
+	/*
+	 * Required. Where the guest's DR0-3, DR6 and DR7 are kept
+	 * (kmod/dr.h), for a caller that may write them before the next
+	 * entry.
+	 */
+	void (*get_dr)(struct plumb_vcpu *vcpu, struct plumb_dr *d);
 };
 
 extern const struct plumb_backend_ops plumb_vmx_ops;

@@ -34,7 +34,8 @@ static bool plumb_backend_valid(const struct plumb_backend_ops *ops)
 	       ops->npt_levels && ops->interrupt_allowed &&
 	       ops->enable_irq_window && ops->inject_interrupt &&
 	       ops->nmi_allowed && ops->inject_nmi && ops->vcpu_reset &&
-	       ops->tsc_offset && ops->get_events && ops->set_events;
+	       ops->tsc_offset && ops->get_events && ops->set_events &&
+	       ops->get_dr;
 }
 
 static const struct plumb_backend_ops *plumb_pick_backend(void)

@@ -25,6 +25,7 @@
 #include "backend.h"
 #include "compat.h"
 #include "cpuid.h"
+#include "dr.h"
 #include "fpu.h"
 #include "ioctl.h"
 #include "lapic.h"
@@ -691,6 +692,44 @@ static long vcpu_set_events(void *obj, void *arg, unsigned long raw)
 	return plumb_vcpu_set_events(obj, arg);
 }
 
+/* PLUMB_GET/SET_DEBUGREGS and KVM's: the registers MOV DR reads. */
+void plumb_vcpu_get_debugregs(struct plumb_vcpu *vcpu,
+			      struct plumb_debugregs *r)
+{
+	struct plumb_dr d;
+
+	plumb_ops->get_dr(vcpu, &d);
+	memcpy(r->db, d.db, sizeof(r->db));
+	r->dr6 = *d.dr6;
+	r->dr7 = *d.dr7;
+}
+
+/* As MOV DR writes them (kmod/dr.h), but for bits 63:32: -EINVAL. */
+int plumb_vcpu_set_debugregs(struct plumb_vcpu *vcpu,
+			     const struct plumb_debugregs *r)
+{
+	struct plumb_dr d;
+
+	if ((r->dr6 | r->dr7) >> 32)
+		return -EINVAL;
+	plumb_ops->get_dr(vcpu, &d);
+	memcpy(d.db, r->db, sizeof(r->db));
+	*d.dr6 = (r->dr6 & PLUMB_DR6_VOLATILE) | DR6_RESERVED;
+	*d.dr7 = (r->dr7 & PLUMB_DR7_VOLATILE) | PLUMB_DR7_FIXED;
+	return 0;
+}
+
+static long vcpu_get_debugregs(void *obj, void *arg, unsigned long raw)
+{
+	plumb_vcpu_get_debugregs(obj, arg);
+	return 0;
+}
+
+static long vcpu_set_debugregs(void *obj, void *arg, unsigned long raw)
+{
+	return plumb_vcpu_set_debugregs(obj, arg);
+}
+
 /* The XSAVE image is 4 KiB: fpu.c copies it itself (PLUMB_IOC_BIG). */
 static long vcpu_get_xsave(void *obj, void *arg, unsigned long raw)
 {
@@ -753,6 +792,11 @@ static const struct plumb_ioctl vcpu_ioctls[] = {
 		    PLUMB_IOC_FLAGS(struct plumb_vcpu_events, flags,
 				    EVENTS_VALID),
 		    PLUMB_IOC_ZERO_FROM(struct plumb_vcpu_events, reserved)),
+	PLUMB_IOCTL(PLUMB_GET_DEBUGREGS, vcpu_get_debugregs,
+		    .how = PLUMB_IOC_LOCK),
+	PLUMB_IOCTL(PLUMB_SET_DEBUGREGS, vcpu_set_debugregs,
+		    .how = PLUMB_IOC_LOCK,
+		    PLUMB_IOC_ZERO_FROM(struct plumb_debugregs, flags)),
 };
 
 static long plumb_vcpu_ioctl(struct file *filp, unsigned int cmd,

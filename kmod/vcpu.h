@@ -200,6 +200,10 @@ void plumb_vcpu_get_events(struct plumb_vcpu *vcpu,
 			   struct plumb_vcpu_events *e);
 int plumb_vcpu_set_events(struct plumb_vcpu *vcpu,
 			  const struct plumb_vcpu_events *e);
+void plumb_vcpu_get_debugregs(struct plumb_vcpu *vcpu,
+			      struct plumb_debugregs *r);
+int plumb_vcpu_set_debugregs(struct plumb_vcpu *vcpu,
+			     const struct plumb_debugregs *r);
 void plumb_vcpu_set_regs(struct plumb_vcpu *vcpu, const struct plumb_regs *r);
 int plumb_vcpu_set_sregs(struct plumb_vcpu *vcpu, const struct plumb_sregs *s);
 long plumb_vcpu_msrs(struct plumb_vcpu *vcpu, u32 nmsrs,

@@ -395,6 +395,21 @@ static long kvm_set_vcpu_events(void *obj, void *arg, unsigned long raw)
 	return plumb_vcpu_set_events(obj, arg);
 }
 
+static_assert(sizeof(struct kvm_debugregs) == sizeof(struct plumb_debugregs));
+static_assert(offsetof(struct kvm_debugregs, flags) ==
+	      offsetof(struct plumb_debugregs, flags));
+
+static long kvm_get_debugregs(void *obj, void *arg, unsigned long raw)
+{
+	plumb_vcpu_get_debugregs(obj, arg);
+	return 0;
+}
+
+static long kvm_set_debugregs(void *obj, void *arg, unsigned long raw)
+{
+	return plumb_vcpu_set_debugregs(obj, arg);
+}
+
 static long kvm_get_xsave(void *obj, void *arg, unsigned long raw)
 {
 	return plumb_fpu_get_xsave(obj, (void __user *)raw);
@@ -575,6 +590,11 @@ static const struct plumb_ioctl kvm_vcpu_ioctls[] = {
 				    KVM_VCPUEVENT_VALID_SIPI_VECTOR |
 				    KVM_VCPUEVENT_VALID_SHADOW),
 		    PLUMB_IOC_ZERO_FROM(struct kvm_vcpu_events, smi)),
+	PLUMB_IOCTL(KVM_GET_DEBUGREGS, kvm_get_debugregs,
+		    .how = PLUMB_IOC_LOCK),
+	PLUMB_IOCTL(KVM_SET_DEBUGREGS, kvm_set_debugregs,
+		    .how = PLUMB_IOC_LOCK,
+		    PLUMB_IOC_ZERO_FROM(struct kvm_debugregs, flags)),
 	PLUMB_IOCTL_BIG(KVM_GET_XSAVE, kvm_get_xsave, PLUMB_IOC_LOCK),
 	PLUMB_IOCTL_BIG(KVM_SET_XSAVE, kvm_set_xsave, PLUMB_IOC_LOCK),
 	PLUMB_IOCTL(KVM_GET_XCRS, kvm_get_xcrs, .how = PLUMB_IOC_LOCK),

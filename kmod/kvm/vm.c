@@ -322,6 +322,7 @@ long plumb_kvm_check_extension(unsigned long cap)
 	case KVM_CAP_XSAVE:		/* 4 KiB; KVM_CAP_XSAVE2 is 0 */
 	case KVM_CAP_XCRS:
 	case KVM_CAP_VCPU_EVENTS:
+	case KVM_CAP_DEBUGREGS:
 		return 1;
 	case KVM_CAP_GET_TSC_KHZ:
 		return tsc_khz ? 1 : 0;

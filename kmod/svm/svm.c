@@ -750,6 +750,16 @@ static void svm_set_events(struct plumb_vcpu *vcpu,
 		c->intercept_misc1 &= ~INTERCEPT_IRET;
 }
 
+/* DR0-3 are ours to load; DR6 and DR7 are the VMCB's (no clean bits). */
+static void svm_get_dr(struct plumb_vcpu *vcpu, struct plumb_dr *d)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	d->db = svm->db;
+	d->dr6 = &svm->vmcb->save.dr6;
+	d->dr7 = &svm->vmcb->save.dr7;
+}
+
 static u64 svm_tsc_offset(struct plumb_vcpu *vcpu)
 {
 	return to_svm(vcpu)->vmcb->control.tsc_offset;
@@ -795,4 +805,5 @@ const struct plumb_backend_ops plumb_svm_ops = {
 	.vcpu_reset		= svm_vcpu_reset,
 	.get_events		= svm_get_events,
 	.set_events		= svm_set_events,
+	.get_dr			= svm_get_dr,
 };

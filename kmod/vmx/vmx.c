@@ -854,6 +854,17 @@ static void vmx_set_events(struct plumb_vcpu *vcpu,
 	vmx->g.interruptibility = intr;
 }
 
+/* The cache's copies; GUEST_DR7 is written again at the next entry. */
+static void vmx_get_dr(struct plumb_vcpu *vcpu, struct plumb_dr *d)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	d->db = vmx->g.dr;
+	d->dr6 = &vmx->g.dr6;
+	d->dr7 = &vmx->g.dr7;
+	vmx->dirty = true;
+}
+
 static u64 vmx_tsc_offset(struct plumb_vcpu *vcpu)
 {
 	return to_vmx(vcpu)->g.tsc_offset;
@@ -909,4 +920,5 @@ const struct plumb_backend_ops plumb_vmx_ops = {
 	.vcpu_reset		= vmx_vcpu_reset,
 	.get_events		= vmx_get_events,
 	.set_events		= vmx_set_events,
+	.get_dr			= vmx_get_dr,
 };

@@ -510,14 +510,14 @@ static const struct cap_want {
 	EQ(MAX_VCPU_ID, MAX_VCPUS), EQ(NR_MEMSLOTS, 32),
 	EQ(COALESCED_MMIO, 2),	/* the ring's page in the vCPU mmap */
 	EQ(XSAVE, 1), EQ(XCRS, 1),	/* plumb's own XSAVE and XCRS ioctls */
-	EQ(VCPU_EVENTS, 1),
+	EQ(VCPU_EVENTS, 1), EQ(DEBUGREGS, 1),
 	/*
 	 * Not implemented, so 0: each would make QEMU or kvmtool use an
 	 * ioctl plumb does not have (or, for SYNC_MMU, promise memory that
 	 * is not pinned).
 	 */
 	EQ(XSAVE2, 0),
-	EQ(DEBUGREGS, 0), EQ(IRQFD, 0), EQ(IOEVENTFD, 0), EQ(PIT2, 0),
+	EQ(IRQFD, 0), EQ(IOEVENTFD, 0), EQ(PIT2, 0),
 	EQ(PIT_STATE2, 0), EQ(X86_USER_SPACE_MSR, 0), EQ(SYNC_MMU, 0),
 	EQ(DIRTY_LOG_RING, 0), EQ(SREGS2, 0), EQ(NESTED_STATE, 0),
 	EQ(EXCEPTION_PAYLOAD, 0), EQ(X86_TRIPLE_FAULT_EVENT, 0),

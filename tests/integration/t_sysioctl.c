@@ -247,6 +247,8 @@ static const struct arg_case {
 	  offsetof(struct plumb_vcpu_events, flags),
 	  PLUMB_VCPUEVENT_VALID_NMI_PENDING | PLUMB_VCPUEVENT_VALID_SIPI_VECTOR |
 	  PLUMB_VCPUEVENT_VALID_SHADOW },
+	{ "SET_DEBUGREGS", PLUMB_SET_DEBUGREGS, true,
+	  offsetof(struct plumb_debugregs, flags), NO_FLAGS, 0 },
 };
 
 /* An argument @c's ioctl accepts (or refuses for another reason). */

@@ -94,6 +94,9 @@
 /* The event the next entry delivers, the interrupt shadow, NMI state. */
 #define PLUMB_GET_VCPU_EVENTS		_IOR(PLUMBIO, 0x8e, struct plumb_vcpu_events)
 #define PLUMB_SET_VCPU_EVENTS		_IOW(PLUMBIO, 0x8f, struct plumb_vcpu_events)
+/* DR0-3, DR6, DR7 (KVM's struct kvm_debugregs). */
+#define PLUMB_GET_DEBUGREGS		_IOR(PLUMBIO, 0x90, struct plumb_debugregs)
+#define PLUMB_SET_DEBUGREGS		_IOW(PLUMBIO, 0x91, struct plumb_debugregs)
 
 /* ------------------------------------------------------------------ */
 /* Capabilities (PLUMB_CHECK_CAPABILITY)                              */
@@ -347,6 +350,19 @@ struct plumb_vcpu_events {
 	__u64 reserved[5];
 };
 
+/*
+ * The guest's debug registers as it reads them with MOV DR. SET: bits
+ * 63:32 of DR6 and DR7 must be 0; their reserved bits take the values a
+ * MOV DR gives them. Exactly KVM's struct kvm_debugregs.
+ */
+struct plumb_debugregs {
+	__u64 db[4];
+	__u64 dr6;
+	__u64 dr7;
+	__u64 flags;		/* must be 0 */
+	__u64 reserved[9];
+};
+
 struct plumb_msr_entry {
 	__u32 index;
 	__u32 reserved;
@@ -532,6 +548,7 @@ _Static_assert(sizeof(struct plumb_xsave) == 4096, "plumb_xsave");
 _Static_assert(sizeof(struct plumb_xcr) == 16, "plumb_xcr");
 _Static_assert(sizeof(struct plumb_xcrs) == 392, "plumb_xcrs");
 _Static_assert(sizeof(struct plumb_vcpu_events) == 64, "plumb_vcpu_events");
+_Static_assert(sizeof(struct plumb_debugregs) == 128, "plumb_debugregs");
 _Static_assert(sizeof(struct plumb_msi) == 32, "plumb_msi");
 _Static_assert(sizeof(struct plumb_exit_eoi) == 48, "plumb_exit_eoi");
 _Static_assert(sizeof(struct plumb_exit_msr) == 48, "plumb_exit_msr");

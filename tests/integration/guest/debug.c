@@ -281,7 +281,53 @@ static int t_softint(void)
 	return t_done();
 }
 
+/*
+ * SET_DEBUGREGS is what the guest's MOV DR reads (tests/guests/dbg.S
+ * reports DR0-3 first thing), and bits 63:32 of DR6 or DR7 are refused.
+ */
+static int t_dbgregs(void)
+{
+	struct plumb_debugregs r, g;
+	struct vm vm;
+	struct vcpu v;
+	int i;
+
+	setup(&vm, &v, "dbg", 64);
+	memset(&r, 0, sizeof(r));
+	T_CHECK(ioctl(v.fd, PLUMB_GET_DEBUGREGS, &r) == 0 && r.dr7 == 0x400 &&
+		r.dr6 == 0xffff0ff0,
+		"GET_DEBUGREGS at reset: DR6 %#llx (0xffff0ff0), DR7 %#llx (0x400)",
+		(unsigned long long)r.dr6, (unsigned long long)r.dr7);
+	for (i = 0; i < 4; i++)
+		r.db[i] = 0x1000 * (i + 1) + 0xffffffff00000000ULL;
+	r.dr7 = 1ULL << 32;
+	T_ERRNO(ioctl(v.fd, PLUMB_SET_DEBUGREGS, &r), EINVAL, "DR7 bit 32");
+	r.dr7 = 0;
+	r.dr6 = 1ULL << 40;
+	T_ERRNO(ioctl(v.fd, PLUMB_SET_DEBUGREGS, &r), EINVAL, "DR6 bit 40");
+	r.dr6 = 0;
+	r.flags = 1;
+	T_ERRNO(ioctl(v.fd, PLUMB_SET_DEBUGREGS, &r), EINVAL, "flags 1");
+	r.flags = 0;
+	T_CHECK(ioctl(v.fd, PLUMB_SET_DEBUGREGS, &r) == 0, "SET_DEBUGREGS: DR0-3, DR6 0, DR7 0");
+	T_CHECK(ioctl(v.fd, PLUMB_GET_DEBUGREGS, &g) == 0 &&
+		!memcmp(g.db, r.db, sizeof(r.db)) && g.dr6 == 0xffff0ff0 &&
+		g.dr7 == 0x400,
+		"read back: DR0-3 as set, the fixed bits of DR6 (%#llx) and DR7 (%#llx)",
+		(unsigned long long)g.dr6, (unsigned long long)g.dr7);
+	for (i = 0; i < 4; i++) {
+		uint64_t dr = out64(&v);
+
+		T_CHECK(dr == r.db[i], "the guest's MOV from DR%d reads %#llx (%#llx)",
+			i, (unsigned long long)r.db[i], (unsigned long long)dr);
+	}
+	vcpu_destroy(&v);
+	vm_destroy(&vm);
+	return t_done();
+}
+
 const struct guest_test guest_debug_tests[] = {
+	{ "dbgregs", .run = t_dbgregs },
 	{ "softint", .run = t_softint },
 	{ "dbg", .run_arg = t_dbg, .usage = "[hostbp]" },
 	{ "dbloop", .run = t_dbloop },

@@ -37,6 +37,7 @@ struct vcpu_state {
 	struct plumb_xcrs xcrs;
 	struct plumb_mp_state mp;
 	struct plumb_vcpu_events events;
+	struct plumb_debugregs dbg;
 };
 
 static void get_state(struct vcpu *v, struct vcpu_state *st)
@@ -48,6 +49,7 @@ static void get_state(struct vcpu *v, struct vcpu_state *st)
 	T_CHECK(ioctl(v->fd, PLUMB_GET_XCRS, &st->xcrs) == 0, "GET_XCRS");
 	T_CHECK(ioctl(v->fd, PLUMB_GET_MP_STATE, &st->mp) == 0, "GET_MP_STATE");
 	T_CHECK(ioctl(v->fd, PLUMB_GET_VCPU_EVENTS, &st->events) == 0, "GET_VCPU_EVENTS");
+	T_CHECK(ioctl(v->fd, PLUMB_GET_DEBUGREGS, &st->dbg) == 0, "GET_DEBUGREGS");
 }
 
 static void set_state(struct vcpu *v, const struct vcpu_state *st)
@@ -58,6 +60,7 @@ static void set_state(struct vcpu *v, const struct vcpu_state *st)
 	T_CHECK(ioctl(v->fd, PLUMB_SET_XSAVE, &st->xsave) == 0, "SET_XSAVE");
 	T_CHECK(ioctl(v->fd, PLUMB_SET_MP_STATE, &st->mp) == 0, "SET_MP_STATE");
 	T_CHECK(ioctl(v->fd, PLUMB_SET_VCPU_EVENTS, &st->events) == 0, "SET_VCPU_EVENTS");
+	T_CHECK(ioctl(v->fd, PLUMB_SET_DEBUGREGS, &st->dbg) == 0, "SET_DEBUGREGS");
 }
 
 static uint64_t xstate_bv(const struct plumb_xsave *x)
@@ -115,6 +118,7 @@ static int t_state_move(void)
 	T_CHECK(!memcmp(&a->xcrs, &b->xcrs, sizeof(a->xcrs)), "XCRS read back identical");
 	T_CHECK(!memcmp(&a->events, &b->events, sizeof(a->events)),
 		"VCPU_EVENTS read back identical");
+	T_CHECK(!memcmp(&a->dbg, &b->dbg, sizeof(a->dbg)), "DEBUGREGS read back identical");
 	T_CHECK(!memcmp(&a->xsave, &b->xsave, size),
 		"XSAVE read back identical (%u bytes)", size);
 
