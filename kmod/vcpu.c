@@ -681,20 +681,20 @@ int plumb_vcpu_set_events(struct plumb_vcpu *vcpu,
 	return 0;
 }
 
-static long vcpu_get_events(void *obj, void *arg, unsigned long raw)
+long plumb_ioc_get_events(void *obj, void *arg, unsigned long raw)
 {
 	plumb_vcpu_get_events(obj, arg);
 	return 0;
 }
 
-static long vcpu_set_events(void *obj, void *arg, unsigned long raw)
+long plumb_ioc_set_events(void *obj, void *arg, unsigned long raw)
 {
 	return plumb_vcpu_set_events(obj, arg);
 }
 
 /* PLUMB_GET/SET_DEBUGREGS and KVM's: the registers MOV DR reads. */
-void plumb_vcpu_get_debugregs(struct plumb_vcpu *vcpu,
-			      struct plumb_debugregs *r)
+static void vcpu_get_debugregs(struct plumb_vcpu *vcpu,
+			       struct plumb_debugregs *r)
 {
 	struct plumb_dr d;
 
@@ -705,8 +705,8 @@ void plumb_vcpu_get_debugregs(struct plumb_vcpu *vcpu,
 }
 
 /* As MOV DR writes them (kmod/dr.h), but for bits 63:32: -EINVAL. */
-int plumb_vcpu_set_debugregs(struct plumb_vcpu *vcpu,
-			     const struct plumb_debugregs *r)
+static int vcpu_set_debugregs(struct plumb_vcpu *vcpu,
+			      const struct plumb_debugregs *r)
 {
 	struct plumb_dr d;
 
@@ -719,35 +719,35 @@ int plumb_vcpu_set_debugregs(struct plumb_vcpu *vcpu,
 	return 0;
 }
 
-static long vcpu_get_debugregs(void *obj, void *arg, unsigned long raw)
+long plumb_ioc_get_debugregs(void *obj, void *arg, unsigned long raw)
 {
-	plumb_vcpu_get_debugregs(obj, arg);
+	vcpu_get_debugregs(obj, arg);
 	return 0;
 }
 
-static long vcpu_set_debugregs(void *obj, void *arg, unsigned long raw)
+long plumb_ioc_set_debugregs(void *obj, void *arg, unsigned long raw)
 {
-	return plumb_vcpu_set_debugregs(obj, arg);
+	return vcpu_set_debugregs(obj, arg);
 }
 
 /* The XSAVE image is 4 KiB: fpu.c copies it itself (PLUMB_IOC_BIG). */
-static long vcpu_get_xsave(void *obj, void *arg, unsigned long raw)
+long plumb_ioc_get_xsave(void *obj, void *arg, unsigned long raw)
 {
 	return plumb_fpu_get_xsave(obj, (void __user *)raw);
 }
 
-static long vcpu_set_xsave(void *obj, void *arg, unsigned long raw)
+long plumb_ioc_set_xsave(void *obj, void *arg, unsigned long raw)
 {
 	return plumb_fpu_set_xsave(obj, (const void __user *)raw);
 }
 
-static long vcpu_get_xcrs(void *obj, void *arg, unsigned long raw)
+long plumb_ioc_get_xcrs(void *obj, void *arg, unsigned long raw)
 {
 	plumb_fpu_get_xcrs(obj, arg);
 	return 0;
 }
 
-static long vcpu_set_xcrs(void *obj, void *arg, unsigned long raw)
+long plumb_ioc_set_xcrs(void *obj, void *arg, unsigned long raw)
 {
 	return plumb_fpu_set_xcrs(obj, arg);
 }
@@ -779,22 +779,22 @@ static const struct plumb_ioctl vcpu_ioctls[] = {
 	PLUMB_IOCTL(PLUMB_SET_MP_STATE, vcpu_set_mp_state,
 		    .how = PLUMB_IOC_LOCK,
 		    PLUMB_IOC_ZERO_FROM(struct plumb_mp_state, padding)),
-	PLUMB_IOCTL_BIG(PLUMB_GET_XSAVE, vcpu_get_xsave, PLUMB_IOC_LOCK),
-	PLUMB_IOCTL_BIG(PLUMB_SET_XSAVE, vcpu_set_xsave, PLUMB_IOC_LOCK),
-	PLUMB_IOCTL(PLUMB_GET_XCRS, vcpu_get_xcrs, .how = PLUMB_IOC_LOCK),
-	PLUMB_IOCTL(PLUMB_SET_XCRS, vcpu_set_xcrs, .how = PLUMB_IOC_LOCK,
+	PLUMB_IOCTL_BIG(PLUMB_GET_XSAVE, plumb_ioc_get_xsave, PLUMB_IOC_LOCK),
+	PLUMB_IOCTL_BIG(PLUMB_SET_XSAVE, plumb_ioc_set_xsave, PLUMB_IOC_LOCK),
+	PLUMB_IOCTL(PLUMB_GET_XCRS, plumb_ioc_get_xcrs, .how = PLUMB_IOC_LOCK),
+	PLUMB_IOCTL(PLUMB_SET_XCRS, plumb_ioc_set_xcrs, .how = PLUMB_IOC_LOCK,
 		    PLUMB_IOC_FLAGS(struct plumb_xcrs, flags, 0),
 		    PLUMB_IOC_ZERO_FROM(struct plumb_xcrs, padding)),
-	PLUMB_IOCTL(PLUMB_GET_VCPU_EVENTS, vcpu_get_events,
+	PLUMB_IOCTL(PLUMB_GET_VCPU_EVENTS, plumb_ioc_get_events,
 		    .how = PLUMB_IOC_LOCK),
-	PLUMB_IOCTL(PLUMB_SET_VCPU_EVENTS, vcpu_set_events,
+	PLUMB_IOCTL(PLUMB_SET_VCPU_EVENTS, plumb_ioc_set_events,
 		    .how = PLUMB_IOC_LOCK,
 		    PLUMB_IOC_FLAGS(struct plumb_vcpu_events, flags,
 				    EVENTS_VALID),
 		    PLUMB_IOC_ZERO_FROM(struct plumb_vcpu_events, reserved)),
-	PLUMB_IOCTL(PLUMB_GET_DEBUGREGS, vcpu_get_debugregs,
+	PLUMB_IOCTL(PLUMB_GET_DEBUGREGS, plumb_ioc_get_debugregs,
 		    .how = PLUMB_IOC_LOCK),
-	PLUMB_IOCTL(PLUMB_SET_DEBUGREGS, vcpu_set_debugregs,
+	PLUMB_IOCTL(PLUMB_SET_DEBUGREGS, plumb_ioc_set_debugregs,
 		    .how = PLUMB_IOC_LOCK,
 		    PLUMB_IOC_ZERO_FROM(struct plumb_debugregs, flags)),
 };

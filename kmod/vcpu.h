@@ -200,10 +200,18 @@ void plumb_vcpu_get_events(struct plumb_vcpu *vcpu,
 			   struct plumb_vcpu_events *e);
 int plumb_vcpu_set_events(struct plumb_vcpu *vcpu,
 			  const struct plumb_vcpu_events *e);
-void plumb_vcpu_get_debugregs(struct plumb_vcpu *vcpu,
-			      struct plumb_debugregs *r);
-int plumb_vcpu_set_debugregs(struct plumb_vcpu *vcpu,
-			     const struct plumb_debugregs *r);
+/*
+ * The state ioctls whose struct is KVM's byte for byte: the handlers of
+ * both ABIs' tables (ioctl.h), vcpu.c's and kvm/vcpu.c's.
+ */
+long plumb_ioc_get_events(void *obj, void *arg, unsigned long raw);
+long plumb_ioc_set_events(void *obj, void *arg, unsigned long raw);
+long plumb_ioc_get_debugregs(void *obj, void *arg, unsigned long raw);
+long plumb_ioc_set_debugregs(void *obj, void *arg, unsigned long raw);
+long plumb_ioc_get_xsave(void *obj, void *arg, unsigned long raw);
+long plumb_ioc_set_xsave(void *obj, void *arg, unsigned long raw);
+long plumb_ioc_get_xcrs(void *obj, void *arg, unsigned long raw);
+long plumb_ioc_set_xcrs(void *obj, void *arg, unsigned long raw);
 void plumb_vcpu_set_regs(struct plumb_vcpu *vcpu, const struct plumb_regs *r);
 int plumb_vcpu_set_sregs(struct plumb_vcpu *vcpu, const struct plumb_sregs *s);
 long plumb_vcpu_msrs(struct plumb_vcpu *vcpu, u32 nmsrs,

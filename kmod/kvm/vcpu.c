@@ -359,8 +359,8 @@ static long kvm_set_fpu(void *obj, void *arg, unsigned long raw)
 }
 
 /*
- * KVM_GET/SET_XSAVE and KVM_GET/SET_XCRS are plumb's own ioctls: their
- * structs are KVM's byte for byte.
+ * KVM_GET/SET_XSAVE, XCRS, VCPU_EVENTS and DEBUGREGS are plumb's own
+ * ioctls (vcpu.h's plumb_ioc_*): their structs are KVM's byte for byte.
  */
 static_assert(sizeof(struct kvm_xsave) == sizeof(struct plumb_xsave));
 static_assert(sizeof(struct kvm_xcrs) == sizeof(struct plumb_xcrs));
@@ -369,10 +369,7 @@ static_assert(offsetof(struct kvm_xcrs, xcrs[1].value) ==
 static_assert(offsetof(struct kvm_xcrs, padding) ==
 	      offsetof(struct plumb_xcrs, padding));
 
-/*
- * KVM_GET/SET_VCPU_EVENTS: plumb's struct is KVM's with the SMM,
- * triple-fault and payload parts reserved (zero: those caps answer 0).
- */
+/* The SMM, triple-fault and payload parts are reserved (their caps are 0). */
 static_assert(sizeof(struct kvm_vcpu_events) == sizeof(struct plumb_vcpu_events));
 static_assert(offsetof(struct kvm_vcpu_events, flags) ==
 	      offsetof(struct plumb_vcpu_events, flags));
@@ -384,52 +381,9 @@ static_assert(KVM_VCPUEVENT_VALID_NMI_PENDING == PLUMB_VCPUEVENT_VALID_NMI_PENDI
 	      KVM_X86_SHADOW_INT_MOV_SS == PLUMB_SHADOW_MOV_SS &&
 	      KVM_X86_SHADOW_INT_STI == PLUMB_SHADOW_STI);
 
-static long kvm_get_vcpu_events(void *obj, void *arg, unsigned long raw)
-{
-	plumb_vcpu_get_events(obj, arg);
-	return 0;
-}
-
-static long kvm_set_vcpu_events(void *obj, void *arg, unsigned long raw)
-{
-	return plumb_vcpu_set_events(obj, arg);
-}
-
 static_assert(sizeof(struct kvm_debugregs) == sizeof(struct plumb_debugregs));
 static_assert(offsetof(struct kvm_debugregs, flags) ==
 	      offsetof(struct plumb_debugregs, flags));
-
-static long kvm_get_debugregs(void *obj, void *arg, unsigned long raw)
-{
-	plumb_vcpu_get_debugregs(obj, arg);
-	return 0;
-}
-
-static long kvm_set_debugregs(void *obj, void *arg, unsigned long raw)
-{
-	return plumb_vcpu_set_debugregs(obj, arg);
-}
-
-static long kvm_get_xsave(void *obj, void *arg, unsigned long raw)
-{
-	return plumb_fpu_get_xsave(obj, (void __user *)raw);
-}
-
-static long kvm_set_xsave(void *obj, void *arg, unsigned long raw)
-{
-	return plumb_fpu_set_xsave(obj, (const void __user *)raw);
-}
-
-static long kvm_get_xcrs(void *obj, void *arg, unsigned long raw)
-{
-	plumb_fpu_get_xcrs(obj, arg);
-	return 0;
-}
-
-static long kvm_set_xcrs(void *obj, void *arg, unsigned long raw)
-{
-	return plumb_fpu_set_xcrs(obj, arg);
-}
 
 static long kvm_get_msrs(void *obj, void *arg, unsigned long raw)
 {
@@ -581,24 +535,24 @@ static const struct plumb_ioctl kvm_vcpu_ioctls[] = {
 	PLUMB_IOCTL(KVM_SET_SREGS, kvm_set_sregs, .how = PLUMB_IOC_LOCK),
 	PLUMB_IOCTL(KVM_GET_FPU, kvm_get_fpu, .how = PLUMB_IOC_LOCK),
 	PLUMB_IOCTL(KVM_SET_FPU, kvm_set_fpu, .how = PLUMB_IOC_LOCK),
-	PLUMB_IOCTL(KVM_GET_VCPU_EVENTS, kvm_get_vcpu_events,
+	PLUMB_IOCTL(KVM_GET_VCPU_EVENTS, plumb_ioc_get_events,
 		    .how = PLUMB_IOC_LOCK),
-	PLUMB_IOCTL(KVM_SET_VCPU_EVENTS, kvm_set_vcpu_events,
+	PLUMB_IOCTL(KVM_SET_VCPU_EVENTS, plumb_ioc_set_events,
 		    .how = PLUMB_IOC_LOCK,
 		    PLUMB_IOC_FLAGS(struct kvm_vcpu_events, flags,
 				    KVM_VCPUEVENT_VALID_NMI_PENDING |
 				    KVM_VCPUEVENT_VALID_SIPI_VECTOR |
 				    KVM_VCPUEVENT_VALID_SHADOW),
 		    PLUMB_IOC_ZERO_FROM(struct kvm_vcpu_events, smi)),
-	PLUMB_IOCTL(KVM_GET_DEBUGREGS, kvm_get_debugregs,
+	PLUMB_IOCTL(KVM_GET_DEBUGREGS, plumb_ioc_get_debugregs,
 		    .how = PLUMB_IOC_LOCK),
-	PLUMB_IOCTL(KVM_SET_DEBUGREGS, kvm_set_debugregs,
+	PLUMB_IOCTL(KVM_SET_DEBUGREGS, plumb_ioc_set_debugregs,
 		    .how = PLUMB_IOC_LOCK,
 		    PLUMB_IOC_ZERO_FROM(struct kvm_debugregs, flags)),
-	PLUMB_IOCTL_BIG(KVM_GET_XSAVE, kvm_get_xsave, PLUMB_IOC_LOCK),
-	PLUMB_IOCTL_BIG(KVM_SET_XSAVE, kvm_set_xsave, PLUMB_IOC_LOCK),
-	PLUMB_IOCTL(KVM_GET_XCRS, kvm_get_xcrs, .how = PLUMB_IOC_LOCK),
-	PLUMB_IOCTL(KVM_SET_XCRS, kvm_set_xcrs, .how = PLUMB_IOC_LOCK,
+	PLUMB_IOCTL_BIG(KVM_GET_XSAVE, plumb_ioc_get_xsave, PLUMB_IOC_LOCK),
+	PLUMB_IOCTL_BIG(KVM_SET_XSAVE, plumb_ioc_set_xsave, PLUMB_IOC_LOCK),
+	PLUMB_IOCTL(KVM_GET_XCRS, plumb_ioc_get_xcrs, .how = PLUMB_IOC_LOCK),
+	PLUMB_IOCTL(KVM_SET_XCRS, plumb_ioc_set_xcrs, .how = PLUMB_IOC_LOCK,
 		    PLUMB_IOC_FLAGS(struct kvm_xcrs, flags, 0),
 		    PLUMB_IOC_ZERO_FROM(struct kvm_xcrs, padding)),
 	PLUMB_IOCTL(KVM_GET_MSRS, kvm_get_msrs,
