@@ -87,7 +87,8 @@ GUEST_BINS := $(addprefix tests/guests/,hello-16.bin hello-32.bin \
 	memsum-64.bin mmio-64.bin rep-32.bin burst-64.bin spin-64.bin \
 	avx-64.bin bench-64.bin apic-64.bin ipi-64.bin sipi-64.bin modes-16.bin \
 	postspin-64.bin smpup-64.bin xcr0-64.bin pkru-64.bin wbinvd-64.bin \
-	dbg-64.bin dbloop-64.bin acloop-32.bin timerloop-64.bin softint-64.bin events-64.bin)
+	dbg-64.bin dbloop-64.bin acloop-32.bin timerloop-64.bin softint-64.bin \
+	events-64.bin dirty-32.bin)
 
 tests-bin: $(INTEG_BINS) $(UNIT_BINS) $(GUEST_BINS) tests/guests/mbcheck.elf \
 	tests/guests/vcheck.elf tests/guests/qbench.elf \

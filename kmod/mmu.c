@@ -10,6 +10,17 @@
  * is deleted or the VM dies: we pin rather than follow MMU notifiers, so the
  * guest can never reach a page the host has freed or reused, even if the
  * launcher unmaps its memory under a running guest.
+ *
+ * Dirty-page logging (PLUMB_MEM_LOG_DIRTY; docs/decisions.md 141) is
+ * write protection: in a logging slot a leaf is writable only while its
+ * page's bit is set in the slot's bitmap. A write fault (a first write,
+ * or one to a present read-only leaf) sets the bit and maps the page
+ * writable, both under mmu->lock; plumb_mmu_take_dirty() takes the bits
+ * and write-protects those leaves under the same lock, and its caller
+ * then flushes every vCPU's TLB, so that the next write to each page
+ * faults and sets its bit again. The kernel's own writes (access_guest())
+ * set the bit after the write. Neither the EPT's A/D bits nor the NPT's
+ * dirty bit is used: both backends, one mechanism.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -27,10 +38,15 @@
 
 atomic_long_t plumb_nr_pinned = ATOMIC_LONG_INIT(0);
 
+/* Both formats keep the address in bits 51:12. */
+static phys_addr_t entry_phys(u64 e)
+{
+	return e & GENMASK_ULL(51, 12);
+}
+
 static u64 *entry_table(u64 e)
 {
-	/* Both formats keep the address in bits 51:12. */
-	return phys_to_virt(e & GENMASK_ULL(51, 12));
+	return phys_to_virt(entry_phys(e));
 }
 
 int plumb_mmu_init(struct plumb_mmu *mmu)
@@ -87,6 +103,23 @@ static u64 *walk_alloc(struct plumb_mmu *mmu, u64 gfn)
 			WRITE_ONCE(*e, plumb_ops->npt_table(virt_to_phys(next)));
 		}
 		table = entry_table(*e);
+	}
+	return &table[pt_index(gfn, 1)];
+}
+
+/* The leaf entry for @gfn if its tables exist (the leaf may be 0), or NULL. */
+static u64 *walk_find(struct plumb_mmu *mmu, u64 gfn)
+{
+	u64 *table = mmu->root;
+	int level;
+
+	lockdep_assert_held(&mmu->lock);
+	for (level = mmu->levels; level > 1; level--) {
+		u64 e = table[pt_index(gfn, level)];
+
+		if (!e)
+			return NULL;
+		table = entry_table(e);
 	}
 	return &table[pt_index(gfn, 1)];
 }
@@ -165,6 +198,20 @@ err_uncharge:
 	return ERR_PTR(ret);
 }
 
+/*
+ * A fault in a logging slot, under mmu->lock: a write sets the page's
+ * bit. Writable is the bit: a page read first is mapped read-only until
+ * it is written, and one already logged dirty stays writable.
+ */
+static bool log_fault(struct plumb_memslot *slot, u64 gfn, bool write)
+{
+	unsigned long i = gfn - slot->base_gfn;
+
+	if (write)
+		set_bit(i, slot->dirty_bitmap);
+	return test_bit(i, slot->dirty_bitmap);
+}
+
 int plumb_mmu_fault(struct plumb_vcpu *vcpu, u64 gpa, bool write)
 {
 	struct plumb_vm *vm = vcpu->vm;
@@ -178,6 +225,7 @@ int plumb_mmu_fault(struct plumb_vcpu *vcpu, u64 gpa, bool write)
 	idx = srcu_read_lock(&vm->srcu);
 	slot = plumb_find_slot(vm, gfn);
 	writable = slot && !(slot->flags & PLUMB_MEM_READONLY);
+	/* A read-only slot's writes are MMIO; a logging slot's are logged. */
 	if (!slot || (write && !writable)) {
 		ret = 0;	/* MMIO */
 		goto out;
@@ -190,6 +238,8 @@ int plumb_mmu_fault(struct plumb_vcpu *vcpu, u64 gpa, bool write)
 	mutex_lock(&vm->mmu.lock);
 	leaf = walk_alloc(&vm->mmu, gfn);
 	if (leaf) {
+		if (writable && slot->dirty_bitmap)
+			writable = log_fault(slot, gfn, write);
 		WRITE_ONCE(*leaf, plumb_ops->npt_leaf(page_to_phys(page),
 						      writable));
 		ret = 1;
@@ -234,8 +284,43 @@ void plumb_mmu_zap(struct plumb_vm *vm, u64 gfn, u64 npages)
 }
 
 /*
+ * PLUMB_GET_DIRTY_LOG's half: move @slot's dirty bits into @buf
+ * (plumb_dirty_log_longs() of them), clearing them, and write-protect the
+ * leaves of those pages, under mmu->lock against the fault path. Returns
+ * whether any bit was set: then the caller must flush every vCPU's TLB
+ * (plumb_vm_flush_tlbs()) before it returns to userspace, or a vCPU could
+ * go on writing such a page through a translation it cached writable,
+ * unlogged. The caller holds vm->slots_lock, which keeps @slot.
+ */
+bool plumb_mmu_take_dirty(struct plumb_vm *vm, struct plumb_memslot *slot,
+			  unsigned long *buf)
+{
+	unsigned long n = plumb_dirty_log_longs(slot->npages), i, bit;
+	struct plumb_mmu *mmu = &vm->mmu;
+	bool any = false;
+
+	mutex_lock(&mmu->lock);
+	for (i = 0; i < n; i++) {
+		/* Atomic: access_guest() sets bits without mmu->lock. */
+		buf[i] = READ_ONCE(slot->dirty_bitmap[i]) ?
+			 xchg(&slot->dirty_bitmap[i], 0) : 0;
+		any |= buf[i] != 0;
+	}
+	for_each_set_bit(bit, buf, slot->npages) {
+		u64 *leaf = walk_find(mmu, slot->base_gfn + bit);
+
+		if (leaf && *leaf)
+			WRITE_ONCE(*leaf, plumb_ops->npt_leaf(entry_phys(*leaf),
+							      false));
+	}
+	mutex_unlock(&mmu->lock);
+	return any;
+}
+
+/*
  * Copy between a buffer and guest-physical RAM (no MMIO); -EFAULT where no
- * slot backs the address, or on a write to a read-only slot.
+ * slot backs the address, or on a write to a read-only slot. Writes are
+ * logged in a logging slot, as the guest's own.
  */
 static int access_guest(struct plumb_vm *vm, u64 gpa, void *buf, size_t len,
 			bool write)
@@ -267,6 +352,15 @@ static int access_guest(struct plumb_vm *vm, u64 gpa, void *buf, size_t len,
 			memcpy(buf, va + off, n);
 		}
 		kunmap_local(va);
+		/*
+		 * Logged after the write: a PLUMB_GET_DIRTY_LOG that takes
+		 * the bit finds the data in the page.
+		 */
+		if (write && slot->dirty_bitmap) {
+			smp_mb__before_atomic();
+			set_bit((gpa >> PAGE_SHIFT) - slot->base_gfn,
+				slot->dirty_bitmap);
+		}
 		buf += n;
 		gpa += n;
 		len -= n;

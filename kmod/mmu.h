@@ -17,6 +17,7 @@ struct plumb_mmu {
 	int levels;
 };
 
+struct plumb_memslot;
 struct plumb_vm;
 struct plumb_vcpu;
 
@@ -28,6 +29,9 @@ void plumb_mmu_destroy(struct plumb_mmu *mmu);
 /* Resolve a nested fault: 1 mapped, 0 MMIO (no RAM/RO write), -errno. */
 int plumb_mmu_fault(struct plumb_vcpu *vcpu, u64 gpa, bool write);
 void plumb_mmu_zap(struct plumb_vm *vm, u64 gfn, u64 npages);
+/* Take a logging slot's dirty bits, write-protect; true: flush the TLBs. */
+bool plumb_mmu_take_dirty(struct plumb_vm *vm, struct plumb_memslot *slot,
+			  unsigned long *buf);
 int plumb_read_guest(struct plumb_vm *vm, u64 gpa, void *buf, size_t len);
 int plumb_write_guest(struct plumb_vm *vm, u64 gpa, const void *buf,
 		      size_t len);

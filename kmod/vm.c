@@ -124,6 +124,7 @@ static void slot_free(struct plumb_vm *vm, struct plumb_memslot *s)
 		n++;
 	}
 	xa_destroy(&s->pages);
+	kvfree(s->dirty_bitmap);
 	kfree(s);
 	if (!n)
 		return;
@@ -179,7 +180,11 @@ static bool ranges_overlap(u64 a, u64 alen, u64 b, u64 blen)
 	return a < b + blen && b < a + alen;
 }
 
-/* Flags and reserved room are checked (vm_ioctls): LOG_DIRTY is reserved. */
+/*
+ * Flags and reserved room are checked (vm_ioctls). Any change to a slot,
+ * its flags included, replaces it: a slot that starts logging starts with
+ * no page mapped and no bit set.
+ */
 int plumb_vm_set_memory_region(struct plumb_vm *vm,
 			       const struct plumb_memory_region *r)
 {
@@ -245,6 +250,15 @@ int plumb_vm_set_memory_region(struct plumb_vm *vm,
 		s->base_gfn = r->guest_phys_addr >> PAGE_SHIFT;
 		s->npages = npages;
 		s->uaddr = r->userspace_addr;
+		if (r->flags & PLUMB_MEM_LOG_DIRTY) {
+			/* The bitmap, then PLUMB_GET_DIRTY_LOG's copy. */
+			s->dirty_bitmap =
+				kvcalloc(2 * plumb_dirty_log_longs(npages),
+					 sizeof(long),
+					 GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+			if (!s->dirty_bitmap)
+				goto out_free;
+		}
 	}
 
 	ret = -ENOMEM;
@@ -313,6 +327,51 @@ int plumb_vm_set_posted_range(struct plumb_vm *vm,
 	return ret;
 }
 
+/*
+ * PLUMB_GET_DIRTY_LOG: copy slot @id's dirty bitmap to @ubitmap and
+ * clear it. The pages that were dirty are write-protected and every
+ * vCPU's TLB flushed before we return, so each page's next write, by any
+ * vCPU, is logged again. -ENOENT: no slot @id; -EINVAL: it does not log;
+ * -EFAULT: @ubitmap cannot take the bitmap, and then no bit is lost.
+ * Under slots_lock: the slot stays, and calls take turns at its copy.
+ */
+int plumb_vm_get_dirty_log(struct plumb_vm *vm, u32 id,
+			   void __user *ubitmap)
+{
+	struct plumb_memslots *slots;
+	struct plumb_memslot *s = NULL;
+	unsigned long *copy, n, bit;
+	unsigned int i;
+	int ret = 0;
+
+	mutex_lock(&vm->slots_lock);
+	slots = plumb_vm_slots(vm);
+	for (i = 0; i < slots->nr && !s; i++)
+		if (slots->slot[i]->id == id)
+			s = slots->slot[i];
+	if (!s) {
+		ret = -ENOENT;
+		goto out;
+	}
+	if (!s->dirty_bitmap) {
+		ret = -EINVAL;
+		goto out;
+	}
+	n = plumb_dirty_log_longs(s->npages);
+	copy = s->dirty_bitmap + n;
+	if (plumb_mmu_take_dirty(vm, s, copy))
+		plumb_vm_flush_tlbs(vm);
+	if (copy_to_user(ubitmap, copy, n * sizeof(long))) {
+		/* Back into the log: the pages are no less dirty. */
+		for_each_set_bit(bit, copy, s->npages)
+			set_bit(bit, s->dirty_bitmap);
+		ret = -EFAULT;
+	}
+out:
+	mutex_unlock(&vm->slots_lock);
+	return ret;
+}
+
 static long vm_set_memory_region(void *obj, void *arg, unsigned long raw)
 {
 	return plumb_vm_set_memory_region(obj, arg);
@@ -321,6 +380,14 @@ static long vm_set_memory_region(void *obj, void *arg, unsigned long raw)
 static long vm_set_posted_range(void *obj, void *arg, unsigned long raw)
 {
 	return plumb_vm_set_posted_range(obj, arg);
+}
+
+static long vm_get_dirty_log(void *obj, void *arg, unsigned long raw)
+{
+	const struct plumb_dirty_log *d = arg;
+
+	return plumb_vm_get_dirty_log(obj, d->slot,
+				      u64_to_user_ptr(d->bitmap));
 }
 
 /* The PLUMB_SET_MSR_EXITS flags the backends can finish. */
@@ -345,6 +412,8 @@ static long vm_set_posted_range(void *obj, void *arg, unsigned long raw)
 #define CAP_MSR_EXITS		VM_MSR_EXITS
 /* For userspace's CPUID leaves: the guest need not calibrate. */
 #define CAP_TSC_KHZ		tsc_khz
+/* PLUMB_MEM_LOG_DIRTY slots and PLUMB_GET_DIRTY_LOG (mmu.c). */
+#define CAP_DIRTY_LOG		1
 /* The guest's XSAVE area (fpu.c): at most sizeof(struct plumb_xsave). */
 #define CAP_XSAVE		plumb_fpu_xsave_size()
 
@@ -383,7 +452,7 @@ static long vm_signal_msi(void *obj, void *arg, unsigned long raw)
 static const struct plumb_ioctl vm_ioctls[] = {
 	PLUMB_IOCTL(PLUMB_SET_MEMORY_REGION, vm_set_memory_region,
 		    PLUMB_IOC_FLAGS(struct plumb_memory_region, flags,
-				    PLUMB_MEM_READONLY),
+				    PLUMB_MEM_READONLY | PLUMB_MEM_LOG_DIRTY),
 		    PLUMB_IOC_ZERO_FROM(struct plumb_memory_region, reserved)),
 	PLUMB_IOCTL(PLUMB_CREATE_VCPU, vm_create_vcpu),
 	PLUMB_IOCTL(PLUMB_SET_POSTED_RANGE, vm_set_posted_range,
@@ -397,6 +466,9 @@ static const struct plumb_ioctl vm_ioctls[] = {
 		    PLUMB_IOC_ZERO_FROM(struct plumb_msr_exits, padding)),
 	PLUMB_IOCTL(PLUMB_SIGNAL_MSI, vm_signal_msi,
 		    PLUMB_IOC_ZERO_FROM(struct plumb_msi, flags)),
+	PLUMB_IOCTL(PLUMB_GET_DIRTY_LOG, vm_get_dirty_log,
+		    PLUMB_IOC_FLAGS(struct plumb_dirty_log, flags, 0),
+		    PLUMB_IOC_ZERO_FROM(struct plumb_dirty_log, reserved)),
 };
 
 static long plumb_vm_ioctl(struct file *filp, unsigned int cmd,

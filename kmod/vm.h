@@ -7,6 +7,8 @@
 #define PLUMB_VM_H
 
 #include <linux/types.h>
+#include <linux/bitops.h>
+#include <linux/build_bug.h>
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
@@ -36,7 +38,23 @@ struct plumb_memslot {
 	u64 npages;
 	unsigned long uaddr;
 	struct xarray pages;	/* page index -> pinned page, filled on fault */
+	/*
+	 * PLUMB_MEM_LOG_DIRTY only, else NULL: one bit per page written
+	 * since the last PLUMB_GET_DIRTY_LOG (mmu.c), then as many bits
+	 * for that ioctl's copy (plumb_dirty_log_longs() each).
+	 */
+	unsigned long *dirty_bitmap;
 };
+
+/*
+ * The longs of one dirty bitmap of @npages: the uapi's __u64 words, since
+ * the module is x86-64 only (little-endian, 64-bit longs).
+ */
+static inline unsigned long plumb_dirty_log_longs(u64 npages)
+{
+	BUILD_BUG_ON(BITS_PER_LONG != 64);
+	return BITS_TO_LONGS(npages);
+}
 
 /* The VM's slots, replaced as a whole under vm->slots_lock, read under SRCU. */
 struct plumb_memslots {
@@ -95,6 +113,8 @@ int plumb_vm_set_memory_region(struct plumb_vm *vm,
 			       const struct plumb_memory_region *r);
 int plumb_vm_set_posted_range(struct plumb_vm *vm,
 			      const struct plumb_posted_range *p);
+int plumb_vm_get_dirty_log(struct plumb_vm *vm, u32 slot,
+			   void __user *bitmap);
 
 /* Every ioctl and mmap comes from the VM's owner; others get -EIO. */
 static inline bool plumb_vm_owner_ok(struct plumb_vm *vm)

@@ -33,9 +33,10 @@ static struct plumb_kvm_vm *to_kvm(void *obj)
 
 /*
  * KVM_SET_USER_MEMORY_REGION: plumb's slot, with KVM's flag bits
- * (KVM_MEM_LOG_DIRTY_PAGES is bit 0, KVM_MEM_READONLY bit 1). Dirty
- * logging is not offered: a slot that asks for it is refused, so QEMU
- * needs no VGA (-vga none, -nodefaults, microvm).
+ * (KVM_MEM_LOG_DIRTY_PAGES is bit 0, KVM_MEM_READONLY bit 1): the other
+ * way round from plumb's PLUMB_MEM_LOG_DIRTY and PLUMB_MEM_READONLY.
+ * Dirty logging is plumb's (KVM_GET_DIRTY_LOG below), so QEMU's VGA and
+ * its migration work.
  */
 static long kvm_set_user_memory_region(void *obj, void *arg,
 				       unsigned long raw)
@@ -43,7 +44,9 @@ static long kvm_set_user_memory_region(void *obj, void *arg,
 	const struct kvm_userspace_memory_region *k = arg;
 	struct plumb_memory_region r = {
 		.slot = k->slot,
-		.flags = k->flags & KVM_MEM_READONLY ? PLUMB_MEM_READONLY : 0,
+		.flags = (k->flags & KVM_MEM_READONLY ? PLUMB_MEM_READONLY : 0) |
+			 (k->flags & KVM_MEM_LOG_DIRTY_PAGES ?
+			  PLUMB_MEM_LOG_DIRTY : 0),
 		.guest_phys_addr = k->guest_phys_addr,
 		.memory_size = k->memory_size,
 		.userspace_addr = k->userspace_addr,
@@ -53,6 +56,25 @@ static long kvm_set_user_memory_region(void *obj, void *arg,
 	if (k->slot >> 16)
 		return -EINVAL;
 	return plumb_vm_set_memory_region(obj, &r);
+}
+
+/*
+ * KVM_GET_DIRTY_LOG: plumb's PLUMB_GET_DIRTY_LOG, with KVM's errors: a
+ * slot that does not log is -ENOENT, as an unknown one, and address
+ * spaces other than 0 are -EINVAL. padding1 is not checked, as KVM does
+ * not. No KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: the call always clears and
+ * write-protects, as KVM's without it.
+ */
+static long kvm_get_dirty_log(void *obj, void *arg, unsigned long raw)
+{
+	const struct kvm_dirty_log *d = arg;
+	int ret;
+
+	if (d->slot >> 16)
+		return -EINVAL;
+	ret = plumb_vm_get_dirty_log(obj, d->slot,
+				     u64_to_user_ptr(d->padding2));
+	return ret == -EINVAL ? -ENOENT : ret;
 }
 
 /* KVM_SET_TSS_ADDR: the three pages VMX's real-mode emulation wanted. */
@@ -365,7 +387,8 @@ static const struct plumb_ioctl kvm_vm_ioctls[] = {
 	PLUMB_IOCTL(KVM_CREATE_VCPU, kvm_vm_create_vcpu),
 	PLUMB_IOCTL(KVM_SET_USER_MEMORY_REGION, kvm_set_user_memory_region,
 		    PLUMB_IOC_FLAGS(struct kvm_userspace_memory_region, flags,
-				    KVM_MEM_READONLY)),
+				    KVM_MEM_READONLY | KVM_MEM_LOG_DIRTY_PAGES)),
+	PLUMB_IOCTL(KVM_GET_DIRTY_LOG, kvm_get_dirty_log),
 	PLUMB_IOCTL(KVM_SET_TSS_ADDR, kvm_set_tss_addr),
 	PLUMB_IOCTL(KVM_ENABLE_CAP, kvm_vm_enable_cap,
 		    PLUMB_IOC_FLAGS(struct kvm_enable_cap, flags, 0),

@@ -16,6 +16,7 @@ check "api-version 1" sh -c "echo '$out' | grep -qx 'api-version: 1'"
 check "backend $PLUMB_BACKEND" sh -c "echo '$out' | grep -qx 'backend: $PLUMB_BACKEND'"
 check "readonly-mem 1" sh -c "echo '$out' | grep -qx 'readonly-mem: 1'"
 check "tsc-khz listed" sh -c "echo '$out' | grep -q '^tsc-khz: [1-9]'"
+check "dirty-log 1" sh -c "echo '$out' | grep -qx 'dirty-log: 1'"
 check "xsave listed" sh -c "echo '$out' | grep -q '^xsave: [1-9]'"
 n=$(plumb cpuid | wc -l)
 check "plumb cpuid lists leaves ($n lines)" test "$n" -gt 5

@@ -14,7 +14,7 @@
 static const struct guest_test *const subjects[] = {
 	guest_exits_tests, guest_mmio_tests, guest_posted_tests,
 	guest_cpu_tests, guest_vm_tests, guest_sregs_tests, guest_run_tests,
-	guest_debug_tests, guest_state_tests,
+	guest_debug_tests, guest_state_tests, guest_dirty_tests,
 };
 
 void setup(struct vm *vm, struct vcpu *v, const char *guest, int mode)

@@ -519,7 +519,9 @@ static const struct cap_want {
 	EQ(XSAVE2, 0),
 	EQ(IRQFD, 0), EQ(IOEVENTFD, 0), EQ(PIT2, 0),
 	EQ(PIT_STATE2, 0), EQ(X86_USER_SPACE_MSR, 0), EQ(SYNC_MMU, 0),
-	EQ(DIRTY_LOG_RING, 0), EQ(SREGS2, 0), EQ(NESTED_STATE, 0),
+	EQ(DIRTY_LOG_RING, 0), EQ(DIRTY_LOG_RING_ACQ_REL, 0),
+	EQ(MANUAL_DIRTY_LOG_PROTECT2, 0),	/* GET_DIRTY_LOG clears */
+	EQ(SREGS2, 0), EQ(NESTED_STATE, 0),
 	EQ(EXCEPTION_PAYLOAD, 0), EQ(X86_TRIPLE_FAULT_EVENT, 0),
 	EQ(SET_IDENTITY_MAP_ADDR, 0), EQ(ADJUST_CLOCK, 0), EQ(MCE, 0),
 	EQ(X2APIC_API, 0), EQ(SET_GUEST_DEBUG, 0),
@@ -852,8 +854,8 @@ static int t_vm_rules(void)
 	mr.memory_size = PAGE;
 	mr.userspace_addr = (uintptr_t)ro;
 	mr.flags = KVM_MEM_LOG_DIRTY_PAGES;
-	T_ERRNO(ioctl(vm, KVM_SET_USER_MEMORY_REGION, &mr), EINVAL,
-		"SET_USER_MEMORY_REGION with KVM_MEM_LOG_DIRTY_PAGES (no dirty log)");
+	T_CHECK(ioctl(vm, KVM_SET_USER_MEMORY_REGION, &mr) == 0,
+		"SET_USER_MEMORY_REGION with KVM_MEM_LOG_DIRTY_PAGES");
 	mr.flags = 1u << 2;
 	T_ERRNO(ioctl(vm, KVM_SET_USER_MEMORY_REGION, &mr), EINVAL,
 		"SET_USER_MEMORY_REGION with flag bit 2");
@@ -2131,6 +2133,109 @@ static int t_lockorder(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* dirty: KVM_MEM_LOG_DIRTY_PAGES and KVM_GET_DIRTY_LOG                */
+
+#define DIRTY_BASE	0x40000		/* slot 1, logging: ES = 0x4000 */
+#define DIRTY_PAGES	16
+
+/*
+ * Three rounds, each ended by an OUT to 0x10: writes to pages 0, 3 and
+ * 15 and a read of 5; page 3 again and 7; reads only. Page 3's second
+ * write is logged only if KVM_GET_DIRTY_LOG write-protected it and
+ * flushed the translation the vCPU cached writable.
+ */
+GUEST(g_dirty, "code16",
+	"mov $0x4000, %ax\n"
+	"mov %ax, %es\n"
+	"movb $1, %es:0x0000\n"
+	"movb $2, %es:0x3000\n"
+	"mov %es:0x5000, %al\n"
+	"movb $3, %es:0xf000\n"
+	"out %al, $0x10\n"
+	"movb $4, %es:0x3004\n"
+	"movb $5, %es:0x7000\n"
+	"out %al, $0x10\n"
+	"mov %es:0x3000, %al\n"
+	"mov %es:0x7000, %al\n"
+	"mov %es:0x9000, %al\n"
+	"out %al, $0x10\n"
+	"cli\n"
+	"hlt\n");
+
+static int kvm_dirty_log(struct tvm *vm, uint32_t slot, uint64_t *bitmap)
+{
+	struct kvm_dirty_log d = { .slot = slot, .dirty_bitmap = bitmap };
+
+	return ioctl(vm->fd, KVM_GET_DIRTY_LOG, &d);
+}
+
+/* KVM_GET_DIRTY_LOG on slot 1: exactly @want, and one word written. */
+static void expect_dirty(struct tvm *vm, uint64_t want, const char *what)
+{
+	uint64_t got[2] = { ~0ULL, ~0ULL };
+	int ret = kvm_dirty_log(vm, 1, got);
+
+	T_CHECK(ret == 0 && got[0] == want && got[1] == ~0ULL,
+		"%s: KVM_GET_DIRTY_LOG -> %d, bitmap %#llx (want %#llx), next word %s",
+		what, ret, (unsigned long long)got[0], (unsigned long long)want,
+		got[1] == ~0ULL ? "untouched" : "written");
+}
+
+static int t_dirty(void)
+{
+	struct kvm_userspace_memory_region mr = {
+		.slot = 1, .flags = KVM_MEM_LOG_DIRTY_PAGES,
+		.guest_phys_addr = DIRTY_BASE, .memory_size = DIRTY_PAGES * PAGE,
+	};
+	struct kvm_dirty_log d = { 0 };
+	uint64_t bitmap[1];
+	struct tvcpu v;
+	struct tvm vm;
+	uint8_t *data;
+
+	vm_new(&vm);
+	data = mmap(NULL, DIRTY_PAGES * PAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (data == MAP_FAILED)
+		die("mmap");
+	mr.userspace_addr = (uintptr_t)data;
+	T_CHECK(ioctl(vm.fd, KVM_SET_USER_MEMORY_REGION, &mr) == 0,
+		"slot 1 with KVM_MEM_LOG_DIRTY_PAGES, %u pages at %#x",
+		DIRTY_PAGES, DIRTY_BASE);
+	load(&vm, 0, g_dirty, g_dirty_end);
+	vcpu_new(&vm, &v, 0);
+	set_real(&v, 0);
+	expect_dirty(&vm, 0, "before the guest ran");
+
+	expect_io(&v, KVM_EXIT_IO_OUT, 0x10, 1, "round 1");
+	expect_dirty(&vm, 1ULL << 0 | 1ULL << 3 | 1ULL << 15,
+		     "round 1 wrote pages 0 3 15, read 5");
+	T_CHECK(data[0] == 1 && data[3 * PAGE] == 2 && data[15 * PAGE] == 3,
+		"the guest's writes are in the memory");
+	expect_io(&v, KVM_EXIT_IO_OUT, 0x10, 1, "round 2");
+	expect_dirty(&vm, 1ULL << 3 | 1ULL << 7, "round 2 wrote pages 3 (again) 7");
+	expect_io(&v, KVM_EXIT_IO_OUT, 0x10, 1, "round 3");
+	expect_dirty(&vm, 0, "round 3 only read");
+
+	T_ERRNO(kvm_dirty_log(&vm, 0, bitmap), ENOENT,
+		"KVM_GET_DIRTY_LOG on slot 0, which does not log (KVM's ENOENT)");
+	T_ERRNO(kvm_dirty_log(&vm, 5, bitmap), ENOENT, "KVM_GET_DIRTY_LOG on slot 5, none");
+	T_ERRNO(kvm_dirty_log(&vm, 1u << 16 | 1, bitmap), EINVAL,
+		"KVM_GET_DIRTY_LOG in address space 1");
+	d.slot = 1;
+	d.padding2 = 8;
+	T_ERRNO(ioctl(vm.fd, KVM_GET_DIRTY_LOG, &d), EFAULT,
+		"KVM_GET_DIRTY_LOG to address 8");
+	T_ERRNO(ioctl(vm.fd, KVM_CLEAR_DIRTY_LOG, &d), ENOTTY,
+		"KVM_CLEAR_DIRTY_LOG (no MANUAL_DIRTY_LOG_PROTECT2)");
+
+	vcpu_free(&v);
+	vm_free(&vm);
+	munmap(data, DIRTY_PAGES * PAGE);
+	return t_done();
+}
+
+/* ------------------------------------------------------------------ */
 
 static const struct {
 	const char *name;
@@ -2147,6 +2252,7 @@ static const struct {
 	{ "state", t_state },
 	{ "shutdown", t_shutdown },
 	{ "lockorder", t_lockorder },
+	{ "dirty", t_dirty },
 };
 
 int main(int argc, char **argv)

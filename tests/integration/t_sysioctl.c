@@ -217,7 +217,8 @@ static const struct arg_case {
 } arg_cases[] = {
 	{ "SET_MEMORY_REGION", PLUMB_SET_MEMORY_REGION, false,
 	  offsetof(struct plumb_memory_region, reserved),
-	  offsetof(struct plumb_memory_region, flags), PLUMB_MEM_READONLY },
+	  offsetof(struct plumb_memory_region, flags),
+	  PLUMB_MEM_READONLY | PLUMB_MEM_LOG_DIRTY },
 	{ "SET_POSTED_RANGE", PLUMB_SET_POSTED_RANGE, false,
 	  offsetof(struct plumb_posted_range, padding),
 	  offsetof(struct plumb_posted_range, flags),
@@ -227,6 +228,9 @@ static const struct arg_case {
 	  offsetof(struct plumb_msr_exits, flags), PLUMB_MSR_EXIT_UNKNOWN },
 	{ "SIGNAL_MSI", PLUMB_SIGNAL_MSI, false,
 	  offsetof(struct plumb_msi, flags), NO_FLAGS, 0 },
+	{ "GET_DIRTY_LOG", PLUMB_GET_DIRTY_LOG, false,
+	  offsetof(struct plumb_dirty_log, reserved),
+	  offsetof(struct plumb_dirty_log, flags), 0 },
 	{ "SET_REGS", PLUMB_SET_REGS, true,
 	  offsetof(struct plumb_regs, flags), NO_FLAGS, 0 },
 	{ "SET_SREGS", PLUMB_SET_SREGS, true,
@@ -269,6 +273,8 @@ static void arg_base(const struct arg_case *c, uint8_t *buf, struct vm *vm,
 		p->addr = 0x500;
 		p->len = 1;
 		p->flags = PLUMB_POSTED_PIO;
+	} else if (c->cmd == PLUMB_GET_DIRTY_LOG) {
+		((struct plumb_dirty_log *)buf)->slot = 99;	/* -ENOENT */
 	} else if (c->cmd == PLUMB_SIGNAL_MSI) {
 		((struct plumb_msi *)buf)->address_lo = 0xfee00000;
 		((struct plumb_msi *)buf)->data = 0x30;

@@ -50,6 +50,7 @@ START_TEST(test_vm_ioctls)
 	PIN_IOCTL(PLUMB_SET_POSTED_RANGE, 0x42, _IOC_WRITE, 40);
 	PIN_IOCTL(PLUMB_SET_MSR_EXITS, 0x43, _IOC_WRITE, 32);
 	PIN_IOCTL(PLUMB_SIGNAL_MSI, 0x44, _IOC_WRITE, 32);
+	PIN_IOCTL(PLUMB_GET_DIRTY_LOG, 0x45, _IOC_WRITE, 32);
 }
 END_TEST
 
@@ -102,7 +103,7 @@ START_TEST(test_ioctl_blocks)
 		PLUMB_CREATE_VM, PLUMB_GET_VCPU_MMAP_SIZE };
 	const unsigned long vm[] = { PLUMB_SET_MEMORY_REGION,
 		PLUMB_CREATE_VCPU, PLUMB_SET_POSTED_RANGE, PLUMB_SET_MSR_EXITS,
-		PLUMB_SIGNAL_MSI };
+		PLUMB_SIGNAL_MSI, PLUMB_GET_DIRTY_LOG };
 	const unsigned long vcpu[] = { PLUMB_RUN, PLUMB_GET_REGS,
 		PLUMB_SET_REGS, PLUMB_GET_SREGS, PLUMB_SET_SREGS,
 		PLUMB_GET_MSRS, PLUMB_SET_MSRS, PLUMB_SET_CPUID,
@@ -155,6 +156,12 @@ START_TEST(test_memory_layout)
 	PIN_OFF(struct plumb_memory_region, reserved, 32);
 	ck_assert_uint_eq(PLUMB_MEM_READONLY, 1);
 	ck_assert_uint_eq(PLUMB_MEM_LOG_DIRTY, 2);
+
+	PIN_SIZE(struct plumb_dirty_log, 32);
+	PIN_OFF(struct plumb_dirty_log, slot, 0);
+	PIN_OFF(struct plumb_dirty_log, flags, 4);
+	PIN_OFF(struct plumb_dirty_log, bitmap, 8);
+	PIN_OFF(struct plumb_dirty_log, reserved, 16);
 
 	PIN_SIZE(struct plumb_posted_range, 40);
 	PIN_OFF(struct plumb_posted_range, addr, 0);
@@ -346,6 +353,7 @@ START_TEST(test_capability_numbers)
 	ck_assert_uint_eq(PLUMB_CAP_VM_RUNS, 8);
 	ck_assert_uint_eq(PLUMB_CAP_MSR_EXITS, 9);
 	ck_assert_uint_eq(PLUMB_CAP_TSC_KHZ, 10);
+	ck_assert_uint_eq(PLUMB_CAP_DIRTY_LOG, 11);
 	ck_assert_uint_eq(PLUMB_EXIT_MSR, 8);
 	ck_assert_uint_eq(PLUMB_EXIT_EOI, 9);
 	ck_assert_uint_eq(PLUMB_MSR_EXIT_UNKNOWN, 1);

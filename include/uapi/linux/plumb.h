@@ -67,6 +67,8 @@
 #define PLUMB_SET_MSR_EXITS		_IOW(PLUMBIO, 0x43, struct plumb_msr_exits)
 /* An MSI (or an IOAPIC redirection entry, put the same way) to the APICs. */
 #define PLUMB_SIGNAL_MSI		_IOW(PLUMBIO, 0x44, struct plumb_msi)
+/* A PLUMB_MEM_LOG_DIRTY slot's written pages since the last call; cleared. */
+#define PLUMB_GET_DIRTY_LOG		_IOW(PLUMBIO, 0x45, struct plumb_dirty_log)
 
 /* ------------------------------------------------------------------ */
 /* vCPU ioctls (vCPU fd): 0x80-0xbf                                   */
@@ -113,6 +115,7 @@
 #define PLUMB_CAP_VM_RUNS		8	/* 1 when guests can run (backend done) */
 #define PLUMB_CAP_MSR_EXITS		9	/* PLUMB_SET_MSR_EXITS flags supported */
 #define PLUMB_CAP_TSC_KHZ		10	/* the guest's TSC rate (the host's), kHz */
+#define PLUMB_CAP_DIRTY_LOG		11	/* PLUMB_MEM_LOG_DIRTY, PLUMB_GET_DIRTY_LOG */
 #define PLUMB_CAP_XSAVE			12	/* PLUMB_GET/SET_XSAVE, XCRS: bytes of the area used */
 
 /*
@@ -134,6 +137,7 @@
 	X(VM_RUNS,		"vm-runs")			\
 	X(MSR_EXITS,		"msr-exits")			\
 	X(TSC_KHZ,		"tsc-khz")				\
+	X(DIRTY_LOG,		"dirty-log")			\
 	X(XSAVE,		"xsave")
 
 #define PLUMB_BACKEND_VMX		1
@@ -173,7 +177,7 @@ struct plumb_cpuid {
 /* ------------------------------------------------------------------ */
 
 #define PLUMB_MEM_READONLY		(1U << 0)	/* guest writes exit as MMIO */
-#define PLUMB_MEM_LOG_DIRTY		(1U << 1)	/* reserved: -EINVAL for now */
+#define PLUMB_MEM_LOG_DIRTY		(1U << 1)	/* guest writes logged per page */
 
 struct plumb_memory_region {
 	__u32 slot;
@@ -182,6 +186,21 @@ struct plumb_memory_region {
 	__u64 memory_size;	/* page aligned; 0 deletes the slot */
 	__u64 userspace_addr;	/* page aligned, in the VM owner's mm */
 	__u64 reserved[4];
+};
+
+/*
+ * PLUMB_GET_DIRTY_LOG: the pages of a PLUMB_MEM_LOG_DIRTY slot written
+ * since the slot was made or since the last call, which this call clears.
+ * One bit per page of the slot, bit i of the little-endian __u64 words at
+ * 'bitmap' for page i: (npages + 63) / 64 words. Writes by the guest and
+ * by the kernel (e.g. the pvclock page, string I/O) are logged; what
+ * userspace writes through its own mapping is not (docs/abi.md).
+ */
+struct plumb_dirty_log {
+	__u32 slot;
+	__u32 flags;		/* must be 0 */
+	__u64 bitmap;		/* user pointer */
+	__u64 reserved[2];
 };
 
 #define PLUMB_POSTED_PIO		(1U << 0)	/* port range, else MMIO */
@@ -535,6 +554,7 @@ struct plumb_exit {
 _Static_assert(sizeof(struct plumb_cpuid_entry) == 40, "plumb_cpuid_entry");
 _Static_assert(sizeof(struct plumb_cpuid) == 8, "plumb_cpuid");
 _Static_assert(sizeof(struct plumb_memory_region) == 64, "plumb_memory_region");
+_Static_assert(sizeof(struct plumb_dirty_log) == 32, "plumb_dirty_log");
 _Static_assert(sizeof(struct plumb_posted_range) == 40, "plumb_posted_range");
 _Static_assert(sizeof(struct plumb_regs) == 192, "plumb_regs");
 _Static_assert(sizeof(struct plumb_segment) == 24, "plumb_segment");

@@ -41,7 +41,7 @@ struct guest_test {
 extern const struct guest_test guest_exits_tests[], guest_mmio_tests[],
 	guest_posted_tests[], guest_cpu_tests[], guest_vm_tests[],
 	guest_sregs_tests[], guest_run_tests[], guest_debug_tests[],
-	guest_state_tests[];
+	guest_state_tests[], guest_dirty_tests[];
 
 /*
  * A VM with MEM_SIZE of RAM, guests/GUEST-MODE.bin loaded at GUEST_LOAD and

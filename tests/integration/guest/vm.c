@@ -24,8 +24,8 @@ static int t_badinput(void)
 	r.guest_phys_addr = 0x10000000;
 	r.memory_size = 0x1000;
 	r.userspace_addr = (uintptr_t)vm.mem;
-	r.flags = PLUMB_MEM_LOG_DIRTY;
-	T_ERRNO(ioctl(vm.fd, PLUMB_SET_MEMORY_REGION, &r), EINVAL, "LOG_DIRTY (reserved)");
+	r.flags = 1U << 2;
+	T_ERRNO(ioctl(vm.fd, PLUMB_SET_MEMORY_REGION, &r), EINVAL, "flag bit 2");
 	r.flags = 0x100;
 	T_ERRNO(ioctl(vm.fd, PLUMB_SET_MEMORY_REGION, &r), EINVAL, "unknown flag");
 	r.flags = 0;
