@@ -295,16 +295,19 @@ void plumb_mmu_zap(struct plumb_vm *vm, u64 gfn, u64 npages)
 bool plumb_mmu_take_dirty(struct plumb_vm *vm, struct plumb_memslot *slot,
 			  unsigned long *buf)
 {
-	unsigned long n = plumb_dirty_log_longs(slot->npages), i, bit;
+	unsigned long n = plumb_dirty_log_longs(slot->npages), i, bit, done = 0;
 	struct plumb_mmu *mmu = &vm->mmu;
 	bool any = false;
 
+	/* Up to 2^31 pages: the CPU is given up now and then (a mutex). */
 	mutex_lock(&mmu->lock);
 	for (i = 0; i < n; i++) {
 		/* Atomic: access_guest() sets bits without mmu->lock. */
 		buf[i] = READ_ONCE(slot->dirty_bitmap[i]) ?
 			 xchg(&slot->dirty_bitmap[i], 0) : 0;
 		any |= buf[i] != 0;
+		if (!((i + 1) % 4096))
+			cond_resched();
 	}
 	for_each_set_bit(bit, buf, slot->npages) {
 		u64 *leaf = walk_find(mmu, slot->base_gfn + bit);
@@ -312,6 +315,8 @@ bool plumb_mmu_take_dirty(struct plumb_vm *vm, struct plumb_memslot *slot,
 		if (leaf && *leaf)
 			WRITE_ONCE(*leaf, plumb_ops->npt_leaf(entry_phys(*leaf),
 							      false));
+		if (!(++done % 4096))
+			cond_resched();
 	}
 	mutex_unlock(&mmu->lock);
 	return any;
