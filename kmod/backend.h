@@ -30,11 +30,6 @@ struct plumb_vm;
 struct plumb_vcpu;
 
 /*
- * The backend ops table (STYLE.md habit 1). Required ops are checked by
- * plumb_backend_valid() before the module registers anything; optional ones
- * are marked so and may be NULL.
- */
-/*
  * An event in flight, in the encoding SVM's EVENTINJ and VMX's
  * interruption information share (vector in bits 7:0, type in 10:8, the
  * error-code bit 11, valid bit 31), with the interrupt shadow
@@ -56,6 +51,11 @@ struct plumb_events {
 
 struct plumb_dr;
 
+/*
+ * The backend ops table (STYLE.md habit 1). Required ops are checked by
+ * plumb_backend_valid() before the module registers anything; optional ones
+ * are marked so and may be NULL.
+ */
 struct plumb_backend_ops {
 	const char *name;		/* "VMX" or "SVM" */
 	u32 id;				/* PLUMB_BACKEND_* */

@@ -629,6 +629,7 @@ int plumb_vcpu_set_events(struct plumb_vcpu *vcpu,
 	struct plumb_events ev;
 	struct plumb_sregs s;
 	unsigned long flags;
+	u64 rflags;
 	bool err;
 
 	if (e->exception.injected > 1 || e->exception.pending ||
@@ -669,6 +670,17 @@ int plumb_vcpu_set_events(struct plumb_vcpu *vcpu,
 	if (e->flags & PLUMB_VCPUEVENT_VALID_SHADOW)
 		ev.shadow = e->interrupt.shadow;
 	ev.nmi_masked = e->nmi.masked;
+	/*
+	 * States no CPU is in, which VM entry refuses (SDM Vol. 3C 26.3.1.4,
+	 * 26.3.1.5): an STI shadow with IF=0 (MOV SS's, which SVM reports
+	 * with it, has no such rule), and an interrupt or NMI delivered
+	 * inside a shadow or, for an interrupt, with IF=0.
+	 */
+	rflags = plumb_ops->get_rflags(vcpu);
+	if ((ev.shadow == PLUMB_SHADOW_STI && !(rflags & X86_EFLAGS_IF)) ||
+	    ((e->interrupt.injected || e->nmi.injected) && ev.shadow) ||
+	    (e->interrupt.injected && !(rflags & X86_EFLAGS_IF)))
+		return -EINVAL;
 	plumb_ops->set_events(vcpu, &ev);
 
 	if (e->flags & PLUMB_VCPUEVENT_VALID_NMI_PENDING)

@@ -300,7 +300,10 @@ static long kvm_set_sregs(void *obj, void *arg, unsigned long raw)
 	unsigned int vector;
 	int ret;
 
-	if (bitmap_weight(bits, 256) > 1)
+	/* Checked before anything changes: see plumb_vcpu_set_events(). */
+	vector = find_first_bit(bits, 256);
+	if (bitmap_weight(bits, 256) > 1 ||
+	    (vector < 256 && !(plumb_ops->get_rflags(obj) & X86_EFLAGS_IF)))
 		return -EINVAL;
 	memcpy(&s, k, offsetof(struct kvm_sregs, interrupt_bitmap));
 	/* KVM leaves segment padding alone; so must we, and zero it. */
@@ -309,7 +312,6 @@ static long kvm_set_sregs(void *obj, void *arg, unsigned long raw)
 	memset(s.gdt.padding, 0, sizeof(s.gdt.padding));
 	memset(s.idt.padding, 0, sizeof(s.idt.padding));
 	ret = plumb_vcpu_set_sregs(obj, &s);
-	vector = find_first_bit(bits, 256);
 	if (ret || vector >= 256)
 		return ret;
 	plumb_vcpu_get_events(obj, &e);

@@ -371,15 +371,18 @@ int svm_handle_exit(struct plumb_vcpu *vcpu)
 	struct vmcb *vmcb = svm->vmcb;
 	u64 code = vmcb->control.exit_code;
 	u32 info = vmcb->control.exit_int_info;
+	u32 injected = vmcb->control.event_inj;
 
 	/*
 	 * An event we injected is consumed by this entry, unless its delivery
 	 * was cut short (a nested page fault on the IDT or the stack, say):
 	 * then it is in EXITINTINFO and goes in again (APM 15.7.2), but for
-	 * the instructions svm_reinject() leaves to run again.
+	 * the instructions svm_reinject() leaves to run again; a #BP or #OF
+	 * that we injected ourselves (SET_VCPU_EVENTS) is no instruction.
 	 */
 	vmcb->control.event_inj = 0;
-	if ((info & SVM_EVTINJ_VALID) && svm_reinject(info)) {
+	if ((info & SVM_EVTINJ_VALID) &&
+	    (svm_reinject(info) || info == injected)) {
 		vmcb->control.event_inj = info;
 		vmcb->control.event_inj_err = vmcb->control.exit_int_info_err;
 	}

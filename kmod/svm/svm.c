@@ -742,9 +742,11 @@ static void svm_set_events(struct plumb_vcpu *vcpu,
 	c->int_state &= ~SVM_INTERRUPT_SHADOW;
 	if (ev->shadow)
 		c->int_state |= SVM_INTERRUPT_SHADOW;
-	svm->nmi_masked = ev->nmi_masked;
+	/* An NMI we deliver blocks the next one, as svm_inject_nmi() has it. */
+	svm->nmi_masked = ev->nmi_masked ||
+			  (ev->inject & SVM_EVTINJ_TYPE_MASK) == SVM_EVTINJ_TYPE_NMI;
 	svm->awaiting_iret = false;
-	if (ev->nmi_masked)
+	if (svm->nmi_masked)
 		c->intercept_misc1 |= INTERCEPT_IRET;
 	else
 		c->intercept_misc1 &= ~INTERCEPT_IRET;

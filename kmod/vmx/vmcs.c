@@ -406,6 +406,9 @@ void vmx_write_guest(struct vmx_vcpu *vmx)
 	vmcs_write(GUEST_RIP, g->rip);
 	vmcs_write(GUEST_RSP, vmx->vcpu->regs[PLUMB_RSP]);
 	vmcs_write(GUEST_RFLAGS, g->rflags);
+	/* No STI shadow with IF=0 (26.3.1.5), whatever SET_REGS did since. */
+	if (!(g->rflags & X86_EFLAGS_IF))
+		g->interruptibility &= ~GUEST_INTR_STATE_STI;
 	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, g->interruptibility);
 	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, vmx->cpu_ctls);
 	if (vmx->inject_info & INTR_INFO_VALID) {

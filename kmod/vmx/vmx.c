@@ -849,7 +849,9 @@ static void vmx_set_events(struct plumb_vcpu *vcpu,
 		intr |= GUEST_INTR_STATE_MOV_SS;
 	else if (ev->shadow & PLUMB_SHADOW_STI)
 		intr |= GUEST_INTR_STATE_STI;
-	if (ev->nmi_masked && (vmx_conf.pin & PIN_BASED_VIRTUAL_NMIS))
+	/* An NMI to inject must find NMIs unblocked (26.3.1.5); it blocks. */
+	if (ev->nmi_masked && (vmx_conf.pin & PIN_BASED_VIRTUAL_NMIS) &&
+	    (ev->inject & INTR_INFO_TYPE_MASK) != INTR_TYPE_NMI)
 		intr |= GUEST_INTR_STATE_NMI;
 	vmx->g.interruptibility = intr;
 }

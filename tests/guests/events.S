@@ -15,6 +15,7 @@
 	.globl _start
 _start:
 	set_gate	2, nmi_h
+	set_gate	3, bp_h
 	set_gate	13, gp_h
 	set_gate	0x41, irq_h
 	load_tables
@@ -52,6 +53,15 @@ gp_h:
 	push	%rdx
 	movzwl	%ax, %eax
 	or	$0xd0000, %eax
+	report
+	pop	%rdx
+	pop	%rax
+	iretq
+
+bp_h:
+	push	%rax
+	push	%rdx
+	mov	$0x30000, %eax
 	report
 	pop	%rdx
 	pop	%rax

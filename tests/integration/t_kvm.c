@@ -1639,6 +1639,17 @@ static void check_events(struct tvcpu *v)
 	g.flags = KVM_VCPUEVENT_VALID_SIPI_VECTOR;
 	g.sipi_vector = 0x100;
 	T_ERRNO(ioctl(v->fd, KVM_SET_VCPU_EVENTS, &g), EINVAL, "SIPI vector 0x100");
+	/* States VM entry refuses (the vCPU has IF=1 here). */
+	memset(&g, 0, sizeof(g));
+	g.flags = KVM_VCPUEVENT_VALID_SHADOW;
+	g.interrupt.injected = 1;
+	g.interrupt.nr = 0x30;
+	g.interrupt.shadow = KVM_X86_SHADOW_INT_STI;
+	T_ERRNO(ioctl(v->fd, KVM_SET_VCPU_EVENTS, &g), EINVAL, "an interrupt in an STI shadow");
+	g.interrupt.injected = 0;
+	g.nmi.injected = 1;
+	g.interrupt.shadow = KVM_X86_SHADOW_INT_MOV_SS;
+	T_ERRNO(ioctl(v->fd, KVM_SET_VCPU_EVENTS, &g), EINVAL, "an NMI in a MOV SS shadow");
 
 	memset(&g, 0, sizeof(g));
 	g.flags = KVM_VCPUEVENT_VALID_NMI_PENDING;
@@ -1652,6 +1663,7 @@ static void check_events(struct tvcpu *v)
 static void check_sregs(struct tvcpu *v)
 {
 	struct kvm_sregs s, got;
+	struct kvm_regs r;
 	static const uint64_t zero[4];
 
 	get_sregs(v, &s);
@@ -1681,8 +1693,17 @@ static void check_sregs(struct tvcpu *v)
 	T_ERRNO(ioctl(v->fd, KVM_SET_SREGS, &s), EINVAL,
 		"KVM_SET_SREGS with two bits in interrupt_bitmap");
 	s.interrupt_bitmap[0] = 1ULL << 0x30;
+	get_regs(v, &r);
+	r.rflags &= ~0x200ULL;
+	if (ioctl(v->fd, KVM_SET_REGS, &r))
+		die("KVM_SET_REGS (IF=0)");
+	T_ERRNO(ioctl(v->fd, KVM_SET_SREGS, &s), EINVAL,
+		"KVM_SET_SREGS with interrupt 0x30 in interrupt_bitmap and IF=0");
+	r.rflags |= 0x200;
+	if (ioctl(v->fd, KVM_SET_REGS, &r))
+		die("KVM_SET_REGS (IF=1)");
 	T_CHECK(ioctl(v->fd, KVM_SET_SREGS, &s) == 0,
-		"KVM_SET_SREGS with interrupt 0x30 in interrupt_bitmap (KVM's old form)");
+		"KVM_SET_SREGS with interrupt 0x30 in interrupt_bitmap (KVM's old form), IF=1");
 	get_sregs(v, &got);
 	T_CHECK(got.interrupt_bitmap[0] == 1ULL << 0x30 && !got.interrupt_bitmap[1],
 		"... KVM_GET_SREGS shows it in flight");

@@ -239,6 +239,7 @@ static void events_round(struct vcpu *v, const struct plumb_vcpu_events *e,
 static int t_events(void)
 {
 	static const uint32_t gp[] = { 0xd0018, 0xbb, 0xcc };
+	static const uint32_t bp[] = { 0x30000, 0xbb, 0xcc };
 	static const uint32_t irq[] = { 0x410000, 0xbb, 0xcc };
 	static const uint32_t nmi[] = { 0x20000, 0xbb, 0xcc };
 	static const uint32_t masked[] = { 0xbb, 0x20000, 0xcc };
@@ -255,9 +256,35 @@ static int t_events(void)
 	events_round(&v, &e, "#GP(0x18) injected", gp, 3);
 
 	memset(&e, 0, sizeof(e));
+	e.exception.injected = 1;
+	e.exception.nr = 3;
+	events_round(&v, &e, "#BP injected (an event, not an INT3)", bp, 3);
+
+	memset(&e, 0, sizeof(e));
 	e.interrupt.injected = 1;
 	e.interrupt.nr = 0x41;
 	events_round(&v, &e, "interrupt 0x41 injected", irq, 3);
+
+	/* IF=0 at no instruction of the guest's: an interrupt cannot go in. */
+	T_CHECK(expect_out32(&v, 0x1238) == 0xaa, "the guest is ready");
+	{
+		struct plumb_regs r;
+
+		T_CHECK(ioctl(v.fd, PLUMB_GET_REGS, &r) == 0, "GET_REGS");
+		r.rflags &= ~0x200ULL;
+		T_CHECK(ioctl(v.fd, PLUMB_SET_REGS, &r) == 0, "SET_REGS: IF=0");
+		T_ERRNO(ioctl(v.fd, PLUMB_SET_VCPU_EVENTS, &e), EINVAL,
+			"an interrupt injected with IF=0");
+		memset(&e, 0, sizeof(e));
+		e.flags = PLUMB_VCPUEVENT_VALID_SHADOW;
+		e.interrupt.shadow = PLUMB_SHADOW_STI;
+		T_ERRNO(ioctl(v.fd, PLUMB_SET_VCPU_EVENTS, &e), EINVAL,
+			"an STI shadow with IF=0");
+		r.rflags |= 0x200ULL;
+		T_CHECK(ioctl(v.fd, PLUMB_SET_REGS, &r) == 0, "SET_REGS: IF=1 again");
+		T_CHECK(expect_out32(&v, 0x1238) == 0xbb, "the guest goes on");
+		T_CHECK(expect_out32(&v, 0x1238) == 0xcc, "... to its IRET");
+	}
 
 	memset(&e, 0, sizeof(e));
 	e.nmi.injected = 1;
