@@ -65,7 +65,7 @@ fi
 append="console=ttyS0,115200 panic=-1 quiet loglevel=4 mitigations=off cryptomgr.notests=1 tsc=reliable no_timer_check ptest_host=$name ptest_backend=$backend"
 [ -n "$only" ] && append="$append ptest_only=$only"
 [ "$share" != - ] && append="$append ptest_share=$share"
-[ -n "${PLUMB_RETRY:-}" ] && append="$append ptest_retry=1"
+[ "${PLUMB_RETRY:-0}" = 1 ] && append="$append ptest_retry=1"
 # "kvmref": the same QEMU cases against Debian's own KVM, which check the
 # tests rather than plumb; only with PLUMB_KVM_REF=1 (make check-kvm-ref).
 refskip=kvmref
@@ -218,13 +218,17 @@ fi
 # QEMU's stale int3 (decision 140, tests/harness/stale-int3.sh): when
 # every failure of this run is its work, those tests run once more in a
 # fresh host, whose verdicts replace theirs. Its evidence stays above and
-# in $out.first. Any other failure and nothing runs again.
+# in $out.first. Any other failure, or any other kernel-log line of the
+# host's or of a failed test's beside the int3 report, and nothing runs
+# again.
 # redo_list: the failed tests as a comma list, or nothing.
 redo_list() {
 	local t host_int3='' list=''
 	host_lines > "$out/host-lines.txt"
-	tests/harness/stale-int3.sh "$out/host-lines.txt" > /dev/null && host_int3=1
+	tests/harness/stale-int3.sh "$out/host-lines.txt" > /dev/null &&
+		tests/harness/stale-int3.sh --only "$BAD" "$out/host-lines.txt" && host_int3=1
 	for t in $(awk '$1 == "FAIL" { print $2 }' "$out/summary"); do
+		tests/harness/stale-int3.sh --only "$BAD" "$out/$t.dmesg" || return
 		if [ "$t" = kernel-log ]; then
 			[ -n "$host_int3" ] || return
 		elif tests/harness/stale-int3.sh "$out/$t.log" "$out/$t.dmesg" > /dev/null; then
@@ -238,7 +242,7 @@ redo_list() {
 	echo "${list#,}"
 }
 redo=
-if [ "$failn" -ne 0 ] && [ "$emulator" = qemu ] && [ -z "${PLUMB_RETRY:-}" ]; then
+if [ "$failn" -ne 0 ] && [ "$emulator" = qemu ] && [ "${PLUMB_RETRY:-0}" != 1 ]; then
 	redo=$(redo_list)
 fi
 if [ -n "$redo" ]; then
