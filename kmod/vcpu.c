@@ -705,41 +705,31 @@ long plumb_ioc_set_events(void *obj, void *arg, unsigned long raw)
 }
 
 /* PLUMB_GET/SET_DEBUGREGS and KVM's: the registers MOV DR reads. */
-static void vcpu_get_debugregs(struct plumb_vcpu *vcpu,
-			       struct plumb_debugregs *r)
+long plumb_ioc_get_debugregs(void *obj, void *arg, unsigned long raw)
 {
+	struct plumb_debugregs *r = arg;
 	struct plumb_dr d;
 
-	plumb_ops->get_dr(vcpu, &d);
+	plumb_ops->get_dr(obj, &d);
 	memcpy(r->db, d.db, sizeof(r->db));
 	r->dr6 = *d.dr6;
 	r->dr7 = *d.dr7;
+	return 0;
 }
 
 /* As MOV DR writes them (kmod/dr.h), but for bits 63:32: -EINVAL. */
-static int vcpu_set_debugregs(struct plumb_vcpu *vcpu,
-			      const struct plumb_debugregs *r)
+long plumb_ioc_set_debugregs(void *obj, void *arg, unsigned long raw)
 {
+	const struct plumb_debugregs *r = arg;
 	struct plumb_dr d;
 
 	if ((r->dr6 | r->dr7) >> 32)
 		return -EINVAL;
-	plumb_ops->get_dr(vcpu, &d);
+	plumb_ops->get_dr(obj, &d);
 	memcpy(d.db, r->db, sizeof(r->db));
 	*d.dr6 = (r->dr6 & PLUMB_DR6_VOLATILE) | DR6_RESERVED;
 	*d.dr7 = (r->dr7 & PLUMB_DR7_VOLATILE) | PLUMB_DR7_FIXED;
 	return 0;
-}
-
-long plumb_ioc_get_debugregs(void *obj, void *arg, unsigned long raw)
-{
-	vcpu_get_debugregs(obj, arg);
-	return 0;
-}
-
-long plumb_ioc_set_debugregs(void *obj, void *arg, unsigned long raw)
-{
-	return vcpu_set_debugregs(obj, arg);
 }
 
 /* The XSAVE image is 4 KiB: fpu.c copies it itself (PLUMB_IOC_BIG). */
